@@ -1,0 +1,181 @@
+"""Amazon S3: the reads and writes behind ``s3_backup_bucket``.
+
+Every function accepts the connection arguments ``region``, ``profile``, ``keyid``, ``key``
+and ``role_arn`` (see README); without them boto3's environment and config are used.
+
+CLI example::
+
+    salt-call aws_s3.describe_bucket ocp-redmine-backup region=eu-west-2
+"""
+
+import awsrunbook_client as aws
+
+__virtualname__ = "aws_s3"
+
+def __virtual__():
+    return __virtualname__
+
+
+def _s3(kwargs):
+    conn = aws.split_connection_args(kwargs)
+    return aws.client("s3", conn, __salt__.get("config.option")), conn
+
+
+def bucket_region(bucket, **kwargs):
+    """The region ``bucket`` lives in, or ``None`` when it does not exist.
+
+    CLI example::
+
+        salt-call aws_s3.bucket_region ocp-redmine-backup
+    """
+    s3, _ = _s3(kwargs)
+    resp = aws.call(s3, "head_bucket", bucket, missing=("404", "NoSuchBucket"), Bucket=bucket)
+    if resp is None:
+        return None
+    region = resp.get("BucketRegion") or resp["ResponseMetadata"]["HTTPHeaders"].get(
+        "x-amz-bucket-region"
+    )
+    if not region:
+        location = aws.call(s3, "get_bucket_location", bucket, Bucket=bucket)
+        region = location.get("LocationConstraint") or "us-east-1"
+    return region
+
+
+def describe_bucket(bucket, **kwargs):
+    """What ``s3_backup_bucket`` manages on ``bucket``: region, public access block, default
+    encryption rules and lifecycle rules. ``None`` when the bucket does not exist.
+
+    CLI example::
+
+        salt-call aws_s3.describe_bucket ocp-redmine-backup
+    """
+    region = bucket_region(bucket, **kwargs)
+    if region is None:
+        return None
+    s3, _ = _s3(dict(kwargs, region=region))
+    pab = aws.call(
+        s3,
+        "get_public_access_block",
+        bucket,
+        missing=("NoSuchPublicAccessBlockConfiguration",),
+        Bucket=bucket,
+    )
+    encryption = aws.call(
+        s3,
+        "get_bucket_encryption",
+        bucket,
+        missing=("ServerSideEncryptionConfigurationNotFoundError",),
+        Bucket=bucket,
+    )
+    lifecycle = aws.call(
+        s3,
+        "get_bucket_lifecycle_configuration",
+        bucket,
+        missing=("NoSuchLifecycleConfiguration",),
+        Bucket=bucket,
+    )
+    return {
+        "region": region,
+        "public_access_block": pab["PublicAccessBlockConfiguration"] if pab else None,
+        "encryption": (
+            encryption["ServerSideEncryptionConfiguration"]["Rules"] if encryption else None
+        ),
+        "lifecycle_rules": lifecycle["Rules"] if lifecycle else [],
+    }
+
+
+def create_bucket(bucket, **kwargs):
+    """Create ``bucket`` in the connection's region (S3 wants no LocationConstraint for
+    us-east-1, and requires one everywhere else).
+
+    CLI example::
+
+        salt-call aws_s3.create_bucket ocp-redmine-backup region=eu-west-2
+    """
+    s3, conn = _s3(kwargs)
+    region = aws.region_of(conn, __salt__.get("config.option"))
+    params = {"Bucket": bucket}
+    if region != "us-east-1":
+        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    aws.call(s3, "create_bucket", bucket, **params)
+    return True
+
+
+def put_public_access_block(bucket, configuration, **kwargs):
+    """Set the public access block of ``bucket`` to ``configuration`` (the four
+    ``Block*``/``Ignore*``/``Restrict*`` booleans)."""
+    s3, _ = _s3(kwargs)
+    aws.call_after_create(
+        s3,
+        "put_public_access_block",
+        bucket,
+        Bucket=bucket,
+        PublicAccessBlockConfiguration=configuration,
+    )
+    return True
+
+
+def put_encryption(bucket, algorithm="AES256", **kwargs):
+    """Turn on default encryption (``AES256`` is SSE-S3)."""
+    s3, _ = _s3(kwargs)
+    aws.call_after_create(
+        s3,
+        "put_bucket_encryption",
+        bucket,
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]
+        },
+    )
+    return True
+
+
+def put_lifecycle(bucket, rules, **kwargs):
+    """Replace the lifecycle configuration of ``bucket`` with ``rules``; no rules deletes it."""
+    s3, _ = _s3(kwargs)
+    if rules:
+        aws.call_after_create(
+            s3,
+            "put_bucket_lifecycle_configuration",
+            bucket,
+            Bucket=bucket,
+            LifecycleConfiguration={"Rules": rules},
+        )
+    else:
+        aws.call(s3, "delete_bucket_lifecycle", bucket, Bucket=bucket)
+    return True
+
+
+def is_empty(bucket, **kwargs):
+    """True when ``bucket`` holds no objects, no old versions and no delete markers."""
+    s3, _ = _s3(kwargs)
+    resp = aws.call(s3, "list_object_versions", bucket, Bucket=bucket, MaxKeys=1)
+    return not (resp.get("Versions") or resp.get("DeleteMarkers"))
+
+
+def delete_bucket(bucket, force=False, **kwargs):
+    """Delete ``bucket``; with ``force=True`` delete every object version in it first.
+
+    CLI example::
+
+        salt-call aws_s3.delete_bucket old-backups force=True
+    """
+    s3, _ = _s3(kwargs)
+    if force:
+        paginator = s3.get_paginator("list_object_versions")
+        with aws.aws_errors("ListObjectVersions", bucket):
+            for page in paginator.paginate(Bucket=bucket):
+                objects = [
+                    {"Key": item["Key"], "VersionId": item["VersionId"]}
+                    for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+                ]
+                if objects:
+                    aws.call(
+                        s3,
+                        "delete_objects",
+                        bucket,
+                        Bucket=bucket,
+                        Delete={"Objects": objects, "Quiet": True},
+                    )
+    aws.call(s3, "delete_bucket", bucket, Bucket=bucket)
+    return True

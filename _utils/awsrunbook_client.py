@@ -1,0 +1,235 @@
+"""Connection plumbing shared by every execution module of this extension.
+
+One place for: the connection arguments (``region``, ``profile``, ``keyid``, ``key``,
+``role_arn``), the cached boto3 client per service/region/credentials with botocore's
+retries configured, and turning botocore errors into ``CommandExecutionError``.
+
+This file is imported as a plain Python module (``import awsrunbook_client``): Salt puts the
+synced ``_utils`` directory on ``sys.path`` while it loads modules, and ``pip install``
+installs it as a top-level module.
+"""
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+import time
+
+import boto3
+import botocore.config
+import botocore.exceptions
+import botocore.session
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+log = logging.getLogger(__name__)
+
+# botocore logs whole response bodies at DEBUG (CreateAccessKey's includes the secret).
+# Keep those loggers above DEBUG whatever level salt-call runs at.
+for _name in ("botocore.parsers", "botocore.endpoint", "botocore.hooks", "botocore.auth"):
+    logging.getLogger(_name).setLevel(logging.INFO)
+
+CONNECTION_ARGS = ("region", "profile", "keyid", "key", "role_arn")
+PROFILE_KEYS = ("region", "keyid", "key", "role_arn", "retry_mode", "max_attempts")
+DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 10}
+
+# Error codes that mean "try again shortly"; botocore's standard mode already retries
+# throttling and 5xx. These are the eventual-consistency cases right after a create.
+NOT_YET_VISIBLE = ("NoSuchBucket", "NoSuchEntity", "NotFound", "404")
+
+_CLIENTS = {}
+_CLIENTS_LOCK = threading.Lock()
+_ASSUMED_ROLE_REFRESH_MARGIN = 300
+
+
+def split_connection_args(kwargs):
+    """Pop the connection arguments out of ``kwargs``; return them as a dict."""
+    return {name: kwargs.pop(name) for name in CONNECTION_ARGS if name in kwargs}
+
+
+def _resolve_profile(profile, config_option):
+    """A profile is a dict, the name of a Salt config/pillar key holding one, or an AWS
+    shared-config profile name."""
+    if profile is None:
+        return {}, None
+    if isinstance(profile, dict):
+        unknown = set(profile) - set(PROFILE_KEYS) - {"profile"}
+        if unknown:
+            raise SaltInvocationError(
+                f"profile: unknown key(s) {sorted(unknown)}; allowed: {list(PROFILE_KEYS)}"
+            )
+        return dict(profile), profile.get("profile")
+    if not isinstance(profile, str):
+        raise SaltInvocationError("profile: must be a mapping or a name")
+    from_config = config_option(profile) if config_option else None
+    if isinstance(from_config, dict):
+        return _resolve_profile(from_config, None)
+    return {}, profile
+
+
+def resolve_connection(conn, config_option=None):
+    """Merge explicit arguments over the profile; return the settings a client needs.
+
+    Missing values fall through to boto3's own chain (environment, shared config,
+    instance role), so ``AWS_ENDPOINT_URL``, ``AWS_REGION`` and friends are honoured.
+    """
+    from_profile, aws_profile = _resolve_profile(conn.get("profile"), config_option)
+    settings = {**from_profile, **{k: v for k, v in conn.items() if v is not None}}
+    settings.pop("profile", None)
+    if aws_profile:
+        settings["aws_profile"] = aws_profile
+    if not settings.get("region"):
+        region = boto3.session.Session(profile_name=aws_profile).region_name
+        if not region:
+            raise SaltInvocationError(
+                "region: not given, and no default region in the environment or AWS config"
+            )
+        settings["region"] = region
+    if bool(settings.get("keyid")) != bool(settings.get("key")):
+        raise SaltInvocationError("keyid and key must be given together")
+    return settings
+
+
+def _cache_key(service, settings):
+    # The secret only enters the key as a digest, so the cache never holds it in clear.
+    secret_digest = hashlib.sha256((settings.get("key") or "").encode()).hexdigest()
+    return (
+        service,
+        settings["region"],
+        settings.get("aws_profile"),
+        settings.get("keyid"),
+        secret_digest,
+        settings.get("role_arn"),
+        settings.get("retry_mode"),
+        settings.get("max_attempts"),
+        os.environ.get("AWS_ENDPOINT_URL"),
+    )
+
+
+def _base_session(settings):
+    return boto3.session.Session(
+        aws_access_key_id=settings.get("keyid"),
+        aws_secret_access_key=settings.get("key"),
+        region_name=settings["region"],
+        profile_name=settings.get("aws_profile"),
+    )
+
+
+def _assume_role(session, settings):
+    sts = session.client("sts", config=_client_config(settings))
+    with aws_errors("AssumeRole", settings["role_arn"]):
+        creds = sts.assume_role(
+            RoleArn=settings["role_arn"], RoleSessionName="salt-aws-runbook"
+        )["Credentials"]
+    assumed = boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=settings["region"],
+    )
+    return assumed, creds["Expiration"].timestamp()
+
+
+def _client_config(settings):
+    return botocore.config.Config(
+        retries={
+            "mode": settings.get("retry_mode") or DEFAULT_RETRIES["mode"],
+            "max_attempts": int(settings.get("max_attempts") or DEFAULT_RETRIES["max_attempts"]),
+        },
+        user_agent_extra="salt-aws-runbook",
+    )
+
+
+def client(service, conn, config_option=None):
+    """Return a cached boto3 client for ``service`` and the connection arguments ``conn``."""
+    settings = resolve_connection(conn, config_option)
+    key = _cache_key(service, settings)
+    with _CLIENTS_LOCK:
+        cached = _CLIENTS.get(key)
+        if cached and (cached[1] is None or cached[1] - time.time() > _ASSUMED_ROLE_REFRESH_MARGIN):
+            return cached[0]
+        session, expires = _base_session(settings), None
+        if settings.get("role_arn"):
+            session, expires = _assume_role(session, settings)
+        made = session.client(service, config=_client_config(settings))
+        _CLIENTS[key] = (made, expires)
+        return made
+
+
+def region_of(conn, config_option=None):
+    """The region the connection arguments resolve to."""
+    return resolve_connection(conn, config_option)["region"]
+
+
+def uses_session_credentials(conn, config_option=None):
+    """True when the resolved credentials are temporary (they carry a session token)."""
+    settings = resolve_connection(conn, config_option)
+    session = _base_session(settings)
+    if settings.get("role_arn"):
+        return True
+    creds = session.get_credentials()
+    return bool(creds and creds.token)
+
+
+def error_code(exc):
+    """The AWS error code of a ``ClientError`` (``""`` for anything else)."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return exc.response.get("Error", {}).get("Code", "")
+    return ""
+
+
+@contextlib.contextmanager
+def aws_errors(operation, resource):
+    """Turn botocore errors raised inside the block into ``CommandExecutionError`` naming the
+    operation and the resource. The message is AWS's, which never carries request secrets."""
+    try:
+        yield
+    except botocore.exceptions.ClientError as exc:
+        err = exc.response.get("Error", {})
+        raise CommandExecutionError(
+            f"{operation} on {resource} failed: {err.get('Code', 'Error')}: "
+            f"{err.get('Message', '').strip() or 'no message'}"
+        ) from None
+    except botocore.exceptions.NoCredentialsError:
+        raise CommandExecutionError(
+            f"{operation} on {resource} failed: no AWS credentials found (give keyid/key, "
+            "a profile, or set them in the environment)"
+        ) from None
+    except botocore.exceptions.ParamValidationError as exc:
+        raise CommandExecutionError(f"{operation} on {resource}: invalid parameters: {exc}") from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise CommandExecutionError(f"{operation} on {resource} failed: {exc}") from None
+
+
+def call(aws_client, operation, resource, missing=(), **params):
+    """Call ``operation`` (snake_case) on ``aws_client``; errors become CommandExecutionError.
+
+    When the error code is in ``missing`` the call returns ``None`` instead: that is how
+    readers say "this does not exist" without an exception.
+    """
+    with aws_errors(_op_name(aws_client, operation), resource):
+        try:
+            return getattr(aws_client, operation)(**params)
+        except botocore.exceptions.ClientError as exc:
+            if error_code(exc) in missing:
+                return None
+            raise
+
+
+def call_after_create(aws_client, operation, resource, attempts=6, delay=0.5, **params):
+    """Like ``call``, for the first writes to a resource that was created moments ago: AWS can
+    answer "not found" until the create has propagated, so retry those with backoff."""
+    for attempt in range(attempts):
+        with aws_errors(_op_name(aws_client, operation), resource):
+            try:
+                return getattr(aws_client, operation)(**params)
+            except botocore.exceptions.ClientError as exc:
+                if error_code(exc) not in NOT_YET_VISIBLE or attempt == attempts - 1:
+                    raise
+        log.debug("%s on %s: not visible yet, retrying", operation, resource)
+        time.sleep(delay * 2**attempt)
+    return None
+
+
+def _op_name(aws_client, operation):
+    return aws_client.meta.method_to_api_mapping.get(operation, operation)

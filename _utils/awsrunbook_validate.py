@@ -1,0 +1,182 @@
+"""Input validation shared by every state: each check names the argument it rejects and runs
+before any AWS call. All raise ``SaltInvocationError``."""
+
+import functools
+import ipaddress
+import json
+import re
+
+import botocore.session
+from salt.exceptions import SaltInvocationError
+
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IAM_NAME_RE = re.compile(r"^[\w+=,.@-]+$")
+_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+
+
+def fail(arg, problem, value=None):
+    shown = "" if value is None else f" (got {value!r})"
+    raise SaltInvocationError(f"{arg}: {problem}{shown}")
+
+
+def bucket_name(value, arg="bucket"):
+    """S3's bucket naming rules for general purpose buckets."""
+    if not isinstance(value, str) or not value:
+        fail(arg, "a bucket name is required", value)
+    problems = []
+    if not _BUCKET_RE.match(value):
+        problems.append(
+            "must be 3-63 characters of lowercase letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit"
+        )
+    if ".." in value or ".-" in value or "-." in value:
+        problems.append("must not contain '..', '.-' or '-.'")
+    if value.startswith(("xn--", "sthree-", "amzn-s3-demo-")) or value.endswith(
+        ("-s3alias", "--ol-s3", ".mrap", "--x-s3")
+    ):
+        problems.append("uses a prefix or suffix that S3 reserves")
+    try:
+        ipaddress.IPv4Address(value)
+        problems.append("must not be formatted as an IP address")
+    except ValueError:
+        pass
+    if problems:
+        fail(arg, "invalid S3 bucket name: " + "; ".join(problems), value)
+    return value
+
+
+def positive_days(value, arg, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        extra = " or null" if allow_none else ""
+        fail(arg, f"must be a positive whole number of days{extra}", value)
+    return value
+
+
+def boolean(value, arg):
+    if not isinstance(value, bool):
+        fail(arg, "must be true or false", value)
+    return value
+
+
+@functools.lru_cache(maxsize=1)
+def _known_regions():
+    session = botocore.session.get_session()
+    regions = set()
+    for partition in session.get_available_partitions():
+        for service in ("s3", "iam", "sts", "ses", "sesv2", "sns"):
+            regions.update(session.get_available_regions(service, partition))
+    return frozenset(regions)
+
+
+def region(value, arg="region"):
+    """A region botocore knows. Checked here so a typo fails before any call, not as a DNS
+    error from an endpoint that does not exist."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in _known_regions():
+        fail(arg, "unknown AWS region", value)
+    return value
+
+
+def iam_name(value, arg, max_length):
+    if not isinstance(value, str) or not value:
+        fail(arg, "a name is required", value)
+    if len(value) > max_length or not _IAM_NAME_RE.match(value):
+        fail(
+            arg,
+            f"must be 1-{max_length} characters of letters, digits and +=,.@_-",
+            value,
+        )
+    return value
+
+
+def s3_prefix(value, arg="prefix"):
+    """A key prefix without leading or trailing slashes (``pgbackrest/server1``)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip("/"):
+        fail(arg, "must be a non-empty key prefix such as 'pgbackrest/server'", value)
+    if "*" in value or "?" in value:
+        fail(arg, "must not contain wildcards", value)
+    return value.strip("/")
+
+
+def key_path(value, arg):
+    """A colon-delimited pillar key path such as ``aws:access_key``."""
+    if not isinstance(value, str) or not value or any(not p for p in value.split(":")):
+        fail(arg, "must be a colon-delimited pillar key path such as 'aws:access_key'", value)
+    return value
+
+
+def key_paths(mapping, arg, allowed, defaults):
+    """Merge ``mapping`` over ``defaults``; every name must be in ``allowed``. A value of
+    ``None`` drops that name (the value is not written)."""
+    if mapping is None:
+        mapping = {}
+    if not isinstance(mapping, dict):
+        fail(arg, f"must be a mapping of {sorted(allowed)} to pillar key paths", mapping)
+    unknown = set(mapping) - set(allowed)
+    if unknown:
+        fail(arg, f"unknown name(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    merged = {**defaults, **mapping}
+    return {
+        name: key_path(path, f"{arg}:{name}") for name, path in merged.items() if path is not None
+    }
+
+
+def file_path(value, arg):
+    if not isinstance(value, str) or not value.startswith("/"):
+        fail(arg, "must be an absolute file path", value)
+    return value
+
+
+def json_document(value, arg):
+    """A JSON document given as a string or as a mapping; returns the mapping."""
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value)
+    except (TypeError, ValueError) as exc:
+        fail(arg, f"is not valid JSON: {exc}")
+    if not isinstance(parsed, dict):
+        fail(arg, "must be a JSON object")
+    return parsed
+
+
+def domain(value, arg="name"):
+    """A DNS domain name (case-insensitive; returned lower-case)."""
+    if not isinstance(value, str):
+        fail(arg, "must be a domain name", value)
+    name = value.rstrip(".").lower()
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_LABEL_RE.match(lbl) for lbl in labels):
+        fail(arg, "is not a valid domain name", value)
+    if labels[-1].isdigit():
+        fail(arg, "is not a valid domain name (the last label is numeric)", value)
+    return name
+
+
+def email_address(value, arg="name"):
+    """An email address: local part kept as given (case-sensitive), domain lower-cased."""
+    if not isinstance(value, str) or value.count("@") != 1:
+        fail(arg, "is not a valid email address", value)
+    local, _, host = value.partition("@")
+    if not _EMAIL_LOCAL_RE.match(local) or local.startswith(".") or ".." in local:
+        fail(arg, "is not a valid email address", value)
+    return f"{local}@{domain(host, arg)}"
+
+
+def one_of(value, arg, choices):
+    if value not in choices:
+        fail(arg, f"must be one of {list(choices)}", value)
+    return value
+
+
+def no_unknown(kwargs, function):
+    """Reject arguments ``function`` does not take (Salt's own ``__*__`` keys aside)."""
+    unknown = sorted(k for k in kwargs if not k.startswith("__"))
+    if unknown:
+        fail(", ".join(unknown), f"unknown argument(s) for {function}")

@@ -1,0 +1,1 @@
+"""Salt extension: declarative states for the AWS runbook (S3 backups, IAM backup users, SES)."""

@@ -1,0 +1,33 @@
+"""Count the AWS API calls botocore makes in this process (for the in-process tiers)."""
+
+import contextlib
+
+import botocore.client
+
+# Operations that only read. Everything else counts as a write.
+READ_PREFIXES = ("Get", "List", "Describe", "Head")
+
+
+def is_read(operation):
+    return operation.startswith(READ_PREFIXES)
+
+
+@contextlib.contextmanager
+def recorded_calls():
+    """Yield a list that fills with ``(service, operation)`` for every API call made."""
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        calls.append((self.meta.service_model.service_name, operation_name))
+        return original(self, operation_name, api_params)
+
+    botocore.client.BaseClient._make_api_call = recording
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original
+
+
+def writes(calls):
+    return [call for call in calls if not is_read(call[1])]

@@ -1,0 +1,127 @@
+"""A local moto server on 127.0.0.1 that counts every AWS operation it serves.
+
+Used by the integration tests, the demo and the benchmarks. It serves moto's own WSGI app,
+wrapped so each request is recorded as ``(service, operation, is_write)``; the patches in
+``PATCH_MODULES`` (moto gaps, documented there) are applied to moto's backends first.
+
+Run it on its own (the demo does)::
+
+    python -m tests.support.moto_server --port 5123
+"""
+
+import argparse
+import importlib
+import io
+import re
+import threading
+import urllib.parse
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+# Modules under tests/support that make moto behave as the AWS API reference documents
+# where it does not; each exposes apply().
+PATCH_MODULES = ()
+
+_SERVICE_RE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+READ_PREFIXES = ("Get", "List", "Describe", "Head")
+
+
+def classify(environ, body):
+    """``(service, operation, is_write)`` for one request."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    match = _SERVICE_RE.search(auth)
+    service = match.group(1) if match else "unknown"
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        operation = target.rsplit(".", 1)[-1]
+        return service, operation, not operation.startswith(READ_PREFIXES)
+    form = urllib.parse.parse_qs(body.decode("utf-8", "replace")) if body else {}
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    action = (form.get("Action") or query.get("Action") or [None])[0]
+    if action:
+        return service, action, not action.startswith(READ_PREFIXES)
+    # REST protocols (S3, SES v2): the method says whether it writes.
+    method = environ.get("REQUEST_METHOD", "GET")
+    subresource = ",".join(sorted(k for k in query if k not in ("x-id", "max-keys")))
+    path = environ.get("PATH_INFO", "/")
+    operation = f"{method} {path}" + (f"?{subresource}" if subresource else "")
+    return service, operation, method not in ("GET", "HEAD")
+
+
+class CountingApp:
+    """WSGI middleware recording each AWS request before moto answers it."""
+
+    def __init__(self, app):
+        self.app = app
+        self.calls = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        if not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            with self._lock:
+                self.calls.append(classify(environ, body))
+        return self.app(environ, start_response)
+
+    def reset(self):
+        with self._lock:
+            self.calls.clear()
+
+    def snapshot(self):
+        with self._lock:
+            return list(self.calls)
+
+
+class MotoServer:
+    """moto's server in a thread of this process, on 127.0.0.1."""
+
+    def __init__(self, port=0):
+        for name in PATCH_MODULES:
+            importlib.import_module(name).apply()
+        self.counter = CountingApp(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            "127.0.0.1", port, self.counter, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._thread.join()
+
+    def reset_counts(self):
+        self.counter.reset()
+
+    def calls(self):
+        return self.counter.snapshot()
+
+    def writes(self):
+        return [call for call in self.calls() if call[2]]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=5123)
+    args = parser.parse_args()
+    server = MotoServer(args.port)
+    print(f"moto server listening on {server.url}", flush=True)
+    server._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,7 @@ import awsrunbook_client as aws
 
 __virtualname__ = "aws_s3"
 
+
 def __virtual__():
     return __virtualname__
 

@@ -15,6 +15,7 @@ CLI examples::
 Values are never logged, and keys listed in ``mask`` are reported only as present/absent.
 """
 
+import contextlib
 import io
 import os
 import re
@@ -117,10 +118,9 @@ def _write(path, data):
     try:
         os.fchmod(fd, 0o600)
         if existing is not None and hasattr(os, "fchown"):
-            try:
+            # not root: the file stays ours, which is who can read it anyway
+            with contextlib.suppress(PermissionError):
                 os.fchown(fd, existing.st_uid, existing.st_gid)
-            except PermissionError:
-                pass  # not root: the file stays ours, which is who can read it anyway
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(buffer.getvalue())
             handle.flush()
@@ -220,5 +220,7 @@ def remove(path, keys):
         try:
             _write(path, data)
         except OSError as exc:
-            raise CommandExecutionError(f"cannot write pillar file {path}: {exc.strerror}") from None
+            raise CommandExecutionError(
+                f"cannot write pillar file {path}: {exc.strerror}"
+            ) from None
     return {"path": path, "removed": removed}

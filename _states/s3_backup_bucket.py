@@ -87,7 +87,9 @@ def plan_bucket(name, current, region, desired_rule, rule_name, exclusive):
     desired bucket. Pure: no AWS."""
     steps = []
     if current is None:
-        steps.append(st.step("bucket", None, {"region": region}, "aws_s3.create_bucket", bucket=name))
+        steps.append(
+            st.step("bucket", None, {"region": region}, "aws_s3.create_bucket", bucket=name)
+        )
         current = {"public_access_block": None, "encryption": None, "lifecycle_rules": []}
     if current["public_access_block"] != PUBLIC_ACCESS_BLOCKED:
         steps.append(
@@ -193,7 +195,9 @@ def absent(name, force=False, **kwargs):
     if not force and not __salt__["aws_s3.is_empty"](name, **conn):
         return st.fail(ret, f"bucket {name} is not empty; set force: true to delete its objects")
     steps = [
-        st.step("bucket", {"region": region}, None, "aws_s3.delete_bucket", bucket=name, force=force)
+        st.step(
+            "bucket", {"region": region}, None, "aws_s3.delete_bucket", bucket=name, force=force
+        )
     ]
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}")
     return ret

@@ -118,9 +118,9 @@ def _base_session(settings):
 def _assume_role(session, settings):
     sts = session.client("sts", config=_client_config(settings))
     with aws_errors("AssumeRole", settings["role_arn"]):
-        creds = sts.assume_role(
-            RoleArn=settings["role_arn"], RoleSessionName="salt-aws-runbook"
-        )["Credentials"]
+        creds = sts.assume_role(RoleArn=settings["role_arn"], RoleSessionName="salt-aws-runbook")[
+            "Credentials"
+        ]
     assumed = boto3.session.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
@@ -196,7 +196,9 @@ def aws_errors(operation, resource):
             "a profile, or set them in the environment)"
         ) from None
     except botocore.exceptions.ParamValidationError as exc:
-        raise CommandExecutionError(f"{operation} on {resource}: invalid parameters: {exc}") from None
+        raise CommandExecutionError(
+            f"{operation} on {resource}: invalid parameters: {exc}"
+        ) from None
     except botocore.exceptions.BotoCoreError as exc:
         raise CommandExecutionError(f"{operation} on {resource} failed: {exc}") from None
 

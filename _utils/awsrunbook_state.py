@@ -20,7 +20,13 @@ def new_ret(name):
 
 
 def step(field, old, new, call, **kwargs):
-    return {"field": field, "old": old, "new": new, "call": call, "kwargs": kwargs}
+    """A step whose execution function talks to AWS (it gets the connection arguments)."""
+    return {"field": field, "old": old, "new": new, "call": call, "kwargs": kwargs, "aws": True}
+
+
+def local_step(field, old, new, call, **kwargs):
+    """A step whose execution function works on this machine (e.g. the pillar file)."""
+    return {"field": field, "old": old, "new": new, "call": call, "kwargs": kwargs, "aws": False}
 
 
 def changes_of(steps):
@@ -49,7 +55,7 @@ def run_plan(ret, steps, salt_funcs, conn, test, what):
     done = []
     for item in steps:
         try:
-            salt_funcs[item["call"]](**item["kwargs"], **conn)
+            salt_funcs[item["call"]](**item["kwargs"], **(conn if item["aws"] else {}))
         except (CommandExecutionError, SaltInvocationError) as exc:
             ret["result"] = False
             ret["changes"] = changes_of(done)

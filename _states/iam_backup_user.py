@@ -1,0 +1,376 @@
+"""IAM users that a server's backup scripts use, as the runbook's "Identity and Access
+Management" section makes them by hand: a managed policy for one bucket, the user, the
+attachment and one access key, whose ID and secret are written into the server's pillar.
+
+.. code-block:: yaml
+
+    redmine-backup:
+      iam_backup_user.present:
+        - bucket: ocp-redmine-backup
+        # gets aws:access_key, aws:secret_key and aws:region:
+        - pillar_file: /srv/pillar/private/redmine.sls
+        - region: eu-west-2
+        - rotate_after_days: 90
+
+    kingfisher-pgbackrest:                               # the pgBackRest variant
+      iam_backup_user.present:
+        - bucket: ocp-pgbackrest
+        - prefix: kingfisher
+        - pillar_file: /srv/pillar/private/kingfisher.sls
+        - pillar_keys:
+            access_key_id: postgres:backup:s3_key
+            secret_access_key: postgres:backup:s3_key_secret
+            region: postgres:backup:s3_region
+            bucket: postgres:backup:s3_bucket
+        - region: eu-west-2
+
+    old-backup:
+      iam_backup_user.absent:
+        - pillar_file: /srv/pillar/private/old.sls
+
+The secret access key is never shown: ``changes`` reports
+``secret_access_key: written to <pillar_file>``.
+"""
+
+import datetime
+import json
+
+import awsrunbook_client as aws
+import awsrunbook_keys as keys
+import awsrunbook_state as st
+import awsrunbook_validate as valid
+from salt.exceptions import CommandExecutionError
+
+__virtualname__ = "iam_backup_user"
+
+PILLAR_NAMES = ("access_key_id", "secret_access_key", "region", "bucket", "prefix")
+DEFAULT_PILLAR_KEYS = {
+    "access_key_id": "aws:access_key",
+    "secret_access_key": "aws:secret_key",
+    "region": "aws:region",
+}
+OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def backup_policy_document(bucket, prefix=None):
+    """The runbook's backup policy; with ``prefix``, pgBackRest's variant limited to it."""
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    if prefix is None:
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [bucket_arn]},
+                {"Effect": "Allow", "Action": OBJECT_ACTIONS, "Resource": [f"{bucket_arn}/*"]},
+            ],
+        }
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [bucket_arn],
+                "Condition": {"StringEquals": {"s3:prefix": ["", prefix], "s3:delimiter": ["/"]}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [bucket_arn],
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}/*"]}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": OBJECT_ACTIONS,
+                "Resource": [f"{bucket_arn}/{prefix}/*"],
+            },
+        ],
+    }
+
+
+def canonical_document(document):
+    """A policy document with IAM's equivalent spellings folded (a lone string or a list for
+    Action/Resource, any list order), for comparison."""
+
+    def fold(value):
+        if isinstance(value, dict):
+            return {k: fold(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return sorted((fold(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+        return value
+
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    folded = []
+    for statement in statements:
+        statement = dict(statement)
+        statement.pop("Sid", None)
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            if isinstance(statement.get(key), str):
+                statement[key] = [statement[key]]
+        folded.append(statement)
+    return fold({"Version": document.get("Version"), "Statement": folded})
+
+
+def plan_user(name, policy_name, policy_arn, document, current_policy, current_user):
+    """Steps for the policy, the user and the attachment. Pure."""
+    steps = []
+    if current_policy is None:
+        steps.append(
+            st.step(
+                "policy",
+                None,
+                document,
+                "aws_iam.create_policy",
+                name=policy_name,
+                document=document,
+            )
+        )
+    elif canonical_document(current_policy["document"]) != canonical_document(document):
+        steps.append(
+            st.step(
+                "policy",
+                current_policy["document"],
+                document,
+                "aws_iam.set_policy_document",
+                arn=policy_arn,
+                document=document,
+            )
+        )
+    if current_user is None:
+        steps.append(st.step("user", None, name, "aws_iam.create_user", name=name))
+    attached = current_user["attached_policies"] if current_user else []
+    if policy_arn not in attached:
+        steps.append(
+            st.step(
+                "attached_policies",
+                attached,
+                sorted([*attached, policy_arn]),
+                "aws_iam.attach_user_policy",
+                user=name,
+                arn=policy_arn,
+            )
+        )
+    return steps
+
+
+def plan_pillar_values(pillar_file, wanted, current):
+    """A step writing the non-secret pillar values (region, bucket, prefix) that differ."""
+    differing = {path: value for path, value in wanted.items() if current.get(path) != value}
+    if not differing:
+        return []
+    return [
+        st.local_step(
+            f"pillar {path}",
+            current.get(path),
+            value,
+            "pillar_file.set_values",
+            path=pillar_file,
+            values={path: value},
+        )
+        for path, value in differing.items()
+    ]
+
+
+def _inputs(
+    name, bucket, prefix, policy_name, pillar_file, pillar_keys, rotate_after_days, prune_keys, conn
+):
+    valid.iam_name(name, "name", 64)
+    valid.bucket_name(bucket, "bucket")
+    prefix = valid.s3_prefix(prefix)
+    valid.iam_name(policy_name, "policy_name", 128)
+    valid.file_path(pillar_file, "pillar_file")
+    paths = valid.key_paths(pillar_keys, "pillar_keys", PILLAR_NAMES, DEFAULT_PILLAR_KEYS)
+    for required in ("access_key_id", "secret_access_key"):
+        if required not in paths:
+            valid.fail(f"pillar_keys:{required}", "a pillar key path is required")
+    valid.positive_days(rotate_after_days, "rotate_after_days", allow_none=True)
+    valid.boolean(prune_keys, "prune_keys")
+    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
+    return prefix, paths, region
+
+
+@st.reports_errors
+def present(
+    name,
+    bucket=None,
+    pillar_file=None,
+    prefix=None,
+    policy_name=None,
+    pillar_keys=None,
+    rotate_after_days=None,
+    prune_keys=False,
+    **kwargs,
+):
+    """Ensure the backup user ``name`` exists with its policy and one access key, and that
+    the key is in ``pillar_file``.
+
+    name
+        The IAM user name.
+    bucket
+        The backup bucket the user may list, read, write and delete in.
+    pillar_file
+        Absolute path of the plain-YAML pillar file that gets the credentials.
+    prefix
+        Limit the user to this key prefix (pgBackRest's ``repo1-path``, without slashes).
+    policy_name
+        Name of the managed policy (default: the user name).
+    pillar_keys
+        Where each value goes in the file: a mapping of ``access_key_id``,
+        ``secret_access_key``, ``region``, ``bucket`` and ``prefix`` to colon-delimited key
+        paths. Default ``aws:access_key``, ``aws:secret_key``, ``aws:region``; a name
+        mapped to ``null`` is not written.
+    rotate_after_days
+        Replace the key once it is this many days old: the new key is written before the
+        old one is deleted.
+    prune_keys
+        Delete the user's keys that the pillar file does not reference (default: report
+        them).
+    region, profile, keyid, key, role_arn
+        Connection arguments; ``region`` is also what ``pillar_keys:region`` gets.
+    """
+    ret = st.new_ret(name)
+    conn = aws.split_connection_args(kwargs)
+    valid.no_unknown(kwargs, "iam_backup_user.present")
+    policy_name = policy_name or name
+    prefix, paths, region = _inputs(
+        name,
+        bucket,
+        prefix,
+        policy_name,
+        pillar_file,
+        pillar_keys,
+        rotate_after_days,
+        prune_keys,
+        conn,
+    )
+    document = backup_policy_document(bucket, prefix)
+    wanted_values = {
+        paths[field]: value
+        for field, value in (("region", region), ("bucket", bucket), ("prefix", prefix))
+        if field in paths and value is not None
+    }
+
+    pillar_now = __salt__["pillar_file.read"](
+        pillar_file, list(paths.values()), mask=[paths["secret_access_key"]]
+    )
+    policy_arn = __salt__["aws_iam.policy_arn"](policy_name, **conn)
+    current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
+    current_user = __salt__["aws_iam.describe_user"](name, **conn)
+
+    key_plan = keys.plan_access_key(
+        current_user["access_keys"] if current_user else [],
+        pillar_now[paths["access_key_id"]],
+        pillar_now[paths["secret_access_key"]],
+        datetime.datetime.now(datetime.timezone.utc),
+        rotate_after_days,
+        prune_keys,
+    )
+    if key_plan["error"]:
+        return st.fail(ret, f"user {name}: {key_plan['error']}")
+    steps = plan_user(name, policy_name, policy_arn, document, current_policy, current_user)
+    if not key_plan["create"]:
+        steps += plan_pillar_values(pillar_file, wanted_values, pillar_now)
+
+    what = f"backup user {name}"
+    if not st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what):
+        return ret
+    key_changes = keys.plan_changes(key_plan, pillar_file)
+    if key_changes:
+        if __opts__["test"]:
+            ret["result"] = None
+            ret["changes"].update(key_changes)
+        else:
+            try:
+                key_changes = keys.apply_plan(
+                    key_plan,
+                    __salt__,
+                    name,
+                    pillar_file,
+                    [paths["access_key_id"]],
+                    {paths["secret_access_key"]: "secret"},
+                    wanted_values,
+                    conn,
+                )
+            except CommandExecutionError as exc:
+                return st.fail(ret, f"{what}: access key: {exc}")
+            ret["changes"].update(key_changes)
+        verb = "would be changed" if __opts__["test"] else "changed"
+        ret["comment"] = f"{what} {verb}: {', '.join(ret['changes'])}"
+        st.append_comment(ret, f"new access key: {key_plan['reason']}")
+    unused = [k for k in key_plan["unreferenced"] if not prune_keys]
+    if unused:
+        st.append_comment(
+            ret,
+            f"access keys not in {pillar_file}: {', '.join(unused)} "
+            "(set prune_keys: true to delete them)",
+        )
+    return ret
+
+
+@st.reports_errors
+def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs):
+    """Ensure the backup user ``name`` and its policy are gone, and (with ``pillar_file``)
+    that its credentials are removed from the pillar file. A policy still attached to
+    other users, groups or roles is left in place.
+    """
+    ret = st.new_ret(name)
+    conn = aws.split_connection_args(kwargs)
+    valid.no_unknown(kwargs, "iam_backup_user.absent")
+    policy_name = policy_name or name
+    valid.iam_name(name, "name", 64)
+    valid.iam_name(policy_name, "policy_name", 128)
+    paths = {}
+    if pillar_file is not None:
+        valid.file_path(pillar_file, "pillar_file")
+        paths = valid.key_paths(pillar_keys, "pillar_keys", PILLAR_NAMES, DEFAULT_PILLAR_KEYS)
+    valid.region(aws.region_of(conn, __salt__.get("config.option")))
+
+    current_user = __salt__["aws_iam.describe_user"](name, **conn)
+    current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
+    in_pillar = (
+        __salt__["pillar_file.read"](
+            pillar_file, list(paths.values()), mask=[paths["secret_access_key"]]
+        )
+        if pillar_file
+        else {}
+    )
+    steps = []
+    if current_user is not None:
+        steps.append(st.step("user", name, None, "aws_iam.delete_user", name=name))
+    if current_policy is not None:
+        ours = (
+            current_user is not None and current_policy["arn"] in current_user["attached_policies"]
+        )
+        if current_policy["attachment_count"] - int(ours) == 0:
+            steps.append(
+                st.step(
+                    "policy",
+                    current_policy["document"],
+                    None,
+                    "aws_iam.delete_policy",
+                    arn=current_policy["arn"],
+                )
+            )
+        else:
+            st.append_comment(ret, f"policy {policy_name} is still attached elsewhere; kept")
+    present_paths = [path for path, value in in_pillar.items() if value not in (None, False)]
+    if present_paths:
+        steps.append(
+            st.local_step(
+                "pillar",
+                present_paths,
+                None,
+                "pillar_file.remove",
+                path=pillar_file,
+                keys=present_paths,
+            )
+        )
+    kept = ret["comment"]
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"backup user {name}")
+    st.append_comment(ret, kept)
+    return ret

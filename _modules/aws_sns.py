@@ -1,0 +1,146 @@
+"""Amazon SNS: topics found by name, and their subscriptions. Used by ``ses_identity`` for
+feedback notifications, and meant for any other state that sends to a topic.
+
+Every function accepts the connection arguments ``region``, ``profile``, ``keyid``, ``key``
+and ``role_arn`` (see README); without them boto3's environment and config are used.
+
+A topic is found by name without listing the account: its ARN is built from the caller's
+account and partition (one ``sts:GetCallerIdentity`` per connection, kept in ``__context__``)
+and checked with ``GetTopicAttributes``.
+
+CLI example::
+
+    salt-call aws_sns.topic_arn data-open-contracting-org region=us-east-1
+"""
+
+import hashlib
+
+import awsrunbook_client as aws
+
+__virtualname__ = "aws_sns"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _client(service, kwargs):
+    conn = aws.split_connection_args(kwargs)
+    return aws.client(service, conn, __salt__.get("config.option")), conn
+
+
+def _conn_key(conn):
+    # A digest, so the secret key never sits in __context__ in clear.
+    return hashlib.sha256(repr(sorted(conn.items())).encode()).hexdigest()
+
+
+def caller_identity(**kwargs):
+    """The account and partition the connection's credentials belong to:
+    ``{"account": "123456789012", "partition": "aws"}``. Cached per connection.
+
+    CLI example::
+
+        salt-call aws_sns.caller_identity
+    """
+    sts, conn = _client("sts", kwargs)
+    cache = __context__.setdefault("aws_sns.caller_identity", {})
+    key = _conn_key(conn)
+    if key not in cache:
+        resp = aws.call(sts, "get_caller_identity", "the caller")
+        cache[key] = {"account": resp["Account"], "partition": resp["Arn"].split(":")[1]}
+    return dict(cache[key])
+
+
+def topic_arn_for(name, **kwargs):
+    """The ARN a topic called ``name`` has (or would have) in the connection's region."""
+    conn = aws.split_connection_args(kwargs)
+    who = caller_identity(**conn)
+    region = aws.region_of(conn, __salt__.get("config.option"))
+    return f"arn:{who['partition']}:sns:{region}:{who['account']}:{name}"
+
+
+def topic_arn(name, **kwargs):
+    """The ARN of the topic ``name``, or ``None`` when there is no such topic.
+
+    CLI example::
+
+        salt-call aws_sns.topic_arn data-open-contracting-org
+    """
+    arn = topic_arn_for(name, **kwargs)
+    sns, _ = _client("sns", kwargs)
+    found = aws.call(sns, "get_topic_attributes", arn, missing=("NotFound",), TopicArn=arn)
+    return arn if found is not None else None
+
+
+def create_topic(name, **kwargs):
+    """Create the Standard topic ``name`` (a no-op returning the ARN when it exists).
+
+    CLI example::
+
+        salt-call aws_sns.create_topic data-open-contracting-org
+    """
+    sns, _ = _client("sns", kwargs)
+    return aws.call(sns, "create_topic", name, Name=name)["TopicArn"]
+
+
+def delete_topic(topic_arn, **kwargs):
+    """Delete the topic ``topic_arn`` and its subscriptions."""
+    sns, _ = _client("sns", kwargs)
+    aws.call(sns, "delete_topic", topic_arn, TopicArn=topic_arn)
+    return True
+
+
+def list_subscriptions(topic_arn, **kwargs):
+    """The subscriptions of ``topic_arn``: a list of ``{"protocol", "endpoint", "arn",
+    "pending"}`` (``pending`` until the endpoint confirms; such a subscription has no ARN yet).
+
+    CLI example::
+
+        salt-call aws_sns.list_subscriptions arn:aws:sns:us-east-1:123456789012:ops
+    """
+    sns, _ = _client("sns", kwargs)
+    found, token = [], None
+    while True:
+        params = {"TopicArn": topic_arn, **({"NextToken": token} if token else {})}
+        resp = aws.call(sns, "list_subscriptions_by_topic", topic_arn, **params)
+        for sub in resp.get("Subscriptions", []):
+            pending = sub["SubscriptionArn"] == "PendingConfirmation"
+            found.append(
+                {
+                    "protocol": sub["Protocol"],
+                    "endpoint": sub["Endpoint"],
+                    "arn": None if pending else sub["SubscriptionArn"],
+                    "pending": pending,
+                }
+            )
+        token = resp.get("NextToken")
+        if not token:
+            return found
+
+
+def subscribe(topic_arn, protocol, endpoint, **kwargs):
+    """Subscribe ``endpoint`` to ``topic_arn`` (an email endpoint must confirm by mail).
+    Returns the subscription ARN, or ``"pending confirmation"``.
+
+    CLI example::
+
+        salt-call aws_sns.subscribe arn:aws:sns:us-east-1:123456789012:ops email ops@example.org
+    """
+    sns, _ = _client("sns", kwargs)
+    resp = aws.call(
+        sns,
+        "subscribe",
+        f"{topic_arn} ({protocol}:{endpoint})",
+        TopicArn=topic_arn,
+        Protocol=protocol,
+        Endpoint=endpoint,
+        ReturnSubscriptionArn=True,
+    )
+    return resp["SubscriptionArn"]
+
+
+def unsubscribe(subscription_arn, **kwargs):
+    """Delete the subscription ``subscription_arn``."""
+    sns, _ = _client("sns", kwargs)
+    aws.call(sns, "unsubscribe", subscription_arn, SubscriptionArn=subscription_arn)
+    return True

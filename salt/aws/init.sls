@@ -1,0 +1,3 @@
+{#- Everything the aws_runbook pillar declares: `salt-call state.apply aws`. #}
+include:
+  - aws.backup

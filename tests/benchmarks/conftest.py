@@ -1,0 +1,3 @@
+"""Nothing under tests/benchmarks is a test: ``python -m tests.benchmarks.run`` runs it."""
+
+collect_ignore_glob = ["*"]

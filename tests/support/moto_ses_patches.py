@@ -1,0 +1,377 @@
+"""Make moto's SES backends (5.2.x) answer as the AWS API reference documents.
+
+Loaded in-process by the functional tests (``apply()`` before ``moto.mock_aws``) and into the
+moto server the integration tests start (``PATCH_MODULES`` in ``tests/support/moto_server.py``).
+``apply()`` is idempotent. Each gap it fills, as seen in moto 5.2.5:
+
+SES v1 (``ses``)
+ 1. ``GetIdentityNotificationAttributes`` never returned ``BounceTopic``/``ComplaintTopic``/
+    ``DeliveryTopic`` (they were stored, not returned), always said the headers were off, and
+    answered for identities that do not exist. Now: the stored topics, the stored header flags,
+    only existing identities.
+ 2. ``SetIdentityHeadersInNotificationsEnabled`` was not implemented (500). Now stored per
+    identity and notification type.
+ 3. ``SetIdentityNotificationTopic`` without ``SnsTopic`` (clearing a topic) raised KeyError
+    (500) when no topic was set. Now clearing an unset topic is a no-op, as on AWS.
+ 4. ``GetIdentityVerificationAttributes`` always said ``Success``. Now the identity's own
+    status (v1 spelling of the v2 value).
+ 5. ``GetIdentityDkimAttributes`` always said ``DkimEnabled: true`` and gave every domain the
+    same three tokens. Now ``DkimEnabled`` follows the identity's signing flag and each
+    domain has its own tokens (stable, derived from the domain name).
+ 6. ``DeleteIdentity`` kept the identity's notification topics, headers, MAIL FROM domain,
+    DKIM tokens and tags (a re-created identity inherited them), and raised KeyError for an
+    address whose domain was verified. Now everything of the identity goes with it.
+
+SES v2 (``sesv2``)
+ 7. ``CreateEmailIdentity`` returned no ``DkimAttributes.Tokens``, tagged the identity under
+    ``email-identity/NAME`` rather than the documented ``identity/NAME`` ARN, and silently
+    replaced an existing identity. Now tokens for domains with Easy DKIM, tags under
+    ``arn:aws:ses:REGION:ACCOUNT:identity/NAME``, ``AlreadyExistsException`` for a duplicate.
+ 8. ``GetEmailIdentity`` returned no DKIM tokens, no ``CurrentSigningKeyLength``, no
+    ``MailFromAttributes``, ``FeedbackForwardingStatus`` always false, the creation-time tags
+    only, and ``VerifiedForSendingStatus`` false. Now all of them as stored.
+ 9. ``PutEmailIdentityMailFromAttributes``, ``PutEmailIdentityFeedbackAttributes``,
+    ``PutEmailIdentityConfigurationSetAttributes``, ``PutEmailIdentityDkimSigningAttributes``
+    and ``PutEmailIdentityDkimAttributes`` were not implemented (500). Now implemented with
+    AWS's checks: the MAIL FROM domain must be a subdomain of the identity's domain; email
+    forwarding can only be turned off when bounce and complaint topics are both set; the
+    configuration set must exist.
+
+Not patched (tests live with it): AWS starts a new identity's verification, DKIM and MAIL FROM
+status at ``PENDING`` until the DNS records are seen; moto says ``SUCCESS`` at once. Tests that
+need another status set it on the backend object directly (``set_status``).
+"""
+
+import hashlib
+import json
+
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import EmptyResult
+from moto.ses import models as ses_models
+from moto.ses import responses as ses_responses
+from moto.ses.exceptions import InvalidParameterValue, NotFoundException
+from moto.sesv2 import models as v2_models
+from moto.sesv2 import responses as v2_responses
+
+_MARK = "_awsrunbook_patched"
+TYPES = ("Bounce", "Complaint", "Delivery")
+V1_STATUS = {
+    "SUCCESS": "Success",
+    "PENDING": "Pending",
+    "FAILED": "Failed",
+    "TEMPORARY_FAILURE": "TemporaryFailure",
+    "NOT_STARTED": "NotStarted",
+}
+V1_BEHAVIOR = {"USE_DEFAULT_VALUE": "UseDefaultValue", "REJECT_MESSAGE": "RejectMessage"}
+V2_BEHAVIOR = {v1: v2 for v2, v1 in V1_BEHAVIOR.items()}
+
+
+def dkim_tokens(domain):
+    """The three Easy DKIM tokens the patched backend gives ``domain`` (stable per name)."""
+    return [hashlib.sha256(f"{domain}:{i}".encode()).hexdigest()[:32] for i in range(1, 4)]
+
+
+def identity_arn(backend, identity):
+    where = f"{backend.partition}:ses:{backend.region_name}:{backend.account_id}"
+    return f"arn:{where}:identity/{identity}"
+
+
+def set_status(backend, identity, verification=None, dkim=None):
+    """Test helper: set an identity's verification and/or DKIM status on the v1 backend."""
+    found = backend.email_identities[identity]
+    if verification:
+        found.verification_status = verification
+    if dkim:
+        found.dkim_attributes["Status"] = dkim
+
+
+def _headers(backend):
+    if not hasattr(backend, "awsrunbook_headers"):
+        backend.awsrunbook_headers = {}
+    return backend.awsrunbook_headers
+
+
+def _domain_of(identity):
+    return identity.split("@")[-1].lower()
+
+
+# --- SES v1 backend -------------------------------------------------------------------------
+
+
+def get_identity_notification_attributes(self, identities):
+    response = {}
+    for identity in identities:
+        if identity not in self.email_identities:
+            continue
+        config = self.sns_topics.get(identity, {})
+        headers = _headers(self).get(identity, {})
+        attrs = {"ForwardingEnabled": config.get(ses_models.SESFeedback.FORWARDING_ENABLED, True)}
+        for kind in TYPES:
+            if config.get(kind):
+                attrs[f"{kind}Topic"] = config[kind]
+            attrs[f"HeadersIn{kind}NotificationsEnabled"] = headers.get(kind, False)
+        response[identity] = attrs
+    return response
+
+
+def set_identity_notification_topic(self, identity, notification_type, sns_topic):
+    if identity not in self.email_identities:
+        raise InvalidParameterValue(f"Identity <{identity}> does not exist.")
+    topics = self.sns_topics.setdefault(identity, {})
+    if sns_topic is None:
+        topics.pop(notification_type, None)
+    else:
+        topics[notification_type] = sns_topic
+
+
+def set_identity_headers_in_notifications_enabled(self, identity, notification_type, enabled):
+    if identity not in self.email_identities:
+        raise InvalidParameterValue(f"Identity <{identity}> does not exist.")
+    _headers(self).setdefault(identity, {})[notification_type] = enabled
+
+
+def get_identity_verification_attributes(self, identities=None):
+    result = {}
+    for identity in identities or []:
+        found = self.email_identities.get(identity)
+        if found is None:
+            continue
+        attrs = {"VerificationStatus": V1_STATUS.get(found.verification_status, "Pending")}
+        if found.identity_type == "DOMAIN":
+            attrs["VerificationToken"] = hashlib.sha256(identity.encode()).hexdigest()[:44]
+        result[identity] = attrs
+    return result
+
+
+def get_identity_dkim_attributes(self, identities):
+    result = {}
+    for identity in identities:
+        found = self.email_identities.get(identity)
+        if found is None:
+            result[identity] = {"DkimEnabled": False, "DkimVerificationStatus": "NotStarted"}
+            continue
+        attrs = {
+            "DkimEnabled": bool(found.dkim_attributes.get("SigningEnabled")),
+            "DkimVerificationStatus": V1_STATUS.get(
+                found.dkim_attributes.get("Status"), "NotStarted"
+            ),
+        }
+        if identity in self.dkim_tokens:
+            attrs["DkimTokens"] = list(self.dkim_tokens[identity])
+        result[identity] = attrs
+    return result
+
+
+def delete_identity(self, identity):
+    self.email_identities.pop(identity, None)
+    self.sns_topics.pop(identity, None)
+    _headers(self).pop(identity, None)
+    self.identity_mail_from_domains.pop(identity, None)
+    self.dkim_tokens.pop(identity, None)
+    arn = identity_arn(self, identity)
+    if self.tagger.has_tags(arn):
+        self.tagger.delete_all_tags_for_resource(arn)
+
+
+def _v1_set_headers_response(self):
+    self.backend.set_identity_headers_in_notifications_enabled(
+        self._get_param("Identity"),
+        self._get_param("NotificationType"),
+        self._get_bool_param("Enabled", False),
+    )
+    return EmptyResult()
+
+
+# --- SES v2 backend and responses -----------------------------------------------------------
+
+
+class AlreadyExistsException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message):
+        super().__init__("AlreadyExistsException", message)
+
+
+class BadRequestException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message):
+        super().__init__("BadRequestException", message)
+
+
+def create_email_identity(
+    self, email_identity, tags, dkim_signing_attributes, configuration_set_name
+):
+    core = self.core_backend
+    if email_identity in core.email_identities:
+        raise AlreadyExistsException(f"Email identity {email_identity} already exist.")
+    identity = core.create_email_identity_v2(
+        email_identity, None, dkim_signing_attributes, configuration_set_name
+    )
+    if identity.identity_type == "DOMAIN" and identity.dkim_attributes.get("SigningEnabled"):
+        core.dkim_tokens[email_identity] = dkim_tokens(email_identity)
+        identity.dkim_attributes["Tokens"] = list(core.dkim_tokens[email_identity])
+        identity.dkim_attributes["CurrentSigningKeyLength"] = identity.dkim_attributes[
+            "NextSigningKeyLength"
+        ]
+    if tags:
+        core.tagger.tag_resource(identity_arn(core, email_identity), tags)
+    return identity
+
+
+def _found(self, email_identity):
+    core = self.core_backend
+    if email_identity not in core.email_identities:
+        raise NotFoundException(f"Email identity {email_identity} does not exist.")
+    return core.email_identities[email_identity]
+
+
+def _v2_identity_response(backend, identity):
+    core = backend.core_backend
+    name = identity.email_identity
+    dkim = dict(identity.dkim_attributes)
+    if name in core.dkim_tokens and dkim.get("SigningEnabled"):
+        dkim["Tokens"] = list(core.dkim_tokens[name])
+    body = {
+        "IdentityType": identity.identity_type,
+        "FeedbackForwardingStatus": core.sns_topics.get(name, {}).get(
+            ses_models.SESFeedback.FORWARDING_ENABLED, True
+        ),
+        "VerifiedForSendingStatus": identity.verification_status == "SUCCESS",
+        "DkimAttributes": dkim,
+        "Policies": identity.policies,
+        "Tags": core.tagger.list_tags_for_resource(identity_arn(core, name))["Tags"],
+        "VerificationStatus": identity.verification_status,
+    }
+    mail_from = core.identity_mail_from_domains.get(name)
+    if mail_from and mail_from.get("mail_from_domain"):
+        body["MailFromAttributes"] = {
+            "MailFromDomain": mail_from["mail_from_domain"],
+            "MailFromDomainStatus": "SUCCESS",
+            "BehaviorOnMxFailure": V2_BEHAVIOR.get(
+                mail_from.get("behavior_on_mx_failure") or "UseDefaultValue", "USE_DEFAULT_VALUE"
+            ),
+        }
+    if identity.configuration_set_name:
+        body["ConfigurationSetName"] = identity.configuration_set_name
+    return body
+
+
+def _v2_create_response(self):
+    identity = self.sesv2_backend.create_email_identity(
+        email_identity=self._get_param("EmailIdentity"),
+        tags=self._get_param("Tags"),
+        dkim_signing_attributes=self._get_param("DkimSigningAttributes"),
+        configuration_set_name=self._get_param("ConfigurationSetName"),
+    )
+    full = _v2_identity_response(self.sesv2_backend, identity)
+    return json.dumps(
+        {
+            "IdentityType": full["IdentityType"],
+            "VerifiedForSendingStatus": full["VerifiedForSendingStatus"],
+            "DkimAttributes": full["DkimAttributes"],
+        },
+        default=str,
+    )
+
+
+def _v2_get_response(self):
+    identity = _found(self.sesv2_backend, self._get_param("EmailIdentity"))
+    return json.dumps(_v2_identity_response(self.sesv2_backend, identity), default=str)
+
+
+def _v2_put_mail_from(self):
+    name = self._get_param("EmailIdentity")
+    _found(self.sesv2_backend, name)
+    core = self.sesv2_backend.core_backend
+    domain = self._get_param("MailFromDomain")
+    behavior = self._get_param("BehaviorOnMxFailure") or "USE_DEFAULT_VALUE"
+    if not domain:
+        core.identity_mail_from_domains.pop(name, None)
+        return json.dumps({})
+    parent = _domain_of(name)
+    if not domain.lower().endswith("." + parent):
+        raise BadRequestException(
+            f"Provided MAIL-FROM domain '{domain}' is not subdomain of the domain of the "
+            f"identity '{parent}'."
+        )
+    core.identity_mail_from_domains[name] = {
+        "mail_from_domain": domain,
+        "behavior_on_mx_failure": V1_BEHAVIOR[behavior],
+    }
+    return json.dumps({})
+
+
+def _v2_put_feedback(self):
+    name = self._get_param("EmailIdentity")
+    _found(self.sesv2_backend, name)
+    core = self.sesv2_backend.core_backend
+    enabled = bool(self._get_param("EmailForwardingEnabled"))
+    topics = core.sns_topics.setdefault(name, {})
+    if not enabled and not (topics.get("Bounce") and topics.get("Complaint")):
+        raise BadRequestException(
+            "Feedback forwarding can only be disabled when bounce and complaint notifications "
+            "are published to Amazon SNS topics."
+        )
+    topics[ses_models.SESFeedback.FORWARDING_ENABLED] = enabled
+    return json.dumps({})
+
+
+def _v2_put_configuration_set(self):
+    identity = _found(self.sesv2_backend, self._get_param("EmailIdentity"))
+    config_set = self._get_param("ConfigurationSetName")
+    if config_set and config_set not in self.sesv2_backend.core_backend.config_sets:
+        raise NotFoundException(f"Configuration set {config_set} does not exist.")
+    identity.configuration_set_name = config_set or None
+    return json.dumps({})
+
+
+def _v2_put_dkim_signing(self):
+    name = self._get_param("EmailIdentity")
+    identity = _found(self.sesv2_backend, name)
+    core = self.sesv2_backend.core_backend
+    origin = self._get_param("SigningAttributesOrigin")
+    attrs = self._get_param("SigningAttributes") or {}
+    dkim = identity.dkim_attributes
+    dkim["SigningAttributesOrigin"] = origin
+    if origin == "AWS_SES":
+        dkim["NextSigningKeyLength"] = attrs.get("NextSigningKeyLength", "RSA_2048_BIT")
+        dkim.setdefault("CurrentSigningKeyLength", dkim["NextSigningKeyLength"])
+        dkim["SigningEnabled"] = True
+        dkim["Status"] = "SUCCESS"
+        core.dkim_tokens.setdefault(name, dkim_tokens(name))
+    return json.dumps({"DkimStatus": dkim["Status"], "DkimTokens": core.dkim_tokens.get(name, [])})
+
+
+def _v2_put_dkim(self):
+    identity = _found(self.sesv2_backend, self._get_param("EmailIdentity"))
+    identity.dkim_attributes["SigningEnabled"] = bool(self._get_param("SigningEnabled"))
+    return json.dumps({})
+
+
+def apply():
+    """Patch moto's SES v1 and v2 backends and responses (idempotent)."""
+    if getattr(ses_models.SESBackend, _MARK, False):
+        return
+    backend = ses_models.SESBackend
+    backend.get_identity_notification_attributes = get_identity_notification_attributes
+    backend.set_identity_notification_topic = set_identity_notification_topic
+    backend.set_identity_headers_in_notifications_enabled = (
+        set_identity_headers_in_notifications_enabled
+    )
+    backend.get_identity_verification_attributes = get_identity_verification_attributes
+    backend.get_identity_dkim_attributes = get_identity_dkim_attributes
+    backend.delete_identity = delete_identity
+    ses_responses.EmailResponse.set_identity_headers_in_notifications_enabled = (
+        _v1_set_headers_response
+    )
+    v2_models.SESV2Backend.create_email_identity = create_email_identity
+    v2 = v2_responses.SESV2Response
+    v2.create_email_identity = _v2_create_response
+    v2.get_email_identity = _v2_get_response
+    v2.put_email_identity_mail_from_attributes = _v2_put_mail_from
+    v2.put_email_identity_feedback_attributes = _v2_put_feedback
+    v2.put_email_identity_configuration_set_attributes = _v2_put_configuration_set
+    v2.put_email_identity_dkim_signing_attributes = _v2_put_dkim_signing
+    v2.put_email_identity_dkim_attributes = _v2_put_dkim
+    setattr(backend, _MARK, True)

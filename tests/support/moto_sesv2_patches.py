@@ -1,0 +1,274 @@
+"""Make moto's SES v2 (5.2.x) behave as the SES v2 API reference documents, for the calls
+``aws_sesv2`` makes. Applied in-process by the functional tests and, through
+``PATCH_MODULES`` in ``tests/support/moto_server.py``, inside the local moto server.
+
+Gaps filled (each one was tried against moto 5.2.5 and failed as described):
+
+- ``CreateConfigurationSetEventDestination``, ``GetConfigurationSetEventDestinations``,
+  ``UpdateConfigurationSetEventDestination``, ``DeleteConfigurationSetEventDestination``:
+  not implemented (v1's ``CreateConfigurationSetEventDestination`` works but keeps only one
+  destination per set, and v1 has no update or delete either).
+- ``PutConfigurationSetSuppressionOptions``, ``PutConfigurationSetReputationOptions``,
+  ``PutConfigurationSetSendingOptions``, ``PutConfigurationSetTrackingOptions``: not
+  implemented.
+- ``GetConfigurationSet`` returns ``SendingEnabled: false`` whatever was set (moto stores the
+  whole ``SendingOptions`` mapping where a boolean belongs) and leaves out the documented
+  defaults (sending enabled, reputation metrics disabled).
+- ``DeleteConfigurationSet`` on a missing set answers 500 (a ``KeyError``) instead of
+  ``NotFoundException``.
+- ``GetAccount``, ``PutAccountSuppressionAttributes``, ``PutAccountSendingAttributes``,
+  ``PutAccountDetails``: not implemented (``PutAccountDetails`` answers 404 on the server).
+  The account starts as AWS documents a new one: in the sandbox, sending enabled,
+  account-level suppression for ``BOUNCE`` and ``COMPLAINT``. A production-access request
+  puts the review in ``PENDING``; ``set_review_status`` lets a test play AWS's reviewer.
+"""
+
+import json
+import uuid
+from urllib.parse import unquote
+
+from moto.core.exceptions import JsonRESTError
+from moto.ses.models import ConfigurationSet
+from moto.sesv2.models import sesv2_backends
+from moto.sesv2.responses import SESV2Response
+
+_APPLIED = []
+
+
+class _NotFound(JsonRESTError):
+    code = 404
+
+    def __init__(self, message):
+        super().__init__("NotFoundException", message)
+
+
+class _AlreadyExists(JsonRESTError):
+    code = 400
+
+    def __init__(self, message):
+        super().__init__("AlreadyExistsException", message)
+
+
+class _BadRequest(JsonRESTError):
+    code = 400
+
+    def __init__(self, message):
+        super().__init__("BadRequestException", message)
+
+
+class _Conflict(JsonRESTError):
+    code = 409
+
+    def __init__(self, message):
+        super().__init__("ConflictException", message)
+
+
+def _to_dict_v2(self):
+    sending = self.enabled
+    if isinstance(sending, dict):
+        sending = sending.get("SendingEnabled", True)
+    reputation = {"ReputationMetricsEnabled": False, **(self.reputation_options or {})}
+    result = {
+        "ConfigurationSetName": self.configuration_set_name,
+        "TrackingOptions": self.tracking_options,
+        "DeliveryOptions": self.delivery_options,
+        "ReputationOptions": reputation,
+        "SendingOptions": {"SendingEnabled": True if sending in (None, {}) else bool(sending)},
+        "Tags": self.tags,
+        "VdmOptions": self.vdm_options,
+    }
+    if self.suppression_options:
+        result["SuppressionOptions"] = self.suppression_options
+    return result
+
+
+def _destinations(backend):
+    if not hasattr(backend, "_runbook_event_destinations"):
+        backend._runbook_event_destinations = {}
+    return backend._runbook_event_destinations
+
+
+def _account(backend):
+    if not hasattr(backend, "_runbook_account"):
+        backend._runbook_account = {
+            "DedicatedIpAutoWarmupEnabled": False,
+            "EnforcementStatus": "HEALTHY",
+            "ProductionAccessEnabled": False,
+            "SendingEnabled": True,
+            "SendQuota": {"Max24HourSend": 200.0, "MaxSendRate": 1.0, "SentLast24Hours": 0.0},
+            "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+        }
+    return backend._runbook_account
+
+
+def _config_set(response, name):
+    backend = response.sesv2_backend
+    if name not in backend.core_backend.config_sets:
+        raise _NotFound(f"Configuration set <{name}> does not exist.")
+    return backend.core_backend.config_sets[name]
+
+
+def _body(response):
+    return json.loads(response.body) if response.body else {}
+
+
+def _path_part(response, after):
+    """The URL path segment following ``after`` (moto's catch-all route has no groups)."""
+    parts = response.path.split("?")[0].rstrip("/").split("/")
+    return unquote(parts[parts.index(after) + 1])
+
+
+def delete_configuration_set(self):
+    name = _path_part(self, "configuration-sets")
+    _config_set(self, name)
+    self.sesv2_backend.core_backend.config_sets.pop(name)
+    _destinations(self.sesv2_backend).pop(name, None)
+    return json.dumps({})
+
+
+def create_configuration_set_event_destination(self):
+    name = _path_part(self, "configuration-sets")
+    _config_set(self, name)
+    body = _body(self)
+    per_set = _destinations(self.sesv2_backend).setdefault(name, {})
+    dest_name = body["EventDestinationName"]
+    if dest_name in per_set:
+        raise _AlreadyExists(f"Event destination {dest_name} already exists.")
+    per_set[dest_name] = {"Name": dest_name, **body["EventDestination"]}
+    return json.dumps({})
+
+
+def get_configuration_set_event_destinations(self):
+    name = _path_part(self, "configuration-sets")
+    _config_set(self, name)
+    per_set = _destinations(self.sesv2_backend).get(name, {})
+    return json.dumps({"EventDestinations": list(per_set.values())})
+
+
+def update_configuration_set_event_destination(self):
+    name = _path_part(self, "configuration-sets")
+    dest_name = _path_part(self, "event-destinations")
+    _config_set(self, name)
+    per_set = _destinations(self.sesv2_backend).get(name, {})
+    if dest_name not in per_set:
+        raise _NotFound(f"Event destination {dest_name} does not exist.")
+    per_set[dest_name] = {"Name": dest_name, **_body(self)["EventDestination"]}
+    return json.dumps({})
+
+
+def delete_configuration_set_event_destination(self):
+    name = _path_part(self, "configuration-sets")
+    dest_name = _path_part(self, "event-destinations")
+    _config_set(self, name)
+    per_set = _destinations(self.sesv2_backend).get(name, {})
+    if dest_name not in per_set:
+        raise _NotFound(f"Event destination {dest_name} does not exist.")
+    del per_set[dest_name]
+    return json.dumps({})
+
+
+def put_configuration_set_suppression_options(self):
+    config_set = _config_set(self, _path_part(self, "configuration-sets"))
+    config_set.suppression_options = {
+        "SuppressedReasons": _body(self).get("SuppressedReasons", [])
+    }
+    return json.dumps({})
+
+
+def put_configuration_set_reputation_options(self):
+    config_set = _config_set(self, _path_part(self, "configuration-sets"))
+    config_set.reputation_options = {
+        "ReputationMetricsEnabled": bool(_body(self).get("ReputationMetricsEnabled", False))
+    }
+    return json.dumps({})
+
+
+def put_configuration_set_sending_options(self):
+    config_set = _config_set(self, _path_part(self, "configuration-sets"))
+    config_set.enabled = bool(_body(self).get("SendingEnabled", False))
+    return json.dumps({})
+
+
+def put_configuration_set_tracking_options(self):
+    config_set = _config_set(self, _path_part(self, "configuration-sets"))
+    body = _body(self)
+    config_set.tracking_options = {
+        key: body[key] for key in ("CustomRedirectDomain", "HttpsPolicy") if key in body
+    }
+    return json.dumps({})
+
+
+def get_account(self):
+    return json.dumps(_account(self.sesv2_backend))
+
+
+def put_account_suppression_attributes(self):
+    reasons = _body(self).get("SuppressedReasons", [])
+    _account(self.sesv2_backend)["SuppressionAttributes"] = {"SuppressedReasons": reasons}
+    return json.dumps({})
+
+
+def put_account_sending_attributes(self):
+    _account(self.sesv2_backend)["SendingEnabled"] = bool(_body(self).get("SendingEnabled"))
+    return json.dumps({})
+
+
+def put_account_details(self):
+    body = _body(self)
+    for required in ("MailType", "WebsiteURL"):
+        if not body.get(required):
+            raise _BadRequest(f"{required} is required.")
+    account = _account(self.sesv2_backend)
+    review = account.get("Details", {}).get("ReviewDetails")
+    if review and review.get("Status") == "PENDING":
+        raise _Conflict("A production access request is already under review.")
+    details = {
+        key: body[key]
+        for key in (
+            "MailType",
+            "WebsiteURL",
+            "ContactLanguage",
+            "UseCaseDescription",
+            "AdditionalContactEmailAddresses",
+        )
+        if key in body
+    }
+    if body.get("ProductionAccessEnabled") and not account["ProductionAccessEnabled"]:
+        details["ReviewDetails"] = {"Status": "PENDING", "CaseId": uuid.uuid4().hex[:16]}
+    account["Details"] = details
+    return json.dumps({})
+
+
+def set_review_status(status, account_id="123456789012", region="us-east-1"):
+    """Play AWS's reviewer: ``GRANTED`` takes the account out of the sandbox."""
+    account = _account(sesv2_backends[account_id][region])
+    account.setdefault("Details", {}).setdefault("ReviewDetails", {"CaseId": "test"})
+    account["Details"]["ReviewDetails"]["Status"] = status
+    account["ProductionAccessEnabled"] = status == "GRANTED"
+
+
+_HANDLERS = {
+    "delete_configuration_set": delete_configuration_set,
+    "create_configuration_set_event_destination": create_configuration_set_event_destination,
+    "get_configuration_set_event_destinations": get_configuration_set_event_destinations,
+    "update_configuration_set_event_destination": update_configuration_set_event_destination,
+    "delete_configuration_set_event_destination": delete_configuration_set_event_destination,
+    "put_configuration_set_suppression_options": put_configuration_set_suppression_options,
+    "put_configuration_set_reputation_options": put_configuration_set_reputation_options,
+    "put_configuration_set_sending_options": put_configuration_set_sending_options,
+    "put_configuration_set_tracking_options": put_configuration_set_tracking_options,
+    "get_account": get_account,
+    "put_account_suppression_attributes": put_account_suppression_attributes,
+    "put_account_sending_attributes": put_account_sending_attributes,
+    "put_account_details": put_account_details,
+}
+
+
+def apply():
+    """Install the handlers (idempotent)."""
+    if _APPLIED:
+        return
+    for name, handler in _HANDLERS.items():
+        setattr(SESV2Response, name, handler)
+    ConfigurationSet.to_dict_v2 = _to_dict_v2
+    _APPLIED.append(True)

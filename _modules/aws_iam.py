@@ -266,3 +266,79 @@ def delete_user(name, **kwargs):
         detach_user_policy(name, arn, **conn)
     aws.call(iam, "delete_user", name, UserName=name)
     return True
+
+
+def get_user_policy(user, policy_name, **kwargs):
+    """The document (a mapping) of the inline policy ``policy_name`` of ``user``, or ``None``
+    when the user or the policy does not exist.
+
+    CLI example::
+
+        salt-call aws_iam.get_user_policy ses-smtp-web1 AmazonSesSendingAccess
+    """
+    iam, _ = _iam(kwargs)
+    found = aws.call(
+        iam,
+        "get_user_policy",
+        f"{user}/{policy_name}",
+        missing=("NoSuchEntity",),
+        UserName=user,
+        PolicyName=policy_name,
+    )
+    if found is None:
+        return None
+    return _document(found["PolicyDocument"])
+
+
+def put_user_policy(user, policy_name, document, **kwargs):
+    """Create or replace the inline policy ``policy_name`` of ``user``."""
+    iam, _ = _iam(kwargs)
+    aws.call_after_create(
+        iam,
+        "put_user_policy",
+        f"{user}/{policy_name}",
+        UserName=user,
+        PolicyName=policy_name,
+        PolicyDocument=json.dumps(document),
+    )
+    return True
+
+
+def delete_user_policy(user, policy_name, **kwargs):
+    """Delete the inline policy ``policy_name`` of ``user`` (already gone counts as done)."""
+    iam, _ = _iam(kwargs)
+    aws.call(
+        iam,
+        "delete_user_policy",
+        f"{user}/{policy_name}",
+        missing=("NoSuchEntity",),
+        UserName=user,
+        PolicyName=policy_name,
+    )
+    return True
+
+
+def canonical_document(document):
+    """A policy document with IAM's equivalent spellings folded (a lone string or a list for
+    Action/Resource, any list order, ``Sid``), for comparing what IAM returns with what a
+    state wants. Pure."""
+
+    def fold(value):
+        if isinstance(value, dict):
+            return {k: fold(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return sorted((fold(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+        return value
+
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    folded = []
+    for statement in statements:
+        statement = dict(statement)
+        statement.pop("Sid", None)
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            if isinstance(statement.get(key), str):
+                statement[key] = [statement[key]]
+        folded.append(statement)
+    return fold({"Version": document.get("Version"), "Statement": folded})

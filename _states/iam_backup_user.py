@@ -49,7 +49,7 @@ DEFAULT_PILLAR_KEYS = {
     "secret_access_key": "aws:secret_key",
     "region": "aws:region",
 }
-OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")
 
 
 def __virtual__():
@@ -64,7 +64,11 @@ def backup_policy_document(bucket, prefix=None):
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [bucket_arn]},
-                {"Effect": "Allow", "Action": OBJECT_ACTIONS, "Resource": [f"{bucket_arn}/*"]},
+                {
+                    "Effect": "Allow",
+                    "Action": list(OBJECT_ACTIONS),
+                    "Resource": [f"{bucket_arn}/*"],
+                },
             ],
         }
     return {
@@ -84,7 +88,7 @@ def backup_policy_document(bucket, prefix=None):
             },
             {
                 "Effect": "Allow",
-                "Action": OBJECT_ACTIONS,
+                "Action": list(OBJECT_ACTIONS),
                 "Resource": [f"{bucket_arn}/{prefix}/*"],
             },
         ],

@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 
+import awsrunbook_state as st
 from salt.exceptions import CommandExecutionError
 
 IAM_KEY_LIMIT = 2
@@ -119,3 +120,20 @@ def apply_plan(plan, salt, user, pillar_file, id_paths, secret_paths, values, co
             f"{exc} (done before this: {'; '.join(done) or 'nothing'})"
         ) from None
     return plan_changes(plan, pillar_file, new_key_id)
+
+
+def plan_pillar_values(pillar_file, wanted, current):
+    """One local step per non-secret pillar value (region, host, port...) that differs from
+    what ``pillar_file`` holds. Pure. ``wanted`` and ``current`` map key paths to values."""
+    return [
+        st.local_step(
+            f"pillar {path}",
+            current.get(path),
+            value,
+            "pillar_file.set_values",
+            path=pillar_file,
+            values={path: value},
+        )
+        for path, value in wanted.items()
+        if current.get(path) != value
+    ]

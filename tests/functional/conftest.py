@@ -8,8 +8,9 @@ from saltfactories.utils.functional import Loaders
 from tests.conftest import REPO
 
 
-@pytest.fixture
-def minion_opts(tmp_path):
+@pytest.fixture(scope="module")
+def minion_opts(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("minion")
     opts = salt.config.minion_config(None)
     opts.update(
         {
@@ -26,11 +27,16 @@ def minion_opts(tmp_path):
     return opts
 
 
+@pytest.fixture(scope="module")
+def _module_loaders(minion_opts):
+    return Loaders(minion_opts)
+
+
 @pytest.fixture
-def loaders(minion_opts):
-    loaders = Loaders(minion_opts)
-    yield loaders
-    loaders.reset_state()
+def loaders(_module_loaders):
+    # Building the loaders is slow; share them per module and reset their state per test.
+    yield _module_loaders
+    _module_loaders.reset_state()
 
 
 @pytest.fixture

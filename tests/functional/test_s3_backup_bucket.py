@@ -1,0 +1,138 @@
+"""s3_backup_bucket through Salt's loader against moto in-process, both test modes."""
+
+import boto3
+import pytest
+
+from tests.support.calls import recorded_calls, writes
+
+RULE = {
+    "ID": "delete-after-30-days",
+    "Status": "Enabled",
+    "Filter": {"Prefix": ""},
+    "Expiration": {"Days": 30},
+    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+}
+
+
+@pytest.fixture
+def s3(aws):
+    return boto3.client("s3", region_name="eu-west-2")
+
+
+def present(states, test, **kwargs):
+    kwargs.setdefault("region", "eu-west-2")
+    return states.s3_backup_bucket.present("ocp-backup", test=test, **kwargs)
+
+
+def test_test_mode_reports_the_plan_and_writes_nothing(states, s3):
+    with recorded_calls() as calls:
+        ret = present(states, test=True)
+    assert ret.result is None
+    assert set(ret.changes) == {"bucket", "public_access_block", "encryption", "lifecycle_rules"}
+    assert ret.changes["lifecycle_rules"] == {"old": [], "new": [RULE]}
+    assert writes(calls) == []
+    assert "ocp-backup" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_create_then_converged_rerun_makes_no_writes(states, s3):
+    planned = present(states, test=True).changes
+    ret = present(states, test=False)
+    assert ret.result is True
+    assert ret.changes == planned, "test=True must report exactly what the real run changes"
+    assert s3.get_bucket_location(Bucket="ocp-backup")["LocationConstraint"] == "eu-west-2"
+    assert s3.get_bucket_lifecycle_configuration(Bucket="ocp-backup")["Rules"] == [RULE]
+    assert s3.get_public_access_block(Bucket="ocp-backup")["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    rules = s3.get_bucket_encryption(Bucket="ocp-backup")["ServerSideEncryptionConfiguration"][
+        "Rules"
+    ]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+    for test in (True, False):
+        with recorded_calls() as calls:
+            again = present(states, test=test)
+        assert again.result is True and again.changes == {}
+        assert writes(calls) == []
+        print(f"converged s3_backup_bucket (test={test}): {len(calls)} read calls")
+
+
+def test_drift_is_corrected_and_foreign_rules_kept(states, s3):
+    present(states, test=False)
+    foreign = {
+        "ID": "logs",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "logs/"},
+        "Expiration": {"Days": 3},
+    }
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="ocp-backup",
+        LifecycleConfiguration={"Rules": [dict(RULE, Expiration={"Days": 365}), foreign]},
+    )
+    s3.delete_public_access_block(Bucket="ocp-backup")
+    preview = present(states, test=True)
+    assert preview.result is None
+    assert set(preview.changes) == {"public_access_block", "lifecycle_rules"}
+    assert preview.changes["lifecycle_rules"]["new"] == [RULE, foreign]
+    fixed = present(states, test=False)
+    assert fixed.changes == preview.changes
+    assert s3.get_bucket_lifecycle_configuration(Bucket="ocp-backup")["Rules"] == [RULE, foreign]
+
+    exclusive = present(states, test=False, exclusive_lifecycle=True)
+    assert exclusive.changes["lifecycle_rules"]["new"] == [RULE]
+    assert s3.get_bucket_lifecycle_configuration(Bucket="ocp-backup")["Rules"] == [RULE]
+
+
+def test_pgbackrest_bucket_has_no_expiry(states, s3):
+    ret = present(states, test=False, expire_days=None)
+    assert ret.result is True
+    rules = s3.get_bucket_lifecycle_configuration(Bucket="ocp-backup")["Rules"]
+    assert rules == [{k: v for k, v in RULE.items() if k != "Expiration"}]
+
+
+def test_bucket_in_another_region_is_reported(states, s3):
+    boto3.client("s3", region_name="us-west-1").create_bucket(
+        Bucket="ocp-backup", CreateBucketConfiguration={"LocationConstraint": "us-west-1"}
+    )
+    ret = present(states, test=False)
+    assert ret.result is False
+    assert "exists in us-west-1, not eu-west-2" in ret.comment
+
+
+def test_absent_refuses_non_empty_bucket_unless_forced(states, s3):
+    present(states, test=False)
+    s3.put_object(Bucket="ocp-backup", Key="dump.sql.gz", Body=b"x")
+    refused = states.s3_backup_bucket.absent("ocp-backup", region="eu-west-2")
+    assert refused.result is False and "not empty" in refused.comment
+    preview = states.s3_backup_bucket.absent("ocp-backup", force=True, test=True)
+    assert preview.result is None and preview.changes == {
+        "bucket": {"old": {"region": "eu-west-2"}, "new": None}
+    }
+    gone = states.s3_backup_bucket.absent("ocp-backup", force=True)
+    assert gone.result is True and gone.changes == preview.changes
+    assert "ocp-backup" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    again = states.s3_backup_bucket.absent("ocp-backup")
+    assert again.result is True and again.changes == {}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "Bad_Name"}, "name: invalid S3 bucket name"),
+        ({"expire_days": -1}, "expire_days: must be a positive whole number"),
+        ({"abort_multipart_days": 0}, "abort_multipart_days: must be a positive whole number"),
+        ({"region": "mars-north-1"}, "region: unknown AWS region"),
+        ({"exclusive_lifecycle": "yes"}, "exclusive_lifecycle: must be true or false"),
+        ({"expire_dayz": 3}, "expire_dayz: unknown argument"),
+    ],
+)
+def test_bad_input_fails_before_any_call(states, kwargs, message):
+    kwargs = {"name": "ocp-backup", "region": "eu-west-2", **kwargs}
+    with recorded_calls() as calls:
+        ret = states.s3_backup_bucket.present(**kwargs)
+    assert ret.result is False
+    assert message in ret.comment
+    assert calls == []

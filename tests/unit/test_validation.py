@@ -1,0 +1,67 @@
+"""Input validation: each error names the argument."""
+
+import awsrunbook_validate as valid
+import pytest
+from salt.exceptions import SaltInvocationError
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ab",
+        "UPPER",
+        "has_underscore",
+        "-start",
+        "end-",
+        "a..b",
+        "192.168.1.1",
+        "xn--abc",
+        "x" * 64,
+        "b-s3alias",
+    ],
+)
+def test_invalid_bucket_names(name):
+    with pytest.raises(SaltInvocationError, match=r"^bucket: invalid S3 bucket name"):
+        valid.bucket_name(name)
+
+
+@pytest.mark.parametrize("name", ["ocp-redmine-backup", "a.b.c", "abc"])
+def test_valid_bucket_names(name):
+    assert valid.bucket_name(name) == name
+
+
+@pytest.mark.parametrize("days", [0, -1, 1.5, "30", True])
+def test_days_must_be_positive_integers(days):
+    with pytest.raises(SaltInvocationError, match=r"^expire_days: must be a positive whole number"):
+        valid.positive_days(days, "expire_days", allow_none=True)
+
+
+def test_region():
+    assert valid.region("eu-west-2") == "eu-west-2"
+    with pytest.raises(
+        SaltInvocationError, match=r"^region: unknown AWS region \(got 'eu-westt-2'\)"
+    ):
+        valid.region("eu-westt-2")
+
+
+def test_key_paths_merge_defaults_and_reject_unknown_names():
+    defaults = {"access_key_id": "aws:access_key", "region": "aws:region"}
+    merged = valid.key_paths(
+        {"region": None, "bucket": "x:y"},
+        "pillar_keys",
+        ["access_key_id", "region", "bucket"],
+        defaults,
+    )
+    assert merged == {"access_key_id": "aws:access_key", "bucket": "x:y"}
+    with pytest.raises(SaltInvocationError, match=r"^pillar_keys: unknown name"):
+        valid.key_paths({"colour": "a:b"}, "pillar_keys", ["region"], {})
+    with pytest.raises(
+        SaltInvocationError, match=r"^pillar_keys:region: must be a colon-delimited"
+    ):
+        valid.key_paths({"region": "a::b"}, "pillar_keys", ["region"], {})
+
+
+def test_json_document():
+    assert valid.json_document('{"a": 1}', "policy") == {"a": 1}
+    with pytest.raises(SaltInvocationError, match=r"^policy: is not valid JSON"):
+        valid.json_document("{not json", "policy")

@@ -1,5 +1,6 @@
 """Fixtures shared by every test tier."""
 
+import logging
 import os
 import pathlib
 
@@ -19,3 +20,9 @@ def _dummy_aws_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config-none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials-none"))
+
+
+def pytest_unconfigure(config):
+    # Salt's exit handlers log after pytest has closed its capture streams; without this each
+    # prints a "Logging error" traceback below the summary line.
+    logging.raiseExceptions = False

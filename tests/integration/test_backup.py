@@ -1,0 +1,157 @@
+"""`salt-call --local state.apply aws.backup` against moto's server, read back with the AWS CLI."""
+
+import stat
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.integration
+
+PILLAR = """\
+aws_runbook:
+  connection:
+    region: eu-west-2
+  backup:
+    buckets:
+      ocp-web1-backup: {}
+      ocp-pgbackrest:
+        expire_days: null
+    users:
+      web1-backup:
+        bucket: ocp-web1-backup
+        pillar_file: private/web1.sls
+      web1-pgbackrest:
+        bucket: ocp-pgbackrest
+        prefix: web1
+        pillar_file: private/web1.sls
+        pillar_keys:
+          access_key_id: postgres:backup:s3_key
+          secret_access_key: postgres:backup:s3_key_secret
+          region: postgres:backup:s3_region
+          bucket: postgres:backup:s3_bucket
+"""
+
+PRIVATE = """\
+# web1's private pillar: these comments must survive
+web:
+  domain: example.org  # and this one
+"""
+
+RUNBOOK_RULE = {
+    "ID": "delete-after-30-days",
+    "Status": "Enabled",
+    "Filter": {"Prefix": ""},
+    "Expiration": {"Days": 30},
+    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+}
+
+
+@pytest.fixture
+def applied(salt_call):
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar("aws_runbook.sls", PILLAR)
+    private = salt_call.write_pillar("private/web1.sls", PRIVATE)
+    proc, results = salt_call.state_apply("aws.backup", "-l", "debug")
+    return salt_call, private, proc, results
+
+
+def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_server):
+    salt_call, private, proc, results = applied
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert all(r["result"] is True for r in results.values()), results
+    assert all(r["changes"] for r in results.values())
+
+    lifecycle = aws_cli("s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-web1-backup")
+    assert lifecycle["Rules"] == [RUNBOOK_RULE]
+    pg_rules = aws_cli("s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-pgbackrest")
+    assert pg_rules["Rules"] == [{k: v for k, v in RUNBOOK_RULE.items() if k != "Expiration"}]
+    location = aws_cli("s3api", "get-bucket-location", "--bucket", "ocp-web1-backup")
+    assert location["LocationConstraint"] == "eu-west-2"
+    pab = aws_cli("s3api", "get-public-access-block", "--bucket", "ocp-web1-backup")
+    assert set(pab["PublicAccessBlockConfiguration"].values()) == {True}
+
+    arn = "arn:aws:iam::123456789012:policy/web1-backup"
+    version = aws_cli("iam", "get-policy", "--policy-arn", arn)["Policy"]["DefaultVersionId"]
+    document = aws_cli("iam", "get-policy-version", "--policy-arn", arn, "--version-id", version)
+    assert document["PolicyVersion"]["Document"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::ocp-web1-backup"]},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                "Resource": ["arn:aws:s3:::ocp-web1-backup/*"],
+            },
+        ],
+    }
+    pg_arn = "arn:aws:iam::123456789012:policy/web1-pgbackrest"
+    pg_doc = aws_cli("iam", "get-policy-version", "--policy-arn", pg_arn, "--version-id", "v1")
+    assert pg_doc["PolicyVersion"]["Document"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"s3:prefix": ["", "web1"], "s3:delimiter": ["/"]}
+    }
+
+    data = yaml.safe_load(private.read_text())
+    keys = aws_cli("iam", "list-access-keys", "--user-name", "web1-backup")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in keys] == [data["aws"]["access_key"]]
+    assert [k["Status"] for k in keys] == ["Active"]
+    assert data["aws"]["region"] == "eu-west-2"
+    pg_keys = aws_cli("iam", "list-access-keys", "--user-name", "web1-pgbackrest")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in pg_keys] == [data["postgres"]["backup"]["s3_key"]]
+    assert data["postgres"]["backup"]["s3_bucket"] == "ocp-pgbackrest"
+
+    # The file: 0600, comments kept, secrets only there.
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert private.read_text().startswith(PRIVATE)
+    log = salt_call.log_file.read_text()
+    assert "DEBUG" in log, "the log must be at debug level for this check to mean anything"
+    for secret in (data["aws"]["secret_key"], data["postgres"]["backup"]["s3_key_secret"]):
+        assert secret not in proc.stdout
+        assert secret not in proc.stderr
+        assert secret not in log
+    assert len(data["aws"]["secret_key"]) == 40
+
+
+def test_converged_rerun_changes_nothing_and_writes_nothing(applied, moto_server):
+    salt_call, private, _, _ = applied
+    before = private.read_text()
+    moto_server.reset_counts()
+    proc, results = salt_call.state_apply("aws.backup")
+    assert proc.returncode == 0
+    assert all(r["result"] is True and r["changes"] == {} for r in results.values()), results
+    assert moto_server.writes() == []
+    assert private.read_text() == before
+    calls = moto_server.calls()
+    print(f"converged aws.backup: {len(calls)} read calls for {len(results)} states, 0 writes")
+    for state_id in sorted(results):
+        print("   ", results[state_id]["__id__"])
+
+    test_proc, test_results = salt_call.state_apply("aws.backup", "test=True")
+    assert all(r["result"] is True and r["changes"] == {} for r in test_results.values())
+    assert moto_server.writes() == []
+
+
+def test_bad_pillar_fails_with_the_argument_named_and_no_call(salt_call, moto_server):
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar(
+        "aws_runbook.sls",
+        """\
+        aws_runbook:
+          backup:
+            buckets:
+              Bad_Bucket: {}
+              ok-bucket:
+                expire_days: -3
+                region: us-east-7
+            users:
+              no-bucket-user:
+                pillar_file: private/x.sls
+        """,
+    )
+    moto_server.reset_counts()
+    proc, results = salt_call.state_apply("aws.backup")
+    comments = {r["__id__"]: r["comment"] for r in results.values()}
+    assert all(r["result"] is False for r in results.values())
+    assert "name: invalid S3 bucket name" in comments["aws-s3_backup_bucket-Bad_Bucket"]
+    assert "expire_days: must be a positive whole number" in comments["aws-s3_backup_bucket-ok-bucket"]
+    assert "bucket: a bucket name is required" in comments["aws-iam_backup_user-no-bucket-user"]
+    assert moto_server.calls() == []

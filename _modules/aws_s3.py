@@ -9,6 +9,8 @@ CLI example::
 """
 
 import awsrunbook_client as aws
+import botocore.exceptions
+from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "aws_s3"
 
@@ -30,9 +32,19 @@ def bucket_region(bucket, **kwargs):
         salt-call aws_s3.bucket_region ocp-redmine-backup
     """
     s3, _ = _s3(kwargs)
-    resp = aws.call(s3, "head_bucket", bucket, missing=("404", "NoSuchBucket"), Bucket=bucket)
-    if resp is None:
-        return None
+    with aws.aws_errors("HeadBucket", bucket):
+        try:
+            resp = s3.head_bucket(Bucket=bucket)
+        except botocore.exceptions.ClientError as exc:
+            if aws.error_code(exc) in ("404", "NoSuchBucket"):
+                return None
+            if aws.error_code(exc) in ("403", "AccessDenied"):
+                raise CommandExecutionError(
+                    f"bucket {bucket} exists but these credentials may not use it: bucket "
+                    "names are global, so it may belong to another account (choose another "
+                    "name) or the credentials lack s3:ListBucket on it"
+                ) from None
+            raise
     region = resp.get("BucketRegion") or resp["ResponseMetadata"]["HTTPHeaders"].get(
         "x-amz-bucket-region"
     )

@@ -136,3 +136,31 @@ def test_bad_input_fails_before_any_call(states, kwargs, message):
     assert ret.result is False
     assert message in ret.comment
     assert calls == []
+
+
+def test_interrupted_run_reports_what_was_done_and_next_run_converges(states, s3, monkeypatch):
+    import botocore.client
+    import botocore.exceptions
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def deny_lifecycle(self, operation, params):
+        if operation == "PutBucketLifecycleConfiguration":
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, operation
+            )
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", deny_lifecycle)
+    failed = present(states, test=False)
+    monkeypatch.undo()
+    assert failed.result is False
+    assert (
+        "lifecycle_rules failed: PutBucketLifecycleConfiguration on ocp-backup failed: AccessDenied"
+        in failed.comment
+    )
+    assert set(failed.changes) == {"bucket", "public_access_block", "encryption"}
+
+    resumed = present(states, test=False)
+    assert resumed.result is True and set(resumed.changes) == {"lifecycle_rules"}
+    assert present(states, test=False).changes == {}

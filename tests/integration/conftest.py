@@ -67,7 +67,7 @@ class SaltCall:
                 pki_dir: {root}/pki
                 sock_dir: {root}/sock
                 log_file: {self.log_file}
-                log_level_logfile: debug
+                log_level_logfile: all
                 file_roots:
                   base:
                     - {REPO / "salt"}

@@ -51,7 +51,7 @@ def applied(salt_call):
     salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
     salt_call.write_pillar("aws_runbook.sls", PILLAR)
     private = salt_call.write_pillar("private/web1.sls", PRIVATE)
-    proc, results = salt_call.state_apply("aws.backup", "-l", "debug")
+    proc, results = salt_call.state_apply("aws.backup", "-l", "all")
     return salt_call, private, proc, results
 
 
@@ -61,7 +61,9 @@ def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_ser
     assert all(r["result"] is True for r in results.values()), results
     assert all(r["changes"] for r in results.values())
 
-    lifecycle = aws_cli("s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-web1-backup")
+    lifecycle = aws_cli(
+        "s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-web1-backup"
+    )
     assert lifecycle["Rules"] == [RUNBOOK_RULE]
     pg_rules = aws_cli("s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-pgbackrest")
     assert pg_rules["Rules"] == [{k: v for k, v in RUNBOOK_RULE.items() if k != "Expiration"}]
@@ -76,7 +78,11 @@ def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_ser
     assert document["PolicyVersion"]["Document"] == {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::ocp-web1-backup"]},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": ["arn:aws:s3:::ocp-web1-backup"],
+            },
             {
                 "Effect": "Allow",
                 "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
@@ -95,7 +101,9 @@ def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_ser
     assert [k["AccessKeyId"] for k in keys] == [data["aws"]["access_key"]]
     assert [k["Status"] for k in keys] == ["Active"]
     assert data["aws"]["region"] == "eu-west-2"
-    pg_keys = aws_cli("iam", "list-access-keys", "--user-name", "web1-pgbackrest")["AccessKeyMetadata"]
+    pg_keys = aws_cli("iam", "list-access-keys", "--user-name", "web1-pgbackrest")[
+        "AccessKeyMetadata"
+    ]
     assert [k["AccessKeyId"] for k in pg_keys] == [data["postgres"]["backup"]["s3_key"]]
     assert data["postgres"]["backup"]["s3_bucket"] == "ocp-pgbackrest"
 
@@ -125,7 +133,7 @@ def test_converged_rerun_changes_nothing_and_writes_nothing(applied, moto_server
     for state_id in sorted(results):
         print("   ", results[state_id]["__id__"])
 
-    test_proc, test_results = salt_call.state_apply("aws.backup", "test=True")
+    _, test_results = salt_call.state_apply("aws.backup", "test=True")
     assert all(r["result"] is True and r["changes"] == {} for r in test_results.values())
     assert moto_server.writes() == []
 
@@ -148,10 +156,28 @@ def test_bad_pillar_fails_with_the_argument_named_and_no_call(salt_call, moto_se
         """,
     )
     moto_server.reset_counts()
-    proc, results = salt_call.state_apply("aws.backup")
+    _, results = salt_call.state_apply("aws.backup")
     comments = {r["__id__"]: r["comment"] for r in results.values()}
     assert all(r["result"] is False for r in results.values())
     assert "name: invalid S3 bucket name" in comments["aws-s3_backup_bucket-Bad_Bucket"]
-    assert "expire_days: must be a positive whole number" in comments["aws-s3_backup_bucket-ok-bucket"]
+    assert (
+        "expire_days: must be a positive whole number" in comments["aws-s3_backup_bucket-ok-bucket"]
+    )
     assert "bucket: a bucket name is required" in comments["aws-iam_backup_user-no-bucket-user"]
     assert moto_server.calls() == []
+
+
+def test_throttling_and_unavailable_are_retried(salt_call, moto_server):
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar("aws_runbook.sls", PILLAR)
+    salt_call.write_pillar("private/web1.sls", PRIVATE)
+    moto_server.reset_counts()
+    # Transient faults on both services; botocore's standard mode retries each request.
+    moto_server.inject_faults("s3", "unavailable", "unavailable", "unavailable")
+    moto_server.inject_faults("iam", "throttling", "unavailable", "throttling")
+    proc, results = salt_call.state_apply("aws.backup")
+    assert proc.returncode == 0, proc.stdout
+    assert all(r["result"] is True for r in results.values()), results
+    assert moto_server.counter.faults == [], "every injected fault was met"
+    _, rerun = salt_call.state_apply("aws.backup")
+    assert all(r["changes"] == {} for r in rerun.values())

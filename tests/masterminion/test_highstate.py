@@ -100,4 +100,5 @@ def test_highstate_writes_pillar_that_reaches_the_server(master, minions, trees)
     assert seen.data == key_id
 
     second = salt_cli.run("state.highstate", minion_tgt=admin.id)
-    assert all(r["result"] is True and r["changes"] == {} for r in second.data.values()), second.data
+    converged = second.data.values()
+    assert all(r["result"] is True and r["changes"] == {} for r in converged), second.data

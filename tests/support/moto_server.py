@@ -53,22 +53,58 @@ def classify(environ, body):
     return service, operation, method not in ("GET", "HEAD")
 
 
+# Error bodies in the shape both the query (IAM, SES, SNS, STS) and REST-XML (S3) protocols
+# parse: botocore reads the code wherever the <Error> element is.
+FAULTS = {
+    "throttling": (
+        "400 Bad Request",
+        b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+        b"<Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>",
+    ),
+    "unavailable": (
+        "503 Service Unavailable",
+        b"<ErrorResponse><Error><Code>ServiceUnavailable</Code>"
+        b"<Message>Please try again</Message></Error><RequestId>fault</RequestId></ErrorResponse>",
+    ),
+}
+
+
 class CountingApp:
     """WSGI middleware recording each AWS request before moto answers it."""
 
     def __init__(self, app):
         self.app = app
         self.calls = []
+        self.faults = []
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
-        if not environ.get("PATH_INFO", "").startswith("/moto-api"):
-            with self._lock:
-                self.calls.append(classify(environ, body))
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return self.app(environ, start_response)
+        call = classify(environ, body)
+        with self._lock:
+            self.calls.append(call)
+            fault = next((f for f in self.faults if f[0] == call[0]), None)
+            if fault:
+                self.faults.remove(fault)
+                fault = fault[1]
+        if fault:
+            status, xml = fault
+            start_response(
+                status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))]
+            )
+            return [xml]
         return self.app(environ, start_response)
+
+    def inject_faults(self, service, *kinds):
+        """Answer the next requests to ``service`` (``s3``, ``iam``...) with these faults
+        instead of moto's answer, in order: ``"throttling"`` (400 Throttling, the query
+        protocols' throttle) or ``"unavailable"`` (503, also S3's SlowDown status)."""
+        with self._lock:
+            self.faults.extend((service, FAULTS[kind]) for kind in kinds)
 
     def reset(self):
         with self._lock:
@@ -112,6 +148,9 @@ class MotoServer:
 
     def writes(self):
         return [call for call in self.calls() if call[2]]
+
+    def inject_faults(self, service, *kinds):
+        self.counter.inject_faults(service, *kinds)
 
 
 def main():

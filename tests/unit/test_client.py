@@ -1,0 +1,110 @@
+"""Connection plumbing: arguments, profiles, the client cache, errors, retries after create."""
+
+import awsrunbook_client as aws
+import boto3
+import botocore.exceptions
+import moto
+import pytest
+from botocore.stub import Stubber
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+
+def test_explicit_arguments_override_the_profile():
+    conn = {
+        "profile": {"region": "eu-west-1", "keyid": "AKIAPROFILE", "key": "p"},
+        "region": "eu-west-2",
+    }
+    settings = aws.resolve_connection(conn)
+    assert settings["region"] == "eu-west-2" and settings["keyid"] == "AKIAPROFILE"
+
+
+def test_profile_name_from_salt_config_or_aws_config():
+    config = {"backups": {"region": "ap-south-1", "keyid": "AKIA1", "key": "k"}}
+    assert aws.resolve_connection({"profile": "backups"}, config.get)["region"] == "ap-south-1"
+    # Not a Salt config key: an AWS CLI profile name, handed to boto3.
+    assert (
+        aws.resolve_connection({"profile": "ops", "region": "us-east-1"}, config.get)["aws_profile"]
+        == "ops"
+    )
+
+
+def test_keyid_without_key_is_rejected():
+    with pytest.raises(SaltInvocationError, match="keyid and key must be given together"):
+        aws.resolve_connection({"keyid": "AKIA", "region": "us-east-1"})
+
+
+def test_unknown_profile_keys_are_rejected():
+    with pytest.raises(SaltInvocationError, match=r"profile: unknown key\(s\) \['secret'\]"):
+        aws.resolve_connection({"profile": {"secret": "x"}, "region": "us-east-1"})
+
+
+def test_no_region_anywhere(monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    with pytest.raises(SaltInvocationError, match=r"^region: not given"):
+        aws.resolve_connection({})
+
+
+def test_clients_are_cached_per_service_region_and_credentials():
+    first = aws.client("s3", {"region": "eu-west-2"})
+    assert aws.client("s3", {"region": "eu-west-2"}) is first
+    assert aws.client("s3", {"region": "eu-west-1"}) is not first
+    assert aws.client("s3", {"region": "eu-west-2", "keyid": "AKIAOTHER", "key": "x"}) is not first
+    assert first.meta.config.retries["mode"] == "standard"
+    adaptive = aws.client("s3", {"region": "eu-west-2", "profile": {"retry_mode": "adaptive"}})
+    assert adaptive.meta.config.retries["mode"] == "adaptive"
+
+
+def test_role_arn_is_assumed():
+    with moto.mock_aws():
+        conn = {"region": "us-east-1", "role_arn": "arn:aws:iam::123456789012:role/deployer"}
+        made = aws.client("iam", conn)
+        creds = made._request_signer._credentials
+        assert creds.access_key != "testing" and creds.token
+        assert aws.uses_session_credentials(conn)
+    assert not aws.uses_session_credentials({"region": "us-east-1"})
+
+
+def test_client_errors_name_the_operation_and_resource():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_bucket_policy", "AccessDenied", "Access Denied", 403)
+        with pytest.raises(
+            CommandExecutionError,
+            match=r"^GetBucketPolicy on my-bucket failed: AccessDenied: Access Denied$",
+        ):
+            aws.call(s3, "get_bucket_policy", "my-bucket", Bucket="my-bucket")
+        stub.add_client_error("get_bucket_policy", "NoSuchBucketPolicy", "none", 404)
+        assert (
+            aws.call(s3, "get_bucket_policy", "b", missing=("NoSuchBucketPolicy",), Bucket="b")
+            is None
+        )
+
+
+def test_no_credentials_is_a_clear_error():
+    with (
+        pytest.raises(CommandExecutionError, match="no AWS credentials found"),
+        aws.aws_errors("ListUsers", "account"),
+    ):
+        raise botocore.exceptions.NoCredentialsError()
+
+
+def test_first_writes_after_a_create_wait_for_it_to_be_visible():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    with Stubber(s3) as stub:
+        stub.add_client_error("put_bucket_encryption", "NoSuchBucket", "not yet", 404)
+        stub.add_client_error("put_bucket_encryption", "NoSuchBucket", "not yet", 404)
+        stub.add_response("put_bucket_encryption", {})
+        params = {
+            "Bucket": "b",
+            "ServerSideEncryptionConfiguration": {
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        }
+        assert aws.call_after_create(s3, "put_bucket_encryption", "b", delay=0.01, **params) == {}
+        stub.assert_no_pending_responses()
+        for _ in range(3):
+            stub.add_client_error("put_bucket_encryption", "NoSuchBucket", "never", 404)
+        with pytest.raises(CommandExecutionError, match="NoSuchBucket"):
+            aws.call_after_create(
+                s3, "put_bucket_encryption", "b", attempts=3, delay=0.01, **params
+            )

@@ -12,6 +12,7 @@ steps already done in ``changes``, so the next run converges from there.
 
 import functools
 
+import salt.utils.context
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 
@@ -79,15 +80,23 @@ def append_comment(ret, *lines):
     ret["comment"] = "\n".join(part for part in (ret["comment"], *lines) if part)
 
 
+# What Salt's state system injects into the globals of the function it calls, for that call.
+RUN_GLOBALS = ("__low__", "__lowstate__", "__running__", "__instance_id__", "__user__", "__env__")
+
+
 def reports_errors(func):
     """Turn the errors a state raises on purpose (bad input, an AWS call that failed) into a
     failed state whose comment is the message, instead of a traceback."""
 
     @functools.wraps(func)
     def wrapper(name, *args, **kwargs):
-        try:
-            return func(name, *args, **kwargs)
-        except (CommandExecutionError, SaltInvocationError) as exc:
-            return fail(new_ret(name), str(exc))
+        # Salt injected the run's globals into this module (the wrapper's); hand them on to
+        # the state's own module for the call.
+        run_globals = {key: globals()[key] for key in RUN_GLOBALS if key in globals()}
+        with salt.utils.context.func_globals_inject(func, **run_globals):
+            try:
+                return func(name, *args, **kwargs)
+            except (CommandExecutionError, SaltInvocationError) as exc:
+                return fail(new_ret(name), str(exc))
 
     return wrapper

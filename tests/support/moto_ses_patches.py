@@ -32,7 +32,8 @@ SES v2 (``sesv2``)
     only, and ``VerifiedForSendingStatus`` false. Now all of them as stored.
  9. ``PutEmailIdentityMailFromAttributes``, ``PutEmailIdentityFeedbackAttributes``,
     ``PutEmailIdentityConfigurationSetAttributes``, ``PutEmailIdentityDkimSigningAttributes``
-    and ``PutEmailIdentityDkimAttributes`` were not implemented (500). Now implemented with
+    and ``PutEmailIdentityDkimAttributes`` were not implemented (500 in-process; 404 from the
+    server, which routes no ``/v2/email/identities/NAME/...`` sub-paths). Now implemented with
     AWS's checks: the MAIL FROM domain must be a subdomain of the identity's domain; email
     forwarding can only be turned off when bounce and complaint topics are both set; the
     configuration set must exist.
@@ -52,6 +53,7 @@ from moto.ses import responses as ses_responses
 from moto.ses.exceptions import InvalidParameterValue, NotFoundException
 from moto.sesv2 import models as v2_models
 from moto.sesv2 import responses as v2_responses
+from moto.sesv2 import urls as v2_urls
 
 _MARK = "_awsrunbook_patched"
 TYPES = ("Bounce", "Complaint", "Delivery")
@@ -374,4 +376,7 @@ def apply():
     v2.put_email_identity_configuration_set_attributes = _v2_put_configuration_set
     v2.put_email_identity_dkim_signing_attributes = _v2_put_dkim_signing
     v2.put_email_identity_dkim_attributes = _v2_put_dkim
+    identity_path = "{0}/v2/email/identities/(?P<EmailIdentity>[^/]+)/"
+    for sub in ("mail-from", "feedback", "configuration-set", "dkim", "dkim/signing"):
+        v2_urls.url_paths[identity_path + sub + "$"] = v2_responses.SESV2Response.dispatch
     setattr(backend, _MARK, True)

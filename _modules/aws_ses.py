@@ -1,0 +1,521 @@
+"""Amazon SES: the reads and writes behind ``ses_identity``, and two checks operators run
+without applying a state (``dns_records`` and ``identity_status``).
+
+The identity, its DKIM and MAIL FROM settings go through the SES v2 API; notification topics
+and headers through the v1 API, which has no v2 equivalent. The v1
+``GetIdentity*Attributes`` calls take up to 100 identities: this module always batches them,
+and ``notification_attributes`` shares one batched read between the states of one run.
+
+Every function accepts the connection arguments ``region``, ``profile``, ``keyid``, ``key``
+and ``role_arn`` (see README); without them boto3's environment and config are used.
+
+CLI examples::
+
+    salt-call aws_ses.dns_records example.org region=eu-west-1
+    salt-call aws_ses.identity_status region=eu-west-1
+"""
+
+import hashlib
+import logging
+import time
+
+import awsrunbook_client as aws
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "aws_ses"
+
+KEY_LENGTHS = ("RSA_2048_BIT", "RSA_1024_BIT")
+MX_FAILURE_BEHAVIORS = ("USE_DEFAULT_VALUE", "REJECT_MESSAGE")
+NOTIFICATION_TYPES = ("Bounce", "Complaint", "Delivery")
+STATUSES = ("PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED")
+BATCH_SIZE = 100  # the most identities one v1 GetIdentity*Attributes call takes
+SPF_VALUE = "v=spf1 include:amazonses.com ~all"
+DEFAULT_DMARC = "v=DMARC1; p=none;"
+DEFAULT_TTL = 1800
+_V1_STATUS = {
+    "Success": "SUCCESS",
+    "Pending": "PENDING",
+    "Failed": "FAILED",
+    "TemporaryFailure": "TEMPORARY_FAILURE",
+    "NotStarted": "NOT_STARTED",
+}
+_THROTTLED = ("Throttling", "ThrottlingException", "TooManyRequestsException")
+
+
+def __virtual__():
+    return __virtualname__
+
+
+# --- pure: DNS records ----------------------------------------------------------------------
+
+
+def dkim_placeholders():
+    """Stand-ins for the three Easy DKIM tokens SES assigns when it creates the identity
+    (``<`` and ``>`` make a zone import fail loudly if they are pasted by mistake)."""
+    return [f"<dkim-token-{i}>" for i in (1, 2, 3)]
+
+
+def build_dns_records(identity, region, dkim_tokens=None, mail_from_domain=None, dmarc=None):
+    """The DNS records an identity needs, as a list of ``{"name", "type", "value"}`` (and
+    ``"priority"`` for MX). Pure: no AWS.
+
+    identity
+        A domain, or an email address (which needs no records of its own).
+    region
+        The SES region (the MAIL FROM MX points to its feedback endpoint).
+    dkim_tokens
+        The Easy DKIM tokens: one CNAME each, ``TOKEN._domainkey.DOMAIN`` →
+        ``TOKEN.dkim.amazonses.com``.
+    mail_from_domain
+        The custom MAIL FROM domain: an MX (priority 10) to
+        ``feedback-smtp.REGION.amazonses.com`` and the SPF TXT record.
+    dmarc
+        The DMARC TXT value at ``_dmarc.DOMAIN`` (domains only); ``None`` or ``False``: none.
+    """
+    records = []
+    is_domain = "@" not in identity
+    for token in dkim_tokens or []:
+        records.append(
+            {
+                "name": f"{token}._domainkey.{identity}",
+                "type": "CNAME",
+                "value": f"{token}.dkim.amazonses.com",
+            }
+        )
+    if mail_from_domain:
+        records.append(
+            {
+                "name": mail_from_domain,
+                "type": "MX",
+                "priority": 10,
+                "value": f"feedback-smtp.{region}.amazonses.com",
+            }
+        )
+        records.append({"name": mail_from_domain, "type": "TXT", "value": SPF_VALUE})
+    if dmarc and is_domain:
+        records.append({"name": f"_dmarc.{identity}", "type": "TXT", "value": dmarc})
+    return records
+
+
+def zone_file(records, ttl=DEFAULT_TTL):
+    """``records`` in zone-file form (RFC 1035 master file lines with absolute names), ready
+    for a DNS host's import. Pure: no AWS."""
+    lines = []
+    for rec in records:
+        if rec["type"] == "MX":
+            data = f"{rec['priority']} {rec['value']}."
+        elif rec["type"] == "TXT":
+            escaped = rec["value"].replace("\\", "\\\\").replace('"', '\\"')
+            data = f'"{escaped}"'
+        else:
+            data = f"{rec['value']}."
+        lines.append(f"{rec['name']}. {ttl} IN {rec['type']} {data}")
+    return "\n".join(lines)
+
+
+# --- plumbing -------------------------------------------------------------------------------
+
+
+def _client(service, kwargs):
+    conn = aws.split_connection_args(kwargs)
+    return aws.client(service, conn, __salt__.get("config.option")), conn
+
+
+def _conn_key(conn):
+    return hashlib.sha256(repr(sorted(conn.items())).encode()).hexdigest()
+
+
+def _chunks(items, size=BATCH_SIZE):
+    items = list(items)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _identity_arn(identity, conn):
+    who = __salt__["aws_sns.caller_identity"](**conn)
+    region = aws.region_of(conn, __salt__.get("config.option"))
+    return f"arn:{who['partition']}:ses:{region}:{who['account']}:identity/{identity}"
+
+
+def _forget(identity):
+    """Drop any shared notification read of ``identity`` (it is about to change)."""
+    store = __context__.get("aws_ses.notifications")
+    if store:
+        for entries in store["entries"].values():
+            entries.pop(identity, None)
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def _identity_dict(identity, resp):
+    dkim = resp.get("DkimAttributes") or {}
+    mail_from = resp.get("MailFromAttributes") or {}
+    verification = resp.get("VerificationStatus") or (
+        "SUCCESS" if resp.get("VerifiedForSendingStatus") else "PENDING"
+    )
+    return {
+        "identity": identity,
+        "type": resp["IdentityType"],
+        "verification_status": verification,
+        "dkim": {
+            "signing_enabled": bool(dkim.get("SigningEnabled")),
+            "status": dkim.get("Status", "NOT_STARTED"),
+            "tokens": list(dkim.get("Tokens") or []),
+            "origin": dkim.get("SigningAttributesOrigin"),
+            "next_key_length": dkim.get("NextSigningKeyLength"),
+            "current_key_length": dkim.get("CurrentSigningKeyLength"),
+        },
+        "mail_from": (
+            {
+                "domain": mail_from["MailFromDomain"],
+                "status": mail_from.get("MailFromDomainStatus", "PENDING"),
+                "behavior_on_mx_failure": mail_from.get("BehaviorOnMxFailure", "USE_DEFAULT_VALUE"),
+            }
+            if mail_from.get("MailFromDomain")
+            else None
+        ),
+        "feedback_forwarding": bool(resp.get("FeedbackForwardingStatus", True)),
+        "configuration_set": resp.get("ConfigurationSetName") or None,
+        "tags": {tag["Key"]: tag.get("Value", "") for tag in resp.get("Tags") or []},
+    }
+
+
+def get_identity(identity, **kwargs):
+    """Everything ``ses_identity`` manages on ``identity`` but its notifications (one SES v2
+    ``GetEmailIdentity``), or ``None`` when the identity does not exist.
+
+    CLI example::
+
+        salt-call aws_ses.get_identity example.org
+    """
+    sesv2, _ = _client("sesv2", kwargs)
+    resp = aws.call(
+        sesv2,
+        "get_email_identity",
+        identity,
+        missing=("NotFoundException",),
+        EmailIdentity=identity,
+    )
+    return None if resp is None else _identity_dict(identity, resp)
+
+
+def _notifications_dict(attrs):
+    return {
+        "topics": {kind: attrs.get(f"{kind}Topic") for kind in NOTIFICATION_TYPES},
+        "headers": {
+            kind: bool(attrs.get(f"HeadersIn{kind}NotificationsEnabled"))
+            for kind in NOTIFICATION_TYPES
+        },
+        "feedback_forwarding": bool(attrs.get("ForwardingEnabled", True)),
+    }
+
+
+def notification_attributes(identities, prefetch=(), scope=None, **kwargs):
+    """Notification topics, header flags and feedback forwarding of ``identities``: a dict
+    identity → ``{"topics": {"Bounce": ARN|None, ...}, "headers": {"Bounce": bool, ...},
+    "feedback_forwarding": bool}`` (``None`` for an identity that does not exist).
+
+    One v1 ``GetIdentityNotificationAttributes`` per 100 identities. With ``scope`` (a state
+    run's id), the ``prefetch`` identities are read in the same batch and each of their answers
+    is kept for one later call in that scope, so the states of one run share one read.
+
+    CLI example::
+
+        salt-call aws_ses.notification_attributes '[example.org, ops@example.org]'
+    """
+    ses, conn = _client("ses", kwargs)
+    if isinstance(identities, str):
+        identities = [identities]
+    kept = None
+    if scope is not None:
+        store = __context__.get("aws_ses.notifications")
+        if not store or store["scope"] != scope:
+            store = __context__["aws_ses.notifications"] = {"scope": scope, "entries": {}}
+        kept = store["entries"].setdefault(_conn_key(conn), {})
+    result, to_read = {}, []
+    for identity in dict.fromkeys(identities):
+        if kept is not None and identity in kept:
+            result[identity] = kept.pop(identity)
+        else:
+            to_read.append(identity)
+    if not to_read:
+        return result
+    extra = (
+        [i for i in dict.fromkeys(prefetch or ()) if i not in to_read] if kept is not None else []
+    )
+    for chunk in _chunks(to_read + extra):
+        resp = aws.call(
+            ses, "get_identity_notification_attributes", ", ".join(chunk), Identities=chunk
+        )
+        answers = resp.get("NotificationAttributes", {})
+        for identity in chunk:
+            found = answers.get(identity)
+            value = _notifications_dict(found) if found is not None else None
+            if identity in to_read:
+                result[identity] = value
+            else:
+                kept[identity] = value
+    return result
+
+
+def identity_status(**kwargs):
+    """The verification, DKIM and MAIL FROM status of every identity in the region, in
+    batched v1 reads (one list, then three ``GetIdentity*Attributes`` per 100 identities).
+    Statuses use the v2 spelling: PENDING, SUCCESS, FAILED, TEMPORARY_FAILURE, NOT_STARTED.
+
+    CLI example::
+
+        salt-call aws_ses.identity_status region=eu-west-1
+    """
+    ses, _ = _client("ses", kwargs)
+    names, token = [], None
+    while True:
+        params = {"MaxItems": 1000, **({"NextToken": token} if token else {})}
+        resp = aws.call(ses, "list_identities", "the region's identities", **params)
+        names.extend(resp.get("Identities", []))
+        token = resp.get("NextToken")
+        if not token:
+            break
+    status = {}
+    for chunk in _chunks(names):
+        what = ", ".join(chunk)
+        verification = aws.call(
+            ses, "get_identity_verification_attributes", what, Identities=chunk
+        ).get("VerificationAttributes", {})
+        dkim = aws.call(ses, "get_identity_dkim_attributes", what, Identities=chunk).get(
+            "DkimAttributes", {}
+        )
+        mail_from = aws.call(
+            ses, "get_identity_mail_from_domain_attributes", what, Identities=chunk
+        ).get("MailFromDomainAttributes", {})
+        for name in chunk:
+            ver = verification.get(name, {})
+            dk = dkim.get(name, {})
+            mf = mail_from.get(name, {})
+            status[name] = {
+                "type": "EMAIL_ADDRESS" if "@" in name else "DOMAIN",
+                "verification": _V1_STATUS.get(ver.get("VerificationStatus"), "NOT_STARTED"),
+                "dkim": _V1_STATUS.get(dk.get("DkimVerificationStatus"), "NOT_STARTED")
+                if dk.get("DkimEnabled")
+                else "NOT_STARTED",
+                "mail_from_domain": mf.get("MailFromDomain") or None,
+                "mail_from": _V1_STATUS.get(mf.get("MailFromDomainStatus"))
+                if mf.get("MailFromDomain")
+                else None,
+            }
+    return status
+
+
+def dns_records(identity, dmarc=DEFAULT_DMARC, **kwargs):
+    """The DNS records ``identity`` needs now (DKIM CNAMEs, MAIL FROM MX and SPF, a DMARC
+    TXT unless ``dmarc=False``), each with the status SES reports, and the zone-file form.
+
+    CLI example::
+
+        salt-call aws_ses.dns_records example.org
+    """
+    conn = aws.split_connection_args(kwargs)
+    found = get_identity(identity, **conn)
+    if found is None:
+        raise CommandExecutionError(f"SES identity {identity} does not exist")
+    region = aws.region_of(conn, __salt__.get("config.option"))
+    mail_from = (found["mail_from"] or {}).get("domain")
+    records = build_dns_records(identity, region, found["dkim"]["tokens"], mail_from, dmarc)
+    return {
+        "records": records,
+        "zone_file": zone_file(records),
+        "status": status_of(found),
+    }
+
+
+def status_of(found):
+    """``{"identity", "dkim", "mail_from"}`` statuses of a ``get_identity`` answer (``None``
+    where not applicable)."""
+    return {
+        "identity": found["verification_status"],
+        "dkim": found["dkim"]["status"] if found["type"] != "EMAIL_ADDRESS" else None,
+        "mail_from": found["mail_from"]["status"] if found["mail_from"] else None,
+    }
+
+
+def is_verified(found):
+    """True when the identity, its DKIM (domains) and its MAIL FROM (if any) all succeeded."""
+    return all(value in (None, "SUCCESS") for value in status_of(found).values())
+
+
+def wait_verified(identity, timeout, **kwargs):
+    """Poll ``identity`` (backing off from 2 s to 60 s, longer when throttled) until it, its
+    DKIM and its MAIL FROM are all ``SUCCESS`` or ``timeout`` seconds have passed. Returns the
+    last ``get_identity`` answer.
+
+    CLI example::
+
+        salt-call aws_ses.wait_verified example.org 600
+    """
+    conn = aws.split_connection_args(kwargs)
+    deadline = time.monotonic() + float(timeout)
+    delay, found = 2.0, None
+    while True:
+        try:
+            found = get_identity(identity, **conn)
+        except CommandExecutionError as exc:
+            if not any(code in str(exc) for code in _THROTTLED) or found is None:
+                raise
+            delay = min(delay * 2, 120.0)
+            log.info("SES throttled status reads of %s; backing off %.0f s", identity, delay)
+        else:
+            if found is None or is_verified(found):
+                return found
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return found
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 60.0)
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def create_identity(identity, key_length=None, configuration_set=None, tags=None, **kwargs):
+    """Create the identity (SES v2 ``CreateEmailIdentity``): for a domain, Easy DKIM with
+    ``key_length`` (``RSA_2048_BIT`` or ``RSA_1024_BIT``). Returns the DKIM tokens (domains).
+
+    CLI example::
+
+        salt-call aws_ses.create_identity example.org key_length=RSA_2048_BIT
+    """
+    sesv2, _ = _client("sesv2", kwargs)
+    params = {"EmailIdentity": identity}
+    if key_length:
+        params["DkimSigningAttributes"] = {"NextSigningKeyLength": key_length}
+    if configuration_set:
+        params["ConfigurationSetName"] = configuration_set
+    if tags:
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+    resp = aws.call(sesv2, "create_email_identity", identity, **params)
+    _forget(identity)
+    return list((resp.get("DkimAttributes") or {}).get("Tokens") or [])
+
+
+def delete_identity(identity, **kwargs):
+    """Delete the identity (its DKIM, MAIL FROM and notification settings go with it)."""
+    sesv2, _ = _client("sesv2", kwargs)
+    aws.call(sesv2, "delete_email_identity", identity, EmailIdentity=identity)
+    _forget(identity)
+    return True
+
+
+def put_dkim_signing_key_length(identity, key_length, **kwargs):
+    """Use Easy DKIM with ``key_length`` for the next key (SES v2
+    ``PutEmailIdentityDkimSigningAttributes``)."""
+    sesv2, _ = _client("sesv2", kwargs)
+    aws.call(
+        sesv2,
+        "put_email_identity_dkim_signing_attributes",
+        identity,
+        EmailIdentity=identity,
+        SigningAttributesOrigin="AWS_SES",
+        SigningAttributes={"NextSigningKeyLength": key_length},
+    )
+    return True
+
+
+def put_dkim_signing_enabled(identity, enabled=True, **kwargs):
+    """Turn DKIM signing of ``identity`` on or off."""
+    sesv2, _ = _client("sesv2", kwargs)
+    aws.call(
+        sesv2,
+        "put_email_identity_dkim_attributes",
+        identity,
+        EmailIdentity=identity,
+        SigningEnabled=bool(enabled),
+    )
+    return True
+
+
+def put_mail_from(
+    identity, mail_from_domain=None, behavior_on_mx_failure="USE_DEFAULT_VALUE", **kwargs
+):
+    """Set (or, with no ``mail_from_domain``, remove) the custom MAIL FROM domain."""
+    sesv2, _ = _client("sesv2", kwargs)
+    params = {"EmailIdentity": identity}
+    if mail_from_domain:
+        params["MailFromDomain"] = mail_from_domain
+        params["BehaviorOnMxFailure"] = behavior_on_mx_failure
+    aws.call(sesv2, "put_email_identity_mail_from_attributes", identity, **params)
+    return True
+
+
+def put_feedback_forwarding(identity, enabled, **kwargs):
+    """Turn email feedback forwarding on or off (off needs bounce and complaint topics)."""
+    sesv2, _ = _client("sesv2", kwargs)
+    aws.call(
+        sesv2,
+        "put_email_identity_feedback_attributes",
+        identity,
+        EmailIdentity=identity,
+        EmailForwardingEnabled=bool(enabled),
+    )
+    _forget(identity)
+    return True
+
+
+def put_configuration_set(identity, configuration_set=None, **kwargs):
+    """Set (or, with none, remove) the identity's default configuration set."""
+    sesv2, _ = _client("sesv2", kwargs)
+    params = {"EmailIdentity": identity}
+    if configuration_set:
+        params["ConfigurationSetName"] = configuration_set
+    aws.call(sesv2, "put_email_identity_configuration_set_attributes", identity, **params)
+    return True
+
+
+def set_notification_topic(identity, notification_type, topic_arn=None, **kwargs):
+    """Send ``notification_type`` (Bounce, Complaint, Delivery) feedback of ``identity`` to
+    ``topic_arn``; no topic stops it (SES v1 ``SetIdentityNotificationTopic``)."""
+    ses, _ = _client("ses", kwargs)
+    params = {"Identity": identity, "NotificationType": notification_type}
+    if topic_arn:
+        params["SnsTopic"] = topic_arn
+    aws.call(ses, "set_identity_notification_topic", f"{identity} ({notification_type})", **params)
+    _forget(identity)
+    return True
+
+
+def set_headers_in_notifications(identity, notification_type, enabled, **kwargs):
+    """Include (or not) the original headers in ``notification_type`` notifications."""
+    ses, _ = _client("ses", kwargs)
+    aws.call(
+        ses,
+        "set_identity_headers_in_notifications_enabled",
+        f"{identity} ({notification_type})",
+        Identity=identity,
+        NotificationType=notification_type,
+        Enabled=bool(enabled),
+    )
+    _forget(identity)
+    return True
+
+
+def tag_identity(identity, tags, **kwargs):
+    """Add or update the tags ``tags`` (a mapping) on ``identity``."""
+    sesv2, conn = _client("sesv2", kwargs)
+    arn = _identity_arn(identity, conn)
+    aws.call(
+        sesv2,
+        "tag_resource",
+        identity,
+        ResourceArn=arn,
+        Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+    )
+    return True
+
+
+def untag_identity(identity, keys, **kwargs):
+    """Remove the tags named in ``keys`` from ``identity``."""
+    sesv2, conn = _client("sesv2", kwargs)
+    arn = _identity_arn(identity, conn)
+    aws.call(sesv2, "untag_resource", identity, ResourceArn=arn, TagKeys=sorted(keys))
+    return True

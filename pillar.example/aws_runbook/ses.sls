@@ -1,0 +1,32 @@
+# SES identities, rendered by salt/aws/ses.sls (state: ses_identity).
+# Connection arguments (region, profile, keyid, key, role_arn) come from
+# aws_runbook:connection, shared with the other aws/*.sls files.
+aws_runbook:
+  ses:
+    identities:
+      # A domain: Easy DKIM (RSA_2048_BIT), a custom MAIL FROM domain, and bounce and
+      # complaint feedback to an SNS topic with one email subscriber. The state's comment
+      # lists the DNS records to publish (3 DKIM CNAMEs, MAIL FROM MX + SPF, DMARC).
+      noreply.example.org:
+        dkim: RSA_2048_BIT
+        mail_from_domain: bounce.noreply.example.org
+        behavior_on_mx_failure: USE_DEFAULT_VALUE
+        notifications:
+          topic: noreply-example-org         # created as a Standard topic if missing
+          subscribers:
+            - ops@example.org                # confirms the subscription by mail
+          bounce: true
+          complaint: true
+          delivery: false
+          include_headers: true
+        # dmarc: false                       # the domain already publishes a DMARC record
+        # wait: 600                          # fail unless verified within 10 minutes
+        tags:
+          team: ops
+
+      # An email address: SES mails it a verification link.
+      ops@example.org: {}
+
+      # A retired identity.
+      # old.example.org:
+      #   absent: true

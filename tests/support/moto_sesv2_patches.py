@@ -16,6 +16,8 @@ Gaps filled (each one was tried against moto 5.2.5 and failed as described):
   defaults (sending enabled, reputation metrics disabled).
 - ``DeleteConfigurationSet`` on a missing set answers 500 (a ``KeyError``) instead of
   ``NotFoundException``.
+- moto's server answers 404 to SES v2 paths of more than four segments (account settings,
+  event destinations, set options): routes are added for them.
 - ``GetAccount``, ``PutAccountSuppressionAttributes``, ``PutAccountSendingAttributes``,
   ``PutAccountDetails``: not implemented (``PutAccountDetails`` answers 404 on the server).
   The account starts as AWS documents a new one: in the sandbox, sending enabled,
@@ -29,6 +31,7 @@ from urllib.parse import unquote
 
 from moto.core.exceptions import JsonRESTError
 from moto.ses.models import ConfigurationSet
+from moto.sesv2 import urls as sesv2_urls
 from moto.sesv2.models import sesv2_backends
 from moto.sesv2.responses import SESV2Response
 
@@ -169,9 +172,7 @@ def delete_configuration_set_event_destination(self):
 
 def put_configuration_set_suppression_options(self):
     config_set = _config_set(self, _path_part(self, "configuration-sets"))
-    config_set.suppression_options = {
-        "SuppressedReasons": _body(self).get("SuppressedReasons", [])
-    }
+    config_set.suppression_options = {"SuppressedReasons": _body(self).get("SuppressedReasons", [])}
     return json.dumps({})
 
 
@@ -264,10 +265,29 @@ _HANDLERS = {
 }
 
 
+# moto's server routes SES v2 by these patterns (its catch-all "/v2/.*" does not reach
+# paths with more segments); in-process mocking needs none of them.
+_SET = "{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[^/]+)"
+_URL_PATHS = (
+    "{0}/v2/email/account$",
+    "{0}/v2/email/account/details$",
+    "{0}/v2/email/account/sending$",
+    "{0}/v2/email/account/suppression$",
+    _SET + "/event-destinations$",
+    _SET + "/event-destinations/(?P<EventDestinationName>[^/]+)$",
+    _SET + "/reputation-options$",
+    _SET + "/sending$",
+    _SET + "/suppression-options$",
+    _SET + "/tracking-options$",
+)
+
+
 def apply():
-    """Install the handlers (idempotent)."""
+    """Install the handlers and the server routes (idempotent)."""
     if _APPLIED:
         return
+    for pattern in _URL_PATHS:
+        sesv2_urls.url_paths.setdefault(pattern, SESV2Response.dispatch)
     for name, handler in _HANDLERS.items():
         setattr(SESV2Response, name, handler)
     ConfigurationSet.to_dict_v2 = _to_dict_v2

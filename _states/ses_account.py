@@ -1,0 +1,199 @@
+"""Account-level SES settings for one region, as the runbook's "Disable account-level
+suppression list" and "Move out of sandbox" steps make them by hand.
+
+.. code-block:: yaml
+
+    ses-account-us-east-1:
+      ses_account.configured:
+        - region: us-east-1
+        - suppressed_reasons: []          # disables the account-level suppression list
+        - sending_enabled: true
+        - production_access:
+            mail_type: TRANSACTIONAL
+            website_url: https://www.open-contracting.org
+            use_case_description: >-
+              Password resets and notifications for the users of our web applications...
+            additional_contact_email_addresses: [sysadmin@open-contracting.org]
+            contact_language: EN
+
+Settings left out are not managed. ``production_access`` submits the request to leave the
+sandbox only while the account is in it; while AWS reviews a request (pending review) or
+after it decided (granted, denied) nothing is submitted again, and the comment says the
+status. ``test=True`` shows the request that would be submitted.
+"""
+
+import awsrunbook_client as aws
+import awsrunbook_state as st
+import awsrunbook_validate as valid
+
+__virtualname__ = "ses_account"
+
+SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
+MAIL_TYPES = ("TRANSACTIONAL", "MARKETING")
+CONTACT_LANGUAGES = ("EN", "JA")
+PRODUCTION_ACCESS_KEYS = (
+    "mail_type",
+    "website_url",
+    "use_case_description",
+    "additional_contact_email_addresses",
+    "contact_language",
+)
+USE_CASE_MAX = 5000
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def production_access_request(value, arg="production_access"):
+    """Validate the declared request; return it normalised. Pure."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        valid.fail(arg, f"must be a mapping of {list(PRODUCTION_ACCESS_KEYS)}", value)
+    unknown = sorted(set(value) - set(PRODUCTION_ACCESS_KEYS))
+    if unknown:
+        valid.fail(arg, f"unknown key(s) {unknown}; allowed: {list(PRODUCTION_ACCESS_KEYS)}")
+    use_case = value.get("use_case_description")
+    if not isinstance(use_case, str) or not use_case.strip():
+        valid.fail(
+            f"{arg}:use_case_description",
+            "required: describe how you send, to whom, and how you handle bounces and "
+            "complaints (AWS reviews this text)",
+        )
+    if len(use_case) > USE_CASE_MAX:
+        valid.fail(f"{arg}:use_case_description", f"must be at most {USE_CASE_MAX} characters")
+    url = value.get("website_url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        valid.fail(f"{arg}:website_url", "required: an http(s) URL", url)
+    contacts = value.get("additional_contact_email_addresses") or []
+    if not isinstance(contacts, list) or len(contacts) > 4:
+        valid.fail(
+            f"{arg}:additional_contact_email_addresses",
+            "must be a list of up to 4 email addresses",
+            contacts,
+        )
+    return {
+        "mail_type": valid.one_of(value.get("mail_type"), f"{arg}:mail_type", MAIL_TYPES),
+        "website_url": url,
+        "use_case_description": use_case.strip(),
+        "additional_contact_email_addresses": [
+            valid.email_address(c, f"{arg}:additional_contact_email_addresses") for c in contacts
+        ],
+        "contact_language": valid.one_of(
+            value.get("contact_language", "EN"), f"{arg}:contact_language", CONTACT_LANGUAGES
+        ),
+    }
+
+
+def plan_account(desired, current):
+    """Steps for the account settings, and a comment line on production access. Pure.
+
+    ``desired``: ``suppressed_reasons``, ``sending_enabled`` (``None``: not managed) and
+    ``production_access`` (a validated request or ``None``); ``current``:
+    ``aws_sesv2.describe_account``.
+    """
+    steps, notes = [], []
+    wanted = desired["suppressed_reasons"]
+    if wanted is not None and wanted != current["suppressed_reasons"]:
+        steps.append(
+            st.step(
+                "suppressed_reasons",
+                current["suppressed_reasons"],
+                wanted,
+                "aws_sesv2.put_account_suppression",
+                suppressed_reasons=wanted,
+            )
+        )
+    wanted = desired["sending_enabled"]
+    if wanted is not None and wanted != current["sending_enabled"]:
+        steps.append(
+            st.step(
+                "sending_enabled",
+                current["sending_enabled"],
+                wanted,
+                "aws_sesv2.put_account_sending",
+                enabled=wanted,
+            )
+        )
+    request = desired["production_access"]
+    status = current["production_access"]
+    case = f" (case {current['case_id']})" if current.get("case_id") else ""
+    if request is not None:
+        if status == "sandbox":
+            steps.append(
+                st.step(
+                    "production_access",
+                    "sandbox",
+                    {"status": "pending review", "request": request},
+                    "aws_sesv2.request_production_access",
+                    **request,
+                )
+            )
+        elif status == "pending review":
+            notes.append(f"production access: pending review{case}; not submitted again")
+        elif status == "denied":
+            notes.append(
+                f"production access: denied{case}; not submitted again. Reply to the case in "
+                "the AWS Support Center, or ask AWS to reopen it."
+            )
+        else:
+            notes.append("production access: granted (out of the sandbox)")
+    else:
+        notes.append(f"production access: {status}{case}")
+    return steps, notes
+
+
+def _reasons(value):
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        valid.fail(
+            "suppressed_reasons",
+            "must be a list of BOUNCE/COMPLAINT ([] disables the account-level list)",
+            value,
+        )
+    for reason in value:
+        valid.one_of(reason, "suppressed_reasons", SUPPRESSION_REASONS)
+    return sorted(set(value))
+
+
+@st.reports_errors
+def configured(
+    name, suppressed_reasons=None, sending_enabled=None, production_access=None, **kwargs
+):
+    """Ensure the SES account settings of the connection's region.
+
+    name
+        A label for the state (the region is a connection argument).
+    suppressed_reasons
+        The account-level suppression list: ``[]`` disables it, ``[BOUNCE, COMPLAINT]``
+        is AWS's default.
+    sending_enabled
+        true or false: pause or resume sending for the whole account in the region.
+    production_access
+        ``{mail_type: TRANSACTIONAL|MARKETING, website_url, use_case_description,
+        additional_contact_email_addresses: [...], contact_language: EN|JA}``: request to
+        leave the sandbox while the account is in it.
+    region, profile, keyid, key, role_arn
+        Connection arguments.
+    """
+    ret = st.new_ret(name)
+    conn = aws.split_connection_args(kwargs)
+    valid.no_unknown(kwargs, "ses_account.configured")
+    desired = {
+        "suppressed_reasons": _reasons(suppressed_reasons),
+        "sending_enabled": None
+        if sending_enabled is None
+        else valid.boolean(sending_enabled, "sending_enabled"),
+        "production_access": production_access_request(production_access),
+    }
+    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
+    current = __salt__["aws_sesv2.describe_account"](**conn)
+    steps, notes = plan_account(desired, current)
+    done = st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"SES account in {region}")
+    if done and any(item["field"] == "production_access" for item in steps):
+        verb = "would be submitted" if __opts__["test"] else "submitted"
+        notes.append(f"production access: request {verb}; AWS reviews it (usually within a day)")
+    st.append_comment(ret, *notes)
+    return ret

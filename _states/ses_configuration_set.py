@@ -1,0 +1,337 @@
+"""SES configuration sets and their event destinations, as the runbook's "Set up advanced
+notifications" step makes them by hand: the set, an event destination sending the chosen
+events to an SNS topic (created if missing), and the topic's email subscribers.
+
+.. code-block:: yaml
+
+    credere:
+      ses_configuration_set.present:
+        - region: us-east-1
+        - event_destinations:
+            credere-noreply-open-contracting-org:
+              events: [RENDERING_FAILURE, REJECT, DELIVERY_DELAY]
+              sns_topic: noreply-open-contracting-org
+              subscribers: [sysadmin@open-contracting.org]
+        - reputation_metrics: true           # optional; so are the settings below
+        - sending_enabled: true
+        - suppressed_reasons: [BOUNCE, COMPLAINT]
+        - custom_redirect_domain: track.open-contracting.org
+
+    old-set:
+      ses_configuration_set.absent:
+        - region: us-east-1
+
+Event destinations the state does not declare are removed. Settings left out are not
+managed. Topics and subscriptions are never deleted (a topic is often shared with an
+identity's feedback notifications); subscribers not declared are left alone.
+"""
+
+import re
+
+import awsrunbook_client as aws
+import awsrunbook_state as st
+import awsrunbook_validate as valid
+
+__virtualname__ = "ses_configuration_set"
+
+EVENT_TYPES = (
+    "SEND",
+    "REJECT",
+    "BOUNCE",
+    "COMPLAINT",
+    "DELIVERY",
+    "OPEN",
+    "CLICK",
+    "RENDERING_FAILURE",
+    "DELIVERY_DELAY",
+    "SUBSCRIPTION",
+)
+SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
+DESTINATION_KEYS = ("enabled", "events", "sns_topic", "subscribers")
+_SET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# What a newly created set has, per the SES v2 API reference.
+NEW_SET = {
+    "suppressed_reasons": None,
+    "reputation_metrics": False,
+    "sending_enabled": True,
+    "custom_redirect_domain": None,
+    "event_destinations": {},
+}
+OPTIONS = {
+    "suppressed_reasons": "aws_sesv2.put_configuration_set_suppression",
+    "reputation_metrics": "aws_sesv2.put_configuration_set_reputation",
+    "sending_enabled": "aws_sesv2.put_configuration_set_sending",
+    "custom_redirect_domain": "aws_sesv2.put_configuration_set_tracking",
+}
+OPTION_ARG = {
+    "suppressed_reasons": "suppressed_reasons",
+    "reputation_metrics": "enabled",
+    "sending_enabled": "enabled",
+    "custom_redirect_domain": "custom_redirect_domain",
+}
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def set_name(value, arg="name"):
+    if not isinstance(value, str) or not _SET_NAME_RE.match(value):
+        valid.fail(arg, "must be 1-64 letters, digits, underscores and hyphens", value)
+    return value
+
+
+def reasons(value, arg):
+    """``None`` (not managed) or a list of ``BOUNCE``/``COMPLAINT``; returned sorted."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        valid.fail(arg, f"must be a list of {list(SUPPRESSION_REASONS)} (or [])", value)
+    for reason in value:
+        valid.one_of(reason, arg, SUPPRESSION_REASONS)
+    return sorted(set(value))
+
+
+def destinations_of(value, arg="event_destinations"):
+    """Validate the declared destinations; return them normalised. Pure."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        valid.fail(arg, "must map destination names to {events, sns_topic, ...}", value)
+    result = {}
+    for dest, spec in value.items():
+        where = f"{arg}:{dest}"
+        set_name(dest, where)
+        if not isinstance(spec, dict):
+            valid.fail(where, "must be a mapping with events and sns_topic", spec)
+        unknown = sorted(set(spec) - set(DESTINATION_KEYS))
+        if unknown:
+            valid.fail(where, f"unknown key(s) {unknown}; allowed: {list(DESTINATION_KEYS)}")
+        events = spec.get("events")
+        if not isinstance(events, list) or not events:
+            valid.fail(f"{where}:events", f"a non-empty list of {list(EVENT_TYPES)}", events)
+        for event in events:
+            if event not in EVENT_TYPES:
+                valid.fail(
+                    f"{where}:events", f"unknown event type; allowed: {list(EVENT_TYPES)}", event
+                )
+        topic = spec.get("sns_topic")
+        if not isinstance(topic, str) or not _TOPIC_RE.match(topic):
+            valid.fail(
+                f"{where}:sns_topic",
+                "an SNS topic name (letters, digits, hyphens, underscores) is required",
+                topic,
+            )
+        subscribers = spec.get("subscribers") or []
+        if not isinstance(subscribers, list):
+            valid.fail(f"{where}:subscribers", "must be a list of email addresses", subscribers)
+        result[dest] = {
+            "enabled": valid.boolean(spec.get("enabled", True), f"{where}:enabled"),
+            "events": sorted(set(events)),
+            "sns_topic": topic,
+            "subscribers": [
+                valid.email_address(address, f"{where}:subscribers") for address in subscribers
+            ],
+        }
+    return result
+
+
+def plan_topics(destinations, topics):
+    """Steps creating missing topics and subscribing missing addresses. Pure.
+
+    ``topics``: ``{topic name: {"arn": ARN it has or would have, "exists": bool,
+    "subscribers": [email endpoints subscribed now]}}``.
+    """
+    steps = []
+    wanted = {}
+    for spec in destinations.values():
+        wanted.setdefault(spec["sns_topic"], [])
+        for address in spec["subscribers"]:
+            if address not in wanted[spec["sns_topic"]]:
+                wanted[spec["sns_topic"]].append(address)
+    for topic, addresses in sorted(wanted.items()):
+        now = topics[topic]
+        if not now["exists"]:
+            steps.append(
+                st.step(f"topic {topic}", None, now["arn"], "aws_sns.create_topic", name=topic)
+            )
+        subscribed = list(now["subscribers"])
+        for address in addresses:
+            if address in subscribed:
+                continue
+            new = sorted([*subscribed, address])
+            steps.append(
+                st.step(
+                    f"subscribers {topic}",
+                    sorted(now["subscribers"]),
+                    new,
+                    "aws_sns.subscribe",
+                    topic_arn=now["arn"],
+                    protocol="email",
+                    endpoint=address,
+                )
+            )
+            subscribed = new
+    return steps
+
+
+def plan_configuration_set(name, desired, current, topic_arns):
+    """Steps for the set, its settings and its event destinations. Pure.
+
+    ``desired``: the settings to manage (``None`` values are not managed) and
+    ``event_destinations`` (validated); ``current``: ``aws_sesv2.describe_configuration_set``
+    or ``None``; ``topic_arns``: ``{topic name: ARN}``.
+    """
+    steps = []
+    if current is None:
+        steps.append(
+            st.step(
+                "configuration_set", None, name, "aws_sesv2.create_configuration_set", name=name
+            )
+        )
+        current = NEW_SET
+    for option, call in OPTIONS.items():
+        wanted = desired.get(option)
+        if wanted is None or wanted == current[option]:
+            continue
+        steps.append(
+            st.step(
+                option, current[option], wanted, call, name=name, **{OPTION_ARG[option]: wanted}
+            )
+        )
+    now = current["event_destinations"]
+    for dest, spec in sorted(desired["event_destinations"].items()):
+        wanted = {
+            "enabled": spec["enabled"],
+            "events": spec["events"],
+            "sns_topic_arn": topic_arns[spec["sns_topic"]],
+        }
+        if now.get(dest) == wanted:
+            continue
+        call = (
+            "aws_sesv2.update_event_destination"
+            if dest in now
+            else "aws_sesv2.create_event_destination"
+        )
+        steps.append(
+            st.step(
+                f"event_destination {dest}",
+                now.get(dest),
+                wanted,
+                call,
+                configuration_set=name,
+                destination=dest,
+                **wanted,
+            )
+        )
+    for dest in sorted(set(now) - set(desired["event_destinations"])):
+        steps.append(
+            st.step(
+                f"event_destination {dest}",
+                now[dest],
+                None,
+                "aws_sesv2.delete_event_destination",
+                configuration_set=name,
+                destination=dest,
+            )
+        )
+    return steps
+
+
+@st.reports_errors
+def present(
+    name,
+    event_destinations=None,
+    suppressed_reasons=None,
+    reputation_metrics=None,
+    sending_enabled=None,
+    custom_redirect_domain=None,
+    **kwargs,
+):
+    """Ensure the configuration set ``name`` exists with exactly the declared event
+    destinations, and the declared settings.
+
+    event_destinations
+        ``{destination name: {events: [...], sns_topic: TOPIC, subscribers: [emails],
+        enabled: true}}``; events are any of SEND, REJECT, BOUNCE, COMPLAINT, DELIVERY,
+        OPEN, CLICK, RENDERING_FAILURE, DELIVERY_DELAY, SUBSCRIPTION. The topic is created
+        in the set's region if missing; subscribers must confirm by email.
+    suppressed_reasons
+        The set's own suppression list reasons (``[BOUNCE, COMPLAINT]``, or ``[]`` to
+        suppress nothing for mail sent with this set).
+    reputation_metrics, sending_enabled
+        true or false.
+    custom_redirect_domain
+        The domain for open and click tracking links.
+    region, profile, keyid, key, role_arn
+        Connection arguments.
+    """
+    ret = st.new_ret(name)
+    conn = aws.split_connection_args(kwargs)
+    valid.no_unknown(kwargs, "ses_configuration_set.present")
+    set_name(name)
+    destinations = destinations_of(event_destinations)
+    desired = {
+        "suppressed_reasons": reasons(suppressed_reasons, "suppressed_reasons"),
+        "reputation_metrics": None
+        if reputation_metrics is None
+        else valid.boolean(reputation_metrics, "reputation_metrics"),
+        "sending_enabled": None
+        if sending_enabled is None
+        else valid.boolean(sending_enabled, "sending_enabled"),
+        "custom_redirect_domain": None
+        if custom_redirect_domain is None
+        else valid.domain(custom_redirect_domain, "custom_redirect_domain"),
+        "event_destinations": destinations,
+    }
+    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
+
+    current = __salt__["aws_sesv2.describe_configuration_set"](name, **conn)
+    topics = {}
+    for topic in sorted({spec["sns_topic"] for spec in destinations.values()}):
+        arn = __salt__["aws_sns.topic_arn"](topic, **conn)
+        topics[topic] = {
+            "arn": arn or __salt__["aws_sns.topic_arn_for"](topic, **conn),
+            "exists": arn is not None,
+            "subscribers": sorted(
+                sub["endpoint"]
+                for sub in (__salt__["aws_sns.list_subscriptions"](arn, **conn) if arn else [])
+                if sub["protocol"] == "email"
+            ),
+        }
+    steps = plan_topics(destinations, topics)
+    steps += plan_configuration_set(
+        name, desired, current, {topic: t["arn"] for topic, t in topics.items()}
+    )
+    st.run_plan(
+        ret, steps, __salt__, conn, __opts__["test"], f"configuration set {name} ({region})"
+    )
+    return ret
+
+
+@st.reports_errors
+def absent(name, **kwargs):
+    """Ensure the configuration set ``name`` is gone, with its event destinations. The SNS
+    topics it sent to are kept."""
+    ret = st.new_ret(name)
+    conn = aws.split_connection_args(kwargs)
+    valid.no_unknown(kwargs, "ses_configuration_set.absent")
+    set_name(name)
+    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
+    current = __salt__["aws_sesv2.describe_configuration_set"](name, **conn)
+    steps = []
+    if current is not None:
+        steps.append(
+            st.step(
+                "configuration_set",
+                {"name": name, "event_destinations": sorted(current["event_destinations"])},
+                None,
+                "aws_sesv2.delete_configuration_set",
+                name=name,
+            )
+        )
+    st.run_plan(
+        ret, steps, __salt__, conn, __opts__["test"], f"configuration set {name} ({region})"
+    )
+    return ret

@@ -1,0 +1,329 @@
+"""SES SMTP credentials for a server, as the runbook's "Create SMTP credentials" step makes
+them by hand: an IAM user allowed only ``ses:SendRawEmail`` (inline policy
+``AmazonSesSendingAccess``, as the SES console names it), one access key, and the SMTP
+password derived from the key's secret for each region, written into the server's pillar.
+
+.. code-block:: yaml
+
+    ses-smtp-web1:
+      ses_smtp_user.present:
+        - regions: [us-east-1]
+        # gets smtp:host, smtp:port, smtp:username and smtp:password:
+        - pillar_file: /srv/pillar/private/web1.sls
+        - identities: [open-contracting.org]     # optional: only these may be From
+        - rotate_after_days: 180
+
+    ses-smtp-mailer:                             # several regions: one key, one password each
+      ses_smtp_user.present:
+        - regions: [us-east-1, eu-west-1]
+        - pillar_file: /srv/pillar/private/mailer.sls
+        # default layout smtp:REGION:host, smtp:REGION:port, smtp:REGION:username,
+        # smtp:REGION:password; or give pillar_keys with a {region} placeholder
+
+    old-smtp-user:
+      ses_smtp_user.absent:
+        - pillar_file: /srv/pillar/private/old.sls
+        - regions: [us-east-1]
+
+The access key follows the same rules as ``iam_backup_user`` (shared code): idempotent
+through the key ID in the pillar file, rotation, IAM's two-key limit, ``prune_keys``. The
+secret access key is never written anywhere (only the SMTP passwords derived from it), and
+no secret appears in ``changes``, comments, logs or errors. Adding a region to ``regions``
+needs a new key, since the password for it can only be derived from the secret.
+"""
+
+import datetime
+
+import awsrunbook_client as aws
+import awsrunbook_keys as keys
+import awsrunbook_state as st
+import awsrunbook_validate as valid
+
+__virtualname__ = "ses_smtp_user"
+
+PILLAR_NAMES = ("username", "password", "host", "port")
+DEFAULT_PILLAR_KEYS = {
+    "username": "smtp:username",
+    "password": "smtp:password",
+    "host": "smtp:host",
+    "port": "smtp:port",
+}
+DEFAULT_MULTI_REGION_PILLAR_KEYS = {
+    name: f"smtp:{{region}}:{name}" for name in ("username", "password", "host", "port")
+}
+DEFAULT_POLICY_NAME = "AmazonSesSendingAccess"
+SMTP_PORT = 587
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def smtp_host(region):
+    return f"email-smtp.{region}.amazonaws.com"
+
+
+def sending_policy_document(regions, account_id, identities=None):
+    """The inline policy: ``ses:SendRawEmail`` only; with ``identities``, only as them."""
+    if identities:
+        resources = [
+            f"arn:aws:ses:{region}:{account_id}:identity/{identity}"
+            for region in regions
+            for identity in identities
+        ]
+    else:
+        resources = "*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ses:SendRawEmail", "Resource": resources}],
+    }
+
+
+def region_paths(paths, regions):
+    """``{region: {name: key path}}`` with the ``{region}`` placeholder filled in. Pure."""
+    return {
+        region: {name: path.replace("{region}", region) for name, path in paths.items()}
+        for region in regions
+    }
+
+
+def _regions(regions):
+    if isinstance(regions, str):
+        regions = [regions]
+    if not isinstance(regions, list) or not regions:
+        valid.fail("regions", "give one or more SES regions, e.g. [us-east-1]", regions)
+    for region in regions:
+        valid.region(region, "regions")
+    if len(set(regions)) != len(regions):
+        valid.fail("regions", "lists a region twice", regions)
+    return regions
+
+
+def _paths(pillar_keys, regions):
+    defaults = DEFAULT_PILLAR_KEYS if len(regions) == 1 else DEFAULT_MULTI_REGION_PILLAR_KEYS
+    paths = valid.key_paths(pillar_keys, "pillar_keys", PILLAR_NAMES, defaults)
+    for required in ("username", "password"):
+        if required not in paths:
+            valid.fail(f"pillar_keys:{required}", "a pillar key path is required")
+    if len(regions) > 1:
+        for name in ("password", "host", "port"):
+            if name in paths and "{region}" not in paths[name]:
+                valid.fail(
+                    f"pillar_keys:{name}",
+                    "with several regions, must contain the {region} placeholder "
+                    "(e.g. smtp:{region}:" + name + ")",
+                    paths[name],
+                )
+    return paths
+
+
+def _identities(identities):
+    if identities is None:
+        return None
+    if not isinstance(identities, list) or not identities:
+        valid.fail("identities", "must be a non-empty list of domains or email addresses")
+    return [
+        valid.email_address(item, "identities")
+        if isinstance(item, str) and "@" in item
+        else valid.domain(item, "identities")
+        for item in identities
+    ]
+
+
+def _pillar_state(pillar_now, per_region):
+    """The key ID the pillar file uses, and whether it holds a password for every region
+    under that same key ID."""
+    ids = [pillar_now[paths["username"]] for paths in per_region.values()]
+    key_id = ids[0]
+    complete = all(i == key_id for i in ids) and all(
+        pillar_now[paths["password"]] for paths in per_region.values()
+    )
+    return key_id, complete
+
+
+@st.reports_errors
+def present(
+    name,
+    regions=None,
+    pillar_file=None,
+    pillar_keys=None,
+    identities=None,
+    policy_name=DEFAULT_POLICY_NAME,
+    rotate_after_days=None,
+    prune_keys=False,
+    **kwargs,
+):
+    """Ensure the SMTP user ``name`` exists with its sending policy and one access key, and
+    that ``pillar_file`` holds the SMTP user name, password, host and port for each region.
+
+    name
+        The IAM user name.
+    regions
+        The SES region(s) the server sends through (one or more); each gets its own
+        password, all derived from the same key.
+    pillar_file
+        Absolute path of the plain-YAML pillar file that gets the credentials.
+    pillar_keys
+        Where each value goes: a mapping of ``username``, ``password``, ``host`` and
+        ``port`` to colon-delimited key paths. Default ``smtp:username``, ``smtp:password``,
+        ``smtp:host``, ``smtp:port`` for one region, ``smtp:{region}:username`` and so on
+        for several (``{region}`` is replaced by each region). ``null`` skips a value.
+    identities
+        Domains or addresses the user may send as (default: any verified identity).
+    policy_name
+        The inline policy's name (default ``AmazonSesSendingAccess``).
+    rotate_after_days, prune_keys
+        As for ``iam_backup_user``.
+    region, profile, keyid, key, role_arn
+        Connection arguments (IAM is global; ``region`` only picks the endpoint).
+    """
+    ret = st.new_ret(name)
+    conn = aws.split_connection_args(kwargs)
+    valid.no_unknown(kwargs, "ses_smtp_user.present")
+    valid.iam_name(name, "name", 64)
+    regions = _regions(regions)
+    valid.file_path(pillar_file, "pillar_file")
+    paths = _paths(pillar_keys, regions)
+    identities = _identities(identities)
+    valid.iam_name(policy_name, "policy_name", 128)
+    valid.positive_days(rotate_after_days, "rotate_after_days", allow_none=True)
+    valid.boolean(prune_keys, "prune_keys")
+    valid.region(aws.region_of(conn, __salt__.get("config.option")))
+
+    per_region = region_paths(paths, regions)
+    password_paths = [p["password"] for p in per_region.values()]
+    all_paths = sorted({path for p in per_region.values() for path in p.values()})
+    wanted_values = {}
+    for region, p in per_region.items():
+        if "host" in p:
+            wanted_values[p["host"]] = smtp_host(region)
+        if "port" in p:
+            wanted_values[p["port"]] = SMTP_PORT
+
+    pillar_now = __salt__["pillar_file.read"](pillar_file, all_paths, mask=password_paths)
+    account_id = __salt__["aws_iam.account_id"](**conn) if identities else None
+    document = sending_policy_document(regions, account_id, identities)
+    current_user = __salt__["aws_iam.describe_user"](name, **conn)
+    current_policy = (
+        __salt__["aws_iam.get_user_policy"](name, policy_name, **conn) if current_user else None
+    )
+
+    pillar_key_id, complete = _pillar_state(pillar_now, per_region)
+    key_plan = keys.plan_access_key(
+        current_user["access_keys"] if current_user else [],
+        pillar_key_id,
+        complete,
+        datetime.datetime.now(datetime.timezone.utc),
+        rotate_after_days,
+        prune_keys,
+    )
+    if key_plan["error"]:
+        return st.fail(ret, f"SMTP user {name}: {key_plan['error']}")
+    canonical = __salt__["aws_iam.canonical_document"]
+    matches = current_policy is not None and canonical(current_policy) == canonical(document)
+    steps = plan_user(name, policy_name, document, current_user, current_policy, matches)
+    if not key_plan["create"]:
+        steps += keys.plan_pillar_values(pillar_file, wanted_values, pillar_now)
+
+    what = f"SMTP user {name}"
+    if not st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what):
+        return ret
+    writes = (
+        sorted({p["username"] for p in per_region.values()}),
+        {p["password"]: f"smtp_password:{r}" for r, p in per_region.items()},
+        wanted_values,
+    )
+    # The file gets the SMTP password derived from the secret, not the secret itself.
+    return keys.converge(
+        ret,
+        key_plan,
+        __salt__,
+        __opts__["test"],
+        what,
+        name,
+        pillar_file,
+        writes,
+        conn,
+        "smtp_password",
+    )
+
+
+def plan_user(name, policy_name, document, current_user, current_policy, policy_matches):
+    """Steps for the user and its inline sending policy. Pure. ``policy_matches``: the
+    current document is equivalent to ``document`` (IAM's spellings folded)."""
+    steps = []
+    if current_user is None:
+        steps.append(st.step("user", None, name, "aws_iam.create_user", name=name))
+    if current_policy is None or not policy_matches:
+        steps.append(
+            st.step(
+                "policy",
+                current_policy,
+                document,
+                "aws_iam.put_user_policy",
+                user=name,
+                policy_name=policy_name,
+                document=document,
+            )
+        )
+    return steps
+
+
+@st.reports_errors
+def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=None, **kwargs):
+    """Ensure the SMTP user ``name`` is gone with its keys and inline policy, and (with
+    ``pillar_file``) that its SMTP settings are removed from the pillar file (give
+    ``regions`` when the pillar layout has a ``{region}`` placeholder)."""
+    ret = st.new_ret(name)
+    conn = aws.split_connection_args(kwargs)
+    valid.no_unknown(kwargs, "ses_smtp_user.absent")
+    valid.iam_name(name, "name", 64)
+    policy_name = policy_name or DEFAULT_POLICY_NAME
+    valid.iam_name(policy_name, "policy_name", 128)
+    all_paths, password_paths = [], []
+    if pillar_file is not None:
+        valid.file_path(pillar_file, "pillar_file")
+        regions = _regions(regions if regions is not None else ["us-east-1"])
+        paths = _paths(pillar_keys, regions)
+        per_region = region_paths(paths, regions)
+        all_paths = sorted({path for p in per_region.values() for path in p.values()})
+        password_paths = [p["password"] for p in per_region.values()]
+    valid.region(aws.region_of(conn, __salt__.get("config.option")))
+
+    current_user = __salt__["aws_iam.describe_user"](name, **conn)
+    current_policy = (
+        __salt__["aws_iam.get_user_policy"](name, policy_name, **conn) if current_user else None
+    )
+    in_pillar = (
+        __salt__["pillar_file.read"](pillar_file, all_paths, mask=password_paths)
+        if pillar_file
+        else {}
+    )
+    steps = []
+    if current_policy is not None:
+        steps.append(
+            st.step(
+                "policy",
+                current_policy,
+                None,
+                "aws_iam.delete_user_policy",
+                user=name,
+                policy_name=policy_name,
+            )
+        )
+    if current_user is not None:
+        steps.append(st.step("user", name, None, "aws_iam.delete_user", name=name))
+    present_paths = [path for path, value in in_pillar.items() if value not in (None, False)]
+    if present_paths:
+        steps.append(
+            st.local_step(
+                "pillar",
+                present_paths,
+                None,
+                "pillar_file.remove",
+                path=pillar_file,
+                keys=present_paths,
+            )
+        )
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"SMTP user {name}")
+    return ret

@@ -33,13 +33,11 @@ The secret access key is never shown: ``changes`` reports
 """
 
 import datetime
-import json
 
 import awsrunbook_client as aws
 import awsrunbook_keys as keys
 import awsrunbook_state as st
 import awsrunbook_validate as valid
-from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "iam_backup_user"
 
@@ -95,33 +93,9 @@ def backup_policy_document(bucket, prefix=None):
     }
 
 
-def canonical_document(document):
-    """A policy document with IAM's equivalent spellings folded (a lone string or a list for
-    Action/Resource, any list order), for comparison."""
-
-    def fold(value):
-        if isinstance(value, dict):
-            return {k: fold(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return sorted((fold(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-        return value
-
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    folded = []
-    for statement in statements:
-        statement = dict(statement)
-        statement.pop("Sid", None)
-        for key in ("Action", "NotAction", "Resource", "NotResource"):
-            if isinstance(statement.get(key), str):
-                statement[key] = [statement[key]]
-        folded.append(statement)
-    return fold({"Version": document.get("Version"), "Statement": folded})
-
-
-def plan_user(name, policy_name, policy_arn, document, current_policy, current_user):
-    """Steps for the policy, the user and the attachment. Pure."""
+def plan_user(name, policy_name, policy_arn, document, current_policy, current_user, matches):
+    """Steps for the policy, the user and the attachment. Pure. ``matches``: the current
+    document is equivalent to ``document`` (IAM's spellings folded)."""
     steps = []
     if current_policy is None:
         steps.append(
@@ -134,7 +108,7 @@ def plan_user(name, policy_name, policy_arn, document, current_policy, current_u
                 document=document,
             )
         )
-    elif canonical_document(current_policy["document"]) != canonical_document(document):
+    elif not matches:
         steps.append(
             st.step(
                 "policy",
@@ -160,24 +134,6 @@ def plan_user(name, policy_name, policy_arn, document, current_policy, current_u
             )
         )
     return steps
-
-
-def plan_pillar_values(pillar_file, wanted, current):
-    """A step writing the non-secret pillar values (region, bucket, prefix) that differ."""
-    differing = {path: value for path, value in wanted.items() if current.get(path) != value}
-    if not differing:
-        return []
-    return [
-        st.local_step(
-            f"pillar {path}",
-            current.get(path),
-            value,
-            "pillar_file.set_values",
-            path=pillar_file,
-            values={path: value},
-        )
-        for path, value in differing.items()
-    ]
 
 
 def _inputs(
@@ -276,44 +232,36 @@ def present(
     )
     if key_plan["error"]:
         return st.fail(ret, f"user {name}: {key_plan['error']}")
-    steps = plan_user(name, policy_name, policy_arn, document, current_policy, current_user)
+    canonical = __salt__["aws_iam.canonical_document"]
+    matches = current_policy is not None and canonical(current_policy["document"]) == canonical(
+        document
+    )
+    steps = plan_user(
+        name, policy_name, policy_arn, document, current_policy, current_user, matches
+    )
     if not key_plan["create"]:
-        steps += plan_pillar_values(pillar_file, wanted_values, pillar_now)
+        steps += keys.plan_pillar_values(pillar_file, wanted_values, pillar_now)
 
     what = f"backup user {name}"
     if not st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what):
         return ret
-    key_changes = keys.plan_changes(key_plan, pillar_file)
-    if key_changes:
-        if __opts__["test"]:
-            ret["result"] = None
-            ret["changes"].update(key_changes)
-        else:
-            try:
-                key_changes = keys.apply_plan(
-                    key_plan,
-                    __salt__,
-                    name,
-                    pillar_file,
-                    [paths["access_key_id"]],
-                    {paths["secret_access_key"]: "secret"},
-                    wanted_values,
-                    conn,
-                )
-            except CommandExecutionError as exc:
-                return st.fail(ret, f"{what}: access key: {exc}")
-            ret["changes"].update(key_changes)
-        verb = "would be changed" if __opts__["test"] else "changed"
-        ret["comment"] = f"{what} {verb}: {', '.join(ret['changes'])}"
-        st.append_comment(ret, f"new access key: {key_plan['reason']}")
-    unused = [k for k in key_plan["unreferenced"] if not prune_keys]
-    if unused:
-        st.append_comment(
-            ret,
-            f"access keys not in {pillar_file}: {', '.join(unused)} "
-            "(set prune_keys: true to delete them)",
-        )
-    return ret
+    writes = (
+        [paths["access_key_id"]],
+        {paths["secret_access_key"]: "secret"},
+        wanted_values,
+    )
+    return keys.converge(
+        ret,
+        key_plan,
+        __salt__,
+        __opts__["test"],
+        what,
+        name,
+        pillar_file,
+        writes,
+        conn,
+        "secret_access_key",
+    )
 
 
 @st.reports_errors

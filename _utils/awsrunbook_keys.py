@@ -122,6 +122,40 @@ def apply_plan(plan, salt, user, pillar_file, id_paths, secret_paths, values, co
     return plan_changes(plan, pillar_file, new_key_id)
 
 
+def converge(ret, plan, salt, test, what, user, pillar_file, writes, conn, secret_label):
+    """Report (``test``) or carry out an access-key ``plan`` into the state return ``ret``,
+    after the state's other steps succeeded. ``writes`` is ``(id_paths, secret_paths,
+    values)`` for ``create_access_key_into_pillar``; ``secret_label`` names what the file
+    gets in ``changes`` (``secret_access_key``, ``smtp_password``). Returns ``ret``."""
+
+    def labelled(changes):
+        if "secret_access_key" in changes:
+            changes[secret_label] = changes.pop("secret_access_key")
+        return changes
+
+    key_changes = labelled(plan_changes(plan, pillar_file))
+    if key_changes:
+        if test:
+            ret["result"] = None
+        else:
+            try:
+                key_changes = labelled(apply_plan(plan, salt, user, pillar_file, *writes, conn))
+            except CommandExecutionError as exc:
+                return st.fail(ret, f"{what}: access key: {exc}")
+        ret["changes"].update(key_changes)
+        verb = "would be changed" if test else "changed"
+        ret["comment"] = f"{what} {verb}: {', '.join(ret['changes'])}"
+        if plan["create"]:
+            st.append_comment(ret, f"new access key: {plan['reason']}")
+    if plan["unreferenced"] and not (plan["delete_before"] or plan["delete_after"]):
+        st.append_comment(
+            ret,
+            f"access keys not in {pillar_file}: {', '.join(plan['unreferenced'])} "
+            "(set prune_keys: true to delete them)",
+        )
+    return ret
+
+
 def plan_pillar_values(pillar_file, wanted, current):
     """One local step per non-secret pillar value (region, host, port...) that differs from
     what ``pillar_file`` holds. Pure. ``wanted`` and ``current`` map key paths to values."""

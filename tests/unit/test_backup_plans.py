@@ -8,6 +8,7 @@ import pytest
 from tests.unit.loader_free import load
 
 bucket_state = load("_states/s3_backup_bucket.py")
+iam_module = load("_modules/aws_iam.py")
 user_state = load("_states/iam_backup_user.py")
 
 RULE = bucket_state.lifecycle_rule("delete-after-30-days", 30, 7)
@@ -107,7 +108,7 @@ def test_policy_comparison_ignores_iam_spelling_but_not_content():
             },
         ],
     }
-    canon = user_state.canonical_document
+    canon = iam_module.canonical_document
     assert canon(respelled) == canon(doc)
     widened = user_state.backup_policy_document("b")
     widened["Statement"][1]["Action"].append("s3:*")
@@ -165,3 +166,16 @@ def test_two_key_limit_and_prune():
     assert kept["unreferenced"] == ["X"] and kept["delete_after"] == []
     kept_pruned = keys.plan_access_key(full, "A", True, NOW, None, True)
     assert kept_pruned["delete_after"] == ["X"] and not kept_pruned["create"]
+
+
+def test_plan_user_steps():
+    doc = user_state.backup_policy_document("b")
+    arn = "arn:aws:iam::1:policy/u"
+    fresh = user_state.plan_user("u", "u", arn, doc, None, None, False)
+    assert [s["field"] for s in fresh] == ["policy", "user", "attached_policies"]
+    assert fresh[0]["call"] == "aws_iam.create_policy"
+    current_policy = {"arn": arn, "document": doc}
+    current_user = {"arn": "x", "attached_policies": [arn], "access_keys": []}
+    assert user_state.plan_user("u", "u", arn, doc, current_policy, current_user, True) == []
+    drifted = user_state.plan_user("u", "u", arn, doc, current_policy, current_user, False)
+    assert [(s["field"], s["call"]) for s in drifted] == [("policy", "aws_iam.set_policy_document")]

@@ -351,11 +351,9 @@ def smtp_credentials_into_pillar(pillar_file, smtp_region, pillar_key="smtp", **
             "from them would not work. Use an IAM user's long-term access key, or "
             "ses_smtp_user.present to make one."
         )
-    settings = aws.resolve_connection(conn, config_option)
-    credentials = aws._base_session(settings).get_credentials()
-    if credentials is None:
+    frozen = aws.frozen_credentials(conn, config_option)
+    if frozen is None:
         raise CommandExecutionError("no AWS credentials found for the connection")
-    frozen = credentials.get_frozen_credentials()
     values = {
         f"{pillar_key}:host": smtp_host(smtp_region),
         f"{pillar_key}:port": 587,

@@ -161,14 +161,20 @@ def region_of(conn, config_option=None):
     return resolve_connection(conn, config_option)["region"]
 
 
+def frozen_credentials(conn, config_option=None):
+    """The credentials ``conn`` resolves to, before any ``role_arn`` is assumed (``None``
+    when there are none). Only for functions that must derive something from the key."""
+    credentials = _base_session(resolve_connection(conn, config_option)).get_credentials()
+    return credentials.get_frozen_credentials() if credentials else None
+
+
 def uses_session_credentials(conn, config_option=None):
-    """True when the resolved credentials are temporary (they carry a session token)."""
-    settings = resolve_connection(conn, config_option)
-    session = _base_session(settings)
-    if settings.get("role_arn"):
+    """True when the connection's credentials are temporary (a session token, or a role to
+    assume)."""
+    if resolve_connection(conn, config_option).get("role_arn"):
         return True
-    creds = session.get_credentials()
-    return bool(creds and creds.token)
+    credentials = frozen_credentials(conn, config_option)
+    return bool(credentials and credentials.token)
 
 
 def error_code(exc):

@@ -7,5 +7,9 @@ base:
   'aws-admin':
     - aws_runbook.connection
     - aws_runbook.backup
+    - aws_runbook.ses
+    - aws_runbook.ses_sending
   'redmine':
     - private.redmine
+  'kingfisher':
+    - private.kingfisher

@@ -7,14 +7,14 @@ aws_runbook:
       # A domain: Easy DKIM (RSA_2048_BIT), a custom MAIL FROM domain, and bounce and
       # complaint feedback to an SNS topic with one email subscriber. The state's comment
       # lists the DNS records to publish (3 DKIM CNAMEs, MAIL FROM MX + SPF, DMARC).
-      noreply.example.org:
+      open-contracting.org:
         dkim: RSA_2048_BIT
-        mail_from_domain: bounce.noreply.example.org
+        mail_from_domain: bounce.open-contracting.org
         behavior_on_mx_failure: USE_DEFAULT_VALUE
         notifications:
-          topic: noreply-example-org         # created as a Standard topic if missing
+          topic: noreply-open-contracting-org        # created as a Standard topic if missing
           subscribers:
-            - ops@example.org                # confirms the subscription by mail
+            - sysadmin@open-contracting.org  # confirms the subscription by mail
           bounce: true
           complaint: true
           delivery: false
@@ -25,8 +25,8 @@ aws_runbook:
           team: ops
 
       # An email address: SES mails it a verification link.
-      ops@example.org: {}
+      noreply@open-contracting.org: {}
 
       # A retired identity.
-      # old.example.org:
+      # old.open-contracting.org:
       #   absent: true

@@ -5,7 +5,7 @@
 {%- set ses = salt['pillar.get']('aws_runbook:ses', {}) %}
 
 {%- for identity, args in ses.get('identities', {}) | dictsort %}
-{%- set args = args or {} %}
+{%- set args = dict(args or {}) %}
 {%- set absent = args.pop('absent', False) %}
 aws-ses-identity-{{ identity }}:
   ses_identity.{{ 'absent' if absent else 'present' }}:

@@ -8,7 +8,6 @@ the answers against botocore's real API model with a Stubber, independently of t
 """
 
 import datetime
-import textwrap
 
 import awsrunbook_client
 import boto3
@@ -17,7 +16,6 @@ from botocore.stub import Stubber
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from _states import ses_identity
 from tests.support import moto_ses_patches
 from tests.support.calls import recorded_calls, writes
 
@@ -512,14 +510,3 @@ def test_execution_functions_dns_records_and_status(states, modules):
         ("ses", "GetIdentityDkimAttributes"),
         ("ses", "GetIdentityMailFromDomainAttributes"),
     ]
-
-
-def test_docstring_example_works_as_written(modules):
-    """The YAML in the state's docstring, applied as it stands, then converged."""
-    block = ses_identity.__doc__.split(".. code-block:: yaml")[1].split("\n\nThe state")[0]
-    sls = textwrap.dedent(block)
-    result = modules.state.template_str(sls)
-    assert not result.failed, result.errors
-    assert [r.result for r in result] == [True, True, True]
-    again = modules.state.template_str(sls)
-    assert [r.changes for r in again] == [{}, {}, {}]

@@ -1,5 +1,6 @@
 """`salt-call --local state.apply aws.backup` against moto's server, read back with the AWS CLI."""
 
+import json
 import stat
 
 import pytest
@@ -128,10 +129,17 @@ def test_converged_rerun_changes_nothing_and_writes_nothing(applied, moto_server
     assert all(r["result"] is True and r["changes"] == {} for r in results.values()), results
     assert moto_server.writes() == []
     assert private.read_text() == before
-    calls = moto_server.calls()
-    print(f"converged aws.backup: {len(calls)} read calls for {len(results)} states, 0 writes")
-    for state_id in sorted(results):
-        print("   ", results[state_id]["__id__"])
+    print(f"converged aws.backup: {len(moto_server.calls())} read calls, 0 writes")
+    # Per state: each on its own with what it requires (a user requires its bucket), one
+    # salt-call each, so the once-per-run STS call counts for each user.
+    for state_id in sorted(r["__id__"] for r in results.values()):
+        moto_server.reset_counts()
+        proc = salt_call.run("state.sls_id", state_id, "aws.backup")
+        only = json.loads(proc.stdout)["local"]
+        assert all(r["changes"] == {} for r in only.values())
+        assert moto_server.writes() == []
+        reads = sorted(op for _, op, _ in moto_server.calls())
+        print(f"    {state_id}: {len(reads)} reads ({', '.join(reads)})")
 
     _, test_results = salt_call.state_apply("aws.backup", "test=True")
     assert all(r["result"] is True and r["changes"] == {} for r in test_results.values())

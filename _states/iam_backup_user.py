@@ -32,8 +32,6 @@ The secret access key is never shown: ``changes`` reports
 ``secret_access_key: written to <pillar_file>``.
 """
 
-import datetime
-
 import awsrunbook_client as aws
 import awsrunbook_keys as keys
 import awsrunbook_state as st
@@ -222,16 +220,6 @@ def present(
     current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
     current_user = __salt__["aws_iam.describe_user"](name, **conn)
 
-    key_plan = keys.plan_access_key(
-        current_user["access_keys"] if current_user else [],
-        pillar_now[paths["access_key_id"]],
-        pillar_now[paths["secret_access_key"]],
-        datetime.datetime.now(datetime.timezone.utc),
-        rotate_after_days,
-        prune_keys,
-    )
-    if key_plan["error"]:
-        return st.fail(ret, f"user {name}: {key_plan['error']}")
     canonical = __salt__["aws_iam.canonical_document"]
     matches = current_policy is not None and canonical(current_policy["document"]) == canonical(
         document
@@ -239,28 +227,28 @@ def present(
     steps = plan_user(
         name, policy_name, policy_arn, document, current_policy, current_user, matches
     )
-    if not key_plan["create"]:
-        steps += keys.plan_pillar_values(pillar_file, wanted_values, pillar_now)
-
-    what = f"backup user {name}"
-    if not st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what):
-        return ret
-    writes = (
-        [paths["access_key_id"]],
-        {paths["secret_access_key"]: "secret"},
-        wanted_values,
-    )
-    return keys.converge(
+    key = {
+        "pillar_file": pillar_file,
+        "key_id": pillar_now[paths["access_key_id"]],
+        "complete": pillar_now[paths["secret_access_key"]],
+        "values_now": pillar_now,
+        "values_wanted": wanted_values,
+        "id_paths": [paths["access_key_id"]],
+        "secret_paths": {paths["secret_access_key"]: "secret"},
+        "secret_label": "secret_access_key",
+        "rotate_after_days": rotate_after_days,
+        "prune_keys": prune_keys,
+    }
+    return keys.converge_user(
         ret,
-        key_plan,
         __salt__,
         __opts__["test"],
-        what,
+        f"backup user {name}",
         name,
-        pillar_file,
-        writes,
+        current_user,
+        steps,
+        key,
         conn,
-        "secret_access_key",
     )
 
 

@@ -32,8 +32,6 @@ no secret appears in ``changes``, comments, logs or errors. Adding a region to `
 needs a new key, since the password for it can only be derived from the secret.
 """
 
-import datetime
-
 import awsrunbook_client as aws
 import awsrunbook_keys as keys
 import awsrunbook_state as st
@@ -209,42 +207,32 @@ def present(
     )
 
     pillar_key_id, complete = _pillar_state(pillar_now, per_region)
-    key_plan = keys.plan_access_key(
-        current_user["access_keys"] if current_user else [],
-        pillar_key_id,
-        complete,
-        datetime.datetime.now(datetime.timezone.utc),
-        rotate_after_days,
-        prune_keys,
-    )
-    if key_plan["error"]:
-        return st.fail(ret, f"SMTP user {name}: {key_plan['error']}")
     canonical = __salt__["aws_iam.canonical_document"]
     matches = current_policy is not None and canonical(current_policy) == canonical(document)
     steps = plan_user(name, policy_name, document, current_user, current_policy, matches)
-    if not key_plan["create"]:
-        steps += keys.plan_pillar_values(pillar_file, wanted_values, pillar_now)
-
-    what = f"SMTP user {name}"
-    if not st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what):
-        return ret
-    writes = (
-        sorted({p["username"] for p in per_region.values()}),
-        {p["password"]: f"smtp_password:{r}" for r, p in per_region.items()},
-        wanted_values,
-    )
-    # The file gets the SMTP password derived from the secret, not the secret itself.
-    return keys.converge(
+    key = {
+        "pillar_file": pillar_file,
+        "key_id": pillar_key_id,
+        "complete": complete,
+        "values_now": pillar_now,
+        "values_wanted": wanted_values,
+        "id_paths": sorted({p["username"] for p in per_region.values()}),
+        # The file gets the SMTP password derived from the secret, not the secret itself.
+        "secret_paths": {p["password"]: f"smtp_password:{r}" for r, p in per_region.items()},
+        "secret_label": "smtp_password",
+        "rotate_after_days": rotate_after_days,
+        "prune_keys": prune_keys,
+    }
+    return keys.converge_user(
         ret,
-        key_plan,
         __salt__,
         __opts__["test"],
-        what,
+        f"SMTP user {name}",
         name,
-        pillar_file,
-        writes,
+        current_user,
+        steps,
+        key,
         conn,
-        "smtp_password",
     )
 
 

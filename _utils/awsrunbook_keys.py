@@ -15,6 +15,7 @@ Also the SES SMTP password (the SigV4 derivation, version byte 4).
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 
@@ -122,15 +123,43 @@ def apply_plan(plan, salt, user, pillar_file, id_paths, secret_paths, values, co
     return plan_changes(plan, pillar_file, new_key_id)
 
 
-def converge(ret, plan, salt, test, what, user, pillar_file, writes, conn, secret_label):
-    """Report (``test``) or carry out an access-key ``plan`` into the state return ``ret``,
-    after the state's other steps succeeded. ``writes`` is ``(id_paths, secret_paths,
-    values)`` for ``create_access_key_into_pillar``; ``secret_label`` names what the file
-    gets in ``changes`` (``secret_access_key``, ``smtp_password``). Returns ``ret``."""
+def converge_user(ret, salt, test, what, user, current_user, user_steps, key, conn):
+    """The common part of every state that gives a server an IAM user's key: plan the key,
+    apply (or report) ``user_steps`` and the pillar's non-secret values, then the key.
+
+    ``key`` describes the pillar side: ``pillar_file``; ``key_id`` (the key the file names)
+    and ``complete`` (the file also holds its secret, or what is derived from it);
+    ``values_now``/``values_wanted`` (non-secret ``{path: value}``, e.g. region); ``id_paths``
+    and ``secret_paths`` (see ``aws_iam.create_access_key_into_pillar``); ``secret_label``
+    (how ``changes`` names what the file gets); ``rotate_after_days``; ``prune_keys``.
+    Returns ``ret``.
+    """
+    plan = plan_access_key(
+        current_user["access_keys"] if current_user else [],
+        key["key_id"],
+        key["complete"],
+        datetime.datetime.now(datetime.timezone.utc),
+        key["rotate_after_days"],
+        key["prune_keys"],
+    )
+    if plan["error"]:
+        return st.fail(ret, f"{what}: {plan['error']}")
+    steps = list(user_steps)
+    if not plan["create"]:
+        # A new key is written together with these values; otherwise write them alone.
+        steps += plan_pillar_values(key["pillar_file"], key["values_wanted"], key["values_now"])
+    if not st.run_plan(ret, steps, salt, conn, test, what):
+        return ret
+    return _converge_key(ret, plan, salt, test, what, user, key, conn)
+
+
+def _converge_key(ret, plan, salt, test, what, user, key, conn):
+    """Report (``test``) or carry out the key ``plan`` into ``ret``."""
+    pillar_file = key["pillar_file"]
 
     def labelled(changes):
         if "secret_access_key" in changes:
-            changes[secret_label] = changes.pop("secret_access_key")
+            changes[key["secret_label"]] = changes.pop("secret_access_key")
         return changes
 
     key_changes = labelled(plan_changes(plan, pillar_file))
@@ -138,6 +167,7 @@ def converge(ret, plan, salt, test, what, user, pillar_file, writes, conn, secre
         if test:
             ret["result"] = None
         else:
+            writes = (key["id_paths"], key["secret_paths"], key["values_wanted"])
             try:
                 key_changes = labelled(apply_plan(plan, salt, user, pillar_file, *writes, conn))
             except CommandExecutionError as exc:
@@ -147,7 +177,7 @@ def converge(ret, plan, salt, test, what, user, pillar_file, writes, conn, secre
         ret["comment"] = f"{what} {verb}: {', '.join(ret['changes'])}"
         if plan["create"]:
             st.append_comment(ret, f"new access key: {plan['reason']}")
-    if plan["unreferenced"] and not (plan["delete_before"] or plan["delete_after"]):
+    if plan["unreferenced"] and not key["prune_keys"]:
         st.append_comment(
             ret,
             f"access keys not in {pillar_file}: {', '.join(plan['unreferenced'])} "

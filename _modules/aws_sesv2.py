@@ -28,19 +28,6 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_sesv2"
 
-EVENT_TYPES = (
-    "SEND",
-    "REJECT",
-    "BOUNCE",
-    "COMPLAINT",
-    "DELIVERY",
-    "OPEN",
-    "CLICK",
-    "RENDERING_FAILURE",
-    "DELIVERY_DELAY",
-    "SUBSCRIPTION",
-)
-SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
 NOT_FOUND = ("NotFoundException",)
 
 

@@ -28,7 +28,6 @@ import awsrunbook_validate as valid
 
 __virtualname__ = "ses_account"
 
-SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
 MAIL_TYPES = ("TRANSACTIONAL", "MARKETING")
 CONTACT_LANGUAGES = ("EN", "JA")
 PRODUCTION_ACCESS_KEYS = (
@@ -144,20 +143,6 @@ def plan_account(desired, current):
     return steps, notes
 
 
-def _reasons(value):
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        valid.fail(
-            "suppressed_reasons",
-            "must be a list of BOUNCE/COMPLAINT ([] disables the account-level list)",
-            value,
-        )
-    for reason in value:
-        valid.one_of(reason, "suppressed_reasons", SUPPRESSION_REASONS)
-    return sorted(set(value))
-
-
 @st.reports_errors
 def configured(
     name, suppressed_reasons=None, sending_enabled=None, production_access=None, **kwargs
@@ -182,7 +167,7 @@ def configured(
     conn = aws.split_connection_args(kwargs)
     valid.no_unknown(kwargs, "ses_account.configured")
     desired = {
-        "suppressed_reasons": _reasons(suppressed_reasons),
+        "suppressed_reasons": valid.suppressed_reasons(suppressed_reasons),
         "sending_enabled": None
         if sending_enabled is None
         else valid.boolean(sending_enabled, "sending_enabled"),

@@ -26,8 +26,6 @@ managed. Topics and subscriptions are never deleted (a topic is often shared wit
 identity's feedback notifications); subscribers not declared are left alone.
 """
 
-import re
-
 import awsrunbook_client as aws
 import awsrunbook_state as st
 import awsrunbook_validate as valid
@@ -46,10 +44,7 @@ EVENT_TYPES = (
     "DELIVERY_DELAY",
     "SUBSCRIPTION",
 )
-SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
 DESTINATION_KEYS = ("enabled", "events", "sns_topic", "subscribers")
-_SET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # What a newly created set has, per the SES v2 API reference.
 NEW_SET = {
     "suppressed_reasons": None,
@@ -76,23 +71,6 @@ def __virtual__():
     return __virtualname__
 
 
-def set_name(value, arg="name"):
-    if not isinstance(value, str) or not _SET_NAME_RE.match(value):
-        valid.fail(arg, "must be 1-64 letters, digits, underscores and hyphens", value)
-    return value
-
-
-def reasons(value, arg):
-    """``None`` (not managed) or a list of ``BOUNCE``/``COMPLAINT``; returned sorted."""
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        valid.fail(arg, f"must be a list of {list(SUPPRESSION_REASONS)} (or [])", value)
-    for reason in value:
-        valid.one_of(reason, arg, SUPPRESSION_REASONS)
-    return sorted(set(value))
-
-
 def destinations_of(value, arg="event_destinations"):
     """Validate the declared destinations; return them normalised. Pure."""
     if value is None:
@@ -102,7 +80,7 @@ def destinations_of(value, arg="event_destinations"):
     result = {}
     for dest, spec in value.items():
         where = f"{arg}:{dest}"
-        set_name(dest, where)
+        valid.ses_name(dest, where)
         if not isinstance(spec, dict):
             valid.fail(where, "must be a mapping with events and sns_topic", spec)
         unknown = sorted(set(spec) - set(DESTINATION_KEYS))
@@ -116,23 +94,12 @@ def destinations_of(value, arg="event_destinations"):
                 valid.fail(
                     f"{where}:events", f"unknown event type; allowed: {list(EVENT_TYPES)}", event
                 )
-        topic = spec.get("sns_topic")
-        if not isinstance(topic, str) or not _TOPIC_RE.match(topic):
-            valid.fail(
-                f"{where}:sns_topic",
-                "an SNS topic name (letters, digits, hyphens, underscores) is required",
-                topic,
-            )
-        subscribers = spec.get("subscribers") or []
-        if not isinstance(subscribers, list):
-            valid.fail(f"{where}:subscribers", "must be a list of email addresses", subscribers)
+        topic = valid.sns_topic_name(spec.get("sns_topic"), f"{where}:sns_topic")
         result[dest] = {
             "enabled": valid.boolean(spec.get("enabled", True), f"{where}:enabled"),
             "events": sorted(set(events)),
             "sns_topic": topic,
-            "subscribers": [
-                valid.email_address(address, f"{where}:subscribers") for address in subscribers
-            ],
+            "subscribers": valid.email_addresses(spec.get("subscribers"), f"{where}:subscribers"),
         }
     return result
 
@@ -270,10 +237,10 @@ def present(
     ret = st.new_ret(name)
     conn = aws.split_connection_args(kwargs)
     valid.no_unknown(kwargs, "ses_configuration_set.present")
-    set_name(name)
+    valid.ses_name(name)
     destinations = destinations_of(event_destinations)
     desired = {
-        "suppressed_reasons": reasons(suppressed_reasons, "suppressed_reasons"),
+        "suppressed_reasons": valid.suppressed_reasons(suppressed_reasons),
         "reputation_metrics": None
         if reputation_metrics is None
         else valid.boolean(reputation_metrics, "reputation_metrics"),
@@ -317,7 +284,7 @@ def absent(name, **kwargs):
     ret = st.new_ret(name)
     conn = aws.split_connection_args(kwargs)
     valid.no_unknown(kwargs, "ses_configuration_set.absent")
-    set_name(name)
+    valid.ses_name(name)
     region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
     current = __salt__["aws_sesv2.describe_configuration_set"](name, **conn)
     steps = []

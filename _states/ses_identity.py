@@ -41,7 +41,6 @@ FROM domain or a configuration set, give ``false``; to remove every tag, give ``
 """
 
 import hashlib
-import re
 
 import awsrunbook_client as aws
 import awsrunbook_state as st
@@ -63,8 +62,6 @@ NOTIFICATION_DEFAULTS = {
 }
 NOTIFICATION_KEYS = ("topic", *NOTIFICATION_DEFAULTS)
 DEFAULT_DMARC = "v=DMARC1; p=none;"
-_TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_CONFIG_SET_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def __virtual__():
@@ -91,20 +88,10 @@ def _notifications(value):
     if unknown:
         valid.fail("notifications", f"unknown key(s) {unknown}; allowed: {list(NOTIFICATION_KEYS)}")
     merged = {**NOTIFICATION_DEFAULTS, **value}
-    topic = merged.get("topic")
-    if not isinstance(topic, str) or not _TOPIC_RE.match(topic):
-        valid.fail(
-            "notifications:topic",
-            "must be the name of a Standard SNS topic: 1-256 letters, digits, hyphens and "
-            "underscores",
-            topic,
-        )
-    subscribers = merged["subscribers"] or []
-    if not isinstance(subscribers, list):
-        valid.fail("notifications:subscribers", "must be a list of email addresses", subscribers)
-    merged["subscribers"] = [
-        valid.email_address(item, "notifications:subscribers") for item in subscribers
-    ]
+    valid.sns_topic_name(merged.get("topic"), "notifications:topic")
+    merged["subscribers"] = valid.email_addresses(
+        merged["subscribers"], "notifications:subscribers"
+    )
     for key in ("bounce", "complaint", "delivery", "include_headers", "feedback_forwarding"):
         valid.boolean(merged[key], f"notifications:{key}")
     if not merged["feedback_forwarding"] and not (merged["bounce"] and merged["complaint"]):
@@ -160,15 +147,8 @@ def desired_identity(
     key_length = None
     if kind == "DOMAIN":
         key_length = valid.one_of(dkim or "RSA_2048_BIT", "dkim", KEY_LENGTHS)
-    if configuration_set not in (None, False) and (
-        not isinstance(configuration_set, str) or not _CONFIG_SET_RE.match(configuration_set)
-    ):
-        valid.fail(
-            "configuration_set",
-            "must be a configuration set name (1-64 letters, digits, hyphens, underscores) "
-            "or false",
-            configuration_set,
-        )
+    if configuration_set not in (None, False):
+        valid.ses_name(configuration_set, "configuration_set")
     if dmarc is None:
         dmarc = DEFAULT_DMARC if kind == "DOMAIN" else False
     if dmarc is not False and (not isinstance(dmarc, str) or not dmarc.startswith("v=DMARC1")):

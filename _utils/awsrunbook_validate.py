@@ -12,6 +12,9 @@ from salt.exceptions import SaltInvocationError
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_NAME_RE = re.compile(r"^[\w+=,.@-]+$")
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_SES_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SNS_TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
 _EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 
 
@@ -180,3 +183,39 @@ def no_unknown(kwargs, function):
     unknown = sorted(k for k in kwargs if not k.startswith("__"))
     if unknown:
         fail(", ".join(unknown), f"unknown argument(s) for {function}")
+
+
+def email_addresses(value, arg):
+    """A list of email addresses (``None`` is an empty list)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        fail(arg, "must be a list of email addresses", value)
+    return [email_address(item, arg) for item in value]
+
+
+def ses_name(value, arg="name"):
+    """A configuration set or event destination name."""
+    if not isinstance(value, str) or not _SES_NAME_RE.match(value):
+        fail(arg, "must be 1-64 letters, digits, underscores and hyphens", value)
+    return value
+
+
+def sns_topic_name(value, arg):
+    """The name of a Standard SNS topic."""
+    if not isinstance(value, str) or not _SNS_TOPIC_RE.match(value):
+        fail(
+            arg, "must be an SNS topic name: 1-256 letters, digits, hyphens and underscores", value
+        )
+    return value
+
+
+def suppressed_reasons(value, arg="suppressed_reasons"):
+    """``None`` (not managed) or a list of ``BOUNCE``/``COMPLAINT`` (``[]``: none); sorted."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        fail(arg, f"must be a list of {list(SUPPRESSION_REASONS)} (or [])", value)
+    for reason in value:
+        one_of(reason, arg, SUPPRESSION_REASONS)
+    return sorted(set(value))

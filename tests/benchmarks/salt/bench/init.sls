@@ -1,4 +1,8 @@
-{#- The benchmark's resources: the formula's own aws.backup (buckets and users from pillar
-    aws_runbook:backup), plus SES identities when the harness enables them. #}
+{#- The benchmark's resources, through the formula's own SLS files: aws.backup (buckets and
+    users from pillar aws_runbook:backup) and, when the harness declares SES identities,
+    aws.ses (pillar aws_runbook:ses:identities). #}
 include:
   - aws.backup
+{%- if salt['pillar.get']('aws_runbook:ses:identities') %}
+  - aws.ses
+{%- endif %}

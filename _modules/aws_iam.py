@@ -40,22 +40,14 @@ def account_id(**kwargs):
         salt-call aws_iam.account_id
     """
     conn = aws.split_connection_args(kwargs)
-    settings = aws.resolve_connection(conn, __salt__.get("config.option"))
-    cache_key = (
-        "aws_iam.account_id",
-        settings.get("keyid"),
-        settings.get("role_arn"),
-        settings.get("aws_profile"),
-    )
-    if cache_key not in __context__:
-        sts = aws.client("sts", conn, __salt__.get("config.option"))
-        __context__[cache_key] = aws.call(sts, "get_caller_identity", "caller")["Account"]
-    return __context__[cache_key]
+    return aws.caller_identity(conn, __salt__.get("config.option"), __context__)["account"]
 
 
 def policy_arn(name, path="/", **kwargs):
     """The ARN a customer managed policy called ``name`` has (or would have)."""
-    return f"arn:aws:iam::{account_id(**kwargs)}:policy{path}{name}"
+    conn = aws.split_connection_args(kwargs)
+    who = aws.caller_identity(conn, __salt__.get("config.option"), __context__)
+    return f"arn:{who['partition']}:iam::{who['account']}:policy{path}{name}"
 
 
 def describe_policy(name, path="/", **kwargs):
@@ -140,21 +132,22 @@ def delete_policy(arn, **kwargs):
 
 
 def describe_user(name, **kwargs):
-    """``{"arn", "attached_policies", "access_keys"}`` of the IAM user ``name``, or ``None``.
-    Access keys are listed as ID, status and creation date (never a secret).
+    """``{"attached_policies", "access_keys"}`` of the IAM user ``name``, or ``None``. Access
+    keys are listed as ID, status and creation date (never a secret).
 
     CLI example::
 
         salt-call aws_iam.describe_user redmine-backup
     """
     iam, _ = _iam(kwargs)
-    user = aws.call(iam, "get_user", name, missing=("NoSuchEntity",), UserName=name)
-    if user is None:
+    # No GetUser: listing the attachments answers NoSuchEntity for a missing user too.
+    attached = aws.call(
+        iam, "list_attached_user_policies", name, missing=("NoSuchEntity",), UserName=name
+    )
+    if attached is None:
         return None
-    attached = aws.call(iam, "list_attached_user_policies", name, UserName=name)
     access_keys = aws.call(iam, "list_access_keys", name, UserName=name)
     return {
-        "arn": user["User"]["Arn"],
         "attached_policies": sorted(p["PolicyArn"] for p in attached["AttachedPolicies"]),
         "access_keys": [
             {key: item[key] for key in ("AccessKeyId", "Status", "CreateDate")}

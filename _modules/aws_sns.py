@@ -5,15 +5,13 @@ Every function accepts the connection arguments ``region``, ``profile``, ``keyid
 and ``role_arn`` (see README); without them boto3's environment and config are used.
 
 A topic is found by name without listing the account: its ARN is built from the caller's
-account and partition (one ``sts:GetCallerIdentity`` per connection, kept in ``__context__``)
-and checked with ``GetTopicAttributes``.
+account and partition (one ``sts:GetCallerIdentity`` per run, shared with the other modules),
+and one ``ListSubscriptionsByTopic`` both says whether it exists and lists its subscribers.
 
 CLI example::
 
     salt-call aws_sns.topic_arn data-open-contracting-org region=us-east-1
 """
-
-import hashlib
 
 import awsrunbook_client as aws
 
@@ -29,26 +27,16 @@ def _client(service, kwargs):
     return aws.client(service, conn, __salt__.get("config.option")), conn
 
 
-def _conn_key(conn):
-    # A digest, so the secret key never sits in __context__ in clear.
-    return hashlib.sha256(repr(sorted(conn.items())).encode()).hexdigest()
-
-
 def caller_identity(**kwargs):
     """The account and partition the connection's credentials belong to:
-    ``{"account": "123456789012", "partition": "aws"}``. Cached per connection.
+    ``{"account": "123456789012", "partition": "aws"}``. Asked once per run.
 
     CLI example::
 
         salt-call aws_sns.caller_identity
     """
-    sts, conn = _client("sts", kwargs)
-    cache = __context__.setdefault("aws_sns.caller_identity", {})
-    key = _conn_key(conn)
-    if key not in cache:
-        resp = aws.call(sts, "get_caller_identity", "the caller")
-        cache[key] = {"account": resp["Account"], "partition": resp["Arn"].split(":")[1]}
-    return dict(cache[key])
+    conn = aws.split_connection_args(kwargs)
+    return aws.caller_identity(conn, __salt__.get("config.option"), __context__)
 
 
 def topic_arn_for(name, **kwargs):
@@ -72,6 +60,25 @@ def topic_arn(name, **kwargs):
     return arn if found is not None else None
 
 
+def describe_topic(name, **kwargs):
+    """``{"arn", "exists", "subscribers"}`` of the topic ``name`` (``subscribers``: its email
+    endpoints, sorted), in one call.
+
+    CLI example::
+
+        salt-call aws_sns.describe_topic data-open-contracting-org
+    """
+    arn = topic_arn_for(name, **kwargs)
+    subscriptions = list_subscriptions(arn, **kwargs)
+    return {
+        "arn": arn,
+        "exists": subscriptions is not None,
+        "subscribers": sorted(
+            sub["endpoint"] for sub in subscriptions or [] if sub["protocol"] == "email"
+        ),
+    }
+
+
 def create_topic(name, **kwargs):
     """Create the Standard topic ``name`` (a no-op returning the ARN when it exists).
 
@@ -92,7 +99,8 @@ def delete_topic(topic_arn, **kwargs):
 
 def list_subscriptions(topic_arn, **kwargs):
     """The subscriptions of ``topic_arn``: a list of ``{"protocol", "endpoint", "arn",
-    "pending"}`` (``pending`` until the endpoint confirms; such a subscription has no ARN yet).
+    "pending"}`` (``pending`` until the endpoint confirms; such a subscription has no ARN yet),
+    or ``None`` when there is no such topic.
 
     CLI example::
 
@@ -102,7 +110,11 @@ def list_subscriptions(topic_arn, **kwargs):
     found, token = [], None
     while True:
         params = {"TopicArn": topic_arn, **({"NextToken": token} if token else {})}
-        resp = aws.call(sns, "list_subscriptions_by_topic", topic_arn, **params)
+        resp = aws.call(
+            sns, "list_subscriptions_by_topic", topic_arn, missing=("NotFound",), **params
+        )
+        if resp is None:
+            return None
         for sub in resp.get("Subscriptions", []):
             pending = sub["SubscriptionArn"] == "PendingConfirmation"
             found.append(

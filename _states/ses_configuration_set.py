@@ -255,18 +255,10 @@ def present(
     region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
 
     current = __salt__["aws_sesv2.describe_configuration_set"](name, **conn)
-    topics = {}
-    for topic in sorted({spec["sns_topic"] for spec in destinations.values()}):
-        arn = __salt__["aws_sns.topic_arn"](topic, **conn)
-        topics[topic] = {
-            "arn": arn or __salt__["aws_sns.topic_arn_for"](topic, **conn),
-            "exists": arn is not None,
-            "subscribers": sorted(
-                sub["endpoint"]
-                for sub in (__salt__["aws_sns.list_subscriptions"](arn, **conn) if arn else [])
-                if sub["protocol"] == "email"
-            ),
-        }
+    topics = {
+        topic: __salt__["aws_sns.describe_topic"](topic, **conn)
+        for topic in sorted({spec["sns_topic"] for spec in destinations.values()})
+    }
     steps = plan_topics(destinations, topics)
     steps += plan_configuration_set(
         name, desired, current, {topic: t["arn"] for topic, t in topics.items()}

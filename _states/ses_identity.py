@@ -476,16 +476,7 @@ def _topic(desired, conn):
     known, key = _run_topics(conn, want["topic"])
     if known is not None and key in known:
         return dict(known[key])
-    arn = __salt__["aws_sns.topic_arn"](want["topic"], **conn)
-    if arn is None:
-        arn = __salt__["aws_sns.topic_arn_for"](want["topic"], **conn)
-        return {"name": want["topic"], "arn": arn, "exists": False, "subscribers": []}
-    subscribers = [
-        sub["endpoint"]
-        for sub in __salt__["aws_sns.list_subscriptions"](arn, **conn)
-        if sub["protocol"] == "email"
-    ]
-    return {"name": want["topic"], "arn": arn, "exists": True, "subscribers": subscribers}
+    return {"name": want["topic"], **__salt__["aws_sns.describe_topic"](want["topic"], **conn)}
 
 
 def _remember_topic(topic, want, conn):

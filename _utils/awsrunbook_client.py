@@ -156,6 +156,19 @@ def client(service, conn, config_option=None):
         return made
 
 
+def caller_identity(conn, config_option, context):
+    """``{"account", "partition"}`` of the connection's credentials: one
+    ``sts:GetCallerIdentity`` per credentials per run, shared by every module through
+    ``context`` (the run's ``__context__``)."""
+    settings = resolve_connection(conn, config_option)
+    key = ("awsrunbook.caller_identity", *_cache_key("sts", settings)[2:])
+    if key not in context:
+        sts = client("sts", conn, config_option)
+        resp = call(sts, "get_caller_identity", "the caller")
+        context[key] = {"account": resp["Account"], "partition": resp["Arn"].split(":")[1]}
+    return dict(context[key])
+
+
 def region_of(conn, config_option=None):
     """The region the connection arguments resolve to."""
     return resolve_connection(conn, config_option)["region"]

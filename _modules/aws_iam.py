@@ -139,7 +139,7 @@ def describe_user(name, **kwargs):
 
         salt-call aws_iam.describe_user redmine-backup
     """
-    iam, _ = _iam(kwargs)
+    iam, conn = _iam(kwargs)
     # No GetUser: listing the attachments answers NoSuchEntity for a missing user too.
     attached = aws.call(
         iam, "list_attached_user_policies", name, missing=("NoSuchEntity",), UserName=name
@@ -147,8 +147,13 @@ def describe_user(name, **kwargs):
     if attached is None:
         return None
     access_keys = aws.call(iam, "list_access_keys", name, UserName=name)
+    arns = sorted(p["PolicyArn"] for p in attached["AttachedPolicies"])
+    for arn in arns:
+        # A policy attached to a user of this account is an AWS one (account "aws") or
+        # belongs to this account: the account ID without asking STS.
+        aws.learn_caller_account(conn, __salt__.get("config.option"), __context__, arn)
     return {
-        "attached_policies": sorted(p["PolicyArn"] for p in attached["AttachedPolicies"]),
+        "attached_policies": arns,
         "access_keys": [
             {key: item[key] for key in ("AccessKeyId", "Status", "CreateDate")}
             for item in access_keys["AccessKeyMetadata"]

@@ -216,9 +216,10 @@ def present(
     pillar_now = __salt__["pillar_file.read"](
         pillar_file, list(paths.values()), mask=[paths["secret_access_key"]]
     )
+    # The user first: its attached policy tells the account, so policy_arn needs no STS call.
+    current_user = __salt__["aws_iam.describe_user"](name, **conn)
     policy_arn = __salt__["aws_iam.policy_arn"](policy_name, **conn)
     current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
-    current_user = __salt__["aws_iam.describe_user"](name, **conn)
 
     canonical = __salt__["aws_iam.canonical_document"]
     matches = current_policy is not None and canonical(current_policy["document"]) == canonical(

@@ -156,17 +156,34 @@ def client(service, conn, config_option=None):
         return made
 
 
+def _caller_key(conn, config_option):
+    return (
+        "awsrunbook.caller_identity",
+        *_cache_key("sts", resolve_connection(conn, config_option))[2:],
+    )
+
+
 def caller_identity(conn, config_option, context):
-    """``{"account", "partition"}`` of the connection's credentials: one
+    """``{"account", "partition"}`` of the connection's credentials: at most one
     ``sts:GetCallerIdentity`` per credentials per run, shared by every module through
     ``context`` (the run's ``__context__``)."""
-    settings = resolve_connection(conn, config_option)
-    key = ("awsrunbook.caller_identity", *_cache_key("sts", settings)[2:])
+    key = _caller_key(conn, config_option)
     if key not in context:
         sts = client("sts", conn, config_option)
         resp = call(sts, "get_caller_identity", "the caller")
         context[key] = {"account": resp["Account"], "partition": resp["Arn"].split(":")[1]}
     return dict(context[key])
+
+
+def learn_caller_account(conn, config_option, context, arn):
+    """Remember the caller's account from ``arn``, an ARN read through these credentials
+    that must belong to their account (an IAM user's customer managed policy): saves the
+    STS call."""
+    _, partition, _, _, account = arn.split(":", 5)[:5]
+    if account.isdigit():
+        context.setdefault(
+            _caller_key(conn, config_option), {"account": account, "partition": partition}
+        )
 
 
 def region_of(conn, config_option=None):

@@ -108,3 +108,22 @@ def test_first_writes_after_a_create_wait_for_it_to_be_visible():
             aws.call_after_create(
                 s3, "put_bucket_encryption", "b", attempts=3, delay=0.01, **params
             )
+
+
+def test_caller_account_learned_from_an_arn_saves_the_sts_call(monkeypatch):
+    context = {}
+    conn = {"region": "us-east-1"}
+    aws.learn_caller_account(conn, None, context, "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    assert context == {}, "an AWS managed policy says nothing about the caller's account"
+    aws.learn_caller_account(conn, None, context, "arn:aws-cn:iam::111122223333:policy/backup")
+    with monkeypatch.context() as patched:
+        patched.setattr(aws, "client", lambda *args, **kwargs: pytest.fail("STS was asked"))
+        assert aws.caller_identity(conn, None, context) == {
+            "account": "111122223333",
+            "partition": "aws-cn",
+        }
+    with moto.mock_aws():
+        other = aws.caller_identity(
+            {"region": "eu-west-1", "keyid": "AKIAX", "key": "y"}, None, context
+        )
+        assert other["account"] == "123456789012"

@@ -299,18 +299,7 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
             )
         else:
             st.append_comment(ret, f"policy {policy_name} is still attached elsewhere; kept")
-    present_paths = [path for path, value in in_pillar.items() if value not in (None, False)]
-    if present_paths:
-        steps.append(
-            st.local_step(
-                "pillar",
-                present_paths,
-                None,
-                "pillar_file.remove",
-                path=pillar_file,
-                keys=present_paths,
-            )
-        )
+    steps += keys.plan_pillar_removal(pillar_file, in_pillar)
     kept = ret["comment"]
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"backup user {name}")
     st.append_comment(ret, kept)

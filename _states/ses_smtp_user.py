@@ -301,17 +301,6 @@ def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=N
         )
     if current_user is not None:
         steps.append(st.step("user", name, None, "aws_iam.delete_user", name=name))
-    present_paths = [path for path, value in in_pillar.items() if value not in (None, False)]
-    if present_paths:
-        steps.append(
-            st.local_step(
-                "pillar",
-                present_paths,
-                None,
-                "pillar_file.remove",
-                path=pillar_file,
-                keys=present_paths,
-            )
-        )
+    steps += keys.plan_pillar_removal(pillar_file, in_pillar)
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"SMTP user {name}")
     return ret

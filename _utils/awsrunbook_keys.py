@@ -201,3 +201,14 @@ def plan_pillar_values(pillar_file, wanted, current):
         for path, value in wanted.items()
         if current.get(path) != value
     ]
+
+
+def plan_pillar_removal(pillar_file, in_pillar):
+    """The step removing a user's credentials from ``pillar_file`` (``.absent``): the key
+    paths of ``in_pillar`` (``pillar_file.read``'s answer) that are there. Pure."""
+    present = [path for path, value in in_pillar.items() if value not in (None, False)]
+    if not present:
+        return []
+    return [
+        st.local_step("pillar", present, None, "pillar_file.remove", path=pillar_file, keys=present)
+    ]

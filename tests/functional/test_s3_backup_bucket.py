@@ -4,14 +4,7 @@ import boto3
 import pytest
 
 from tests.support.calls import recorded_calls, writes
-
-RULE = {
-    "ID": "delete-after-30-days",
-    "Status": "Enabled",
-    "Filter": {"Prefix": ""},
-    "Expiration": {"Days": 30},
-    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-}
+from tests.support.runbook import RUNBOOK_RULE as RULE
 
 
 @pytest.fixture

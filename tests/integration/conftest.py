@@ -119,3 +119,15 @@ def aws_cli(aws_env):
         return json.loads(proc.stdout) if proc.stdout.strip() else None
 
     return run
+
+
+def copy_extension(destination):
+    """What an operator copies into a file root to use the modules without pip: the three
+    module directories. Returns ``destination``."""
+    for directory in ("_modules", "_states", "_utils"):
+        shutil.copytree(
+            REPO / directory,
+            destination / directory,
+            ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"),
+        )
+    return destination

@@ -6,6 +6,8 @@ import stat
 import pytest
 import yaml
 
+from tests.support.runbook import RUNBOOK_RULE
+
 pytestmark = pytest.mark.integration
 
 PILLAR = """\
@@ -37,14 +39,6 @@ PRIVATE = """\
 web:
   domain: example.org  # and this one
 """
-
-RUNBOOK_RULE = {
-    "ID": "delete-after-30-days",
-    "Status": "Enabled",
-    "Filter": {"Prefix": ""},
-    "Expiration": {"Days": 30},
-    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-}
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """Without pip: copy the repository into file_roots, `saltutil.sync_all`, and apply."""
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import REPO
+from tests.integration.conftest import copy_extension
 
 pytestmark = pytest.mark.integration
 
@@ -31,13 +31,7 @@ def run_unpackaged(salt_call, *args):
 
 def test_sync_all_from_file_roots_then_apply(salt_call, tmp_path):
     # What an operator copies into a file root: the three module directories.
-    file_root = tmp_path / "extension"
-    for directory in ("_modules", "_states", "_utils"):
-        shutil.copytree(
-            REPO / directory,
-            file_root / directory,
-            ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"),
-        )
+    file_root = copy_extension(tmp_path / "extension")
     minion = salt_call.conf / "minion"
     minion.write_text(
         minion.read_text().replace(

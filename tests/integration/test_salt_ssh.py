@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.integration.conftest import BIN
+from tests.integration.conftest import BIN, copy_extension
 
 pytestmark = pytest.mark.integration
 
@@ -82,13 +82,7 @@ def sshd(tmp_path, aws_env):
 
 def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, aws_cli):
     # What an operator puts in file_roots for salt-ssh: the module directories and salt/.
-    ext = tmp_path / "extension"
-    for directory in ("_modules", "_states", "_utils"):
-        shutil.copytree(
-            REPO / directory,
-            ext / directory,
-            ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"),
-        )
+    ext = copy_extension(tmp_path / "extension")
     pillar = tmp_path / "pillar"
     (pillar / "private").mkdir(parents=True)
     private = pillar / "private" / "web1.sls"

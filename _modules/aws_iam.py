@@ -1,8 +1,9 @@
 """AWS IAM: managed policies, users, attachments and access keys.
 
 Every function accepts the connection arguments ``region``, ``profile``, ``keyid``, ``key``
-and ``role_arn``. No function returns a secret: a new access key's secret goes straight from
-IAM's answer into the pillar file (``create_access_key_into_pillar``).
+and ``role_arn``. ``create_access_key`` is a step of the states' plans: the secret it
+returns is wrapped (it shows as ``********``) and goes only into the pillar-file write that
+follows it.
 
 CLI example::
 
@@ -12,8 +13,9 @@ CLI example::
 import json
 import logging
 
+import awsrunbook_arn as arns
 import awsrunbook_client as aws
-import awsrunbook_keys as keys
+import awsrunbook_secrets as secrets
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -27,27 +29,14 @@ def __virtual__():
     return __virtualname__
 
 
-def _iam(kwargs):
-    conn = aws.split_connection_args(kwargs)
-    return aws.client("iam", conn, __salt__.get("config.option")), conn
-
-
-def account_id(**kwargs):
-    """The account the credentials belong to (asked once per run).
-
-    CLI example::
-
-        salt-call aws_iam.account_id
-    """
-    conn = aws.split_connection_args(kwargs)
-    return aws.caller_identity(conn, __salt__.get("config.option"), __context__)["account"]
+def _iam(kwargs, retry=True):
+    return aws.connect("iam", kwargs, __salt__, retry)
 
 
 def policy_arn(name, path="/", **kwargs):
     """The ARN a customer managed policy called ``name`` has (or would have)."""
-    conn = aws.split_connection_args(kwargs)
-    who = aws.caller_identity(conn, __salt__.get("config.option"), __context__)
-    return f"arn:{who['partition']}:iam::{who['account']}:policy{path}{name}"
+    who = __salt__["aws_sts.caller_identity"](**kwargs)
+    return arns.iam_policy(name, who["account"], who["partition"], path)
 
 
 def describe_policy(name, path="/", **kwargs):
@@ -191,60 +180,52 @@ def delete_access_key(user, key_id, **kwargs):
     return True
 
 
-def create_access_key_into_pillar(user, pillar_file, id_paths, secret_paths, values=None, **kwargs):
-    """Create an access key for ``user`` and write it into ``pillar_file``; return its ID.
+def create_access_key(user, known_keys=(), **kwargs):
+    """Create an access key for ``user``: ``{"access_key_id", "secret"}``, the secret wrapped
+    so that it prints as ``********``. For the states' plans, whose next step writes it into
+    the pillar file: from the command line use ``iam_backup_user.present`` instead.
 
-    id_paths
-        Pillar key paths that get the access key ID (``["aws:access_key"]``).
-    secret_paths
-        ``{pillar key path: what}``, where ``what`` is ``secret`` (the secret access key) or
-        ``smtp_password:REGION`` (the SES SMTP password derived from it for REGION).
-    values
-        Other ``{pillar key path: value}`` to write in the same atomic write.
-
-    If the file cannot be written the new key is deleted again, so no key is left whose
-    secret nobody has; the error says so. The secret is never returned or logged.
+    CreateAccessKey is not idempotent, so it is sent once, never retried: after an error or a
+    timeout IAM may still have made a key, whose secret nobody has. The user's keys are then
+    listed, and a key that is not in ``known_keys`` (the user's keys before this call) is
+    deleted; the error says what was found.
     """
-    iam, conn = _iam(kwargs)
-    for what in secret_paths.values():
-        _check_secret_kind(what)
-    created = aws.call_after_create(iam, "create_access_key", user, UserName=user)["AccessKey"]
-    key_id = created["AccessKeyId"]
-    to_write = dict.fromkeys(id_paths, key_id)
-    for path, what in secret_paths.items():
-        to_write[path] = _secret_value(created["SecretAccessKey"], what)
-    to_write.update(values or {})
+    iam, conn = _iam(kwargs, retry=False)
     try:
-        __salt__["pillar_file.set_values"](pillar_file, to_write)
-    except Exception as exc:  # any failure: the key must not outlive it
-        message = f"could not write the new access key {key_id} of {user} to {pillar_file}: {exc}"
-        try:
-            delete_access_key(user, key_id, **conn)
-        except CommandExecutionError as delete_exc:
-            raise CommandExecutionError(
-                f"{message}. Deleting that key failed too ({delete_exc}): delete access key "
-                f"{key_id} of {user} by hand"
-            ) from None
-        raise CommandExecutionError(
-            f"{message}. The new key was deleted again, so nothing was lost: fix the file and "
-            "run again"
-        ) from None
-    log.info("Wrote new access key %s of %s to %s", key_id, user, pillar_file)
-    return key_id
+        created = aws.call(iam, "create_access_key", user, UserName=user)["AccessKey"]
+    except CommandExecutionError as exc:
+        raise CommandExecutionError(f"{exc}. {_reconcile_keys(user, known_keys, conn)}") from None
+    log.info("Created access key %s of %s", created["AccessKeyId"], user)
+    return {
+        "access_key_id": created["AccessKeyId"],
+        "secret": secrets.Secret(created["SecretAccessKey"]),
+    }
 
 
-def _check_secret_kind(what):
-    kind, _, region = what.partition(":")
-    if what != "secret" and not (kind == "smtp_password" and region):
-        raise CommandExecutionError(
-            f"unknown secret kind {what!r}: use 'secret' or 'smtp_password:REGION'"
-        )
+def _reconcile_keys(user, known_keys, conn):
+    """After a failed CreateAccessKey: delete any key it made anyway; say what was found."""
+    try:
+        listed = describe_user(user, **conn)
+    except CommandExecutionError as exc:
+        return f"Could not list the keys of {user} to check for a key made anyway ({exc})"
+    made = sorted(
+        k["AccessKeyId"]
+        for k in (listed or {}).get("access_keys", [])
+        if k["AccessKeyId"] not in known_keys
+    )
+    if not made:
+        return f"IAM made no key: {user} has {_key_list(listed)}"
+    for key_id in made:
+        delete_access_key(user, key_id, **conn)
+    return (
+        f"IAM had made key {', '.join(made)} anyway; deleted it, since its secret was lost. "
+        f"{user} has {_key_list(describe_user(user, **conn))}"
+    )
 
 
-def _secret_value(secret, what):
-    if what == "secret":
-        return secret
-    return keys.smtp_password(secret, what.partition(":")[2])
+def _key_list(listed):
+    ids = [k["AccessKeyId"] for k in (listed or {}).get("access_keys", [])]
+    return f"keys {', '.join(ids)}" if ids else "no keys"
 
 
 def delete_user(name, **kwargs):
@@ -314,29 +295,3 @@ def delete_user_policy(user, policy_name, **kwargs):
         PolicyName=policy_name,
     )
     return True
-
-
-def canonical_document(document):
-    """A policy document with IAM's equivalent spellings folded (a lone string or a list for
-    Action/Resource, any list order, ``Sid``), for comparing what IAM returns with what a
-    state wants. Pure."""
-
-    def fold(value):
-        if isinstance(value, dict):
-            return {k: fold(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return sorted((fold(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-        return value
-
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    folded = []
-    for statement in statements:
-        statement = dict(statement)
-        statement.pop("Sid", None)
-        for key in ("Action", "NotAction", "Resource", "NotResource"):
-            if isinstance(statement.get(key), str):
-                statement[key] = [statement[key]]
-        folded.append(statement)
-    return fold({"Version": document.get("Version"), "Statement": folded})

@@ -20,8 +20,7 @@ def __virtual__():
 
 
 def _s3(kwargs):
-    conn = aws.split_connection_args(kwargs)
-    return aws.client("s3", conn, __salt__.get("config.option")), conn
+    return aws.connect("s3", kwargs, __salt__)
 
 
 def bucket_region(bucket, **kwargs):

@@ -15,25 +15,21 @@ CLI examples::
     salt-call aws_ses.identity_status region=eu-west-1
 """
 
-import hashlib
 import logging
 import time
 
+import awsrunbook_arn as arns
 import awsrunbook_client as aws
+import awsrunbook_dns as dns
+import awsrunbook_ses as ses
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_ses"
 
-KEY_LENGTHS = ("RSA_2048_BIT", "RSA_1024_BIT")
-MX_FAILURE_BEHAVIORS = ("USE_DEFAULT_VALUE", "REJECT_MESSAGE")
-NOTIFICATION_TYPES = ("Bounce", "Complaint", "Delivery")
-STATUSES = ("PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED")
 BATCH_SIZE = 100  # the most identities one v1 GetIdentity*Attributes call takes
-SPF_VALUE = "v=spf1 include:amazonses.com ~all"
-DEFAULT_DMARC = "v=DMARC1; p=none;"
-DEFAULT_TTL = 1800
+NOTIFICATIONS_KEY = "aws_ses.notifications"
 _V1_STATUS = {
     "Success": "SUCCESS",
     "Pending": "PENDING",
@@ -48,83 +44,11 @@ def __virtual__():
     return __virtualname__
 
 
-# --- pure: DNS records ----------------------------------------------------------------------
-
-
-def dkim_placeholders():
-    """Stand-ins for the three Easy DKIM tokens SES assigns when it creates the identity
-    (``<`` and ``>`` make a zone import fail loudly if they are pasted by mistake)."""
-    return [f"<dkim-token-{i}>" for i in (1, 2, 3)]
-
-
-def build_dns_records(identity, region, dkim_tokens=None, mail_from_domain=None, dmarc=None):
-    """The DNS records an identity needs, as a list of ``{"name", "type", "value"}`` (and
-    ``"priority"`` for MX). Pure: no AWS.
-
-    identity
-        A domain, or an email address (which needs no records of its own).
-    region
-        The SES region (the MAIL FROM MX points to its feedback endpoint).
-    dkim_tokens
-        The Easy DKIM tokens: one CNAME each, ``TOKEN._domainkey.DOMAIN`` →
-        ``TOKEN.dkim.amazonses.com``.
-    mail_from_domain
-        The custom MAIL FROM domain: an MX (priority 10) to
-        ``feedback-smtp.REGION.amazonses.com`` and the SPF TXT record.
-    dmarc
-        The DMARC TXT value at ``_dmarc.DOMAIN`` (domains only); ``None`` or ``False``: none.
-    """
-    records = []
-    is_domain = "@" not in identity
-    for token in dkim_tokens or []:
-        records.append(
-            {
-                "name": f"{token}._domainkey.{identity}",
-                "type": "CNAME",
-                "value": f"{token}.dkim.amazonses.com",
-            }
-        )
-    if mail_from_domain:
-        records.append(
-            {
-                "name": mail_from_domain,
-                "type": "MX",
-                "priority": 10,
-                "value": f"feedback-smtp.{region}.amazonses.com",
-            }
-        )
-        records.append({"name": mail_from_domain, "type": "TXT", "value": SPF_VALUE})
-    if dmarc and is_domain:
-        records.append({"name": f"_dmarc.{identity}", "type": "TXT", "value": dmarc})
-    return records
-
-
-def zone_file(records, ttl=DEFAULT_TTL):
-    """``records`` in zone-file form (RFC 1035 master file lines with absolute names), ready
-    for a DNS host's import. Pure: no AWS."""
-    lines = []
-    for rec in records:
-        if rec["type"] == "MX":
-            data = f"{rec['priority']} {rec['value']}."
-        elif rec["type"] == "TXT":
-            escaped = rec["value"].replace("\\", "\\\\").replace('"', '\\"')
-            data = f'"{escaped}"'
-        else:
-            data = f"{rec['value']}."
-        lines.append(f"{rec['name']}. {ttl} IN {rec['type']} {data}")
-    return "\n".join(lines)
-
-
 # --- plumbing -------------------------------------------------------------------------------
 
 
 def _client(service, kwargs):
-    conn = aws.split_connection_args(kwargs)
-    return aws.client(service, conn, __salt__.get("config.option")), conn
-
-
-def _conn_key(conn):
-    return hashlib.sha256(repr(sorted(conn.items())).encode()).hexdigest()
+    return aws.connect(service, kwargs, __salt__)
 
 
 def _chunks(items, size=BATCH_SIZE):
@@ -133,16 +57,17 @@ def _chunks(items, size=BATCH_SIZE):
 
 
 def _identity_arn(identity, conn):
-    who = __salt__["aws_sns.caller_identity"](**conn)
-    region = aws.region_of(conn, __salt__.get("config.option"))
-    return f"arn:{who['partition']}:ses:{region}:{who['account']}:identity/{identity}"
+    who = __salt__["aws_sts.caller_identity"](**conn)
+    return arns.ses_identity(
+        identity, aws.region_of(conn, __salt__.get("config.option")), who["account"]
+    )
 
 
 def _forget(identity):
     """Drop any shared notification read of ``identity`` (it is about to change)."""
-    store = __context__.get("aws_ses.notifications")
+    store = __context__.get(NOTIFICATIONS_KEY)
     if store:
-        for entries in store["entries"].values():
+        for entries in store["data"].values():
             entries.pop(identity, None)
 
 
@@ -203,10 +128,10 @@ def get_identity(identity, **kwargs):
 
 def _notifications_dict(attrs):
     return {
-        "topics": {kind: attrs.get(f"{kind}Topic") for kind in NOTIFICATION_TYPES},
+        "topics": {kind: attrs.get(f"{kind}Topic") for kind in ses.NOTIFICATION_TYPES},
         "headers": {
             kind: bool(attrs.get(f"HeadersIn{kind}NotificationsEnabled"))
-            for kind in NOTIFICATION_TYPES
+            for kind in ses.NOTIFICATION_TYPES
         },
         "feedback_forwarding": bool(attrs.get("ForwardingEnabled", True)),
     }
@@ -228,12 +153,9 @@ def notification_attributes(identities, prefetch=(), scope=None, **kwargs):
     ses, conn = _client("ses", kwargs)
     if isinstance(identities, str):
         identities = [identities]
-    kept = None
-    if scope is not None:
-        store = __context__.get("aws_ses.notifications")
-        if not store or store["scope"] != scope:
-            store = __context__["aws_ses.notifications"] = {"scope": scope, "entries": {}}
-        kept = store["entries"].setdefault(_conn_key(conn), {})
+    kept = aws.run_scoped(__context__, NOTIFICATIONS_KEY, scope)
+    if kept is not None:
+        kept = kept.setdefault(aws.conn_digest(conn), {})
     result, to_read = {}, []
     for identity in dict.fromkeys(identities):
         if kept is not None and identity in kept:
@@ -308,7 +230,7 @@ def identity_status(**kwargs):
     return status
 
 
-def dns_records(identity, dmarc=DEFAULT_DMARC, **kwargs):
+def dns_records(identity, dmarc=dns.DEFAULT_DMARC, **kwargs):
     """The DNS records ``identity`` needs now (DKIM CNAMEs, MAIL FROM MX and SPF, a DMARC
     TXT unless ``dmarc=False``), each with the status SES reports, and the zone-file form.
 
@@ -322,27 +244,12 @@ def dns_records(identity, dmarc=DEFAULT_DMARC, **kwargs):
         raise CommandExecutionError(f"SES identity {identity} does not exist")
     region = aws.region_of(conn, __salt__.get("config.option"))
     mail_from = (found["mail_from"] or {}).get("domain")
-    records = build_dns_records(identity, region, found["dkim"]["tokens"], mail_from, dmarc)
+    records = dns.build_dns_records(identity, region, found["dkim"]["tokens"], mail_from, dmarc)
     return {
         "records": records,
-        "zone_file": zone_file(records),
-        "status": status_of(found),
+        "zone_file": dns.zone_file(records),
+        "status": ses.status_of(found),
     }
-
-
-def status_of(found):
-    """``{"identity", "dkim", "mail_from"}`` statuses of a ``get_identity`` answer (``None``
-    where not applicable)."""
-    return {
-        "identity": found["verification_status"],
-        "dkim": found["dkim"]["status"] if found["type"] != "EMAIL_ADDRESS" else None,
-        "mail_from": found["mail_from"]["status"] if found["mail_from"] else None,
-    }
-
-
-def is_verified(found):
-    """True when the identity, its DKIM (domains) and its MAIL FROM (if any) all succeeded."""
-    return all(value in (None, "SUCCESS") for value in status_of(found).values())
 
 
 def wait_verified(identity, timeout, **kwargs):
@@ -366,7 +273,7 @@ def wait_verified(identity, timeout, **kwargs):
             delay = min(delay * 2, 120.0)
             log.info("SES throttled status reads of %s; backing off %.0f s", identity, delay)
         else:
-            if found is None or is_verified(found):
+            if found is None or ses.is_verified(found):
                 return found
         remaining = deadline - time.monotonic()
         if remaining <= 0:

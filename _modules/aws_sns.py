@@ -13,38 +13,27 @@ CLI example::
     salt-call aws_sns.topic_arn data-open-contracting-org region=us-east-1
 """
 
+import awsrunbook_arn as arns
 import awsrunbook_client as aws
 
 __virtualname__ = "aws_sns"
+
+TOPICS_KEY = "aws_sns.topics"
 
 
 def __virtual__():
     return __virtualname__
 
 
-def _client(service, kwargs):
-    conn = aws.split_connection_args(kwargs)
-    return aws.client(service, conn, __salt__.get("config.option")), conn
-
-
-def caller_identity(**kwargs):
-    """The account and partition the connection's credentials belong to:
-    ``{"account": "123456789012", "partition": "aws"}``. Asked once per run.
-
-    CLI example::
-
-        salt-call aws_sns.caller_identity
-    """
-    conn = aws.split_connection_args(kwargs)
-    return aws.caller_identity(conn, __salt__.get("config.option"), __context__)
+def _sns(kwargs):
+    return aws.connect("sns", kwargs, __salt__)
 
 
 def topic_arn_for(name, **kwargs):
     """The ARN a topic called ``name`` has (or would have) in the connection's region."""
     conn = aws.split_connection_args(kwargs)
-    who = caller_identity(**conn)
-    region = aws.region_of(conn, __salt__.get("config.option"))
-    return f"arn:{who['partition']}:sns:{region}:{who['account']}:{name}"
+    who = __salt__["aws_sts.caller_identity"](**conn)
+    return arns.sns_topic(name, aws.region_of(conn, __salt__.get("config.option")), who["account"])
 
 
 def topic_arn(name, **kwargs):
@@ -55,28 +44,51 @@ def topic_arn(name, **kwargs):
         salt-call aws_sns.topic_arn data-open-contracting-org
     """
     arn = topic_arn_for(name, **kwargs)
-    sns, _ = _client("sns", kwargs)
+    sns, _ = _sns(kwargs)
     found = aws.call(sns, "get_topic_attributes", arn, missing=("NotFound",), TopicArn=arn)
     return arn if found is not None else None
 
 
-def describe_topic(name, **kwargs):
-    """``{"arn", "exists", "subscribers"}`` of the topic ``name`` (``subscribers``: its email
-    endpoints, sorted), in one call.
+def _run_topics(scope, conn):
+    known = aws.run_scoped(__context__, TOPICS_KEY, scope)
+    return None if known is None else known.setdefault(aws.conn_digest(conn), {})
+
+
+def describe_topic(name, scope=None, **kwargs):
+    """``{"name", "arn", "exists", "subscribers"}`` of the topic ``name`` (``subscribers``:
+    its email endpoints, sorted), in one call. With ``scope`` (a state run's id), a topic an
+    earlier state of the run created or subscribed to (or would have, in test mode: see
+    ``remember_topic``) is answered from the run's memory.
 
     CLI example::
 
         salt-call aws_sns.describe_topic data-open-contracting-org
     """
-    arn = topic_arn_for(name, **kwargs)
-    subscriptions = list_subscriptions(arn, **kwargs)
+    conn = aws.split_connection_args(kwargs)
+    known = _run_topics(scope, conn)
+    if known and name in known:
+        return dict(known[name])
+    arn = topic_arn_for(name, **conn)
+    subscriptions = list_subscriptions(arn, **conn)
     return {
+        "name": name,
         "arn": arn,
         "exists": subscriptions is not None,
         "subscribers": sorted(
             sub["endpoint"] for sub in subscriptions or [] if sub["protocol"] == "email"
         ),
     }
+
+
+def remember_topic(topic, subscribers, scope=None, **kwargs):
+    """Note for the rest of the state run ``scope`` that ``topic`` (``describe_topic``'s
+    answer) exists with ``subscribers`` subscribed: what a state's plan made (or, in test
+    mode, would have made) so that the next state sharing the topic plans from it."""
+    known = _run_topics(scope, aws.split_connection_args(kwargs))
+    if known is not None:
+        every = sorted(set(topic["subscribers"]) | set(subscribers))
+        known[topic["name"]] = {**topic, "exists": True, "subscribers": every}
+    return True
 
 
 def create_topic(name, **kwargs):
@@ -86,13 +98,13 @@ def create_topic(name, **kwargs):
 
         salt-call aws_sns.create_topic data-open-contracting-org
     """
-    sns, _ = _client("sns", kwargs)
+    sns, _ = _sns(kwargs)
     return aws.call(sns, "create_topic", name, Name=name)["TopicArn"]
 
 
 def delete_topic(topic_arn, **kwargs):
     """Delete the topic ``topic_arn`` and its subscriptions."""
-    sns, _ = _client("sns", kwargs)
+    sns, _ = _sns(kwargs)
     aws.call(sns, "delete_topic", topic_arn, TopicArn=topic_arn)
     return True
 
@@ -106,7 +118,7 @@ def list_subscriptions(topic_arn, **kwargs):
 
         salt-call aws_sns.list_subscriptions arn:aws:sns:us-east-1:123456789012:ops
     """
-    sns, _ = _client("sns", kwargs)
+    sns, _ = _sns(kwargs)
     found, token = [], None
     while True:
         params = {"TopicArn": topic_arn, **({"NextToken": token} if token else {})}
@@ -138,7 +150,7 @@ def subscribe(topic_arn, protocol, endpoint, **kwargs):
 
         salt-call aws_sns.subscribe arn:aws:sns:us-east-1:123456789012:ops email ops@example.org
     """
-    sns, _ = _client("sns", kwargs)
+    sns, _ = _sns(kwargs)
     resp = aws.call(
         sns,
         "subscribe",
@@ -153,6 +165,6 @@ def subscribe(topic_arn, protocol, endpoint, **kwargs):
 
 def unsubscribe(subscription_arn, **kwargs):
     """Delete the subscription ``subscription_arn``."""
-    sns, _ = _client("sns", kwargs)
+    sns, _ = _sns(kwargs)
     aws.call(sns, "unsubscribe", subscription_arn, SubscriptionArn=subscription_arn)
     return True

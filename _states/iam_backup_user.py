@@ -32,7 +32,10 @@ The secret access key is never shown: ``changes`` reports
 ``secret_access_key: written to <pillar_file>``.
 """
 
-import awsrunbook_client as aws
+import datetime
+
+import awsrunbook_arn as arns
+import awsrunbook_iam as iam
 import awsrunbook_keys as keys
 import awsrunbook_state as st
 import awsrunbook_validate as valid
@@ -45,50 +48,10 @@ DEFAULT_PILLAR_KEYS = {
     "secret_access_key": "aws:secret_key",
     "region": "aws:region",
 }
-OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")
 
 
 def __virtual__():
     return __virtualname__
-
-
-def backup_policy_document(bucket, prefix=None):
-    """The runbook's backup policy; with ``prefix``, pgBackRest's variant limited to it."""
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    if prefix is None:
-        return {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [bucket_arn]},
-                {
-                    "Effect": "Allow",
-                    "Action": list(OBJECT_ACTIONS),
-                    "Resource": [f"{bucket_arn}/*"],
-                },
-            ],
-        }
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["s3:ListBucket"],
-                "Resource": [bucket_arn],
-                "Condition": {"StringEquals": {"s3:prefix": ["", prefix], "s3:delimiter": ["/"]}},
-            },
-            {
-                "Effect": "Allow",
-                "Action": ["s3:ListBucket"],
-                "Resource": [bucket_arn],
-                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}/*"]}},
-            },
-            {
-                "Effect": "Allow",
-                "Action": list(OBJECT_ACTIONS),
-                "Resource": [f"{bucket_arn}/{prefix}/*"],
-            },
-        ],
-    }
 
 
 def plan_user(name, policy_name, policy_arn, document, current_policy, current_user, matches):
@@ -135,7 +98,7 @@ def plan_user(name, policy_name, policy_arn, document, current_policy, current_u
 
 
 def _inputs(
-    name, bucket, prefix, policy_name, pillar_file, pillar_keys, rotate_after_days, prune_keys, conn
+    name, bucket, prefix, policy_name, pillar_file, pillar_keys, rotate_after_days, prune_keys
 ):
     valid.iam_name(name, "name", 64)
     valid.bucket_name(bucket, "bucket")
@@ -148,8 +111,7 @@ def _inputs(
             valid.fail(f"pillar_keys:{required}", "a pillar key path is required")
     valid.positive_days(rotate_after_days, "rotate_after_days", allow_none=True)
     valid.boolean(prune_keys, "prune_keys")
-    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
-    return prefix, paths, region
+    return prefix, paths
 
 
 @st.reports_errors
@@ -191,22 +153,12 @@ def present(
     region, profile, keyid, key, role_arn
         Connection arguments; ``region`` is also what ``pillar_keys:region`` gets.
     """
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
-    valid.no_unknown(kwargs, "iam_backup_user.present")
     policy_name = policy_name or name
-    prefix, paths, region = _inputs(
-        name,
-        bucket,
-        prefix,
-        policy_name,
-        pillar_file,
-        pillar_keys,
-        rotate_after_days,
-        prune_keys,
-        conn,
+    prefix, paths = _inputs(
+        name, bucket, prefix, policy_name, pillar_file, pillar_keys, rotate_after_days, prune_keys
     )
-    document = backup_policy_document(bucket, prefix)
+    ret, conn, region = st.begin(name, kwargs, __salt__)
+    document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
     wanted_values = {
         paths[field]: value
         for field, value in (("region", region), ("bucket", bucket), ("prefix", prefix))
@@ -221,14 +173,11 @@ def present(
     policy_arn = __salt__["aws_iam.policy_arn"](policy_name, **conn)
     current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
 
-    canonical = __salt__["aws_iam.canonical_document"]
-    matches = current_policy is not None and canonical(current_policy["document"]) == canonical(
-        document
-    )
+    matches = iam.same_document(current_policy and current_policy["document"], document)
     steps = plan_user(
         name, policy_name, policy_arn, document, current_policy, current_user, matches
     )
-    key = {
+    key: keys.PillarKey = {
         "pillar_file": pillar_file,
         "key_id": pillar_now[paths["access_key_id"]],
         "complete": pillar_now[paths["secret_access_key"]],
@@ -239,18 +188,36 @@ def present(
         "secret_label": "secret_access_key",
         "rotate_after_days": rotate_after_days,
         "prune_keys": prune_keys,
+        "now": datetime.datetime.now(datetime.timezone.utc),
     }
-    return keys.converge_user(
-        ret,
-        __salt__,
-        __opts__["test"],
-        f"backup user {name}",
-        name,
-        current_user,
-        steps,
-        key,
-        conn,
-    )
+    what = f"backup user {name}"
+    key_steps, notes = keys.plan_user_key(what, name, current_user, key)
+    st.run_plan(ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes)
+    return ret
+
+
+def plan_absent(name, policy_name, current_user, current_policy):
+    """Steps removing the user and (unless attached elsewhere) its policy, and a note when
+    the policy is kept. Pure."""
+    steps, notes = [], []
+    if current_user is not None:
+        steps.append(st.step("user", name, None, "aws_iam.delete_user", name=name))
+    if current_policy is None:
+        return steps, notes
+    ours = current_user is not None and current_policy["arn"] in current_user["attached_policies"]
+    if current_policy["attachment_count"] - int(ours) == 0:
+        steps.append(
+            st.step(
+                "policy",
+                current_policy["document"],
+                None,
+                "aws_iam.delete_policy",
+                arn=current_policy["arn"],
+            )
+        )
+    else:
+        notes.append(f"policy {policy_name} is still attached elsewhere; kept")
+    return steps, notes
 
 
 @st.reports_errors
@@ -259,9 +226,6 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
     that its credentials are removed from the pillar file. A policy still attached to
     other users, groups or roles is left in place.
     """
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
-    valid.no_unknown(kwargs, "iam_backup_user.absent")
     policy_name = policy_name or name
     valid.iam_name(name, "name", 64)
     valid.iam_name(policy_name, "policy_name", 128)
@@ -269,7 +233,7 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
     if pillar_file is not None:
         valid.file_path(pillar_file, "pillar_file")
         paths = valid.key_paths(pillar_keys, "pillar_keys", PILLAR_NAMES, DEFAULT_PILLAR_KEYS)
-    valid.region(aws.region_of(conn, __salt__.get("config.option")))
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
 
     current_user = __salt__["aws_iam.describe_user"](name, **conn)
     current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
@@ -280,27 +244,8 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
         if pillar_file
         else {}
     )
-    steps = []
-    if current_user is not None:
-        steps.append(st.step("user", name, None, "aws_iam.delete_user", name=name))
-    if current_policy is not None:
-        ours = (
-            current_user is not None and current_policy["arn"] in current_user["attached_policies"]
-        )
-        if current_policy["attachment_count"] - int(ours) == 0:
-            steps.append(
-                st.step(
-                    "policy",
-                    current_policy["document"],
-                    None,
-                    "aws_iam.delete_policy",
-                    arn=current_policy["arn"],
-                )
-            )
-        else:
-            st.append_comment(ret, f"policy {policy_name} is still attached elsewhere; kept")
+    steps, notes = plan_absent(name, policy_name, current_user, current_policy)
     steps += keys.plan_pillar_removal(pillar_file, in_pillar)
-    kept = ret["comment"]
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"backup user {name}")
-    st.append_comment(ret, kept)
+    what = f"backup user {name}"
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, notes, converged=st.ABSENT)
     return ret

@@ -23,9 +23,9 @@ bucket; rules that the state does not manage are left alone unless
 ``exclusive_lifecycle: true``.
 """
 
-import awsrunbook_client as aws
 import awsrunbook_state as st
 import awsrunbook_validate as valid
+from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "s3_backup_bucket"
 
@@ -128,6 +128,22 @@ def plan_bucket(name, current, region, desired_rule, rule_name, exclusive):
     return steps
 
 
+def plan_absent(name, region, empty, force):
+    """The step deleting the bucket (none when it is gone: ``region`` is ``None``). Pure.
+    Raises when it holds objects and ``force`` is not set."""
+    if region is None:
+        return []
+    if not empty:
+        raise CommandExecutionError(
+            f"bucket {name} is not empty; set force: true to delete its objects"
+        )
+    return [
+        st.step(
+            "bucket", {"region": region}, None, "aws_s3.delete_bucket", bucket=name, force=force
+        )
+    ]
+
+
 @st.reports_errors
 def present(
     name,
@@ -154,22 +170,18 @@ def present(
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
     valid.bucket_name(name, "name")
     valid.positive_days(expire_days, "expire_days", allow_none=True)
     valid.positive_days(abort_multipart_days, "abort_multipart_days", allow_none=True)
     valid.iam_name(rule_name, "rule_name", 255)
     valid.boolean(exclusive_lifecycle, "exclusive_lifecycle")
-    valid.no_unknown(kwargs, "s3_backup_bucket.present")
-    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
+    ret, conn, region = st.begin(name, kwargs, __salt__)
 
     current = __salt__["aws_s3.describe_bucket"](name, **conn)
     if current is not None and current["region"] != region:
-        return st.fail(
-            ret,
+        raise CommandExecutionError(
             f"bucket {name} exists in {current['region']}, not {region}: a bucket cannot move "
-            "between regions (set region to match, or choose another name)",
+            "between regions (set region to match, or choose another name)"
         )
     desired_rule = lifecycle_rule(rule_name, expire_days, abort_multipart_days)
     steps = plan_bucket(name, current, region, desired_rule, rule_name, exclusive_lifecycle)
@@ -181,23 +193,13 @@ def present(
 def absent(name, force=False, **kwargs):
     """Ensure the bucket ``name`` does not exist. A bucket that holds objects is refused
     unless ``force: true``, which deletes every object version in it first."""
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
     valid.bucket_name(name, "name")
     valid.boolean(force, "force")
-    valid.region(aws.region_of(conn, __salt__.get("config.option")))
-    valid.no_unknown(kwargs, "s3_backup_bucket.absent")
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
     region = __salt__["aws_s3.bucket_region"](name, **conn)
-    if region is None:
-        ret["comment"] = f"bucket {name} is already absent"
-        return ret
-    conn["region"] = region
-    if not force and not __salt__["aws_s3.is_empty"](name, **conn):
-        return st.fail(ret, f"bucket {name} is not empty; set force: true to delete its objects")
-    steps = [
-        st.step(
-            "bucket", {"region": region}, None, "aws_s3.delete_bucket", bucket=name, force=force
-        )
-    ]
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}")
+    if region is not None:
+        conn["region"] = region
+    empty = region is None or force or __salt__["aws_s3.is_empty"](name, **conn)
+    steps = plan_absent(name, region, empty, force)
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}", converged=st.ABSENT)
     return ret

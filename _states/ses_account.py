@@ -22,7 +22,6 @@ after it decided (granted, denied) nothing is submitted again, and the comment s
 status. ``test=True`` shows the request that would be submitted.
 """
 
-import awsrunbook_client as aws
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
@@ -90,9 +89,9 @@ def plan_account(desired, current):
 
     ``desired``: ``suppressed_reasons``, ``sending_enabled`` (``None``: not managed) and
     ``production_access`` (a validated request or ``None``); ``current``:
-    ``aws_sesv2.describe_account``.
+    ``aws_ses_sending.describe_account``.
     """
-    steps, notes = [], []
+    steps = []
     wanted = desired["suppressed_reasons"]
     if wanted is not None and wanted != current["suppressed_reasons"]:
         steps.append(
@@ -100,7 +99,7 @@ def plan_account(desired, current):
                 "suppressed_reasons",
                 current["suppressed_reasons"],
                 wanted,
-                "aws_sesv2.put_account_suppression",
+                "aws_ses_sending.put_account_suppression",
                 suppressed_reasons=wanted,
             )
         )
@@ -111,36 +110,39 @@ def plan_account(desired, current):
                 "sending_enabled",
                 current["sending_enabled"],
                 wanted,
-                "aws_sesv2.put_account_sending",
+                "aws_ses_sending.put_account_sending",
                 enabled=wanted,
             )
         )
     request = desired["production_access"]
     status = current["production_access"]
-    case = f" (case {current['case_id']})" if current.get("case_id") else ""
-    if request is not None:
-        if status == "sandbox":
-            steps.append(
-                st.step(
-                    "production_access",
-                    "sandbox",
-                    {"status": "pending review", "request": request},
-                    "aws_sesv2.request_production_access",
-                    **request,
-                )
+    if request is not None and status == "sandbox":
+        steps.append(
+            st.step(
+                "production_access",
+                "sandbox",
+                {"status": "pending review", "request": request},
+                "aws_ses_sending.request_production_access",
+                says="production access: request {would}submitted; AWS reviews it (usually "
+                "within a day)",
+                **request,
             )
-        elif status == "pending review":
-            notes.append(f"production access: pending review{case}; not submitted again")
-        elif status == "denied":
-            notes.append(
-                f"production access: denied{case}; not submitted again. Reply to the case in "
-                "the AWS Support Center, or ask AWS to reopen it."
-            )
-        else:
-            notes.append("production access: granted (out of the sandbox)")
-    else:
-        notes.append(f"production access: {status}{case}")
-    return steps, notes
+        )
+    note = _production_access_note(request, status, current.get("case_id"))
+    return steps, [note] if note else []
+
+
+def _production_access_note(request, status, case_id):
+    case = f" (case {case_id})" if case_id else ""
+    if request is None:
+        return f"production access: {status}{case}"
+    if status == "sandbox":
+        return None  # the request step says it
+    return {
+        "pending review": f"production access: pending review{case}; not submitted again",
+        "denied": f"production access: denied{case}; not submitted again. Reply to the case "
+        "in the AWS Support Center, or ask AWS to reopen it.",
+    }.get(status, "production access: granted (out of the sandbox)")
 
 
 @st.reports_errors
@@ -163,9 +165,6 @@ def configured(
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
-    valid.no_unknown(kwargs, "ses_account.configured")
     desired = {
         "suppressed_reasons": valid.suppressed_reasons(suppressed_reasons),
         "sending_enabled": None
@@ -173,12 +172,8 @@ def configured(
         else valid.boolean(sending_enabled, "sending_enabled"),
         "production_access": production_access_request(production_access),
     }
-    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
-    current = __salt__["aws_sesv2.describe_account"](**conn)
+    ret, conn, region = st.begin(name, kwargs, __salt__)
+    current = __salt__["aws_ses_sending.describe_account"](**conn)
     steps, notes = plan_account(desired, current)
-    done = st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"SES account in {region}")
-    if done and any(item["field"] == "production_access" for item in steps):
-        verb = "would be submitted" if __opts__["test"] else "submitted"
-        notes.append(f"production access: request {verb}; AWS reviews it (usually within a day)")
-    st.append_comment(ret, *notes)
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"SES account in {region}", notes)
     return ret

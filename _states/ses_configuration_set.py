@@ -26,7 +26,7 @@ managed. Topics and subscriptions are never deleted (a topic is often shared wit
 identity's feedback notifications); subscribers not declared are left alone.
 """
 
-import awsrunbook_client as aws
+import awsrunbook_sns as sns
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
@@ -54,10 +54,10 @@ NEW_SET = {
     "event_destinations": {},
 }
 OPTIONS = {
-    "suppressed_reasons": "aws_sesv2.put_configuration_set_suppression",
-    "reputation_metrics": "aws_sesv2.put_configuration_set_reputation",
-    "sending_enabled": "aws_sesv2.put_configuration_set_sending",
-    "custom_redirect_domain": "aws_sesv2.put_configuration_set_tracking",
+    "suppressed_reasons": "aws_ses_sending.put_configuration_set_suppression",
+    "reputation_metrics": "aws_ses_sending.put_configuration_set_reputation",
+    "sending_enabled": "aws_ses_sending.put_configuration_set_sending",
+    "custom_redirect_domain": "aws_ses_sending.put_configuration_set_tracking",
 }
 OPTION_ARG = {
     "suppressed_reasons": "suppressed_reasons",
@@ -104,57 +104,43 @@ def destinations_of(value, arg="event_destinations"):
     return result
 
 
+def wanted_subscribers(destinations):
+    """``{topic name: [addresses]}`` the destinations ask for. Pure."""
+    wanted = {}
+    for spec in destinations.values():
+        addresses = wanted.setdefault(spec["sns_topic"], [])
+        addresses += [a for a in spec["subscribers"] if a not in addresses]
+    return wanted
+
+
 def plan_topics(destinations, topics):
     """Steps creating missing topics and subscribing missing addresses. Pure.
 
-    ``topics``: ``{topic name: {"arn": ARN it has or would have, "exists": bool,
-    "subscribers": [email endpoints subscribed now]}}``.
+    ``topics``: ``{topic name: aws_sns.describe_topic's answer}``.
     """
-    steps = []
-    wanted = {}
-    for spec in destinations.values():
-        wanted.setdefault(spec["sns_topic"], [])
-        for address in spec["subscribers"]:
-            if address not in wanted[spec["sns_topic"]]:
-                wanted[spec["sns_topic"]].append(address)
-    for topic, addresses in sorted(wanted.items()):
-        now = topics[topic]
-        if not now["exists"]:
-            steps.append(
-                st.step(f"topic {topic}", None, now["arn"], "aws_sns.create_topic", name=topic)
-            )
-        subscribed = list(now["subscribers"])
-        for address in addresses:
-            if address in subscribed:
-                continue
-            new = sorted([*subscribed, address])
-            steps.append(
-                st.step(
-                    f"subscribers {topic}",
-                    sorted(now["subscribers"]),
-                    new,
-                    "aws_sns.subscribe",
-                    topic_arn=now["arn"],
-                    protocol="email",
-                    endpoint=address,
-                )
-            )
-            subscribed = new
-    return steps
+    return [
+        item
+        for topic, addresses in sorted(wanted_subscribers(destinations).items())
+        for item in sns.plan_topic({"name": topic, **topics[topic]}, addresses, f" {topic}")
+    ]
 
 
 def plan_configuration_set(name, desired, current, topic_arns):
     """Steps for the set, its settings and its event destinations. Pure.
 
     ``desired``: the settings to manage (``None`` values are not managed) and
-    ``event_destinations`` (validated); ``current``: ``aws_sesv2.describe_configuration_set``
+    ``event_destinations`` (validated); ``current``: ``aws_ses_sending.describe_configuration_set``
     or ``None``; ``topic_arns``: ``{topic name: ARN}``.
     """
     steps = []
     if current is None:
         steps.append(
             st.step(
-                "configuration_set", None, name, "aws_sesv2.create_configuration_set", name=name
+                "configuration_set",
+                None,
+                name,
+                "aws_ses_sending.create_configuration_set",
+                name=name,
             )
         )
         current = NEW_SET
@@ -177,9 +163,9 @@ def plan_configuration_set(name, desired, current, topic_arns):
         if now.get(dest) == wanted:
             continue
         call = (
-            "aws_sesv2.update_event_destination"
+            "aws_ses_sending.update_event_destination"
             if dest in now
-            else "aws_sesv2.create_event_destination"
+            else "aws_ses_sending.create_event_destination"
         )
         steps.append(
             st.step(
@@ -198,7 +184,7 @@ def plan_configuration_set(name, desired, current, topic_arns):
                 f"event_destination {dest}",
                 now[dest],
                 None,
-                "aws_sesv2.delete_event_destination",
+                "aws_ses_sending.delete_event_destination",
                 configuration_set=name,
                 destination=dest,
             )
@@ -234,9 +220,6 @@ def present(
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
-    valid.no_unknown(kwargs, "ses_configuration_set.present")
     valid.ses_name(name)
     destinations = destinations_of(event_destinations)
     desired = {
@@ -252,20 +235,23 @@ def present(
         else valid.domain(custom_redirect_domain, "custom_redirect_domain"),
         "event_destinations": destinations,
     }
-    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
+    ret, conn, region = st.begin(name, kwargs, __salt__)
+    scope = st.run_id(globals())
 
-    current = __salt__["aws_sesv2.describe_configuration_set"](name, **conn)
+    current = __salt__["aws_ses_sending.describe_configuration_set"](name, **conn)
+    wanted = wanted_subscribers(destinations)
     topics = {
-        topic: __salt__["aws_sns.describe_topic"](topic, **conn)
-        for topic in sorted({spec["sns_topic"] for spec in destinations.values()})
+        topic: __salt__["aws_sns.describe_topic"](topic, scope=scope, **conn)
+        for topic in sorted(wanted)
     }
     steps = plan_topics(destinations, topics)
     steps += plan_configuration_set(
         name, desired, current, {topic: t["arn"] for topic, t in topics.items()}
     )
-    st.run_plan(
-        ret, steps, __salt__, conn, __opts__["test"], f"configuration set {name} ({region})"
-    )
+    what = f"configuration set {name} ({region})"
+    if st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what):
+        for topic, found in topics.items():
+            __salt__["aws_sns.remember_topic"](found, wanted[topic], scope=scope, **conn)
     return ret
 
 
@@ -273,12 +259,9 @@ def present(
 def absent(name, **kwargs):
     """Ensure the configuration set ``name`` is gone, with its event destinations. The SNS
     topics it sent to are kept."""
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
-    valid.no_unknown(kwargs, "ses_configuration_set.absent")
     valid.ses_name(name)
-    region = valid.region(aws.region_of(conn, __salt__.get("config.option")))
-    current = __salt__["aws_sesv2.describe_configuration_set"](name, **conn)
+    ret, conn, region = st.begin(name, kwargs, __salt__)
+    current = __salt__["aws_ses_sending.describe_configuration_set"](name, **conn)
     steps = []
     if current is not None:
         steps.append(
@@ -286,11 +269,10 @@ def absent(name, **kwargs):
                 "configuration_set",
                 {"name": name, "event_destinations": sorted(current["event_destinations"])},
                 None,
-                "aws_sesv2.delete_configuration_set",
+                "aws_ses_sending.delete_configuration_set",
                 name=name,
             )
         )
-    st.run_plan(
-        ret, steps, __salt__, conn, __opts__["test"], f"configuration set {name} ({region})"
-    )
+    what = f"configuration set {name} ({region})"
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT)
     return ret

@@ -32,8 +32,11 @@ no secret appears in ``changes``, comments, logs or errors. Adding a region to `
 needs a new key, since the password for it can only be derived from the secret.
 """
 
-import awsrunbook_client as aws
+import datetime
+
+import awsrunbook_iam as iam
 import awsrunbook_keys as keys
+import awsrunbook_ses as ses
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
@@ -50,31 +53,10 @@ DEFAULT_MULTI_REGION_PILLAR_KEYS = {
     name: f"smtp:{{region}}:{name}" for name in ("username", "password", "host", "port")
 }
 DEFAULT_POLICY_NAME = "AmazonSesSendingAccess"
-SMTP_PORT = 587
 
 
 def __virtual__():
     return __virtualname__
-
-
-def smtp_host(region):
-    return f"email-smtp.{region}.amazonaws.com"
-
-
-def sending_policy_document(regions, account_id, identities=None):
-    """The inline policy: ``ses:SendRawEmail`` only; with ``identities``, only as them."""
-    if identities:
-        resources = [
-            f"arn:aws:ses:{region}:{account_id}:identity/{identity}"
-            for region in regions
-            for identity in identities
-        ]
-    else:
-        resources = "*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "ses:SendRawEmail", "Resource": resources}],
-    }
 
 
 def region_paths(paths, regions):
@@ -120,12 +102,7 @@ def _identities(identities):
         return None
     if not isinstance(identities, list) or not identities:
         valid.fail("identities", "must be a non-empty list of domains or email addresses")
-    return [
-        valid.email_address(item, "identities")
-        if isinstance(item, str) and "@" in item
-        else valid.domain(item, "identities")
-        for item in identities
-    ]
+    return [valid.ses_identity(item, "identities")[0] for item in identities]
 
 
 def _pillar_state(pillar_now, per_region):
@@ -175,9 +152,6 @@ def present(
     region, profile, keyid, key, role_arn
         Connection arguments (IAM is global; ``region`` only picks the endpoint).
     """
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
-    valid.no_unknown(kwargs, "ses_smtp_user.present")
     valid.iam_name(name, "name", 64)
     regions = _regions(regions)
     valid.file_path(pillar_file, "pillar_file")
@@ -186,7 +160,7 @@ def present(
     valid.iam_name(policy_name, "policy_name", 128)
     valid.positive_days(rotate_after_days, "rotate_after_days", allow_none=True)
     valid.boolean(prune_keys, "prune_keys")
-    valid.region(aws.region_of(conn, __salt__.get("config.option")))
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
 
     per_region = region_paths(paths, regions)
     password_paths = [p["password"] for p in per_region.values()]
@@ -194,23 +168,22 @@ def present(
     wanted_values = {}
     for region, p in per_region.items():
         if "host" in p:
-            wanted_values[p["host"]] = smtp_host(region)
+            wanted_values[p["host"]] = ses.smtp_host(region)
         if "port" in p:
-            wanted_values[p["port"]] = SMTP_PORT
+            wanted_values[p["port"]] = ses.SMTP_PORT
 
     pillar_now = __salt__["pillar_file.read"](pillar_file, all_paths, mask=password_paths)
-    account_id = __salt__["aws_iam.account_id"](**conn) if identities else None
-    document = sending_policy_document(regions, account_id, identities)
+    account_id = __salt__["aws_sts.caller_identity"](**conn)["account"] if identities else None
+    document = iam.ses_sending_policy_document(regions, account_id, identities)
     current_user = __salt__["aws_iam.describe_user"](name, **conn)
     current_policy = (
         __salt__["aws_iam.get_user_policy"](name, policy_name, **conn) if current_user else None
     )
 
     pillar_key_id, complete = _pillar_state(pillar_now, per_region)
-    canonical = __salt__["aws_iam.canonical_document"]
-    matches = current_policy is not None and canonical(current_policy) == canonical(document)
+    matches = iam.same_document(current_policy, document)
     steps = plan_user(name, policy_name, document, current_user, current_policy, matches)
-    key = {
+    key: keys.PillarKey = {
         "pillar_file": pillar_file,
         "key_id": pillar_key_id,
         "complete": complete,
@@ -222,18 +195,12 @@ def present(
         "secret_label": "smtp_password",
         "rotate_after_days": rotate_after_days,
         "prune_keys": prune_keys,
+        "now": datetime.datetime.now(datetime.timezone.utc),
     }
-    return keys.converge_user(
-        ret,
-        __salt__,
-        __opts__["test"],
-        f"SMTP user {name}",
-        name,
-        current_user,
-        steps,
-        key,
-        conn,
-    )
+    what = f"SMTP user {name}"
+    key_steps, notes = keys.plan_user_key(what, name, current_user, key)
+    st.run_plan(ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes)
+    return ret
 
 
 def plan_user(name, policy_name, document, current_user, current_policy, policy_matches):
@@ -257,36 +224,8 @@ def plan_user(name, policy_name, document, current_user, current_policy, policy_
     return steps
 
 
-@st.reports_errors
-def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=None, **kwargs):
-    """Ensure the SMTP user ``name`` is gone with its keys and inline policy, and (with
-    ``pillar_file``) that its SMTP settings are removed from the pillar file (give
-    ``regions`` when the pillar layout has a ``{region}`` placeholder)."""
-    ret = st.new_ret(name)
-    conn = aws.split_connection_args(kwargs)
-    valid.no_unknown(kwargs, "ses_smtp_user.absent")
-    valid.iam_name(name, "name", 64)
-    policy_name = policy_name or DEFAULT_POLICY_NAME
-    valid.iam_name(policy_name, "policy_name", 128)
-    all_paths, password_paths = [], []
-    if pillar_file is not None:
-        valid.file_path(pillar_file, "pillar_file")
-        regions = _regions(regions if regions is not None else ["us-east-1"])
-        paths = _paths(pillar_keys, regions)
-        per_region = region_paths(paths, regions)
-        all_paths = sorted({path for p in per_region.values() for path in p.values()})
-        password_paths = [p["password"] for p in per_region.values()]
-    valid.region(aws.region_of(conn, __salt__.get("config.option")))
-
-    current_user = __salt__["aws_iam.describe_user"](name, **conn)
-    current_policy = (
-        __salt__["aws_iam.get_user_policy"](name, policy_name, **conn) if current_user else None
-    )
-    in_pillar = (
-        __salt__["pillar_file.read"](pillar_file, all_paths, mask=password_paths)
-        if pillar_file
-        else {}
-    )
+def plan_absent(name, policy_name, current_user, current_policy):
+    """Steps removing the inline policy and the user (with its keys). Pure."""
     steps = []
     if current_policy is not None:
         steps.append(
@@ -301,6 +240,38 @@ def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=N
         )
     if current_user is not None:
         steps.append(st.step("user", name, None, "aws_iam.delete_user", name=name))
+    return steps
+
+
+@st.reports_errors
+def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=None, **kwargs):
+    """Ensure the SMTP user ``name`` is gone with its keys and inline policy, and (with
+    ``pillar_file``) that its SMTP settings are removed from the pillar file (give
+    ``regions`` when the pillar layout has a ``{region}`` placeholder)."""
+    valid.iam_name(name, "name", 64)
+    policy_name = policy_name or DEFAULT_POLICY_NAME
+    valid.iam_name(policy_name, "policy_name", 128)
+    all_paths, password_paths = [], []
+    if pillar_file is not None:
+        valid.file_path(pillar_file, "pillar_file")
+        regions = _regions(regions if regions is not None else ["us-east-1"])
+        paths = _paths(pillar_keys, regions)
+        per_region = region_paths(paths, regions)
+        all_paths = sorted({path for p in per_region.values() for path in p.values()})
+        password_paths = [p["password"] for p in per_region.values()]
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
+
+    current_user = __salt__["aws_iam.describe_user"](name, **conn)
+    current_policy = (
+        __salt__["aws_iam.get_user_policy"](name, policy_name, **conn) if current_user else None
+    )
+    in_pillar = (
+        __salt__["pillar_file.read"](pillar_file, all_paths, mask=password_paths)
+        if pillar_file
+        else {}
+    )
+    steps = plan_absent(name, policy_name, current_user, current_policy)
     steps += keys.plan_pillar_removal(pillar_file, in_pillar)
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"SMTP user {name}")
+    what = f"SMTP user {name}"
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT)
     return ret

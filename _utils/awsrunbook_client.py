@@ -16,6 +16,7 @@ import os
 import threading
 import time
 
+import awsrunbook_validate as valid
 import boto3
 import botocore.config
 import botocore.exceptions
@@ -53,11 +54,7 @@ def _resolve_profile(profile, config_option):
     if profile is None:
         return {}, None
     if isinstance(profile, dict):
-        unknown = set(profile) - set(PROFILE_KEYS) - {"profile"}
-        if unknown:
-            raise SaltInvocationError(
-                f"profile: unknown key(s) {sorted(unknown)}; allowed: {list(PROFILE_KEYS)}"
-            )
+        valid.known_keys(profile, "profile", (*PROFILE_KEYS, "profile"))
         return dict(profile), profile.get("profile")
     if not isinstance(profile, str):
         raise SaltInvocationError("profile: must be a mapping or a name")
@@ -90,11 +87,12 @@ def resolve_connection(conn, config_option=None):
     return settings
 
 
-def _cache_key(service, settings):
+def _cache_key(service, settings, retry=True):
     # The secret only enters the key as a digest, so the cache never holds it in clear.
     secret_digest = hashlib.sha256((settings.get("key") or "").encode()).hexdigest()
     return (
         service,
+        retry,
         settings["region"],
         settings.get("aws_profile"),
         settings.get("keyid"),
@@ -130,20 +128,23 @@ def _assume_role(session, settings):
     return assumed, creds["Expiration"].timestamp()
 
 
-def _client_config(settings):
+def _client_config(settings, retry=True):
+    max_attempts = int(settings.get("max_attempts") or DEFAULT_RETRIES["max_attempts"])
     return botocore.config.Config(
         retries={
             "mode": settings.get("retry_mode") or DEFAULT_RETRIES["mode"],
-            "max_attempts": int(settings.get("max_attempts") or DEFAULT_RETRIES["max_attempts"]),
+            "max_attempts": max_attempts if retry else 1,
         },
         user_agent_extra="salt-aws-runbook",
     )
 
 
-def client(service, conn, config_option=None):
-    """Return a cached boto3 client for ``service`` and the connection arguments ``conn``."""
+def client(service, conn, config_option=None, retry=True):
+    """Return a cached boto3 client for ``service`` and the connection arguments ``conn``.
+    ``retry=False``: a client that never re-sends a request, for creates that are not
+    idempotent (the caller reconciles with a read instead)."""
     settings = resolve_connection(conn, config_option)
-    key = _cache_key(service, settings)
+    key = _cache_key(service, settings, retry)
     with _CLIENTS_LOCK:
         cached = _CLIENTS.get(key)
         if cached and (cached[1] is None or cached[1] - time.time() > _ASSUMED_ROLE_REFRESH_MARGIN):
@@ -151,15 +152,23 @@ def client(service, conn, config_option=None):
         session, expires = _base_session(settings), None
         if settings.get("role_arn"):
             session, expires = _assume_role(session, settings)
-        made = session.client(service, config=_client_config(settings))
+        made = session.client(service, config=_client_config(settings, retry))
         _CLIENTS[key] = (made, expires)
         return made
+
+
+def connect(service, kwargs, salt_funcs, retry=True):
+    """``(client, conn)`` for an execution function called with ``kwargs``: the connection
+    arguments are taken out of ``kwargs`` (``salt_funcs`` is the module's ``__salt__``, whose
+    ``config.option`` resolves a profile given by name)."""
+    conn = split_connection_args(kwargs)
+    return client(service, conn, salt_funcs.get("config.option"), retry), conn
 
 
 def _caller_key(conn, config_option):
     return (
         "awsrunbook.caller_identity",
-        *_cache_key("sts", resolve_connection(conn, config_option))[2:],
+        *_cache_key("sts", resolve_connection(conn, config_option))[3:],
     )
 
 
@@ -184,6 +193,23 @@ def learn_caller_account(conn, config_option, context, arn):
         context.setdefault(
             _caller_key(conn, config_option), {"account": account, "partition": partition}
         )
+
+
+def run_scoped(context, key, scope):
+    """A dict in ``context`` (``__context__``) that lives for one state run: ``scope`` is the
+    run's ``__instance_id__`` (``None`` outside a state run, where nothing is kept). Lets the
+    states of one run share reads and remember what earlier states did."""
+    if scope is None:
+        return None
+    kept = context.get(key)
+    if not kept or kept["scope"] != scope:
+        kept = context[key] = {"scope": scope, "data": {}}
+    return kept["data"]
+
+
+def conn_digest(conn):
+    """A key for ``conn`` in a cache (the secret only as part of a digest)."""
+    return hashlib.sha256(repr(sorted(conn.items())).encode()).hexdigest()
 
 
 def region_of(conn, config_option=None):

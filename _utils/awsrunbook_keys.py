@@ -1,4 +1,4 @@
-"""Access keys whose secret lives in a pillar file: the plan (pure) and its application.
+"""Access keys whose secret lives in a pillar file: the plan, as steps of the one engine.
 
 Shared by every state that gives a server an IAM user's credentials (``iam_backup_user``,
 ``ses_smtp_user``). The rules:
@@ -6,63 +6,87 @@ Shared by every state that gives a server an IAM user's credentials (``iam_backu
 - the pillar file names the key in use; if that key is active on the user and the file
   holds its secret, nothing changes (unless it is older than ``rotate_after_days``);
 - otherwise a new key is created and written; the key it replaces is deleted only after the
-  file has been written, so the pillar never points at a deleted key;
+  file has been written, so the pillar never points at a deleted key; a new key whose write
+  fails is deleted again (the create step's ``undo``), so no key outlives its secret;
 - keys the pillar does not reference are reported, and deleted with ``prune_keys``;
-- IAM allows two keys per user: when there is no room, the state says so instead of failing
-  half way.
+- IAM allows two keys per user: when there is no room, the state says so before any write.
 
-Also the SES SMTP password (the SigV4 derivation, version byte 4).
+Pure: the state passes in what it read and the current time.
 """
 
-import base64
-import datetime
-import hashlib
-import hmac
+from __future__ import annotations
 
+import datetime
+import functools
+from typing import Any, TypedDict
+
+import awsrunbook_ses as ses
 import awsrunbook_state as st
 from salt.exceptions import CommandExecutionError
 
 IAM_KEY_LIMIT = 2
+NEW_KEY = "new_access_key"
 
 
-def smtp_password(secret_access_key, region):
-    """The SES SMTP password for ``secret_access_key`` in ``region``."""
+class PillarKey(TypedDict):
+    """The pillar side of a user's key, as a state describes it."""
 
-    def sign(key, message):
-        return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    pillar_file: str
+    key_id: str | None  # the key the file names
+    complete: bool  # the file also holds its secret (or what is derived from it)
+    values_now: dict[str, Any]  # non-secret {path: value} in the file now
+    values_wanted: dict[str, Any]  # non-secret {path: value} it should hold (region, host...)
+    id_paths: list[str]  # paths that get the access key ID
+    secret_paths: dict[str, str]  # {path: "secret" | "smtp_password:REGION"}
+    secret_label: str  # how `changes` names what the file gets
+    rotate_after_days: int | None
+    prune_keys: bool
+    now: datetime.datetime
 
-    signature = sign(("AWS4" + secret_access_key).encode("utf-8"), "11111111")
-    for part in (region, "ses", "aws4_request", "SendRawEmail"):
-        signature = sign(signature, part)
-    return base64.b64encode(bytes([0x04]) + signature).decode("utf-8")
+
+class KeyPlan(TypedDict):
+    pillar_key_id: str | None
+    create: bool
+    reason: str | None
+    delete_before: list[str]
+    replaces: str | None
+    delete_after: list[str]
+    unreferenced: list[str]
+    error: str | None
 
 
-def plan_access_key(user_keys, pillar_key_id, pillar_has_secret, now, rotate_after_days, prune):
-    """Decide what to do with a user's access keys. Pure.
+def _new_key_reason(referenced, pillar_key_id, pillar_has_secret, now, rotate_after_days):
+    if not pillar_key_id:
+        return "the pillar file holds no access key"
+    if referenced is None:
+        return f"the pillar file's key {pillar_key_id} no longer exists"
+    if referenced["Status"] != "Active":
+        return f"the pillar file's key {pillar_key_id} is inactive"
+    if not pillar_has_secret:
+        return f"the pillar file has key {pillar_key_id} but not its secret"
+    age = (now - referenced["CreateDate"]).days
+    if rotate_after_days and age >= rotate_after_days:
+        return f"key {pillar_key_id} is {age} days old (rotate_after_days: {rotate_after_days})"
+    return None
+
+
+def plan_access_key(
+    user_keys, pillar_key_id, pillar_has_secret, now, rotate_after_days, prune
+) -> KeyPlan:
+    """Decide what to do with a user's access keys.
 
     ``user_keys``: ``[{"AccessKeyId", "Status", "CreateDate"}]`` as IAM lists them.
-    Returns a dict: ``create`` a new key (because of ``reason``) after deleting
-    ``delete_before`` (to make room); then delete ``replaces`` (the key the pillar used) and
-    ``delete_after`` (unused keys, with ``prune``). ``unreferenced`` lists the keys the pillar
-    does not use; ``error`` is set when there is no room for a needed key.
+    Returns: ``create`` a new key (because of ``reason``) after deleting ``delete_before``
+    (to make room); then delete ``replaces`` (the key the pillar used) and ``delete_after``
+    (unused keys, with ``prune``). ``unreferenced`` lists the keys the pillar does not use;
+    ``error`` is set when there is no room for a needed key.
     """
     by_id = {key["AccessKeyId"]: key for key in user_keys}
     referenced = by_id.get(pillar_key_id) if pillar_key_id else None
     unreferenced = sorted(key_id for key_id in by_id if key_id != pillar_key_id)
-    reason = None
-    if not pillar_key_id:
-        reason = "the pillar file holds no access key"
-    elif referenced is None:
-        reason = f"the pillar file's key {pillar_key_id} no longer exists"
-    elif referenced["Status"] != "Active":
-        reason = f"the pillar file's key {pillar_key_id} is inactive"
-    elif not pillar_has_secret:
-        reason = f"the pillar file has key {pillar_key_id} but not its secret"
-    elif rotate_after_days and (now - referenced["CreateDate"]).days >= rotate_after_days:
-        age = (now - referenced["CreateDate"]).days
-        reason = f"key {pillar_key_id} is {age} days old (rotate_after_days: {rotate_after_days})"
+    reason = _new_key_reason(referenced, pillar_key_id, pillar_has_secret, now, rotate_after_days)
     create = reason is not None
-    plan = {
+    plan: KeyPlan = {
         "pillar_key_id": pillar_key_id,
         "create": create,
         "reason": reason,
@@ -81,114 +105,92 @@ def plan_access_key(user_keys, pillar_key_id, pillar_has_secret, now, rotate_aft
     return plan
 
 
-def plan_changes(plan, pillar_file, new_key_id=None):
-    """``changes`` for a plan: what a real run reports, and (with no ``new_key_id`` yet) what
-    ``test=True`` reports. Never a secret."""
-    changes = {}
-    if plan["create"]:
-        changes["access_key_id"] = {
-            "old": plan["pillar_key_id"],
-            "new": new_key_id or "(a new access key)",
-        }
-        changes["secret_access_key"] = f"written to {pillar_file}"
-    deleted = plan["delete_before"] + plan["delete_after"]
-    if plan["replaces"]:
-        deleted.append(plan["replaces"])
-    if deleted:
-        changes["deleted_access_keys"] = {"old": sorted(deleted), "new": []}
-    return changes
-
-
-def apply_plan(plan, salt, user, pillar_file, id_paths, secret_paths, values, conn):
-    """Carry out ``plan`` for ``user``; returns ``changes``. On a failure raises
-    ``CommandExecutionError`` saying what had been done."""
-    done = []
-    new_key_id = None
-    try:
-        for key_id in plan["delete_before"]:
-            salt["aws_iam.delete_access_key"](user, key_id, **conn)
-            done.append(f"deleted unused key {key_id}")
-        if plan["create"]:
-            new_key_id = salt["aws_iam.create_access_key_into_pillar"](
-                user, pillar_file, id_paths, secret_paths, values, **conn
-            )
-            done.append(f"created key {new_key_id} and wrote it to {pillar_file}")
-        for key_id in ([plan["replaces"]] if plan["replaces"] else []) + plan["delete_after"]:
-            salt["aws_iam.delete_access_key"](user, key_id, **conn)
-            done.append(f"deleted key {key_id}")
-    except CommandExecutionError as exc:
-        raise CommandExecutionError(
-            f"{exc} (done before this: {'; '.join(done) or 'nothing'})"
-        ) from None
-    return plan_changes(plan, pillar_file, new_key_id)
-
-
-def converge_user(ret, salt, test, what, user, current_user, user_steps, key, conn):
-    """The common part of every state that gives a server an IAM user's key: plan the key,
-    apply (or report) ``user_steps`` and the pillar's non-secret values, then the key.
-
-    ``key`` describes the pillar side: ``pillar_file``; ``key_id`` (the key the file names)
-    and ``complete`` (the file also holds its secret, or what is derived from it);
-    ``values_now``/``values_wanted`` (non-secret ``{path: value}``, e.g. region); ``id_paths``
-    and ``secret_paths`` (see ``aws_iam.create_access_key_into_pillar``); ``secret_label``
-    (how ``changes`` names what the file gets); ``rotate_after_days``; ``prune_keys``.
-    Returns ``ret``.
-    """
-    plan = plan_access_key(
-        current_user["access_keys"] if current_user else [],
-        key["key_id"],
-        key["complete"],
-        datetime.datetime.now(datetime.timezone.utc),
-        key["rotate_after_days"],
-        key["prune_keys"],
+def secret_value(secret: str, what: str) -> str:
+    """What a pillar path gets from a new key's secret: the secret itself (``secret``) or the
+    SES SMTP password derived from it (``smtp_password:REGION``)."""
+    kind, _, region = what.partition(":")
+    if what == "secret":
+        return secret
+    if kind == "smtp_password" and region:
+        return ses.smtp_password(secret, region)
+    raise CommandExecutionError(
+        f"unknown secret kind {what!r}: use 'secret' or 'smtp_password:REGION'"
     )
-    if plan["error"]:
-        return st.fail(ret, f"{what}: {plan['error']}")
-    steps = list(user_steps)
-    if not plan["create"]:
-        # A new key is written together with these values; otherwise write them alone.
-        steps += plan_pillar_values(key["pillar_file"], key["values_wanted"], key["values_now"])
-    if not st.run_plan(ret, steps, salt, conn, test, what):
-        return ret
-    return _converge_key(ret, plan, salt, test, what, user, key, conn)
 
 
-def _converge_key(ret, plan, salt, test, what, user, key, conn):
-    """Report (``test``) or carry out the key ``plan`` into ``ret``."""
-    pillar_file = key["pillar_file"]
+def pillar_values(id_paths, secret_paths, values, created) -> dict[str, Any]:
+    """Everything the pillar file gets for the new key ``created`` (``aws_iam.create_access_key``'s
+    answer) in one write: its ID, its secret or what derives from it, and ``values``."""
+    to_write = dict.fromkeys(id_paths, created["access_key_id"])
+    for path, what in secret_paths.items():
+        to_write[path] = secret_value(created["secret"].value, what)
+    to_write.update(values)
+    return to_write
 
-    def labelled(changes):
-        if "secret_access_key" in changes:
-            changes[key["secret_label"]] = changes.pop("secret_access_key")
-        return changes
 
-    key_changes = labelled(plan_changes(plan, pillar_file))
-    if key_changes:
-        if test:
-            ret["result"] = None
-        else:
-            writes = (key["id_paths"], key["secret_paths"], key["values_wanted"])
-            try:
-                key_changes = labelled(apply_plan(plan, salt, user, pillar_file, *writes, conn))
-            except CommandExecutionError as exc:
-                return st.fail(ret, f"{what}: access key: {exc}")
-        ret["changes"].update(key_changes)
-        verb = "would be changed" if test else "changed"
-        ret["comment"] = f"{what} {verb}: {', '.join(ret['changes'])}"
-        if plan["create"]:
-            st.append_comment(ret, f"new access key: {plan['reason']}")
-    if plan["unreferenced"] and not key["prune_keys"]:
-        st.append_comment(
-            ret,
-            f"access keys not in {pillar_file}: {', '.join(plan['unreferenced'])} "
-            "(set prune_keys: true to delete them)",
+def _new_key_id(created):
+    return created["access_key_id"]
+
+
+def _delete_steps(user, key_ids, deleted):
+    return [
+        st.step(
+            "deleted_access_keys", deleted, [], "aws_iam.delete_access_key", user=user, key_id=k
         )
-    return ret
+        for k in key_ids
+    ]
 
 
-def plan_pillar_values(pillar_file, wanted, current):
+def key_steps(plan: KeyPlan, user: str, key: PillarKey, known_keys) -> list[st.Step]:
+    """The steps carrying out ``plan``: make room, create the key, write it with the
+    pillar's values (closing the create's undo), then delete the key it replaces."""
+    deleted = sorted(plan["delete_before"] + plan["delete_after"] + [plan["replaces"] or ""])
+    deleted = [key_id for key_id in deleted if key_id]
+    steps = _delete_steps(user, plan["delete_before"], deleted)
+    if plan["create"]:
+        new_id = st.Ref(NEW_KEY, _new_key_id, shown="(a new access key)")
+        steps.append(
+            st.step(
+                "access_key_id",
+                plan["pillar_key_id"],
+                new_id,
+                "aws_iam.create_access_key",
+                save=NEW_KEY,
+                undo=st.step(
+                    "the new access key was deleted again",
+                    None,
+                    None,
+                    "aws_iam.delete_access_key",
+                    user=user,
+                    key_id=new_id,
+                ),
+                says=f"new access key: {plan['reason']}",
+                user=user,
+                known_keys=sorted(known_keys),
+            )
+        )
+        write = functools.partial(
+            pillar_values, key["id_paths"], key["secret_paths"], key["values_wanted"]
+        )
+        steps.append(
+            st.local_step(
+                key["secret_label"],
+                None,
+                f"written to {key['pillar_file']}",
+                "pillar_file.set_values",
+                one_line=True,
+                closes=(NEW_KEY,),
+                path=key["pillar_file"],
+                values=st.Ref(NEW_KEY, write),
+            )
+        )
+    later = ([plan["replaces"]] if plan["replaces"] else []) + plan["delete_after"]
+    return steps + _delete_steps(user, later, deleted)
+
+
+def plan_pillar_values(pillar_file, wanted, current) -> list[st.Step]:
     """One local step per non-secret pillar value (region, host, port...) that differs from
-    what ``pillar_file`` holds. Pure. ``wanted`` and ``current`` map key paths to values."""
+    what ``pillar_file`` holds. ``wanted`` and ``current`` map key paths to values."""
     return [
         st.local_step(
             f"pillar {path}",
@@ -203,9 +205,38 @@ def plan_pillar_values(pillar_file, wanted, current):
     ]
 
 
-def plan_pillar_removal(pillar_file, in_pillar):
+def plan_user_key(what, user, current_user, key: PillarKey) -> tuple[list[st.Step], list[str]]:
+    """Steps and comment notes for the key of ``user`` (``current_user``:
+    ``aws_iam.describe_user``'s answer or ``None``). Raises ``CommandExecutionError`` when
+    IAM's key limit leaves no room."""
+    user_keys = current_user["access_keys"] if current_user else []
+    plan = plan_access_key(
+        user_keys,
+        key["key_id"],
+        key["complete"],
+        key["now"],
+        key["rotate_after_days"],
+        key["prune_keys"],
+    )
+    if plan["error"]:
+        raise CommandExecutionError(f"{what}: {plan['error']}")
+    steps = []
+    if not plan["create"]:
+        # A new key is written together with these values; otherwise write them alone.
+        steps += plan_pillar_values(key["pillar_file"], key["values_wanted"], key["values_now"])
+    steps += key_steps(plan, user, key, [k["AccessKeyId"] for k in user_keys])
+    notes = []
+    if plan["unreferenced"] and not key["prune_keys"]:
+        notes.append(
+            f"access keys not in {key['pillar_file']}: {', '.join(plan['unreferenced'])} "
+            "(set prune_keys: true to delete them)"
+        )
+    return steps, notes
+
+
+def plan_pillar_removal(pillar_file, in_pillar) -> list[st.Step]:
     """The step removing a user's credentials from ``pillar_file`` (``.absent``): the key
-    paths of ``in_pillar`` (``pillar_file.read``'s answer) that are there. Pure."""
+    paths of ``in_pillar`` (``pillar_file.read``'s answer) that are there."""
     present = [path for path, value in in_pillar.items() if value not in (None, False)]
     if not present:
         return []

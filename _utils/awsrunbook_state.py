@@ -1,102 +1,270 @@
-"""The read → plan → apply skeleton every state of this extension uses.
+"""The read → plan → apply engine every state of this extension uses.
 
 A plan is a list of steps, plain data::
 
     {"field": "lifecycle", "old": [...], "new": [...], "call": "aws_s3.put_lifecycle",
-     "kwargs": {...}}
+     "kwargs": {...}, "aws": True, "save": None, "undo": None, "closes": ()}
 
 ``test=True`` reports the steps as ``changes`` (old/new per field) and writes nothing; a real
-run calls each step's execution function in order. A failing step stops the run with the
-steps already done in ``changes``, so the next run converges from there.
+run calls each step's execution function in order. A step may ``save`` what its function
+returns (a new access key) for later steps, which name it with a ``Ref`` in their arguments
+or in their ``new`` value; it may carry an ``undo`` step, run when a later step fails before
+one that ``closes`` it (a new key is deleted again when the pillar write that should hold
+it fails). A failing step stops the run with the steps already done in ``changes``, so the
+next run converges from there.
+
+``old`` and ``new`` are what ``changes`` shows: never a secret.
 """
 
-import functools
+from __future__ import annotations
 
-import salt.utils.context
+import contextvars
+import functools
+import types
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypedDict
+
+import awsrunbook_client as aws
+import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+# What run_plan says when an ``absent`` function finds nothing to remove.
+ABSENT = "is already absent"
 
-def new_ret(name):
+# The state function being run ("s3_backup_bucket.present"), for messages that name it.
+_FUNCTION = contextvars.ContextVar("awsrunbook_state_function", default="this state")
+
+
+class Ref:
+    """A value a step returns at apply time, named by ``save``; ``fn`` derives what is needed
+    from it. ``shown`` stands for it where it is not known yet (``test=True``)."""
+
+    def __init__(self, name: str, fn: Callable[[Any], Any] | None = None, shown: str = "(new)"):
+        self.name = name
+        self.fn = fn
+        self.shown = shown
+
+    def resolve(self, results: Mapping[str, Any]) -> Any:
+        value = results[self.name]
+        return self.fn(value) if self.fn else value
+
+    def __repr__(self) -> str:
+        return self.shown
+
+
+class Step(TypedDict):
+    field: str
+    old: Any
+    new: Any
+    call: str
+    kwargs: dict[str, Any]
+    aws: bool
+    save: str | None
+    undo: Step | None
+    closes: tuple[str, ...]
+    one_line: bool
+    says: str | None
+
+
+def new_ret(name: str) -> dict[str, Any]:
     return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
-def step(field, old, new, call, **kwargs):
-    """A step whose execution function talks to AWS (it gets the connection arguments)."""
-    return {"field": field, "old": old, "new": new, "call": call, "kwargs": kwargs, "aws": True}
+def step(
+    field: str,
+    old: Any,
+    new: Any,
+    call: str,
+    *,
+    save: str | None = None,
+    undo: Step | None = None,
+    closes: Iterable[str] = (),
+    one_line: bool = False,
+    says: str | None = None,
+    **kwargs: Any,
+) -> Step:
+    """A step whose execution function talks to AWS (it gets the connection arguments).
+    With ``one_line``, ``changes`` shows the field as the one line ``new``
+    (``secret_access_key: written to FILE``) instead of old/new. ``says``: a comment line
+    for when the step was applied, or in test mode would be (``{would}`` in it reads
+    ``would be `` then)."""
+    return {
+        "field": field,
+        "old": old,
+        "new": new,
+        "call": call,
+        "kwargs": kwargs,
+        "aws": True,
+        "save": save,
+        "undo": undo,
+        "closes": tuple(closes),
+        "one_line": one_line,
+        "says": says,
+    }
 
 
-def local_step(field, old, new, call, **kwargs):
+def local_step(field: str, old: Any, new: Any, call: str, **kwargs: Any) -> Step:
     """A step whose execution function works on this machine (e.g. the pillar file)."""
-    return {"field": field, "old": old, "new": new, "call": call, "kwargs": kwargs, "aws": False}
+    return {**step(field, old, new, call, **kwargs), "aws": False}
 
 
-def changes_of(steps):
+def _resolved(value: Any, results: Mapping[str, Any] | None) -> Any:
+    """``value`` with every ``Ref`` in it replaced by its result (by what it shows when
+    ``results`` is ``None``: test mode)."""
+    if isinstance(value, Ref):
+        return value.shown if results is None else value.resolve(results)
+    if isinstance(value, dict):
+        return {key: _resolved(item, results) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolved(item, results) for item in value]
+    return value
+
+
+def changes_of(steps: Iterable[Step], results: Mapping[str, Any] | None = None) -> dict:
     """The ``changes`` dict a list of steps stands for (the last step of a field wins ``new``,
     the first its ``old``)."""
-    changes = {}
+    changes: dict[str, Any] = {}
     for item in steps:
-        if item["field"] in changes:
-            changes[item["field"]]["new"] = item["new"]
+        new = _resolved(item["new"], results)
+        if item["one_line"]:
+            changes[item["field"]] = new
+        elif item["field"] in changes:
+            changes[item["field"]]["new"] = new
         else:
-            changes[item["field"]] = {"old": item["old"], "new": item["new"]}
+            changes[item["field"]] = {"old": _resolved(item["old"], results), "new": new}
     return changes
 
 
-def run_plan(ret, steps, salt_funcs, conn, test, what):
-    """Report or apply ``steps``; fill ``ret``. ``what`` names the resource in comments.
-    Returns True when every step was applied (or nothing was to do)."""
+def _comment(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
+def _says(steps: Iterable[Step], test: bool = False) -> list[str]:
+    would = "would be " if test else ""
+    return list(dict.fromkeys(item["says"].format(would=would) for item in steps if item["says"]))
+
+
+def _call(item: Step, salt_funcs: Mapping[str, Callable], conn: dict, results: dict) -> Any:
+    kwargs = _resolved(item["kwargs"], results)
+    return salt_funcs[item["call"]](**kwargs, **(conn if item["aws"] else {}))
+
+
+def _undo(open_undos: dict[str, Step], salt_funcs, conn, results) -> tuple[list, list]:
+    """Run the undo steps still open, newest first: ``(what was undone, what could not be)``."""
+    undone, failed = [], []
+    for name, undo in reversed(list(open_undos.items())):
+        try:
+            _call(undo, salt_funcs, conn, results)
+        except (CommandExecutionError, SaltInvocationError) as exc:
+            failed.append(f"{undo['field']} ({name}): {exc}")
+        else:
+            undone.append(undo["field"])
+    return undone, failed
+
+
+def _failed(ret, what, item, exc, done, open_undos, salt_funcs, conn, results):
+    """Undo what is open after ``item`` failed; fill ``ret``; return the comment lines."""
+    undone, failed_undos = _undo(open_undos, salt_funcs, conn, results)
+    kept = [d for d in done if d["save"] not in open_undos]
+    ret["result"] = False
+    ret["changes"] = changes_of(kept, results)
+    lines = [f"{what}: {item['field']} failed: {exc}"]
+    if undone:
+        lines.append(f"Undone so that nothing is left half made: {', '.join(undone)}.")
+    lines += [f"Could not undo {problem}: do it by hand." for problem in failed_undos]
+    lines.append(f"Done before this: {', '.join(ret['changes']) or 'nothing'}.")
+    return lines + _says(kept)
+
+
+def run_plan(
+    ret: dict,
+    steps: list[Step],
+    salt_funcs: Mapping[str, Callable],
+    conn: dict,
+    test: bool,
+    what: str,
+    notes: Iterable[str] = (),
+    converged: str = "is in the desired state",
+) -> bool:
+    """Report or apply ``steps``; fill ``ret``. ``what`` names the resource in comments;
+    ``notes`` are lines added after the plan's own comment; ``converged`` says what no step
+    means (``is already absent`` for ``absent``). Returns True when every step was applied
+    (or nothing was to do)."""
+    notes = list(notes)
     if not steps:
-        ret["comment"] = f"{what} is in the desired state"
+        ret["comment"] = _comment(ret["comment"], f"{what} {converged}", *notes)
         return True
     if test:
         ret["result"] = None
-        ret["changes"] = changes_of(steps)
-        ret["comment"] = f"{what} would be changed: {', '.join(ret['changes'])}"
+        ret["changes"].update(changes_of(steps))
+        lines = [f"{what} would be changed: {', '.join(ret['changes'])}", *_says(steps, test=True)]
+        ret["comment"] = _comment(ret["comment"], *lines, *notes)
         return True
-    done = []
+    done: list[Step] = []
+    results: dict[str, Any] = {}
+    open_undos: dict[str, Step] = {}
     for item in steps:
         try:
-            salt_funcs[item["call"]](**item["kwargs"], **(conn if item["aws"] else {}))
+            value = _call(item, salt_funcs, conn, results)
         except (CommandExecutionError, SaltInvocationError) as exc:
-            ret["result"] = False
-            ret["changes"] = changes_of(done)
-            ret["comment"] = f"{what}: {item['field']} failed: {exc}"
+            lines = _failed(ret, what, item, exc, done, open_undos, salt_funcs, conn, results)
+            ret["comment"] = _comment(ret["comment"], *lines, *notes)
             return False
+        if item["save"]:
+            results[item["save"]] = value
+            if item["undo"]:
+                open_undos[item["save"]] = item["undo"]
+        for name in item["closes"]:
+            open_undos.pop(name, None)
         done.append(item)
-    ret["changes"] = changes_of(done)
-    ret["comment"] = f"{what} changed: {', '.join(ret['changes'])}"
+    ret["changes"].update(changes_of(done, results))
+    lines = [f"{what} changed: {', '.join(ret['changes'])}", *_says(done)]
+    ret["comment"] = _comment(ret["comment"], *lines, *notes)
     return True
 
 
-def fail(ret, message, changes=None):
+def failed(ret: dict, message: str) -> dict:
+    """Mark ``ret`` failed with ``message``; returns it (``return st.failed(ret, ...)``)."""
     ret["result"] = False
     ret["comment"] = message
-    if changes is not None:
-        ret["changes"] = changes
     return ret
 
 
-def append_comment(ret, *lines):
-    ret["comment"] = "\n".join(part for part in (ret["comment"], *lines) if part)
+def begin(name: str, kwargs: dict, salt_funcs: Mapping[str, Callable]) -> tuple[dict, dict, str]:
+    """What every state function does first: ``(ret, conn, region)``. Takes the connection
+    arguments out of ``kwargs``, rejects any other argument the function does not take, and
+    checks the region they resolve to (before any AWS call)."""
+    conn = aws.split_connection_args(kwargs)
+    valid.no_unknown(kwargs, _FUNCTION.get())
+    region = valid.region(aws.region_of(conn, salt_funcs.get("config.option")))
+    return new_ret(name), conn, region
 
 
-# What Salt's state system injects into the globals of the function it calls, for that call.
-RUN_GLOBALS = ("__low__", "__lowstate__", "__running__", "__instance_id__", "__user__", "__env__")
+def run_id(state_globals: Mapping[str, Any]) -> Any:
+    """The id of the state run Salt is in (its ``__instance_id__``, which Salt injects into
+    the state module's ``globals()``), or ``None`` outside one."""
+    return state_globals.get("__instance_id__")
 
 
 def reports_errors(func):
-    """Turn the errors a state raises on purpose (bad input, an AWS call that failed) into a
-    failed state whose comment is the message, instead of a traceback."""
+    """Decorates every state function: the errors it raises on purpose (bad input, an AWS
+    call that failed) become a failed state whose comment is the message, not a traceback."""
+    errors = (CommandExecutionError, SaltInvocationError)
+    make_ret, fail, current = new_ret, failed, _FUNCTION
+    label = f"{func.__globals__.get('__virtualname__', func.__module__)}.{func.__name__}"
 
-    @functools.wraps(func)
     def wrapper(name, *args, **kwargs):
-        # Salt injected the run's globals into this module (the wrapper's); hand them on to
-        # the state's own module for the call.
-        run_globals = {key: globals()[key] for key in RUN_GLOBALS if key in globals()}
-        with salt.utils.context.func_globals_inject(func, **run_globals):
-            try:
-                return func(name, *args, **kwargs)
-            except (CommandExecutionError, SaltInvocationError) as exc:
-                return fail(new_ret(name), str(exc))
+        token = current.set(label)
+        try:
+            return func(name, *args, **kwargs)
+        except errors as exc:
+            return fail(make_ret(name), str(exc))
+        finally:
+            current.reset(token)
 
-    return wrapper
+    # The wrapper runs with the state module's globals (everything else it uses is in its
+    # closure), so what Salt injects for a run (__lowstate__, __instance_id__) lands there.
+    rebound = types.FunctionType(
+        wrapper.__code__, func.__globals__, func.__name__, None, wrapper.__closure__
+    )
+    return functools.wraps(func)(rebound)

@@ -3,7 +3,6 @@ before any AWS call. All raise ``SaltInvocationError``."""
 
 import functools
 import ipaddress
-import json
 import re
 
 import botocore.session
@@ -119,11 +118,8 @@ def key_paths(mapping, arg, allowed, defaults):
     ``None`` drops that name (the value is not written)."""
     if mapping is None:
         mapping = {}
-    if not isinstance(mapping, dict):
-        fail(arg, f"must be a mapping of {sorted(allowed)} to pillar key paths", mapping)
-    unknown = set(mapping) - set(allowed)
-    if unknown:
-        fail(arg, f"unknown name(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    what = f"must be a mapping of {sorted(allowed)} to pillar key paths"
+    known_keys(mapping, arg, sorted(allowed), what, noun="name")
     merged = {**defaults, **mapping}
     return {
         name: key_path(path, f"{arg}:{name}") for name, path in merged.items() if path is not None
@@ -134,19 +130,6 @@ def file_path(value, arg):
     if not isinstance(value, str) or not value.startswith("/"):
         fail(arg, "must be an absolute file path", value)
     return value
-
-
-def json_document(value, arg):
-    """A JSON document given as a string or as a mapping; returns the mapping."""
-    if isinstance(value, dict):
-        return value
-    try:
-        parsed = json.loads(value)
-    except (TypeError, ValueError) as exc:
-        fail(arg, f"is not valid JSON: {exc}")
-    if not isinstance(parsed, dict):
-        fail(arg, "must be a JSON object")
-    return parsed
 
 
 def domain(value, arg="name"):
@@ -170,6 +153,24 @@ def email_address(value, arg="name"):
     if not _EMAIL_LOCAL_RE.match(local) or local.startswith(".") or ".." in local:
         fail(arg, "is not a valid email address", value)
     return f"{local}@{domain(host, arg)}"
+
+
+def known_keys(value, arg, allowed, what=None, noun="key"):
+    """``value`` must be a mapping whose keys are all in ``allowed``; returns it."""
+    if not isinstance(value, dict):
+        fail(arg, what or f"must be a mapping of {list(allowed)}", value)
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        fail(arg, f"unknown {noun}(s) {unknown}; allowed: {list(allowed)}")
+    return value
+
+
+def ses_identity(value, arg="name"):
+    """``(name, "DOMAIN" | "EMAIL_ADDRESS")`` of an SES identity: a domain
+    (case-insensitive, returned lower-case) or an email address."""
+    if isinstance(value, str) and "@" in value:
+        return email_address(value, arg), "EMAIL_ADDRESS"
+    return domain(value, arg), "DOMAIN"
 
 
 def one_of(value, arg, choices):

@@ -7,7 +7,7 @@ import stat
 import boto3
 import pytest
 
-from tests.support.calls import recorded_calls, writes
+from tests.support.calls import age_access_keys, recorded_calls, writes
 
 POLICY_ARN = "arn:aws:iam::123456789012:policy/web1-backup"
 
@@ -134,10 +134,13 @@ def test_rotation_and_unreferenced_keys(states, iam, pillar_path, loaders):
     reported = present(states, pillar_path, test=False)
     assert reported.changes == {} and stray in reported.comment and "prune_keys" in reported.comment
 
-    # Due for rotation, but the stray key fills IAM's two-key limit.
-    stuck = present(states, pillar_path, test=False, rotate_after_days=1, prune_keys=False)
-    # moto dates the key now; rotation after 1 day is not due yet: nothing to do.
-    assert stuck.changes == {}
+    # Due for rotation, but the stray key fills IAM's two-key limit: said before any write.
+    age_access_keys("web1-backup", 2)
+    with recorded_calls() as calls:
+        stuck = present(states, pillar_path, test=False, rotate_after_days=1, prune_keys=False)
+    assert stuck.result is False and stuck.changes == {}
+    assert "IAM's limit" in stuck.comment and "prune_keys" in stuck.comment
+    assert writes(calls) == []
 
     pruned = present(states, pillar_path, test=False, prune_keys=True)
     assert pruned.changes == {"deleted_access_keys": {"old": [stray], "new": []}}
@@ -146,22 +149,10 @@ def test_rotation_and_unreferenced_keys(states, iam, pillar_path, loaders):
     ] == [first]
 
 
-def test_rotation_writes_new_key_before_deleting_old(
-    states, iam, pillar_path, loaders, monkeypatch
-):
-    import datetime
-
-    import awsrunbook_keys
-
+def test_rotation_writes_new_key_before_deleting_old(states, iam, pillar_path, loaders):
     present(states, pillar_path, test=False)
     first = pillar(loaders, pillar_path)["aws"]["access_key"]
-    real_plan = awsrunbook_keys.plan_access_key
-    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=100)
-    monkeypatch.setattr(
-        awsrunbook_keys,
-        "plan_access_key",
-        lambda keys, pid, has, now, days, prune: real_plan(keys, pid, has, later, days, prune),
-    )
+    age_access_keys("web1-backup", 100)
     preview = present(states, pillar_path, test=True, rotate_after_days=90)
     assert "100 days old" in preview.comment
     ret = present(states, pillar_path, test=False, rotate_after_days=90)

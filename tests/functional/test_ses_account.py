@@ -131,10 +131,10 @@ def test_put_account_details_against_the_real_api_shape(modules):
             },
             {},
         )
-        assert modules.aws_sesv2.request_production_access(
+        assert modules.aws_ses_sending.request_production_access(
             contact_language="EN", region=REGION, **REQUEST
         )
-        described = modules.aws_sesv2.describe_account(region=REGION)
+        described = modules.aws_ses_sending.describe_account(region=REGION)
         stub.assert_no_pending_responses()
     assert described["production_access"] == "pending review"
     assert described["case_id"] == "1234567890"

@@ -10,6 +10,7 @@ the answers against botocore's real API model with a Stubber, independently of t
 import datetime
 
 import awsrunbook_client
+import awsrunbook_ses
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -368,7 +369,7 @@ def test_requests_match_the_real_api_shapes(modules, monkeypatch):
     ses = boto3.client("ses", region_name=REGION)
     clients = {"sesv2": sesv2, "ses": ses}
     monkeypatch.setattr(
-        awsrunbook_client, "client", lambda service, conn, config_option=None: clients[service]
+        awsrunbook_client, "client", lambda service, conn, config_option=None, retry=True: clients[service]
     )
     with Stubber(sesv2) as v2, Stubber(ses) as v1:
         v2.add_response(
@@ -457,7 +458,7 @@ def test_requests_match_the_real_api_shapes(modules, monkeypatch):
         }
         assert found["configuration_set"] == "credere"
         assert found["feedback_forwarding"] is False
-        assert modules.aws_ses.is_verified(found) is False
+        assert awsrunbook_ses.is_verified(found) is False
         modules.aws_ses.put_mail_from(DOMAIN, f"bounce.{DOMAIN}", region=REGION)
         modules.aws_ses.put_feedback_forwarding(DOMAIN, False, region=REGION)
         modules.aws_ses.put_dkim_signing_key_length(DOMAIN, "RSA_1024_BIT", region=REGION)

@@ -1,4 +1,4 @@
-"""aws_sesv2.send_test_email against a local SMTP server (aiosmtpd on 127.0.0.1) that
+"""aws_ses_smtp.send_test_email against a local SMTP server (aiosmtpd on 127.0.0.1) that
 offers STARTTLS with a self-signed certificate and checks the login."""
 
 import datetime
@@ -102,7 +102,7 @@ def send(modules, controller, cert_file, **extra):
         "ca_file": str(cert_file),
         **extra,
     }
-    return modules.aws_sesv2.send_test_email("noreply@example.org", "ops@example.org", **args)
+    return modules.aws_ses_smtp.send_test_email("noreply@example.org", "ops@example.org", **args)
 
 
 def test_sends_after_starttls_and_login(modules, smtp_server):
@@ -142,7 +142,7 @@ def test_credentials_come_from_the_pillar(loaders, smtp_server):
     with mock.patch.dict(
         loaders.modules.pack["__pillar__"], {"smtp": {**smtp, "password": PASSWORD}}
     ):
-        result = loaders.modules.aws_sesv2.send_test_email(
+        result = loaders.modules.aws_ses_smtp.send_test_email(
             "noreply@example.org", "ops@example.org", ca_file=str(cert_file)
         )
     assert result["sent"] is True and result["username"] == USERNAME

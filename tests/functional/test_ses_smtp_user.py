@@ -204,11 +204,11 @@ def test_bad_input_fails_before_any_call(states, pillar_file, args, message):
 
 
 def test_credentials_from_a_long_term_key_into_pillar(modules, pillar_file):
-    from awsrunbook_keys import smtp_password
+    from awsrunbook_ses import smtp_password
 
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     with recorded_calls() as calls:
-        result = modules.aws_sesv2.smtp_credentials_into_pillar(
+        result = modules.aws_ses_smtp.smtp_credentials_into_pillar(
             str(pillar_file), "eu-west-1", keyid="AKIAIOSFODNN7EXAMPLE", key=secret
         )
     assert calls == []
@@ -232,6 +232,6 @@ def test_session_credentials_are_refused(modules, pillar_file, monkeypatch, conn
     if "session_token" in conn:
         monkeypatch.setenv("AWS_SESSION_TOKEN", conn.pop("session_token"))
     with recorded_calls() as calls, pytest.raises(SaltInvocationError, match="temporary"):
-        modules.aws_sesv2.smtp_credentials_into_pillar(str(pillar_file), "us-east-1", **conn)
+        modules.aws_ses_smtp.smtp_credentials_into_pillar(str(pillar_file), "us-east-1", **conn)
     assert calls == []
     assert pillar_file.read_text() == PILLAR

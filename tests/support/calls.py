@@ -31,3 +31,15 @@ def recorded_calls():
 
 def writes(calls):
     return [call for call in calls if not is_read(call[1])]
+
+
+def age_access_keys(user, days):
+    """Make every access key of ``user`` in moto's in-process IAM ``days`` days older, as
+    time would: for rotation, without touching the clock the state reads."""
+    import datetime
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    for key in iam_backends[DEFAULT_ACCOUNT_ID]["aws"].users[user].access_keys:
+        key.create_date -= datetime.timedelta(days=days)

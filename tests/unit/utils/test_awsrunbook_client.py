@@ -1,4 +1,4 @@
-"""Connection plumbing: arguments, profiles, the client cache, errors, retries after create."""
+"""Connection plumbing: arguments, profiles, cached clients, errors."""
 
 import awsrunbook_client as aws
 import boto3

@@ -1,4 +1,4 @@
-"""Input validation: each error names the argument."""
+"""Input validation: each check names the argument."""
 
 import awsrunbook_validate as valid
 import pytest
@@ -59,9 +59,3 @@ def test_key_paths_merge_defaults_and_reject_unknown_names():
         SaltInvocationError, match=r"^pillar_keys:region: must be a colon-delimited"
     ):
         valid.key_paths({"region": "a::b"}, "pillar_keys", ["region"], {})
-
-
-def test_json_document():
-    assert valid.json_document('{"a": 1}', "policy") == {"a": 1}
-    with pytest.raises(SaltInvocationError, match=r"^policy: is not valid JSON"):
-        valid.json_document("{not json", "policy")

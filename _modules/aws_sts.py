@@ -1,0 +1,27 @@
+"""AWS STS: who the connection's credentials are. One ``GetCallerIdentity`` per credentials
+per run, shared by every module of this extension through ``__context__``.
+
+CLI example::
+
+    salt-call aws_sts.caller_identity
+"""
+
+import awsrunbook_client as aws
+
+__virtualname__ = "aws_sts"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def caller_identity(**kwargs):
+    """The account and partition the connection's credentials belong to:
+    ``{"account": "123456789012", "partition": "aws"}``.
+
+    CLI example::
+
+        salt-call aws_sts.caller_identity
+    """
+    conn = aws.split_connection_args(kwargs)
+    return aws.caller_identity(conn, __salt__.get("config.option"), __context__)

@@ -1,0 +1,69 @@
+"""DNS records, pure: the records an SES identity needs, and their zone-file form."""
+
+from __future__ import annotations
+
+SPF_VALUE = "v=spf1 include:amazonses.com ~all"
+DEFAULT_DMARC = "v=DMARC1; p=none;"
+DEFAULT_TTL = 1800
+
+
+def dkim_placeholders() -> list[str]:
+    """Stand-ins for the three Easy DKIM tokens SES assigns when it creates the identity
+    (``<`` and ``>`` make a zone import fail loudly if they are pasted by mistake)."""
+    return [f"<dkim-token-{i}>" for i in (1, 2, 3)]
+
+
+def build_dns_records(identity, region, dkim_tokens=None, mail_from_domain=None, dmarc=None):
+    """The DNS records an identity needs, as a list of ``{"name", "type", "value"}`` (and
+    ``"priority"`` for MX).
+
+    identity
+        A domain, or an email address (which needs no records of its own).
+    region
+        The SES region (the MAIL FROM MX points to its feedback endpoint).
+    dkim_tokens
+        The Easy DKIM tokens: one CNAME each, ``TOKEN._domainkey.DOMAIN`` →
+        ``TOKEN.dkim.amazonses.com``.
+    mail_from_domain
+        The custom MAIL FROM domain: an MX (priority 10) to
+        ``feedback-smtp.REGION.amazonses.com`` and the SPF TXT record.
+    dmarc
+        The DMARC TXT value at ``_dmarc.DOMAIN`` (domains only); ``None`` or ``False``: none.
+    """
+    records = [
+        {
+            "name": f"{token}._domainkey.{identity}",
+            "type": "CNAME",
+            "value": f"{token}.dkim.amazonses.com",
+        }
+        for token in dkim_tokens or []
+    ]
+    if mail_from_domain:
+        records.append(
+            {
+                "name": mail_from_domain,
+                "type": "MX",
+                "priority": 10,
+                "value": f"feedback-smtp.{region}.amazonses.com",
+            }
+        )
+        records.append({"name": mail_from_domain, "type": "TXT", "value": SPF_VALUE})
+    if dmarc and "@" not in identity:
+        records.append({"name": f"_dmarc.{identity}", "type": "TXT", "value": dmarc})
+    return records
+
+
+def zone_file(records, ttl=DEFAULT_TTL) -> str:
+    """``records`` in zone-file form (RFC 1035 master file lines with absolute names), ready
+    for a DNS host's import."""
+    lines = []
+    for rec in records:
+        if rec["type"] == "MX":
+            data = f"{rec['priority']} {rec['value']}."
+        elif rec["type"] == "TXT":
+            escaped = rec["value"].replace("\\", "\\\\").replace('"', '\\"')
+            data = f'"{escaped}"'
+        else:
+            data = f"{rec['value']}."
+        lines.append(f"{rec['name']}. {ttl} IN {rec['type']} {data}")
+    return "\n".join(lines)

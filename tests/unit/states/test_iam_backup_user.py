@@ -1,0 +1,20 @@
+"""iam_backup_user's planner."""
+
+import awsrunbook_iam as iam
+
+from _states import (
+    iam_backup_user,
+)
+
+
+def test_plan_user_steps():
+    doc = iam.backup_policy_document("b")
+    arn = "arn:aws:iam::1:policy/u"
+    fresh = iam_backup_user.plan_user("u", "u", arn, doc, None, None, False)
+    assert [s["field"] for s in fresh] == ["policy", "user", "attached_policies"]
+    assert fresh[0]["call"] == "aws_iam.create_policy"
+    current_policy = {"arn": arn, "document": doc}
+    current_user = {"arn": "x", "attached_policies": [arn], "access_keys": []}
+    assert iam_backup_user.plan_user("u", "u", arn, doc, current_policy, current_user, True) == []
+    drifted = iam_backup_user.plan_user("u", "u", arn, doc, current_policy, current_user, False)
+    assert [(s["field"], s["call"]) for s in drifted] == [("policy", "aws_iam.set_policy_document")]

@@ -1,0 +1,71 @@
+"""s3_backup_bucket's lifecycle rule and planner."""
+
+from _states import (
+    s3_backup_bucket,
+)
+
+RULE = s3_backup_bucket.lifecycle_rule("delete-after-30-days", 30, 7)
+
+
+def converged(rules):
+    return {
+        "region": "eu-west-2",
+        "public_access_block": dict(s3_backup_bucket.PUBLIC_ACCESS_BLOCKED),
+        "encryption": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}],
+        "lifecycle_rules": rules,
+    }
+
+
+def test_lifecycle_rule_is_the_runbooks():
+    assert RULE == {
+        "ID": "delete-after-30-days",
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "Expiration": {"Days": 30},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+    }
+    no_expiry = s3_backup_bucket.lifecycle_rule("keep", None, 7)
+    assert "Expiration" not in no_expiry
+    assert s3_backup_bucket.lifecycle_rule("x", None, None) is None
+
+
+def test_plan_for_missing_bucket_creates_everything():
+    steps = s3_backup_bucket.plan_bucket("b", None, "eu-west-2", RULE, RULE["ID"], False)
+    assert [s["field"] for s in steps] == [
+        "bucket",
+        "public_access_block",
+        "encryption",
+        "lifecycle_rules",
+    ]
+    assert steps[0]["new"] == {"region": "eu-west-2"}
+    assert steps[3]["kwargs"]["rules"] == [RULE]
+
+
+def test_converged_bucket_has_no_steps_and_kms_is_kept():
+    # S3 may spell "whole bucket" as an empty filter; KMS encryption is not downgraded.
+    as_read = dict(RULE, Filter={})
+    assert (
+        s3_backup_bucket.plan_bucket(
+            "b", converged([as_read]), "eu-west-2", RULE, RULE["ID"], False
+        )
+        == []
+    )
+
+
+def test_foreign_rules_are_kept_unless_exclusive():
+    foreign = {
+        "ID": "other",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "logs/"},
+        "Expiration": {"Days": 5},
+    }
+    edited = dict(RULE, Expiration={"Days": 90})
+    steps = s3_backup_bucket.plan_bucket(
+        "b", converged([foreign, edited]), "eu-west-2", RULE, RULE["ID"], False
+    )
+    assert steps[0]["field"] == "lifecycle_rules"
+    assert steps[0]["new"] == [foreign, RULE]
+    exclusive = s3_backup_bucket.plan_lifecycle([foreign, RULE], RULE, RULE["ID"], True)
+    assert exclusive == [RULE]
+    assert s3_backup_bucket.plan_lifecycle([foreign], None, RULE["ID"], False) is None
+    assert s3_backup_bucket.plan_lifecycle([foreign, RULE], None, RULE["ID"], False) == [foreign]

@@ -1,0 +1,146 @@
+"""ses_identity's planner: no Salt loader, no AWS."""
+
+import awsrunbook_ses as ses
+
+from _states import (
+    ses_identity,
+)
+
+DOMAIN = "example.org"
+
+
+TOKENS = ["abc123tokenone", "def456tokentwo", "ghi789tokenthree"]
+
+
+ARN = "arn:aws:sns:eu-west-1:123456789012:ops"
+
+
+def converged(tokens=TOKENS):
+    return {
+        "type": "DOMAIN",
+        "verification_status": "SUCCESS",
+        "dkim": {
+            "signing_enabled": True,
+            "status": "SUCCESS",
+            "tokens": tokens,
+            "origin": "AWS_SES",
+            "next_key_length": "RSA_2048_BIT",
+            "current_key_length": "RSA_2048_BIT",
+        },
+        "mail_from": {
+            "domain": "mail.example.org",
+            "status": "SUCCESS",
+            "behavior_on_mx_failure": "USE_DEFAULT_VALUE",
+        },
+        "feedback_forwarding": True,
+        "configuration_set": None,
+        "tags": {"team": "ops"},
+    }
+
+
+NOTES = {
+    "topics": {"Bounce": ARN, "Complaint": ARN, "Delivery": None},
+    "headers": {"Bounce": True, "Complaint": True, "Delivery": False},
+    "feedback_forwarding": True,
+}
+
+
+TOPIC = {"name": "ops", "arn": ARN, "exists": True, "subscribers": ["ops@example.org"]}
+
+
+def desired(**overrides):
+    args = {
+        "mail_from_domain": "mail.example.org",
+        "notifications": {"topic": "ops", "subscribers": ["ops@example.org"]},
+        "tags": {"team": "ops"},
+        **overrides,
+    }
+    return ses.desired_identity(DOMAIN, **args)
+
+
+def test_plan_converged_is_empty():
+    assert ses_identity.plan_identity(desired(), converged(), NOTES, TOPIC) == []
+
+
+def test_plan_new_domain():
+    steps = ses_identity.plan_identity(
+        desired(), None, None, dict(TOPIC, exists=False, subscribers=[])
+    )
+    assert [(s["field"], s["call"]) for s in steps] == [
+        ("identity", "aws_ses.create_identity"),
+        ("mail_from", "aws_ses.put_mail_from"),
+        ("topic", "aws_sns.create_topic"),
+        ("subscribers", "aws_sns.subscribe"),
+        ("bounce_topic", "aws_ses.set_notification_topic"),
+        ("complaint_topic", "aws_ses.set_notification_topic"),
+        ("bounce_headers", "aws_ses.set_headers_in_notifications"),
+        ("complaint_headers", "aws_ses.set_headers_in_notifications"),
+    ]
+    assert steps[0]["kwargs"] == {
+        "identity": DOMAIN,
+        "key_length": "RSA_2048_BIT",
+        "configuration_set": None,
+        "tags": {"team": "ops"},
+    }
+    assert steps[4]["kwargs"] == {
+        "identity": DOMAIN,
+        "notification_type": "Bounce",
+        "topic_arn": ARN,
+    }
+
+
+def test_plan_forwarding_off_comes_after_the_topics_and_on_before():
+    off = desired(notifications={"topic": "ops", "delivery": True, "feedback_forwarding": False})
+    steps = ses_identity.plan_identity(off, converged(), NOTES, TOPIC)
+    assert [s["field"] for s in steps] == [
+        "delivery_topic",
+        "delivery_headers",
+        "feedback_forwarding",
+    ]
+    on = desired(notifications={"topic": "ops", "bounce": False, "complaint": False})
+    notes = dict(NOTES, feedback_forwarding=False)
+    steps = ses_identity.plan_identity(on, converged(), notes, TOPIC)
+    assert [s["field"] for s in steps] == ["feedback_forwarding", "bounce_topic", "complaint_topic"]
+    assert steps[1]["kwargs"]["topic_arn"] is None
+
+
+def test_plan_drift_dkim_mail_from_tags():
+    current = converged()
+    current["dkim"] = dict(current["dkim"], next_key_length="RSA_1024_BIT", signing_enabled=False)
+    current["mail_from"] = dict(current["mail_from"], behavior_on_mx_failure="REJECT_MESSAGE")
+    current["tags"] = {"team": "web", "old": "x", "aws:cloudformation:stack-name": "s"}
+    steps = ses_identity.plan_identity(desired(), current, NOTES, TOPIC)
+    assert [(s["field"], s["old"], s["new"]) for s in steps] == [
+        ("dkim", "RSA_1024_BIT", "RSA_2048_BIT"),
+        ("dkim_signing", False, True),
+        (
+            "mail_from",
+            {"domain": "mail.example.org", "behavior_on_mx_failure": "REJECT_MESSAGE"},
+            {"domain": "mail.example.org", "behavior_on_mx_failure": "USE_DEFAULT_VALUE"},
+        ),
+        (
+            "tags",
+            current["tags"],
+            {"team": "ops", "aws:cloudformation:stack-name": "s"},
+        ),
+        (
+            "tags",
+            current["tags"],
+            {"team": "ops", "aws:cloudformation:stack-name": "s"},
+        ),
+    ]
+    assert steps[3]["kwargs"]["tags"] == {"team": "ops"}
+    assert steps[4]["kwargs"]["keys"] == ["old"]
+
+
+def test_unmanaged_arguments_are_left_alone():
+    bare = ses.desired_identity(DOMAIN)
+    current = converged()
+    current["configuration_set"] = "credere"
+    assert ses_identity.plan_identity(bare, current) == []
+    removed = ses.desired_identity(DOMAIN, mail_from_domain=False, configuration_set=False)
+    steps = ses_identity.plan_identity(removed, current)
+    assert [(s["field"], s["new"]) for s in steps] == [
+        ("mail_from", None),
+        ("configuration_set", None),
+    ]

@@ -369,7 +369,9 @@ def test_requests_match_the_real_api_shapes(modules, monkeypatch):
     ses = boto3.client("ses", region_name=REGION)
     clients = {"sesv2": sesv2, "ses": ses}
     monkeypatch.setattr(
-        awsrunbook_client, "client", lambda service, conn, config_option=None, retry=True: clients[service]
+        awsrunbook_client,
+        "client",
+        lambda service, conn, config_option=None, retry=True: clients[service],
     )
     with Stubber(sesv2) as v2, Stubber(ses) as v1:
         v2.add_response(

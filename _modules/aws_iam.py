@@ -12,6 +12,8 @@ CLI example::
 
 import json
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
@@ -21,6 +23,10 @@ from salt.exceptions import CommandExecutionError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_iam"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __context__: dict[str, Any]
 
 IAM_POLICY_VERSION_LIMIT = 5
 

@@ -8,11 +8,17 @@ CLI example::
     salt-call aws_s3.describe_bucket ocp-redmine-backup region=eu-west-2
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import awsrunbook_client as aws
 import botocore.exceptions
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "aws_s3"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
 
 
 def __virtual__():

@@ -17,6 +17,8 @@ CLI examples::
 
 import logging
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
@@ -27,6 +29,10 @@ from salt.exceptions import CommandExecutionError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_ses"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __context__: dict[str, Any]
 
 BATCH_SIZE = 100  # the most identities one v1 GetIdentity*Attributes call takes
 NOTIFICATIONS_KEY = "aws_ses.notifications"

@@ -11,10 +11,16 @@ CLI examples::
     salt-call aws_ses_sending.describe_account region=us-east-1
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import awsrunbook_client as aws
 import awsrunbook_ses as ses
 
 __virtualname__ = "aws_ses_sending"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
 
 NOT_FOUND = ("NotFoundException",)
 

@@ -13,6 +13,8 @@ import email.utils
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import awsrunbook_client as aws
 import awsrunbook_ses as ses
@@ -23,6 +25,10 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_ses_smtp"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __pillar__: dict[str, Any]
 
 
 def __virtual__():

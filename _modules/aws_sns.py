@@ -13,10 +13,17 @@ CLI example::
     salt-call aws_sns.topic_arn data-open-contracting-org region=us-east-1
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
 
 __virtualname__ = "aws_sns"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __context__: dict[str, Any]
 
 TOPICS_KEY = "aws_sns.topics"
 

@@ -6,9 +6,16 @@ CLI example::
     salt-call aws_sts.caller_identity
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import awsrunbook_client as aws
 
 __virtualname__ = "aws_sts"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __context__: dict[str, Any]
 
 
 def __virtual__():

@@ -33,6 +33,8 @@ The secret access key is never shown: ``changes`` reports
 """
 
 import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import awsrunbook_arn as arns
 import awsrunbook_iam as iam
@@ -41,6 +43,10 @@ import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "iam_backup_user"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __opts__: dict[str, Any]
 
 PILLAR_NAMES = ("access_key_id", "secret_access_key", "region", "bucket", "prefix")
 DEFAULT_PILLAR_KEYS = {

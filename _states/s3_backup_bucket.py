@@ -23,11 +23,18 @@ bucket; rules that the state does not manage are left alone unless
 ``exclusive_lifecycle: true``.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "s3_backup_bucket"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __opts__: dict[str, Any]
 
 DEFAULT_RULE_NAME = "delete-after-30-days"
 PUBLIC_ACCESS_BLOCKED = {

@@ -22,10 +22,17 @@ after it decided (granted, denied) nothing is submitted again, and the comment s
 status. ``test=True`` shows the request that would be submitted.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "ses_account"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __opts__: dict[str, Any]
 
 MAIL_TYPES = ("TRANSACTIONAL", "MARKETING")
 CONTACT_LANGUAGES = ("EN", "JA")

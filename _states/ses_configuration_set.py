@@ -26,11 +26,18 @@ managed. Topics and subscriptions are never deleted (a topic is often shared wit
 identity's feedback notifications); subscribers not declared are left alone.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import awsrunbook_sns as sns
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "ses_configuration_set"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __opts__: dict[str, Any]
 
 EVENT_TYPES = (
     "SEND",

@@ -40,6 +40,9 @@ Arguments not given are not managed: ``mail_from_domain``, ``notifications``,
 FROM domain or a configuration set, give ``false``; to remove every tag, give ``{}``.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import awsrunbook_client as aws
 import awsrunbook_dns as dns
 import awsrunbook_ses as ses
@@ -49,6 +52,10 @@ import awsrunbook_validate as valid
 from salt.exceptions import SaltInvocationError
 
 __virtualname__ = "ses_identity"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __opts__: dict[str, Any]
 
 
 def __virtual__():

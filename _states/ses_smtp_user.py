@@ -33,6 +33,8 @@ needs a new key, since the password for it can only be derived from the secret.
 """
 
 import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import awsrunbook_iam as iam
 import awsrunbook_keys as keys
@@ -41,6 +43,10 @@ import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "ses_smtp_user"
+
+if TYPE_CHECKING:  # injected by Salt's loader
+    __salt__: dict[str, Callable[..., Any]]
+    __opts__: dict[str, Any]
 
 PILLAR_NAMES = ("username", "password", "host", "port")
 DEFAULT_PILLAR_KEYS = {

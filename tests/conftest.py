@@ -7,6 +7,17 @@ import pathlib
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+TESTS = pathlib.Path(__file__).resolve().parent
+# The tiers, one folder each; a test's folder gives it its tier's marker, so
+# `-m "not integration"` and friends select tiers.
+TIERS = ("unit", "functional", "integration", "masterminion")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        tier = pathlib.Path(item.fspath).resolve().relative_to(TESTS).parts[0]
+        if tier in TIERS:
+            item.add_marker(tier)
 
 
 @pytest.fixture(autouse=True)

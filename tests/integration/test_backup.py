@@ -1,4 +1,5 @@
-"""`salt-call --local state.apply aws.backup` against moto's server, read back with the AWS CLI."""
+"""`salt-call --local state.apply aws_runbook.backup` against moto's server, read back with the
+AWS CLI."""
 
 import json
 import stat
@@ -7,8 +8,6 @@ import pytest
 import yaml
 
 from tests.support.runbook import RUNBOOK_RULE
-
-pytestmark = pytest.mark.integration
 
 PILLAR = """\
 aws_runbook:
@@ -46,7 +45,7 @@ def applied(salt_call):
     salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
     salt_call.write_pillar("aws_runbook.sls", PILLAR)
     private = salt_call.write_pillar("private/web1.sls", PRIVATE)
-    proc, results = salt_call.state_apply("aws.backup", "-l", "all")
+    proc, results = salt_call.state_apply("aws_runbook.backup", "-l", "all")
     return salt_call, private, proc, results
 
 
@@ -118,24 +117,24 @@ def test_converged_rerun_changes_nothing_and_writes_nothing(applied, moto_server
     salt_call, private, _, _ = applied
     before = private.read_text()
     moto_server.reset_counts()
-    proc, results = salt_call.state_apply("aws.backup")
+    proc, results = salt_call.state_apply("aws_runbook.backup")
     assert proc.returncode == 0
     assert all(r["result"] is True and r["changes"] == {} for r in results.values()), results
     assert moto_server.writes() == []
     assert private.read_text() == before
-    print(f"converged aws.backup: {len(moto_server.calls())} read calls, 0 writes")
+    print(f"converged aws_runbook.backup: {len(moto_server.calls())} read calls, 0 writes")
     # Per state: each on its own with what it requires (a user requires its bucket), one
     # salt-call each, so the once-per-run STS call counts for each user.
     for state_id in sorted(r["__id__"] for r in results.values()):
         moto_server.reset_counts()
-        proc = salt_call.run("state.sls_id", state_id, "aws.backup")
+        proc = salt_call.run("state.sls_id", state_id, "aws_runbook.backup")
         only = json.loads(proc.stdout)["local"]
         assert all(r["changes"] == {} for r in only.values())
         assert moto_server.writes() == []
         reads = sorted(op for _, op, _ in moto_server.calls())
         print(f"    {state_id}: {len(reads)} reads ({', '.join(reads)})")
 
-    _, test_results = salt_call.state_apply("aws.backup", "test=True")
+    _, test_results = salt_call.state_apply("aws_runbook.backup", "test=True")
     assert all(r["result"] is True and r["changes"] == {} for r in test_results.values())
     assert moto_server.writes() == []
 
@@ -158,7 +157,7 @@ def test_bad_pillar_fails_with_the_argument_named_and_no_call(salt_call, moto_se
         """,
     )
     moto_server.reset_counts()
-    _, results = salt_call.state_apply("aws.backup")
+    _, results = salt_call.state_apply("aws_runbook.backup")
     comments = {r["__id__"]: r["comment"] for r in results.values()}
     assert all(r["result"] is False for r in results.values())
     assert "name: invalid S3 bucket name" in comments["aws-s3_backup_bucket-Bad_Bucket"]
@@ -177,9 +176,9 @@ def test_throttling_and_unavailable_are_retried(salt_call, moto_server):
     # Transient faults on both services; botocore's standard mode retries each request.
     moto_server.inject_faults("s3", "unavailable", "unavailable", "unavailable")
     moto_server.inject_faults("iam", "throttling", "unavailable", "throttling")
-    proc, results = salt_call.state_apply("aws.backup")
+    proc, results = salt_call.state_apply("aws_runbook.backup")
     assert proc.returncode == 0, proc.stdout
     assert all(r["result"] is True for r in results.values()), results
     assert moto_server.counter.faults == [], "every injected fault was met"
-    _, rerun = salt_call.state_apply("aws.backup")
+    _, rerun = salt_call.state_apply("aws_runbook.backup")
     assert all(r["changes"] == {} for r in rerun.values())

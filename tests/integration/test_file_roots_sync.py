@@ -4,12 +4,8 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import REPO
 from tests.integration.conftest import copy_extension
-
-pytestmark = pytest.mark.integration
 
 
 def run_unpackaged(salt_call, *args):
@@ -44,7 +40,7 @@ def test_sync_all_from_file_roots_then_apply(salt_call, tmp_path):
         "aws_runbook:\n  backup:\n    buckets:\n      synced-bucket: {}\n",
     )
 
-    _, before = run_unpackaged(salt_call, "state.apply", "aws.backup")
+    _, before = run_unpackaged(salt_call, "state.apply", "aws_runbook.backup")
     assert [r["result"] for r in before.values()] == [False], "the package must be hidden"
     assert "was not found" in next(iter(before.values()))["comment"]
 
@@ -53,7 +49,7 @@ def test_sync_all_from_file_roots_then_apply(salt_call, tmp_path):
     assert "states.s3_backup_bucket" in synced["states"]
     assert "utils.awsrunbook_client" in synced["utils"]
 
-    proc, applied = run_unpackaged(salt_call, "state.apply", "aws.backup")
+    proc, applied = run_unpackaged(salt_call, "state.apply", "aws_runbook.backup")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [r["result"] for r in applied.values()] == [True]
     assert next(iter(applied.values()))["changes"]

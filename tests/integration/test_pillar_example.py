@@ -1,15 +1,12 @@
-"""pillar.example, as a new user copies it: `state.apply aws` creates everything, a second run
-changes and writes nothing, and the private pillar files get the credentials."""
+"""pillar.example, as a new user copies it: `state.apply aws_runbook` creates everything, a
+second run changes and writes nothing, and the private pillar files get the credentials."""
 
 import shutil
 import stat
 
-import pytest
 import yaml
 
 from tests.conftest import REPO
-
-pytestmark = pytest.mark.integration
 
 
 def test_example_pillar_applies_and_converges(salt_call, moto_server, aws_cli):
@@ -19,13 +16,13 @@ def test_example_pillar_applies_and_converges(salt_call, moto_server, aws_cli):
     minion = salt_call.conf / "minion"
     minion.write_text(minion.read_text().replace("id: integration-minion", "id: aws-admin"))
 
-    first_proc, first = salt_call.state_apply("aws")
+    first_proc, first = salt_call.state_apply("aws_runbook")
     assert first_proc.returncode == 0, first_proc.stdout
     assert all(r["result"] is True and r["changes"] for r in first.values()), first
     assert len(first) == 9
 
     moto_server.reset_counts()
-    _, second = salt_call.state_apply("aws")
+    _, second = salt_call.state_apply("aws_runbook")
     assert all(r["result"] is True and r["changes"] == {} for r in second.values()), second
     assert moto_server.writes() == []
     print(f"converged pillar.example: {len(moto_server.calls())} read calls, 0 writes")

@@ -18,8 +18,6 @@ import yaml
 from tests.conftest import REPO
 from tests.integration.conftest import BIN, copy_extension
 
-pytestmark = pytest.mark.integration
-
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
 
@@ -148,7 +146,7 @@ def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, a
         "--out=json",
         "aws-admin",
         "state.apply",
-        "aws.backup",
+        "aws_runbook.backup",
     ]
     env = {k: v for k, v in aws_env.items() if not k.startswith("AWS_ENDPOINT")}
 

@@ -11,8 +11,6 @@ import pytest
 
 from tests.support.moto_ses_patches import dkim_tokens
 
-pytestmark = pytest.mark.integration
-
 DOMAIN = "noreply.example.org"
 ADDRESS = "ops@example.org"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:noreply-example-org"
@@ -53,17 +51,17 @@ def by_id(results):
 
 
 def test_ses_sls_creates_then_converges(applied, aws_cli, moto_server):
-    proc, results = applied.state_apply("aws.ses", "test=True")
+    proc, results = applied.state_apply("aws_runbook.ses", "test=True")
     planned = by_id(results)
     assert proc.returncode == 0, proc.stderr
     assert all(ret["result"] is None for ret in planned.values()), planned
     assert moto_server.writes() == []
 
-    proc, results = applied.state_apply("aws.ses")
+    proc, results = applied.state_apply("aws_runbook.ses")
     assert proc.returncode == 0, proc.stdout
     first = by_id(results)
-    domain = first[f"aws-ses-identity-{DOMAIN}"]
-    address = first[f"aws-ses-identity-{ADDRESS}"]
+    domain = first[f"aws-ses_identity-{DOMAIN}"]
+    address = first[f"aws-ses_identity-{ADDRESS}"]
     assert domain["result"] is True, domain["comment"]
     assert address["result"] is True, address["comment"]
     for state_id, ret in first.items():
@@ -116,7 +114,7 @@ def test_ses_sls_creates_then_converges(applied, aws_cli, moto_server):
     )
 
     moto_server.reset_counts()
-    proc, results = applied.state_apply("aws.ses")
+    proc, results = applied.state_apply("aws_runbook.ses")
     assert proc.returncode == 0, proc.stdout
     again = by_id(results)
     assert [ret["changes"] for ret in again.values()] == [{}, {}]
@@ -136,13 +134,13 @@ def test_ses_sls_creates_then_converges(applied, aws_cli, moto_server):
     )
 
     moto_server.reset_counts()
-    proc, results = applied.state_apply("aws.ses", "test=True")
+    proc, results = applied.state_apply("aws_runbook.ses", "test=True")
     assert all(r["result"] is True and r["changes"] == {} for r in results.values())
     assert moto_server.writes() == []
 
 
 def test_drift_corrected_through_the_sls(applied, aws_cli, moto_server):
-    applied.state_apply("aws.ses")
+    applied.state_apply("aws_runbook.ses")
     aws_cli(
         "ses",
         "set-identity-notification-topic",
@@ -160,9 +158,9 @@ def test_drift_corrected_through_the_sls(applied, aws_cli, moto_server):
         "Bounce",
         "--no-enabled",
     )
-    proc, results = applied.state_apply("aws.ses")
+    proc, results = applied.state_apply("aws_runbook.ses")
     assert proc.returncode == 0, proc.stdout
-    fixed = by_id(results)[f"aws-ses-identity-{DOMAIN}"]
+    fixed = by_id(results)[f"aws-ses_identity-{DOMAIN}"]
     assert fixed["result"] is True, fixed["comment"]
     assert fixed["changes"] == {
         "complaint_topic": {"old": None, "new": TOPIC_ARN},
@@ -175,12 +173,12 @@ def test_drift_corrected_through_the_sls(applied, aws_cli, moto_server):
 
 
 def test_absent_through_the_sls(applied, aws_cli):
-    applied.state_apply("aws.ses")
+    applied.state_apply("aws_runbook.ses")
     applied.write_pillar(
         "ses.sls",
         "aws_runbook:\n  ses:\n    identities:\n      ops@example.org:\n        absent: true\n",
     )
-    proc, results = applied.state_apply("aws.ses")
+    proc, results = applied.state_apply("aws_runbook.ses")
     assert proc.returncode == 0, proc.stdout
     (ret,) = results.values()
     assert ret["result"] is True, ret["comment"]

@@ -1,5 +1,5 @@
-"""`salt-call --local state.apply aws.ses_sending` against moto's server (SES v2 gaps filled by
-tests/support/moto_sesv2_patches.py), read back with the AWS CLI."""
+"""`salt-call --local state.apply aws_runbook.ses_sending` against moto's server (SES v2 gaps
+filled by tests/support/moto_sesv2_patches.py), read back with the AWS CLI."""
 
 import json
 import stat
@@ -8,8 +8,6 @@ import pytest
 import yaml
 
 from tests.support import moto_sesv2_patches
-
-pytestmark = pytest.mark.integration
 
 PILLAR = """\
 aws_runbook:
@@ -71,8 +69,8 @@ def write(salt_call, pillar=PILLAR):
 def applied(salt_call):
     write(salt_call)
     private = salt_call.write_pillar("private/web1.sls", PRIVATE)
-    dry_proc, dry = salt_call.state_apply("aws.ses_sending", "test=True")
-    proc, results = salt_call.state_apply("aws.ses_sending", "-l", "debug")
+    dry_proc, dry = salt_call.state_apply("aws_runbook.ses_sending", "test=True")
+    proc, results = salt_call.state_apply("aws_runbook.ses_sending", "-l", "debug")
     return salt_call, private, dry_proc, by_id(dry), proc, by_id(results)
 
 
@@ -151,7 +149,7 @@ def test_converged_rerun_changes_nothing_and_writes_nothing(applied, moto_server
     before = private.read_text()
     for extra in ((), ("test=True",)):
         moto_server.reset_counts()
-        proc, results = salt_call.state_apply("aws.ses_sending", *extra)
+        proc, results = salt_call.state_apply("aws_runbook.ses_sending", *extra)
         assert proc.returncode == 0, proc.stdout
         assert all(r["result"] is True and r["changes"] == {} for r in results.values()), results
         assert moto_server.writes() == []
@@ -187,7 +185,7 @@ def test_drift_corrected(applied, aws_cli, moto_server):
         ),
     )
     moto_sesv2_patches.set_review_status("GRANTED")
-    _, results = salt_call.state_apply("aws.ses_sending")
+    _, results = salt_call.state_apply("aws_runbook.ses_sending")
     results = by_id(results)
     assert set(results["aws-ses_smtp_user-ses-smtp-web1"]["changes"]) == {"policy"}
     assert set(results["aws-ses_configuration_set-credere"]["changes"]) == {
@@ -199,7 +197,7 @@ def test_drift_corrected(applied, aws_cli, moto_server):
     assert "granted" in results["aws-ses_account-us-east-1"]["comment"]
     assert aws_cli("sesv2", "get-account")["SuppressionAttributes"]["SuppressedReasons"] == []
     moto_server.reset_counts()
-    _, again = salt_call.state_apply("aws.ses_sending")
+    _, again = salt_call.state_apply("aws_runbook.ses_sending")
     assert all(r["changes"] == {} for r in again.values())
     assert moto_server.writes() == []
 
@@ -223,10 +221,10 @@ def test_absent(applied, aws_cli):
                 absent: true
         """,
     )
-    _, dry = salt_call.state_apply("aws.ses_sending", "test=True")
+    _, dry = salt_call.state_apply("aws_runbook.ses_sending", "test=True")
     assert all(r["result"] is None for r in dry.values()), dry
     assert "password" in private.read_text()
-    _, results = salt_call.state_apply("aws.ses_sending")
+    _, results = salt_call.state_apply("aws_runbook.ses_sending")
     assert all(r["result"] is True and r["changes"] for r in results.values()), results
     users = [u["UserName"] for u in aws_cli("iam", "list-users")["Users"]]
     assert "ses-smtp-web1" not in users
@@ -266,7 +264,7 @@ def test_bad_pillar_fails_with_the_argument_named_and_no_call(salt_call, moto_se
         """,
     )
     moto_server.reset_counts()
-    _, results = salt_call.state_apply("aws.ses_sending")
+    _, results = salt_call.state_apply("aws_runbook.ses_sending")
     comments = {r["__id__"]: r["comment"] for r in results.values()}
     assert all(r["result"] is False for r in results.values()), results
     assert "regions: give one or more SES regions" in comments["aws-ses_smtp_user-no-regions"]

@@ -8,8 +8,6 @@ import yaml
 from tests.conftest import REPO
 from tests.support.moto_server import MotoServer
 
-pytestmark = pytest.mark.masterminion
-
 
 @pytest.fixture(scope="module")
 def moto_url():
@@ -24,7 +22,7 @@ def trees(tmp_path_factory):
     states, pillar = root / "states", root / "pillar"
     (pillar / "private").mkdir(parents=True)
     states.mkdir()
-    (states / "top.sls").write_text("base:\n  'aws-admin':\n    - aws\n")
+    (states / "top.sls").write_text("base:\n  'aws-admin':\n    - aws_runbook\n")
     (pillar / "top.sls").write_text(
         "base:\n  'aws-admin':\n    - aws_runbook\n  'web1':\n    - private.web1\n"
     )

@@ -46,7 +46,6 @@ need another status set it on the backend object directly (``set_status``).
 import hashlib
 import json
 
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import EmptyResult
 from moto.ses import models as ses_models
 from moto.ses import responses as ses_responses
@@ -54,6 +53,8 @@ from moto.ses.exceptions import InvalidParameterValue, NotFoundException
 from moto.sesv2 import models as v2_models
 from moto.sesv2 import responses as v2_responses
 from moto.sesv2 import urls as v2_urls
+
+from tests.support import moto_errors
 
 _MARK = "_awsrunbook_patched"
 TYPES = ("Bounce", "Complaint", "Delivery")
@@ -187,26 +188,12 @@ def _v1_set_headers_response(self):
 # --- SES v2 backend and responses -----------------------------------------------------------
 
 
-class AlreadyExistsException(JsonRESTError):
-    code = 400
-
-    def __init__(self, message):
-        super().__init__("AlreadyExistsException", message)
-
-
-class BadRequestException(JsonRESTError):
-    code = 400
-
-    def __init__(self, message):
-        super().__init__("BadRequestException", message)
-
-
 def create_email_identity(
     self, email_identity, tags, dkim_signing_attributes, configuration_set_name
 ):
     core = self.core_backend
     if email_identity in core.email_identities:
-        raise AlreadyExistsException(f"Email identity {email_identity} already exist.")
+        raise moto_errors.already_exists(f"Email identity {email_identity} already exist.")
     identity = core.create_email_identity_v2(
         email_identity, None, dkim_signing_attributes, configuration_set_name
     )
@@ -293,7 +280,7 @@ def _v2_put_mail_from(self):
         return json.dumps({})
     parent = _domain_of(name)
     if not domain.lower().endswith("." + parent):
-        raise BadRequestException(
+        raise moto_errors.bad_request(
             f"Provided MAIL-FROM domain '{domain}' is not subdomain of the domain of the "
             f"identity '{parent}'."
         )
@@ -311,7 +298,7 @@ def _v2_put_feedback(self):
     enabled = bool(self._get_param("EmailForwardingEnabled"))
     topics = core.sns_topics.setdefault(name, {})
     if not enabled and not (topics.get("Bounce") and topics.get("Complaint")):
-        raise BadRequestException(
+        raise moto_errors.bad_request(
             "Feedback forwarding can only be disabled when bounce and complaint notifications "
             "are published to Amazon SNS topics."
         )

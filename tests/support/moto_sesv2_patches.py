@@ -29,41 +29,14 @@ import json
 import uuid
 from urllib.parse import unquote
 
-from moto.core.exceptions import JsonRESTError
 from moto.ses.models import ConfigurationSet
 from moto.sesv2 import urls as sesv2_urls
 from moto.sesv2.models import sesv2_backends
 from moto.sesv2.responses import SESV2Response
 
+from tests.support import moto_errors
+
 _APPLIED = []
-
-
-class _NotFound(JsonRESTError):
-    code = 404
-
-    def __init__(self, message):
-        super().__init__("NotFoundException", message)
-
-
-class _AlreadyExists(JsonRESTError):
-    code = 400
-
-    def __init__(self, message):
-        super().__init__("AlreadyExistsException", message)
-
-
-class _BadRequest(JsonRESTError):
-    code = 400
-
-    def __init__(self, message):
-        super().__init__("BadRequestException", message)
-
-
-class _Conflict(JsonRESTError):
-    code = 409
-
-    def __init__(self, message):
-        super().__init__("ConflictException", message)
 
 
 def _to_dict_v2(self):
@@ -107,7 +80,7 @@ def _account(backend):
 def _config_set(response, name):
     backend = response.sesv2_backend
     if name not in backend.core_backend.config_sets:
-        raise _NotFound(f"Configuration set <{name}> does not exist.")
+        raise moto_errors.not_found(f"Configuration set <{name}> does not exist.")
     return backend.core_backend.config_sets[name]
 
 
@@ -136,7 +109,7 @@ def create_configuration_set_event_destination(self):
     per_set = _destinations(self.sesv2_backend).setdefault(name, {})
     dest_name = body["EventDestinationName"]
     if dest_name in per_set:
-        raise _AlreadyExists(f"Event destination {dest_name} already exists.")
+        raise moto_errors.already_exists(f"Event destination {dest_name} already exists.")
     per_set[dest_name] = {"Name": dest_name, **body["EventDestination"]}
     return json.dumps({})
 
@@ -154,7 +127,7 @@ def update_configuration_set_event_destination(self):
     _config_set(self, name)
     per_set = _destinations(self.sesv2_backend).get(name, {})
     if dest_name not in per_set:
-        raise _NotFound(f"Event destination {dest_name} does not exist.")
+        raise moto_errors.not_found(f"Event destination {dest_name} does not exist.")
     per_set[dest_name] = {"Name": dest_name, **_body(self)["EventDestination"]}
     return json.dumps({})
 
@@ -165,7 +138,7 @@ def delete_configuration_set_event_destination(self):
     _config_set(self, name)
     per_set = _destinations(self.sesv2_backend).get(name, {})
     if dest_name not in per_set:
-        raise _NotFound(f"Event destination {dest_name} does not exist.")
+        raise moto_errors.not_found(f"Event destination {dest_name} does not exist.")
     del per_set[dest_name]
     return json.dumps({})
 
@@ -218,11 +191,11 @@ def put_account_details(self):
     body = _body(self)
     for required in ("MailType", "WebsiteURL"):
         if not body.get(required):
-            raise _BadRequest(f"{required} is required.")
+            raise moto_errors.bad_request(f"{required} is required.")
     account = _account(self.sesv2_backend)
     review = account.get("Details", {}).get("ReviewDetails")
     if review and review.get("Status") == "PENDING":
-        raise _Conflict("A production access request is already under review.")
+        raise moto_errors.conflict("A production access request is already under review.")
     details = {
         key: body[key]
         for key in (

@@ -284,7 +284,13 @@ def test_wait_times_out_listing_the_missing_records(states):
 
 
 def test_wait_returns_when_verified(states):
-    assert states.ses_identity.present(DOMAIN, wait=30, **DOMAIN_ARGS).result is True
+    with recorded_calls() as calls:
+        ret = states.ses_identity.present(DOMAIN, wait=30, **DOMAIN_ARGS)
+    assert ret.result is True
+    assert "Status: identity SUCCESS, DKIM SUCCESS" in ret.comment
+    assert "Not verified" not in ret.comment
+    # Verified at the first read after the create: no polling.
+    assert calls.count(("sesv2", "GetEmailIdentity")) == 2
 
 
 def test_one_batched_notification_read_per_run(modules, ses):

@@ -1,9 +1,9 @@
 """Benchmark: our ``salt-call --local state.apply`` against Ansible's amazon.aws and
 community.aws modules, on one local moto server that counts every AWS operation it serves.
 
-    python -m tests.benchmarks.run                    # Ansible vs ours, then the scale run
-    python -m tests.benchmarks.run --ansible-only     # only the side-by-side comparison
-    python -m tests.benchmarks.run --scale-only --sizes 10,50
+    python -m benchmarks.run                    # Ansible vs ours, then the scale run
+    python -m benchmarks.run --ansible-only     # only the side-by-side comparison
+    python -m benchmarks.run --scale-only --sizes 10,50
 
 Ansible comes from the package index into its own virtualenv (``.venv-bench-ansible`` under
 the repository root, or ``$BENCH_ANSIBLE_VENV``), created on first use.
@@ -29,7 +29,7 @@ import yaml
 
 from tests.support.moto_server import MotoServer
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+REPO = pathlib.Path(__file__).resolve().parents[1]
 HERE = pathlib.Path(__file__).resolve().parent
 BIN = pathlib.Path(sys.executable).parent
 REGION = "us-east-1"
@@ -320,7 +320,7 @@ def ansible_venv():
 
 
 class AnsibleBench:
-    """``ansible-playbook`` of tests/benchmarks/ansible/playbook.yml on localhost."""
+    """``ansible-playbook`` of benchmarks/ansible/playbook.yml on localhost."""
 
     def __init__(self, root, env, ses, venv):
         self.root = root
@@ -337,7 +337,7 @@ class AnsibleBench:
         )
         self.key_file = root / "private" / "bench-backup-user-000.sls"
         self.key_file.parent.mkdir(parents=True, exist_ok=True)
-        from salt_aws_runbook._states.iam_backup_user import backup_policy_document
+        from awsrunbook_iam import backup_policy_document
 
         self.vars_file = root / "vars.json"
         self.vars_file.write_text(

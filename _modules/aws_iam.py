@@ -12,8 +12,7 @@ CLI example::
 
 import json
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
@@ -24,9 +23,8 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_iam"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __context__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __context__, __salt__
 
 IAM_POLICY_VERSION_LIMIT = 5
 

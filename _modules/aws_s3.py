@@ -8,8 +8,7 @@ CLI example::
     salt-call aws_s3.describe_bucket ocp-redmine-backup region=eu-west-2
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 import botocore.exceptions
@@ -17,8 +16,8 @@ from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "aws_s3"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __salt__
 
 
 def __virtual__():

@@ -17,8 +17,7 @@ CLI examples::
 
 import logging
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
@@ -30,9 +29,8 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_ses"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __context__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __context__, __salt__
 
 BATCH_SIZE = 100  # the most identities one v1 GetIdentity*Attributes call takes
 NOTIFICATIONS_KEY = "aws_ses.notifications"
@@ -312,104 +310,91 @@ def create_identity(identity, key_length=None, configuration_set=None, tags=None
     return list((resp.get("DkimAttributes") or {}).get("Tokens") or [])
 
 
-def delete_identity(identity, **kwargs):
-    """Delete the identity (its DKIM, MAIL FROM and notification settings go with it)."""
+def _put(kwargs, operation, identity, **params):
+    """One SES v2 write to ``identity``; its shared notification read is forgotten."""
     sesv2, _ = _client("sesv2", kwargs)
-    aws.call(sesv2, "delete_email_identity", identity, EmailIdentity=identity)
+    aws.call(sesv2, operation, identity, EmailIdentity=identity, **params)
     _forget(identity)
     return True
+
+
+def delete_identity(identity, **kwargs):
+    """Delete the identity (its DKIM, MAIL FROM and notification settings go with it)."""
+    return _put(kwargs, "delete_email_identity", identity)
 
 
 def put_dkim_signing_key_length(identity, key_length, **kwargs):
     """Use Easy DKIM with ``key_length`` for the next key (SES v2
     ``PutEmailIdentityDkimSigningAttributes``)."""
-    sesv2, _ = _client("sesv2", kwargs)
-    aws.call(
-        sesv2,
+    return _put(
+        kwargs,
         "put_email_identity_dkim_signing_attributes",
         identity,
-        EmailIdentity=identity,
         SigningAttributesOrigin="AWS_SES",
         SigningAttributes={"NextSigningKeyLength": key_length},
     )
-    return True
 
 
 def put_dkim_signing_enabled(identity, enabled=True, **kwargs):
     """Turn DKIM signing of ``identity`` on or off."""
-    sesv2, _ = _client("sesv2", kwargs)
-    aws.call(
-        sesv2,
-        "put_email_identity_dkim_attributes",
-        identity,
-        EmailIdentity=identity,
-        SigningEnabled=bool(enabled),
+    return _put(
+        kwargs, "put_email_identity_dkim_attributes", identity, SigningEnabled=bool(enabled)
     )
-    return True
 
 
 def put_mail_from(
     identity, mail_from_domain=None, behavior_on_mx_failure="USE_DEFAULT_VALUE", **kwargs
 ):
     """Set (or, with no ``mail_from_domain``, remove) the custom MAIL FROM domain."""
-    sesv2, _ = _client("sesv2", kwargs)
-    params = {"EmailIdentity": identity}
+    params = {}
     if mail_from_domain:
-        params["MailFromDomain"] = mail_from_domain
-        params["BehaviorOnMxFailure"] = behavior_on_mx_failure
-    aws.call(sesv2, "put_email_identity_mail_from_attributes", identity, **params)
-    return True
+        params = {"MailFromDomain": mail_from_domain, "BehaviorOnMxFailure": behavior_on_mx_failure}
+    return _put(kwargs, "put_email_identity_mail_from_attributes", identity, **params)
 
 
 def put_feedback_forwarding(identity, enabled, **kwargs):
     """Turn email feedback forwarding on or off (off needs bounce and complaint topics)."""
-    sesv2, _ = _client("sesv2", kwargs)
-    aws.call(
-        sesv2,
+    return _put(
+        kwargs,
         "put_email_identity_feedback_attributes",
         identity,
-        EmailIdentity=identity,
         EmailForwardingEnabled=bool(enabled),
     )
-    _forget(identity)
-    return True
 
 
 def put_configuration_set(identity, configuration_set=None, **kwargs):
     """Set (or, with none, remove) the identity's default configuration set."""
-    sesv2, _ = _client("sesv2", kwargs)
-    params = {"EmailIdentity": identity}
-    if configuration_set:
-        params["ConfigurationSetName"] = configuration_set
-    aws.call(sesv2, "put_email_identity_configuration_set_attributes", identity, **params)
+    params = {"ConfigurationSetName": configuration_set} if configuration_set else {}
+    return _put(kwargs, "put_email_identity_configuration_set_attributes", identity, **params)
+
+
+def _put_v1(kwargs, operation, identity, notification_type, **params):
+    """One SES v1 write to the ``notification_type`` notifications of ``identity``."""
+    ses_v1, _ = _client("ses", kwargs)
+    where = f"{identity} ({notification_type})"
+    aws.call(
+        ses_v1, operation, where, Identity=identity, NotificationType=notification_type, **params
+    )
+    _forget(identity)
     return True
 
 
 def set_notification_topic(identity, notification_type, topic_arn=None, **kwargs):
     """Send ``notification_type`` (Bounce, Complaint, Delivery) feedback of ``identity`` to
     ``topic_arn``; no topic stops it (SES v1 ``SetIdentityNotificationTopic``)."""
-    ses, _ = _client("ses", kwargs)
-    params = {"Identity": identity, "NotificationType": notification_type}
-    if topic_arn:
-        params["SnsTopic"] = topic_arn
-    aws.call(ses, "set_identity_notification_topic", f"{identity} ({notification_type})", **params)
-    _forget(identity)
-    return True
+    params = {"SnsTopic": topic_arn} if topic_arn else {}
+    return _put_v1(kwargs, "set_identity_notification_topic", identity, notification_type, **params)
 
 
 def set_headers_in_notifications(identity, notification_type, enabled, **kwargs):
     """Include (or not) the original headers in ``notification_type`` notifications."""
-    ses, _ = _client("ses", kwargs)
-    aws.call(
-        ses,
+    return _put_v1(
+        kwargs,
         "set_identity_headers_in_notifications_enabled",
-        f"{identity} ({notification_type})",
-        Identity=identity,
-        NotificationType=notification_type,
+        identity,
+        notification_type,
         Enabled=bool(enabled),
     )
-    _forget(identity)
-    return True
 
 
 def tag_identity(identity, tags, **kwargs):

@@ -11,16 +11,15 @@ CLI examples::
     salt-call aws_ses_sending.describe_account region=us-east-1
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 import awsrunbook_ses as ses
 
 __virtualname__ = "aws_ses_sending"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __salt__
 
 NOT_FOUND = ("NotFoundException",)
 
@@ -102,50 +101,30 @@ def delete_configuration_set(name, **kwargs):
     return True
 
 
-def put_configuration_set_suppression(name, suppressed_reasons, **kwargs):
-    """The reasons (``BOUNCE``, ``COMPLAINT``) for which the set suppresses addresses;
-    ``[]`` turns suppression off for the set."""
+# What put_configuration_set_option sets: option -> (SES v2 operation, its parameter).
+OPTION_CALLS = {
+    "suppressed_reasons": ("put_configuration_set_suppression_options", "SuppressedReasons"),
+    "reputation_metrics": ("put_configuration_set_reputation_options", "ReputationMetricsEnabled"),
+    "sending_enabled": ("put_configuration_set_sending_options", "SendingEnabled"),
+    "custom_redirect_domain": ("put_configuration_set_tracking_options", "CustomRedirectDomain"),
+}
+
+
+def put_configuration_set_option(name, option, value, **kwargs):
+    """Set one option of the configuration set ``name``: ``suppressed_reasons`` (``BOUNCE``,
+    ``COMPLAINT``; ``[]`` turns the set's suppression off), ``reputation_metrics`` or
+    ``sending_enabled`` (true or false), ``custom_redirect_domain`` (``None`` removes it).
+
+    CLI example::
+
+        salt-call aws_ses_sending.put_configuration_set_option credere sending_enabled false
+    """
+    operation, parameter = OPTION_CALLS[option]
     client, _ = _sesv2(kwargs)
-    aws.call_after_create(
-        client,
-        "put_configuration_set_suppression_options",
-        name,
-        ConfigurationSetName=name,
-        SuppressedReasons=list(suppressed_reasons),
-    )
-    return True
-
-
-def put_configuration_set_reputation(name, enabled, **kwargs):
-    client, _ = _sesv2(kwargs)
-    aws.call_after_create(
-        client,
-        "put_configuration_set_reputation_options",
-        name,
-        ConfigurationSetName=name,
-        ReputationMetricsEnabled=enabled,
-    )
-    return True
-
-
-def put_configuration_set_sending(name, enabled, **kwargs):
-    client, _ = _sesv2(kwargs)
-    aws.call_after_create(
-        client,
-        "put_configuration_set_sending_options",
-        name,
-        ConfigurationSetName=name,
-        SendingEnabled=enabled,
-    )
-    return True
-
-
-def put_configuration_set_tracking(name, custom_redirect_domain, **kwargs):
-    client, _ = _sesv2(kwargs)
-    params = {"ConfigurationSetName": name}
-    if custom_redirect_domain:
-        params["CustomRedirectDomain"] = custom_redirect_domain
-    aws.call_after_create(client, "put_configuration_set_tracking_options", name, **params)
+    params = {parameter: list(value) if option == "suppressed_reasons" else value}
+    if value is None:
+        params = {}
+    aws.call_after_create(client, operation, name, ConfigurationSetName=name, **params)
     return True
 
 
@@ -157,48 +136,39 @@ def _event_destination(enabled, events, sns_topic_arn):
     }
 
 
-def create_event_destination(
-    configuration_set, destination, enabled, events, sns_topic_arn, **kwargs
-):
-    """Add the event destination ``destination`` (to an SNS topic) to ``configuration_set``."""
+def _destination_call(kwargs, operation, configuration_set, destination, **params):
     client, _ = _sesv2(kwargs)
-    aws.call_after_create(
-        client,
-        "create_configuration_set_event_destination",
-        f"{configuration_set}/{destination}",
-        ConfigurationSetName=configuration_set,
-        EventDestinationName=destination,
-        EventDestination=_event_destination(enabled, events, sns_topic_arn),
-    )
+    where = f"{configuration_set}/{destination}"
+    names = {"ConfigurationSetName": configuration_set, "EventDestinationName": destination}
+    call = aws.call_after_create if operation.startswith("create") else aws.call
+    call(client, operation, where, **names, **params)
     return True
 
 
-def update_event_destination(
-    configuration_set, destination, enabled, events, sns_topic_arn, **kwargs
+def put_event_destination(
+    configuration_set, destination, enabled, events, sns_topic_arn, exists=False, **kwargs
 ):
-    client, _ = _sesv2(kwargs)
-    aws.call(
-        client,
-        "update_configuration_set_event_destination",
-        f"{configuration_set}/{destination}",
-        ConfigurationSetName=configuration_set,
-        EventDestinationName=destination,
+    """Add the event destination ``destination`` (to an SNS topic) to ``configuration_set``,
+    or with ``exists`` replace it."""
+    verb = "update" if exists else "create"
+    return _destination_call(
+        kwargs,
+        f"{verb}_configuration_set_event_destination",
+        configuration_set,
+        destination,
         EventDestination=_event_destination(enabled, events, sns_topic_arn),
     )
-    return True
 
 
 def delete_event_destination(configuration_set, destination, **kwargs):
-    client, _ = _sesv2(kwargs)
-    aws.call(
-        client,
+    """Remove the event destination ``destination`` (gone already counts as done)."""
+    return _destination_call(
+        kwargs,
         "delete_configuration_set_event_destination",
-        f"{configuration_set}/{destination}",
+        configuration_set,
+        destination,
         missing=NOT_FOUND,
-        ConfigurationSetName=configuration_set,
-        EventDestinationName=destination,
     )
-    return True
 
 
 # Account

@@ -13,8 +13,7 @@ import email.utils
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 import awsrunbook_ses as ses
@@ -26,9 +25,8 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_ses_smtp"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __pillar__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __pillar__, __salt__
 
 
 def __virtual__():

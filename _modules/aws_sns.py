@@ -13,17 +13,15 @@ CLI example::
     salt-call aws_sns.topic_arn data-open-contracting-org region=us-east-1
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
 
 __virtualname__ = "aws_sns"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __context__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __context__, __salt__
 
 TOPICS_KEY = "aws_sns.topics"
 

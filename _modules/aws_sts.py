@@ -6,16 +6,14 @@ CLI example::
     salt-call aws_sts.caller_identity
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 
 __virtualname__ = "aws_sts"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __context__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __context__, __salt__
 
 
 def __virtual__():

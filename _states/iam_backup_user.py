@@ -32,9 +32,7 @@ The secret access key is never shown: ``changes`` reports
 ``secret_access_key: written to <pillar_file>``.
 """
 
-import datetime
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_arn as arns
 import awsrunbook_iam as iam
@@ -44,9 +42,8 @@ import awsrunbook_validate as valid
 
 __virtualname__ = "iam_backup_user"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __opts__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 PILLAR_NAMES = ("access_key_id", "secret_access_key", "region", "bucket", "prefix")
 DEFAULT_PILLAR_KEYS = {
@@ -165,7 +162,7 @@ def present(
     )
     ret, conn, region = st.begin(name, kwargs, __salt__)
     document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
-    wanted_values = {
+    wanted = {
         paths[field]: value
         for field, value in (("region", region), ("bucket", bucket), ("prefix", prefix))
         if field in paths and value is not None
@@ -183,21 +180,11 @@ def present(
     steps = plan_user(
         name, policy_name, policy_arn, document, current_policy, current_user, matches
     )
-    key: keys.PillarKey = {
-        "pillar_file": pillar_file,
-        "key_id": pillar_now[paths["access_key_id"]],
-        "complete": pillar_now[paths["secret_access_key"]],
-        "values_now": pillar_now,
-        "values_wanted": wanted_values,
-        "id_paths": [paths["access_key_id"]],
-        "secret_paths": {paths["secret_access_key"]: "secret"},
-        "secret_label": "secret_access_key",
-        "rotate_after_days": rotate_after_days,
-        "prune_keys": prune_keys,
-        "now": datetime.datetime.now(datetime.timezone.utc),
-    }
+    secret_paths = {paths["secret_access_key"]: "secret"}
+    key = keys.pillar_key(pillar_file, [paths["access_key_id"]], secret_paths, wanted, pillar_now)
     what = f"backup user {name}"
-    key_steps, notes = keys.plan_user_key(what, name, current_user, key)
+    rotation = keys.rotation(rotate_after_days, prune_keys)
+    key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation)
     st.run_plan(ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes)
     return ret
 

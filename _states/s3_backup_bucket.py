@@ -23,8 +23,7 @@ bucket; rules that the state does not manage are left alone unless
 ``exclusive_lifecycle: true``.
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_state as st
 import awsrunbook_validate as valid
@@ -32,9 +31,8 @@ from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "s3_backup_bucket"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __opts__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 DEFAULT_RULE_NAME = "delete-after-30-days"
 PUBLIC_ACCESS_BLOCKED = {

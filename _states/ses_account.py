@@ -22,17 +22,15 @@ after it decided (granted, denied) nothing is submitted again, and the comment s
 status. ``test=True`` shows the request that would be submitted.
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "ses_account"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __opts__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 MAIL_TYPES = ("TRANSACTIONAL", "MARKETING")
 CONTACT_LANGUAGES = ("EN", "JA")
@@ -44,6 +42,11 @@ PRODUCTION_ACCESS_KEYS = (
     "contact_language",
 )
 USE_CASE_MAX = 5000
+# The account settings: (field, the write that sets it, its argument).
+SETTINGS = (
+    ("suppressed_reasons", "aws_ses_sending.put_account_suppression", "suppressed_reasons"),
+    ("sending_enabled", "aws_ses_sending.put_account_sending", "enabled"),
+)
 
 
 def __virtual__():
@@ -98,29 +101,11 @@ def plan_account(desired, current):
     ``production_access`` (a validated request or ``None``); ``current``:
     ``aws_ses_sending.describe_account``.
     """
-    steps = []
-    wanted = desired["suppressed_reasons"]
-    if wanted is not None and wanted != current["suppressed_reasons"]:
-        steps.append(
-            st.step(
-                "suppressed_reasons",
-                current["suppressed_reasons"],
-                wanted,
-                "aws_ses_sending.put_account_suppression",
-                suppressed_reasons=wanted,
-            )
-        )
-    wanted = desired["sending_enabled"]
-    if wanted is not None and wanted != current["sending_enabled"]:
-        steps.append(
-            st.step(
-                "sending_enabled",
-                current["sending_enabled"],
-                wanted,
-                "aws_ses_sending.put_account_sending",
-                enabled=wanted,
-            )
-        )
+    steps = [
+        st.step(field, current[field], desired[field], call, **{arg: desired[field]})
+        for field, call, arg in SETTINGS
+        if desired[field] is not None and desired[field] != current[field]
+    ]
     request = desired["production_access"]
     status = current["production_access"]
     if request is not None and status == "sandbox":

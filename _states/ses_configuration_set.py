@@ -26,8 +26,7 @@ managed. Topics and subscriptions are never deleted (a topic is often shared wit
 identity's feedback notifications); subscribers not declared are left alone.
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_sns as sns
 import awsrunbook_state as st
@@ -35,9 +34,8 @@ import awsrunbook_validate as valid
 
 __virtualname__ = "ses_configuration_set"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __opts__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 EVENT_TYPES = (
     "SEND",
@@ -60,18 +58,7 @@ NEW_SET = {
     "custom_redirect_domain": None,
     "event_destinations": {},
 }
-OPTIONS = {
-    "suppressed_reasons": "aws_ses_sending.put_configuration_set_suppression",
-    "reputation_metrics": "aws_ses_sending.put_configuration_set_reputation",
-    "sending_enabled": "aws_ses_sending.put_configuration_set_sending",
-    "custom_redirect_domain": "aws_ses_sending.put_configuration_set_tracking",
-}
-OPTION_ARG = {
-    "suppressed_reasons": "suppressed_reasons",
-    "reputation_metrics": "enabled",
-    "sending_enabled": "enabled",
-    "custom_redirect_domain": "custom_redirect_domain",
-}
+OPTIONS = ("suppressed_reasons", "reputation_metrics", "sending_enabled", "custom_redirect_domain")
 
 
 def __virtual__():
@@ -151,15 +138,19 @@ def plan_configuration_set(name, desired, current, topic_arns):
             )
         )
         current = NEW_SET
-    for option, call in OPTIONS.items():
-        wanted = desired.get(option)
-        if wanted is None or wanted == current[option]:
-            continue
-        steps.append(
-            st.step(
-                option, current[option], wanted, call, name=name, **{OPTION_ARG[option]: wanted}
-            )
+    steps += [
+        st.step(
+            option,
+            current[option],
+            desired[option],
+            "aws_ses_sending.put_configuration_set_option",
+            name=name,
+            option=option,
+            value=desired[option],
         )
+        for option in OPTIONS
+        if desired.get(option) is not None and desired[option] != current[option]
+    ]
     now = current["event_destinations"]
     for dest, spec in sorted(desired["event_destinations"].items()):
         wanted = {
@@ -169,19 +160,15 @@ def plan_configuration_set(name, desired, current, topic_arns):
         }
         if now.get(dest) == wanted:
             continue
-        call = (
-            "aws_ses_sending.update_event_destination"
-            if dest in now
-            else "aws_ses_sending.create_event_destination"
-        )
         steps.append(
             st.step(
                 f"event_destination {dest}",
                 now.get(dest),
                 wanted,
-                call,
+                "aws_ses_sending.put_event_destination",
                 configuration_set=name,
                 destination=dest,
+                exists=dest in now,
                 **wanted,
             )
         )

@@ -40,8 +40,7 @@ Arguments not given are not managed: ``mail_from_domain``, ``notifications``,
 FROM domain or a configuration set, give ``false``; to remove every tag, give ``{}``.
 """
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 import awsrunbook_dns as dns
@@ -53,9 +52,8 @@ from salt.exceptions import SaltInvocationError
 
 __virtualname__ = "ses_identity"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __opts__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 
 def __virtual__():
@@ -405,13 +403,13 @@ def present(
     """
     desired = ses.desired_identity(
         name,
-        dkim,
-        mail_from_domain,
-        behavior_on_mx_failure,
-        notifications,
-        configuration_set,
-        tags,
-        dmarc,
+        dkim=dkim,
+        mail_from_domain=mail_from_domain,
+        behavior_on_mx_failure=behavior_on_mx_failure,
+        notifications=notifications,
+        configuration_set=configuration_set,
+        tags=tags,
+        dmarc=dmarc,
     )
     if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 0):
         valid.fail("wait", "must be a whole number of seconds", wait)

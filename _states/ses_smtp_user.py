@@ -32,9 +32,7 @@ no secret appears in ``changes``, comments, logs or errors. Adding a region to `
 needs a new key, since the password for it can only be derived from the secret.
 """
 
-import datetime
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awsrunbook_iam as iam
 import awsrunbook_keys as keys
@@ -44,9 +42,8 @@ import awsrunbook_validate as valid
 
 __virtualname__ = "ses_smtp_user"
 
-if TYPE_CHECKING:  # injected by Salt's loader
-    __salt__: dict[str, Callable[..., Any]]
-    __opts__: dict[str, Any]
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 PILLAR_NAMES = ("username", "password", "host", "port")
 DEFAULT_PILLAR_KEYS = {
@@ -109,17 +106,6 @@ def _identities(identities):
     if not isinstance(identities, list) or not identities:
         valid.fail("identities", "must be a non-empty list of domains or email addresses")
     return [valid.ses_identity(item, "identities")[0] for item in identities]
-
-
-def _pillar_state(pillar_now, per_region):
-    """The key ID the pillar file uses, and whether it holds a password for every region
-    under that same key ID."""
-    ids = [pillar_now[paths["username"]] for paths in per_region.values()]
-    key_id = ids[0]
-    complete = all(i == key_id for i in ids) and all(
-        pillar_now[paths["password"]] for paths in per_region.values()
-    )
-    return key_id, complete
 
 
 @st.reports_errors
@@ -186,25 +172,16 @@ def present(
         __salt__["aws_iam.get_user_policy"](name, policy_name, **conn) if current_user else None
     )
 
-    pillar_key_id, complete = _pillar_state(pillar_now, per_region)
     matches = iam.same_document(current_policy, document)
     steps = plan_user(name, policy_name, document, current_user, current_policy, matches)
-    key: keys.PillarKey = {
-        "pillar_file": pillar_file,
-        "key_id": pillar_key_id,
-        "complete": complete,
-        "values_now": pillar_now,
-        "values_wanted": wanted_values,
-        "id_paths": sorted({p["username"] for p in per_region.values()}),
-        # The file gets the SMTP password derived from the secret, not the secret itself.
-        "secret_paths": {p["password"]: f"smtp_password:{r}" for r, p in per_region.items()},
-        "secret_label": "smtp_password",
-        "rotate_after_days": rotate_after_days,
-        "prune_keys": prune_keys,
-        "now": datetime.datetime.now(datetime.timezone.utc),
-    }
+    id_paths = sorted({p["username"] for p in per_region.values()})
+    # The file gets the SMTP password derived from the secret, not the secret itself.
+    secret_paths = {p["password"]: f"smtp_password:{r}" for r, p in per_region.items()}
+    key = keys.pillar_key(pillar_file, id_paths, secret_paths, wanted_values, pillar_now)
     what = f"SMTP user {name}"
-    key_steps, notes = keys.plan_user_key(what, name, current_user, key)
+    key_steps, notes = keys.plan_user_key(
+        what, name, current_user, key, keys.rotation(rotate_after_days, prune_keys)
+    )
     st.run_plan(ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes)
     return ret
 

@@ -29,19 +29,48 @@ NEW_KEY = "new_access_key"
 
 
 class PillarKey(TypedDict):
-    """The pillar side of a user's key, as a state describes it."""
+    """The pillar side of a user's key: where it goes, and what the file holds now."""
 
     pillar_file: str
-    key_id: str | None  # the key the file names
-    complete: bool  # the file also holds its secret (or what is derived from it)
-    values_now: dict[str, Any]  # non-secret {path: value} in the file now
-    values_wanted: dict[str, Any]  # non-secret {path: value} it should hold (region, host...)
     id_paths: list[str]  # paths that get the access key ID
     secret_paths: dict[str, str]  # {path: "secret" | "smtp_password:REGION"}
     secret_label: str  # how `changes` names what the file gets
+    values_wanted: dict[str, Any]  # non-secret {path: value} it should hold (region, host...)
+    values_now: dict[str, Any]  # what the file holds at those paths (secrets: present or not)
+    key_id: str | None  # the key the file names (one ID at every id path, else None)
+    complete: bool  # the file holds that key's secret (or what derives from it) everywhere
+
+
+class Rotation(TypedDict):
     rotate_after_days: int | None
     prune_keys: bool
     now: datetime.datetime
+
+
+def rotation(rotate_after_days, prune_keys, now=None) -> Rotation:
+    """The key policy of a state, at ``now`` (default: the current time)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return Rotation(rotate_after_days=rotate_after_days, prune_keys=prune_keys, now=now)
+
+
+def pillar_key(pillar_file, id_paths, secret_paths, values_wanted, values_now) -> PillarKey:
+    """The pillar side of a key, from what ``pillar_file.read`` found at every path
+    (``values_now``): the key the file names is the one ID every id path holds; the file is
+    complete when every secret path holds something too. ``changes`` calls what the file
+    gets ``secret_access_key``, or ``smtp_password`` when it only gets SMTP passwords."""
+    ids = {values_now.get(path) for path in id_paths}
+    key_id = ids.pop() if len(ids) == 1 else None
+    kinds = {what.partition(":")[0] for what in secret_paths.values()}
+    return PillarKey(
+        pillar_file=pillar_file,
+        id_paths=list(id_paths),
+        secret_paths=dict(secret_paths),
+        secret_label="smtp_password" if kinds == {"smtp_password"} else "secret_access_key",
+        values_wanted=dict(values_wanted),
+        values_now=values_now,
+        key_id=key_id,
+        complete=bool(key_id) and all(values_now.get(path) for path in secret_paths),
+    )
 
 
 class KeyPlan(TypedDict):
@@ -205,7 +234,9 @@ def plan_pillar_values(pillar_file, wanted, current) -> list[st.Step]:
     ]
 
 
-def plan_user_key(what, user, current_user, key: PillarKey) -> tuple[list[st.Step], list[str]]:
+def plan_user_key(
+    what, user, current_user, key: PillarKey, rotation: Rotation
+) -> tuple[list[st.Step], list[str]]:
     """Steps and comment notes for the key of ``user`` (``current_user``:
     ``aws_iam.describe_user``'s answer or ``None``). Raises ``CommandExecutionError`` when
     IAM's key limit leaves no room."""
@@ -214,9 +245,9 @@ def plan_user_key(what, user, current_user, key: PillarKey) -> tuple[list[st.Ste
         user_keys,
         key["key_id"],
         key["complete"],
-        key["now"],
-        key["rotate_after_days"],
-        key["prune_keys"],
+        rotation["now"],
+        rotation["rotate_after_days"],
+        rotation["prune_keys"],
     )
     if plan["error"]:
         raise CommandExecutionError(f"{what}: {plan['error']}")
@@ -226,7 +257,7 @@ def plan_user_key(what, user, current_user, key: PillarKey) -> tuple[list[st.Ste
         steps += plan_pillar_values(key["pillar_file"], key["values_wanted"], key["values_now"])
     steps += key_steps(plan, user, key, [k["AccessKeyId"] for k in user_keys])
     notes = []
-    if plan["unreferenced"] and not key["prune_keys"]:
+    if plan["unreferenced"] and not rotation["prune_keys"]:
         notes.append(
             f"access keys not in {key['pillar_file']}: {', '.join(plan['unreferenced'])} "
             "(set prune_keys: true to delete them)"

@@ -88,44 +88,61 @@ def _tags(value):
     return dict(value)
 
 
-def desired_identity(
-    name,
-    dkim=None,
-    mail_from_domain=None,
-    behavior_on_mx_failure="USE_DEFAULT_VALUE",
-    notifications=None,
-    configuration_set=None,
-    tags=None,
-    dmarc=None,
-):
-    """Validate the arguments; return what the identity should look like. Pure: no AWS.
-    Raises ``SaltInvocationError`` naming the argument."""
-    identity, kind = valid.ses_identity(name)
+IDENTITY_ARGUMENTS = {
+    "dkim": None,
+    "mail_from_domain": None,
+    "behavior_on_mx_failure": "USE_DEFAULT_VALUE",
+    "notifications": None,
+    "configuration_set": None,
+    "tags": None,
+    "dmarc": None,
+}
+
+
+def _dkim(value, kind):
     if kind == "EMAIL_ADDRESS":
-        if dkim is not None:
-            valid.fail("dkim", "Easy DKIM applies to domain identities only", dkim)
-        if dmarc not in (None, False):
-            valid.fail("dmarc", "applies to domain identities only", dmarc)
-    key_length = None
-    if kind == "DOMAIN":
-        key_length = valid.one_of(dkim or "RSA_2048_BIT", "dkim", KEY_LENGTHS)
+        if value is not None:
+            valid.fail("dkim", "Easy DKIM applies to domain identities only", value)
+        return None
+    if value is False:
+        valid.fail(
+            "dkim",
+            "Easy DKIM cannot be switched off here (its CNAMEs are what verify the domain): "
+            f"give one of {list(KEY_LENGTHS)}, or leave it out for RSA_2048_BIT",
+            value,
+        )
+    return valid.one_of(value or "RSA_2048_BIT", "dkim", KEY_LENGTHS)
+
+
+def _dmarc(value, kind):
+    if kind == "EMAIL_ADDRESS" and value not in (None, False):
+        valid.fail("dmarc", "applies to domain identities only", value)
+    if value is None:
+        value = dns.DEFAULT_DMARC if kind == "DOMAIN" else False
+    if value is not False and (not isinstance(value, str) or not value.startswith("v=DMARC1")):
+        valid.fail(
+            "dmarc", "must be a DMARC record value starting with 'v=DMARC1', or false", value
+        )
+    return value or None
+
+
+def desired_identity(name, **arguments):
+    """Validate ``ses_identity.present``'s arguments (those of ``IDENTITY_ARGUMENTS``); return
+    what the identity should look like. Raises ``SaltInvocationError`` naming the argument."""
+    args = {**IDENTITY_ARGUMENTS, **valid.known_keys(arguments, "arguments", IDENTITY_ARGUMENTS)}
+    identity, kind = valid.ses_identity(name)
+    configuration_set = args["configuration_set"]
     if configuration_set not in (None, False):
         valid.ses_name(configuration_set, "configuration_set")
-    if dmarc is None:
-        dmarc = dns.DEFAULT_DMARC if kind == "DOMAIN" else False
-    if dmarc is not False and (not isinstance(dmarc, str) or not dmarc.startswith("v=DMARC1")):
-        valid.fail(
-            "dmarc", "must be a DMARC record value starting with 'v=DMARC1', or false", dmarc
-        )
     return {
         "identity": identity,
         "type": kind,
-        "dkim": key_length,
-        "mail_from": _mail_from(mail_from_domain, behavior_on_mx_failure, identity),
-        "notifications": _notifications(notifications),
+        "dkim": _dkim(args["dkim"], kind),
+        "mail_from": _mail_from(args["mail_from_domain"], args["behavior_on_mx_failure"], identity),
+        "notifications": _notifications(args["notifications"]),
         "configuration_set": None if configuration_set is None else (configuration_set or ""),
-        "tags": _tags(tags),
-        "dmarc": dmarc or None,
+        "tags": _tags(args["tags"]),
+        "dmarc": _dmarc(args["dmarc"], kind),
     }
 
 

@@ -2,7 +2,8 @@
 point and the editable install's import finder are hidden, so Salt only finds the modules that
 ``saltutil.sync_all`` copied from ``file_roots`` (``_modules``, ``_states``, ``_utils``).
 
-    python -m tests.support.salt_call_unpackaged --local -c CONFIG_DIR state.apply aws_runbook.backup
+    python -m tests.support.salt_call_unpackaged --local -c CONFIG_DIR \
+        state.apply aws_runbook.backup
 """
 
 import sys

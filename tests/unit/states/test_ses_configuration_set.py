@@ -39,7 +39,7 @@ def test_plan_new_configuration_set():
     )
     assert [s["call"] for s in steps] == [
         "aws_ses_sending.create_configuration_set",
-        "aws_ses_sending.create_event_destination",
+        "aws_ses_sending.put_event_destination",
     ]
     assert steps[1]["kwargs"]["sns_topic_arn"] == TOPIC_ARN
 
@@ -68,8 +68,8 @@ def test_plan_converged_and_drifted_set():
         "credere", desired, drifted, {"noreply": TOPIC_ARN}
     )
     assert [(s["field"], s["call"]) for s in steps] == [
-        ("reputation_metrics", "aws_ses_sending.put_configuration_set_reputation"),
-        ("event_destination credere-noreply", "aws_ses_sending.update_event_destination"),
+        ("reputation_metrics", "aws_ses_sending.put_configuration_set_option"),
+        ("event_destination credere-noreply", "aws_ses_sending.put_event_destination"),
         ("event_destination other", "aws_ses_sending.delete_event_destination"),
     ]
 

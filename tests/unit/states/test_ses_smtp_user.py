@@ -1,6 +1,7 @@
 """ses_smtp_user's pillar layouts and planner."""
 
 import awsrunbook_iam as iam
+import awsrunbook_keys as keys
 import pytest
 from salt.exceptions import SaltInvocationError
 
@@ -44,15 +45,16 @@ def test_pillar_state_needs_every_region_under_one_key():
         "smtp:eu-west-1:username": "AKIA1",
         "smtp:eu-west-1:password": True,
     }
-    assert ses_smtp_user._pillar_state(pillar, per_region) == ("AKIA1", True)
-    assert (
-        ses_smtp_user._pillar_state({**pillar, "smtp:eu-west-1:password": False}, per_region)[1]
-        is False
-    )
-    assert (
-        ses_smtp_user._pillar_state({**pillar, "smtp:eu-west-1:username": "AKIA2"}, per_region)[1]
-        is False
-    )
+    id_paths = [p["username"] for p in per_region.values()]
+    secret_paths = {p["password"]: "smtp_password:x" for p in per_region.values()}
+
+    def found(values):
+        key = keys.pillar_key("/p.sls", id_paths, secret_paths, {}, values)
+        return key["key_id"], key["complete"]
+
+    assert found(pillar) == ("AKIA1", True)
+    assert found({**pillar, "smtp:eu-west-1:password": False})[1] is False
+    assert found({**pillar, "smtp:eu-west-1:username": "AKIA2"})[1] is False
 
 
 def test_plan_user():

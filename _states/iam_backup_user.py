@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import awsrunbook_arn as arns
 import awsrunbook_iam as iam
 import awsrunbook_keys as keys
+import awsrunbook_layout as layout
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
@@ -44,13 +45,6 @@ __virtualname__ = "iam_backup_user"
 
 if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook_typing import __opts__, __salt__
-
-PILLAR_NAMES = ("access_key_id", "secret_access_key", "region", "bucket", "prefix")
-DEFAULT_PILLAR_KEYS = {
-    "access_key_id": "aws:access_key",
-    "secret_access_key": "aws:secret_key",
-    "region": "aws:region",
-}
 
 
 def __virtual__():
@@ -108,10 +102,7 @@ def _inputs(
     prefix = valid.s3_prefix(prefix)
     valid.iam_name(policy_name, "policy_name", 128)
     valid.file_path(pillar_file, "pillar_file")
-    paths = valid.key_paths(pillar_keys, "pillar_keys", PILLAR_NAMES, DEFAULT_PILLAR_KEYS)
-    for required in ("access_key_id", "secret_access_key"):
-        if required not in paths:
-            valid.fail(f"pillar_keys:{required}", "a pillar key path is required")
+    paths = layout.backup_user(pillar_keys)
     valid.positive_days(rotate_after_days, "rotate_after_days", allow_none=True)
     valid.boolean(prune_keys, "prune_keys")
     return prefix, paths
@@ -144,9 +135,12 @@ def present(
         Name of the managed policy (default: the user name).
     pillar_keys
         Where each value goes in the file: a mapping of ``access_key_id``,
-        ``secret_access_key``, ``region``, ``bucket`` and ``prefix`` to colon-delimited key
-        paths. Default ``aws:access_key``, ``aws:secret_key``, ``aws:region``; a name
-        mapped to ``null`` is not written.
+        ``secret_access_key``, ``region``, ``bucket``, ``prefix`` and ``endpoint`` (the S3
+        endpoint of the region, ``s3.REGION.amazonaws.com``, as pgBackRest's
+        ``repo1-s3-endpoint`` wants it) to a colon-delimited key path, or a list of them
+        (the same credentials under ``aws:*`` and ``postgres:backup:*``). Default
+        ``aws:access_key``, ``aws:secret_key``, ``aws:region``; a name mapped to ``null`` is
+        not written.
     rotate_after_days
         Replace the key once it is this many days old: the new key is written before the
         old one is deleted.
@@ -162,14 +156,27 @@ def present(
     )
     ret, conn, region = st.begin(name, kwargs, __salt__)
     document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
-    wanted = {
-        paths[field]: value
-        for field, value in (("region", region), ("bucket", bucket), ("prefix", prefix))
-        if field in paths and value is not None
+    layout.no_collision(
+        globals().get("__lowstate__"),
+        globals().get("__low__"),
+        pillar_file,
+        layout.every_path(paths),
+    )
+    values = {
+        "region": region,
+        "bucket": bucket,
+        "prefix": prefix,
+        "endpoint": arns.s3_endpoint(region),
     }
-
+    wanted = {
+        path: values[field]
+        for field in ("region", "bucket", "prefix", "endpoint")
+        for path in paths.get(field, [])
+        if values[field] is not None
+    }
+    secret_paths = dict.fromkeys(paths["secret_access_key"], "secret")
     pillar_now = __salt__["pillar_file.read"](
-        pillar_file, list(paths.values()), mask=[paths["secret_access_key"]]
+        pillar_file, layout.every_path(paths), mask=list(secret_paths)
     )
     # The user first: its attached policy tells the account, so policy_arn needs no STS call.
     current_user = __salt__["aws_iam.describe_user"](name, **conn)
@@ -180,8 +187,7 @@ def present(
     steps = plan_user(
         name, policy_name, policy_arn, document, current_policy, current_user, matches
     )
-    secret_paths = {paths["secret_access_key"]: "secret"}
-    key = keys.pillar_key(pillar_file, [paths["access_key_id"]], secret_paths, wanted, pillar_now)
+    key = keys.pillar_key(pillar_file, paths["access_key_id"], secret_paths, wanted, pillar_now)
     what = f"backup user {name}"
     rotation = keys.rotation(rotate_after_days, prune_keys)
     key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation)
@@ -225,14 +231,14 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
     paths = {}
     if pillar_file is not None:
         valid.file_path(pillar_file, "pillar_file")
-        paths = valid.key_paths(pillar_keys, "pillar_keys", PILLAR_NAMES, DEFAULT_PILLAR_KEYS)
+        paths = layout.backup_user(pillar_keys)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
     current_user = __salt__["aws_iam.describe_user"](name, **conn)
     current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
     in_pillar = (
         __salt__["pillar_file.read"](
-            pillar_file, list(paths.values()), mask=[paths["secret_access_key"]]
+            pillar_file, layout.every_path(paths), mask=paths["secret_access_key"]
         )
         if pillar_file
         else {}

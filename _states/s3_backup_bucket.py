@@ -13,13 +13,27 @@
         - region: eu-west-2
         - expire_days: null
 
+    ocp-shared-backup:               # one bucket, two kinds of backup under two prefixes
+      s3_backup_bucket.present:
+        - region: eu-west-2
+        - rules:
+            delete-after-30-days:    # site backups expire...
+              prefix: incremental
+              expire_days: 30
+              abort_multipart_days: 7
+            pgbackrest-uploads:      # ...pgBackRest's never do (it expires its own)
+              prefix: pgbackrest
+              expire_days: null
+              abort_multipart_days: 7
+
     old-backups:
       s3_backup_bucket.absent:
         - force: true                # delete the objects in it too
 
 Public access is fully blocked and default encryption is on (SSE-S3 where none is set; an
 existing SSE-KMS default is kept, never downgraded). The lifecycle rule applies to the whole
-bucket; rules that the state does not manage are left alone unless
+bucket, or with ``prefix`` to the keys under ``PREFIX/``; ``rules`` manages several named
+rules at once. Rules that the state does not manage are left alone unless
 ``exclusive_lifecycle: true``.
 """
 
@@ -35,6 +49,9 @@ if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook_typing import __opts__, __salt__
 
 DEFAULT_RULE_NAME = "delete-after-30-days"
+RULE_KEYS = ("expire_days", "abort_multipart_days", "prefix")
+RULE_DEFAULTS = {"expire_days": 30, "abort_multipart_days": 7, "prefix": None}
+MAX_DAYS = 36500  # a hundred years: anything longer is a typo, not a retention policy
 PUBLIC_ACCESS_BLOCKED = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
@@ -47,11 +64,16 @@ def __virtual__():
     return __virtualname__
 
 
-def lifecycle_rule(rule_name, expire_days, abort_multipart_days):
-    """The managed rule as S3's API spells it, or ``None`` when it would do nothing."""
+def lifecycle_rule(rule_name, expire_days, abort_multipart_days, prefix=None):
+    """The rule as S3's API spells it (for the whole bucket, or the keys under
+    ``PREFIX/``), or ``None`` when it would do nothing."""
     if expire_days is None and abort_multipart_days is None:
         return None
-    rule = {"ID": rule_name, "Status": "Enabled", "Filter": {"Prefix": ""}}
+    rule = {
+        "ID": rule_name,
+        "Status": "Enabled",
+        "Filter": {"Prefix": f"{prefix}/" if prefix else ""},
+    }
     if expire_days is not None:
         rule["Expiration"] = {"Days": expire_days}
     if abort_multipart_days is not None:
@@ -70,24 +92,55 @@ def _normalized(rule):
     return rule
 
 
-def plan_lifecycle(current_rules, desired_rule, rule_name, exclusive):
-    """The full rule list the bucket should have, or ``None`` when it already has it. Our
-    rule keeps its place in the list; other rules stay unless ``exclusive``."""
+def plan_lifecycle(current_rules, desired_rules, exclusive):
+    """The full rule list the bucket should have, or ``None`` when it already has it.
+    ``desired_rules``: ``{rule name: rule, or None to remove it}``. Our rules keep their
+    place in the list; other rules stay unless ``exclusive``."""
     rules = [_normalized(rule) for rule in current_rules]
-    wanted, placed = [], False
+    wanted, placed = [], set()
     for rule in rules:
-        if rule.get("ID") == rule_name:
-            if desired_rule and not placed:
-                wanted.append(desired_rule)
-                placed = True
+        name = rule.get("ID")
+        if name in desired_rules:
+            if desired_rules[name] and name not in placed:
+                wanted.append(desired_rules[name])
+                placed.add(name)
         elif not exclusive:
             wanted.append(rule)
-    if desired_rule and not placed:
-        wanted.append(desired_rule)
+    wanted += [rule for name, rule in desired_rules.items() if rule and name not in placed]
     return None if wanted == rules else wanted
 
 
-def plan_bucket(name, current, region, desired_rule, rule_name, exclusive):
+def desired_rules(rules, single):
+    """``{rule name: rule or None}`` from the ``rules`` mapping, or from the one rule the
+    single-rule arguments describe (``single``: rule_name, expire_days, abort_multipart_days,
+    prefix). Validated; raises naming the argument."""
+    if rules is None:
+        valid.iam_name(single["rule_name"], "rule_name", 255)
+        return {single["rule_name"]: _rule(single["rule_name"], single, "")}
+    if single != {"rule_name": DEFAULT_RULE_NAME, **RULE_DEFAULTS}:
+        valid.fail(
+            "rules", "give either rules or rule_name/expire_days/abort_multipart_days/prefix"
+        )
+    if not isinstance(rules, dict) or not rules:
+        valid.fail(
+            "rules", "must map rule names to {expire_days, abort_multipart_days, prefix}", rules
+        )
+    result = {}
+    for rule_name, spec in rules.items():
+        valid.iam_name(rule_name, "rules", 255)
+        spec = valid.known_keys(spec or {}, f"rules:{rule_name}", RULE_KEYS)
+        result[rule_name] = _rule(rule_name, {**RULE_DEFAULTS, **spec}, f"rules:{rule_name}:")
+    return result
+
+
+def _rule(rule_name, spec, where):
+    for arg in ("expire_days", "abort_multipart_days"):
+        valid.positive_days(spec[arg], f"{where}{arg}", allow_none=True, maximum=MAX_DAYS)
+    prefix = valid.s3_prefix(spec["prefix"], f"{where}prefix")
+    return lifecycle_rule(rule_name, spec["expire_days"], spec["abort_multipart_days"], prefix)
+
+
+def plan_bucket(name, current, region, rules, exclusive):
     """Steps that take ``current`` (``describe_bucket``'s answer, ``None`` if missing) to the
     desired bucket. Pure: no AWS."""
     steps = []
@@ -118,7 +171,7 @@ def plan_bucket(name, current, region, desired_rule, rule_name, exclusive):
                 algorithm="AES256",
             )
         )
-    rules = plan_lifecycle(current["lifecycle_rules"], desired_rule, rule_name, exclusive)
+    rules = plan_lifecycle(current["lifecycle_rules"], rules, exclusive)
     if rules is not None:
         steps.append(
             st.step(
@@ -152,9 +205,11 @@ def plan_absent(name, region, empty, force):
 @st.reports_errors
 def present(
     name,
-    expire_days=30,
-    abort_multipart_days=7,
+    expire_days=RULE_DEFAULTS["expire_days"],
+    abort_multipart_days=RULE_DEFAULTS["abort_multipart_days"],
     rule_name=DEFAULT_RULE_NAME,
+    prefix=None,
+    rules=None,
     exclusive_lifecycle=False,
     **kwargs,
 ):
@@ -170,15 +225,25 @@ def present(
         abort rule.
     rule_name
         ID of the managed lifecycle rule (default ``delete-after-30-days``).
+    prefix
+        Limit the rule to the keys under ``PREFIX/`` (default: the whole bucket).
+    rules
+        Instead of the four arguments above, several rules: ``{rule name: {expire_days,
+        abort_multipart_days, prefix}}`` (each defaults as above). A bucket shared by site
+        backups (expiring) and pgBackRest (never expiring: ``expire_days: null``).
     exclusive_lifecycle
         Remove lifecycle rules the state does not manage (default false).
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
     valid.bucket_name(name, "name")
-    valid.positive_days(expire_days, "expire_days", allow_none=True)
-    valid.positive_days(abort_multipart_days, "abort_multipart_days", allow_none=True)
-    valid.iam_name(rule_name, "rule_name", 255)
+    single = {
+        "rule_name": rule_name,
+        "expire_days": expire_days,
+        "abort_multipart_days": abort_multipart_days,
+        "prefix": prefix,
+    }
+    wanted_rules = desired_rules(rules, single)
     valid.boolean(exclusive_lifecycle, "exclusive_lifecycle")
     ret, conn, region = st.begin(name, kwargs, __salt__)
 
@@ -188,8 +253,7 @@ def present(
             f"bucket {name} exists in {current['region']}, not {region}: a bucket cannot move "
             "between regions (set region to match, or choose another name)"
         )
-    desired_rule = lifecycle_rule(rule_name, expire_days, abort_multipart_days)
-    steps = plan_bucket(name, current, region, desired_rule, rule_name, exclusive_lifecycle)
+    steps = plan_bucket(name, current, region, wanted_rules, exclusive_lifecycle)
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}")
     return ret
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import awsrunbook_iam as iam
 import awsrunbook_keys as keys
+import awsrunbook_layout as layout
 import awsrunbook_ses as ses
 import awsrunbook_state as st
 import awsrunbook_validate as valid
@@ -45,29 +46,11 @@ __virtualname__ = "ses_smtp_user"
 if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook_typing import __opts__, __salt__
 
-PILLAR_NAMES = ("username", "password", "host", "port")
-DEFAULT_PILLAR_KEYS = {
-    "username": "smtp:username",
-    "password": "smtp:password",
-    "host": "smtp:host",
-    "port": "smtp:port",
-}
-DEFAULT_MULTI_REGION_PILLAR_KEYS = {
-    name: f"smtp:{{region}}:{name}" for name in ("username", "password", "host", "port")
-}
 DEFAULT_POLICY_NAME = "AmazonSesSendingAccess"
 
 
 def __virtual__():
     return __virtualname__
-
-
-def region_paths(paths, regions):
-    """``{region: {name: key path}}`` with the ``{region}`` placeholder filled in. Pure."""
-    return {
-        region: {name: path.replace("{region}", region) for name, path in paths.items()}
-        for region in regions
-    }
 
 
 def _regions(regions):
@@ -76,28 +59,10 @@ def _regions(regions):
     if not isinstance(regions, list) or not regions:
         valid.fail("regions", "give one or more SES regions, e.g. [us-east-1]", regions)
     for region in regions:
-        valid.region(region, "regions")
+        valid.ses_region(region, "regions")
     if len(set(regions)) != len(regions):
         valid.fail("regions", "lists a region twice", regions)
     return regions
-
-
-def _paths(pillar_keys, regions):
-    defaults = DEFAULT_PILLAR_KEYS if len(regions) == 1 else DEFAULT_MULTI_REGION_PILLAR_KEYS
-    paths = valid.key_paths(pillar_keys, "pillar_keys", PILLAR_NAMES, defaults)
-    for required in ("username", "password"):
-        if required not in paths:
-            valid.fail(f"pillar_keys:{required}", "a pillar key path is required")
-    if len(regions) > 1:
-        for name in ("password", "host", "port"):
-            if name in paths and "{region}" not in paths[name]:
-                valid.fail(
-                    f"pillar_keys:{name}",
-                    "with several regions, must contain the {region} placeholder "
-                    "(e.g. smtp:{region}:" + name + ")",
-                    paths[name],
-                )
-    return paths
 
 
 def _identities(identities):
@@ -132,9 +97,10 @@ def present(
         Absolute path of the plain-YAML pillar file that gets the credentials.
     pillar_keys
         Where each value goes: a mapping of ``username``, ``password``, ``host`` and
-        ``port`` to colon-delimited key paths. Default ``smtp:username``, ``smtp:password``,
-        ``smtp:host``, ``smtp:port`` for one region, ``smtp:{region}:username`` and so on
-        for several (``{region}`` is replaced by each region). ``null`` skips a value.
+        ``port`` to a colon-delimited key path, or a list of them. Default
+        ``smtp:username``, ``smtp:password``, ``smtp:host``, ``smtp:port`` for one region,
+        ``smtp:{region}:username`` and so on for several (``{region}`` is replaced by each
+        region). ``null`` skips a value.
     identities
         Domains or addresses the user may send as (default: any verified identity).
     policy_name
@@ -147,24 +113,29 @@ def present(
     valid.iam_name(name, "name", 64)
     regions = _regions(regions)
     valid.file_path(pillar_file, "pillar_file")
-    paths = _paths(pillar_keys, regions)
+    per_region = layout.smtp_user(pillar_keys, regions)
     identities = _identities(identities)
     valid.iam_name(policy_name, "policy_name", 128)
     valid.positive_days(rotate_after_days, "rotate_after_days", allow_none=True)
     valid.boolean(prune_keys, "prune_keys")
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
-    per_region = region_paths(paths, regions)
-    password_paths = [p["password"] for p in per_region.values()]
-    all_paths = sorted({path for p in per_region.values() for path in p.values()})
+    all_paths = layout.every_path(per_region)
+    layout.no_collision(
+        globals().get("__lowstate__"), globals().get("__low__"), pillar_file, all_paths
+    )
+    # The file gets the SMTP password derived from the secret, not the secret itself.
+    secret_paths = {
+        path: f"smtp_password:{region}"
+        for region, p in per_region.items()
+        for path in p["password"]
+    }
     wanted_values = {}
     for region, p in per_region.items():
-        if "host" in p:
-            wanted_values[p["host"]] = ses.smtp_host(region)
-        if "port" in p:
-            wanted_values[p["port"]] = ses.SMTP_PORT
+        wanted_values.update(dict.fromkeys(p.get("host", []), ses.smtp_host(region)))
+        wanted_values.update(dict.fromkeys(p.get("port", []), ses.SMTP_PORT))
 
-    pillar_now = __salt__["pillar_file.read"](pillar_file, all_paths, mask=password_paths)
+    pillar_now = __salt__["pillar_file.read"](pillar_file, all_paths, mask=list(secret_paths))
     account_id = __salt__["aws_sts.caller_identity"](**conn)["account"] if identities else None
     document = iam.ses_sending_policy_document(regions, account_id, identities)
     current_user = __salt__["aws_iam.describe_user"](name, **conn)
@@ -174,9 +145,7 @@ def present(
 
     matches = iam.same_document(current_policy, document)
     steps = plan_user(name, policy_name, document, current_user, current_policy, matches)
-    id_paths = sorted({p["username"] for p in per_region.values()})
-    # The file gets the SMTP password derived from the secret, not the secret itself.
-    secret_paths = {p["password"]: f"smtp_password:{r}" for r, p in per_region.items()}
+    id_paths = sorted({path for p in per_region.values() for path in p["username"]})
     key = keys.pillar_key(pillar_file, id_paths, secret_paths, wanted_values, pillar_now)
     what = f"SMTP user {name}"
     key_steps, notes = keys.plan_user_key(
@@ -238,10 +207,9 @@ def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=N
     if pillar_file is not None:
         valid.file_path(pillar_file, "pillar_file")
         regions = _regions(regions if regions is not None else ["us-east-1"])
-        paths = _paths(pillar_keys, regions)
-        per_region = region_paths(paths, regions)
-        all_paths = sorted({path for p in per_region.values() for path in p.values()})
-        password_paths = [p["password"] for p in per_region.values()]
+        per_region = layout.smtp_user(pillar_keys, regions)
+        all_paths = layout.every_path(per_region)
+        password_paths = [path for p in per_region.values() for path in p["password"]]
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
     current_user = __salt__["aws_iam.describe_user"](name, **conn)

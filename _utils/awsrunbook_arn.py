@@ -1,6 +1,6 @@
-"""ARNs, partition-aware: ``arn:aws:...`` in the commercial regions, ``arn:aws-cn:...`` in
-China, ``arn:aws-us-gov:...`` in GovCloud. The partition comes from botocore's endpoint
-data for the region, so no call is needed."""
+"""ARNs and endpoints, partition-aware: ``arn:aws:...`` in the commercial regions,
+``arn:aws-cn:...`` in China, ``arn:aws-us-gov:...`` in GovCloud. The partition comes from
+botocore's endpoint data for the region, so no call is needed."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ def partition_of(region: str) -> str:
         return session.get_partition_for_region(region)
     except Exception:  # botocore raises UnknownRegionError, or ValueError on older versions
         return "aws"
+
+
+def s3_endpoint(region: str) -> str:
+    """The S3 endpoint host of ``region`` (``s3.eu-west-2.amazonaws.com``), as pgBackRest's
+    ``repo1-s3-endpoint`` wants it."""
+    resolver = botocore.session.get_session()._get_internal_component("endpoint_resolver")
+    return f"s3.{region}.{resolver.get_partition_dns_suffix(partition_of(region))}"
 
 
 def arn(service: str, resource: str, *, partition: str, region: str = "", account: str = "") -> str:

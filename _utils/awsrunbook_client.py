@@ -133,7 +133,8 @@ def _client_config(settings, retry=True):
     return botocore.config.Config(
         retries={
             "mode": settings.get("retry_mode") or DEFAULT_RETRIES["mode"],
-            "max_attempts": max_attempts if retry else 1,
+            # total_max_attempts counts the first request (botocore's max_attempts does not).
+            "total_max_attempts": max_attempts if retry else 1,
         },
         user_agent_extra="salt-aws-runbook",
     )

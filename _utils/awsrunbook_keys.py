@@ -20,6 +20,7 @@ import datetime
 import functools
 from typing import Any, TypedDict
 
+import awsrunbook_layout as layout
 import awsrunbook_ses as ses
 import awsrunbook_state as st
 from salt.exceptions import CommandExecutionError
@@ -223,7 +224,7 @@ def plan_pillar_values(pillar_file, wanted, current) -> list[st.Step]:
     return [
         st.local_step(
             f"pillar {path}",
-            current.get(path),
+            layout.shown(path, current.get(path)),
             value,
             "pillar_file.set_values",
             path=pillar_file,

@@ -48,12 +48,14 @@ def bucket_name(value, arg="bucket"):
     return value
 
 
-def positive_days(value, arg, allow_none=False):
+def positive_days(value, arg, allow_none=False, maximum=36500):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         extra = " or null" if allow_none else ""
         fail(arg, f"must be a positive whole number of days{extra}", value)
+    if value > maximum:
+        fail(arg, f"must be at most {maximum} days", value)
     return value
 
 
@@ -80,6 +82,25 @@ def region(value, arg="region"):
         return None
     if not isinstance(value, str) or value not in _known_regions():
         fail(arg, "unknown AWS region", value)
+    return value
+
+
+@functools.lru_cache(maxsize=1)
+def _ses_regions():
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("sesv2", partition)
+    )
+
+
+def ses_region(value, arg="region"):
+    """A region where SES has an endpoint (its API and SMTP interface): not every region
+    does (ap-east-1, for one), and an SMTP host there would not exist."""
+    region(value, arg)
+    if value not in _ses_regions():
+        fail(arg, "has no SES endpoint (see the SES regions in AWS's documentation)", value)
     return value
 
 
@@ -145,14 +166,16 @@ def domain(value, arg="name"):
     return name
 
 
-def email_address(value, arg="name"):
-    """An email address: local part kept as given (case-sensitive), domain lower-cased."""
+def email_address(value, arg="name", keep_case=False):
+    """An email address: local part kept as given (case-sensitive), domain lower-cased
+    unless ``keep_case``."""
     if not isinstance(value, str) or value.count("@") != 1:
         fail(arg, "is not a valid email address", value)
     local, _, host = value.partition("@")
     if not _EMAIL_LOCAL_RE.match(local) or local.startswith(".") or ".." in local:
         fail(arg, "is not a valid email address", value)
-    return f"{local}@{domain(host, arg)}"
+    host_name = domain(host, arg)
+    return value if keep_case else f"{local}@{host_name}"
 
 
 def known_keys(value, arg, allowed, what=None, noun="key"):
@@ -167,9 +190,10 @@ def known_keys(value, arg, allowed, what=None, noun="key"):
 
 def ses_identity(value, arg="name"):
     """``(name, "DOMAIN" | "EMAIL_ADDRESS")`` of an SES identity: a domain
-    (case-insensitive, returned lower-case) or an email address."""
+    (case-insensitive, returned lower-case) or an email address, exactly as given (SES
+    treats ``Ops@Example.org`` and ``Ops@example.org`` as two identities)."""
     if isinstance(value, str) and "@" in value:
-        return email_address(value, arg), "EMAIL_ADDRESS"
+        return email_address(value, arg, keep_case=True), "EMAIL_ADDRESS"
     return domain(value, arg), "DOMAIN"
 
 

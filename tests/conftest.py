@@ -3,10 +3,14 @@
 import logging
 import os
 import pathlib
+import sys
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+# The pure modules, importable as Salt's loader makes them (``import awsrunbook_state``) even
+# before an editable install has learnt of a new one.
+sys.path.insert(0, str(REPO / "_utils"))
 TESTS = pathlib.Path(__file__).resolve().parent
 # The tiers, one folder each; a test's folder gives it its tier's marker, so
 # `-m "not integration"` and friends select tiers.

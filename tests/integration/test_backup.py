@@ -182,3 +182,39 @@ def test_throttling_and_unavailable_are_retried(salt_call, moto_server):
     assert moto_server.counter.faults == [], "every injected fault was met"
     _, rerun = salt_call.state_apply("aws_runbook.backup")
     assert all(r["changes"] == {} for r in rerun.values())
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        ("unavailable_after_processing", "IAM had made key"),
+        ("unavailable", "IAM made no key"),
+    ],
+)
+def test_a_failed_create_access_key_is_never_retried_blindly(
+    salt_call, moto_server, aws_cli, fault, said
+):
+    """A 503 on CreateAccessKey, after IAM made the key or before: no second key is asked
+    for, no key is left whose secret nobody has, the comment says what exists, and the next
+    run converges."""
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar("aws_runbook.sls", PILLAR)
+    private = salt_call.write_pillar("private/web1.sls", PRIVATE)
+    moto_server.reset_counts()
+    moto_server.inject_faults("iam", fault, operation="CreateAccessKey")
+    _, results = salt_call.state_apply("aws_runbook.backup")
+    failed = results["iam_backup_user_|-aws-iam_backup_user-web1-backup_|-web1-backup_|-present"]
+    assert failed["result"] is False, failed["comment"]
+    assert said in failed["comment"] and "web1-backup has no keys" in failed["comment"]
+    creates = [call for call in moto_server.calls() if call[1] == "CreateAccessKey"]
+    assert len(creates) == 2, "one CreateAccessKey per user: none re-sent"
+    assert (
+        aws_cli("iam", "list-access-keys", "--user-name", "web1-backup")["AccessKeyMetadata"] == []
+    )
+    assert "aws:" not in private.read_text() and "access_key:" not in private.read_text()
+    _, rerun = salt_call.state_apply("aws_runbook.backup")
+    assert all(r["result"] is True for r in rerun.values()), rerun
+    listed = aws_cli("iam", "list-access-keys", "--user-name", "web1-backup")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [
+        yaml.safe_load(private.read_text())["aws"]["access_key"]
+    ]

@@ -68,6 +68,9 @@ FAULTS = {
     ),
 }
 
+# Faults whose request is carried out first: the fault answered instead of moto's answer.
+AFTER_PROCESSING = {"unavailable_after_processing": "unavailable"}
+
 
 class CountingApp:
     """WSGI middleware recording each AWS request before moto answers it."""
@@ -87,24 +90,32 @@ class CountingApp:
         call = classify(environ, body)
         with self._lock:
             self.calls.append(call)
-            fault = next((f for f in self.faults if f[0] == call[0]), None)
+            fault = next(
+                (f for f in self.faults if f[0] == call[0] and f[1] in (None, call[1])), None
+            )
             if fault:
                 self.faults.remove(fault)
-                fault = fault[1]
-        if fault:
-            status, xml = fault
-            start_response(
-                status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))]
-            )
-            return [xml]
-        return self.app(environ, start_response)
+        if not fault:
+            return self.app(environ, start_response)
+        kind = fault[2]
+        if kind in AFTER_PROCESSING:
+            # AWS did the work; the answer is lost on the way back.
+            for _ in self.app(environ, lambda *args, **kwargs: None):
+                pass
+            kind = AFTER_PROCESSING[kind]
+        status, xml = FAULTS[kind]
+        start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
+        return [xml]
 
-    def inject_faults(self, service, *kinds):
-        """Answer the next requests to ``service`` (``s3``, ``iam``...) with these faults
-        instead of moto's answer, in order: ``"throttling"`` (400 Throttling, the query
-        protocols' throttle) or ``"unavailable"`` (503, also S3's SlowDown status)."""
+    def inject_faults(self, service, *kinds, operation=None):
+        """Answer the next requests to ``service`` (``s3``, ``iam``...; with ``operation``,
+        only that one, e.g. ``CreateAccessKey``) with these faults instead of moto's answer,
+        in order: ``"throttling"`` (400 Throttling, the query protocols' throttle),
+        ``"unavailable"`` (503, also S3's SlowDown status), or
+        ``"unavailable_after_processing"`` (moto carries the request out, then the client
+        gets a 503: a write that happened although the caller saw it fail)."""
         with self._lock:
-            self.faults.extend((service, FAULTS[kind]) for kind in kinds)
+            self.faults.extend((service, operation, kind) for kind in kinds)
 
     def reset(self):
         with self._lock:
@@ -149,8 +160,8 @@ class MotoServer:
     def writes(self):
         return [call for call in self.calls() if call[2]]
 
-    def inject_faults(self, service, *kinds):
-        self.counter.inject_faults(service, *kinds)
+    def inject_faults(self, service, *kinds, operation=None):
+        self.counter.inject_faults(service, *kinds, operation=operation)
 
 
 def main():

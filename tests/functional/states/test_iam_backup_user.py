@@ -253,3 +253,48 @@ def test_templated_pillar_file_fails_before_any_aws_call(states, pillar_path):
         ret = present(states, pillar_path, test=False)
     assert ret.result is False and "Jinja template" in ret.comment
     assert calls == []
+
+
+def test_a_value_read_where_a_secret_may_be_is_never_shown(states, pillar_path):
+    present(states, pillar_path, test=False)
+    with pillar_path.open("a") as handle:
+        handle.write("smtp:\n  us-east-1:\n    password: BHunter2SmtpPassword\n")
+    ret = present(states, pillar_path, test=True, pillar_keys={"region": "smtp:us-east-1:password"})
+    assert ret.changes["pillar smtp:us-east-1:password"] == {"old": "(set)", "new": "eu-west-2"}
+    assert "BHunter2SmtpPassword" not in json.dumps(ret.raw, default=str)
+
+
+def test_pgbackrest_and_site_backups_from_one_key(states, pillar_path, loaders):
+    ret = present(
+        states,
+        pillar_path,
+        test=False,
+        pillar_keys={
+            "access_key_id": ["aws:access_key", "postgres:backup:s3_key"],
+            "secret_access_key": ["aws:secret_key", "postgres:backup:s3_key_secret"],
+            "region": ["aws:region", "postgres:backup:s3_region"],
+            "bucket": "postgres:backup:s3_bucket",
+            "endpoint": "postgres:backup:s3_endpoint",
+        },
+    )
+    assert ret.result is True, ret.comment
+    data = pillar(loaders, pillar_path)
+    backup = data["postgres"]["backup"]
+    assert backup["s3_key"] == data["aws"]["access_key"]
+    assert backup["s3_key_secret"] == data["aws"]["secret_key"]
+    assert backup["s3_endpoint"] == "s3.eu-west-2.amazonaws.com"
+    assert backup["s3_region"] == data["aws"]["region"] == "eu-west-2"
+    with recorded_calls() as calls:
+        again = present(
+            states,
+            pillar_path,
+            test=False,
+            pillar_keys={
+                "access_key_id": ["aws:access_key", "postgres:backup:s3_key"],
+                "secret_access_key": ["aws:secret_key", "postgres:backup:s3_key_secret"],
+                "region": ["aws:region", "postgres:backup:s3_region"],
+                "bucket": "postgres:backup:s3_bucket",
+                "endpoint": "postgres:backup:s3_endpoint",
+            },
+        )
+    assert again.changes == {} and writes(calls) == []

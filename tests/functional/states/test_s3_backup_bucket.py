@@ -157,3 +157,43 @@ def test_interrupted_run_reports_what_was_done_and_next_run_converges(states, s3
     resumed = present(states, test=False)
     assert resumed.result is True and set(resumed.changes) == {"lifecycle_rules"}
     assert present(states, test=False).changes == {}
+
+
+def test_a_shared_bucket_gets_one_rule_per_prefix(states, s3):
+    rules = {
+        "delete-after-30-days": {"prefix": "incremental", "expire_days": 30},
+        "pgbackrest-uploads": {"prefix": "pgbackrest", "expire_days": None},
+    }
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="shared-backups")
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="shared-backups",
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "by-hand",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "tmp/"},
+                    "Expiration": {"Days": 1},
+                }
+            ]
+        },
+    )
+    ret = states.s3_backup_bucket.present("shared-backups", region="us-east-1", rules=rules)
+    assert ret.result is True, ret.comment
+    found = s3.get_bucket_lifecycle_configuration(Bucket="shared-backups")["Rules"]
+    by_id = {rule["ID"]: rule for rule in found}
+    assert set(by_id) == {"by-hand", "delete-after-30-days", "pgbackrest-uploads"}
+    assert by_id["delete-after-30-days"]["Filter"] == {"Prefix": "incremental/"}
+    assert "Expiration" not in by_id["pgbackrest-uploads"]
+    with recorded_calls() as calls:
+        again = states.s3_backup_bucket.present("shared-backups", region="us-east-1", rules=rules)
+    assert again.changes == {} and writes(calls) == []
+
+
+def test_absurd_retention_is_refused_before_any_call(states):
+    with recorded_calls() as calls:
+        ret = states.s3_backup_bucket.present(
+            "b-absurd", region="us-east-1", expire_days=99999999999
+        )
+    assert ret.result is False and "expire_days: must be at most 36500 days" in ret.comment
+    assert calls == []

@@ -519,3 +519,15 @@ def test_execution_functions_dns_records_and_status(states, modules):
         ("ses", "GetIdentityDkimAttributes"),
         ("ses", "GetIdentityMailFromDomainAttributes"),
     ]
+
+
+def test_an_address_is_managed_exactly_as_written(states):
+    declared = "Ops.Team@Example.org"
+    ret = states.ses_identity.present(declared, region=REGION)
+    assert ret.result is True, ret.comment
+    listed = boto3.client("sesv2", region_name=REGION).list_email_identities()
+    assert declared in [i["IdentityName"] for i in listed["EmailIdentities"]]
+    assert "ops.team@example.org" not in [i["IdentityName"] for i in listed["EmailIdentities"]]
+    with recorded_calls() as calls:
+        again = states.ses_identity.present(declared, region=REGION)
+    assert again.changes == {} and writes(calls) == []

@@ -116,7 +116,8 @@ def test_identities_restrict_the_policy(states, pillar_file):
     ]
     assert doc["Statement"][0]["Resource"] == [
         "arn:aws:ses:us-east-1:123456789012:identity/open-contracting.org",
-        "arn:aws:ses:us-east-1:123456789012:identity/noreply@example.org",
+        # An address identity is case-sensitive in SES: the policy names it as declared.
+        "arn:aws:ses:us-east-1:123456789012:identity/noreply@Example.ORG",
     ]
 
 
@@ -182,6 +183,8 @@ def test_absent(states, pillar_file):
     [
         ({"regions": []}, "regions: give one or more SES regions"),
         ({"regions": ["us-east-1", "mars-north-1"]}, "regions: unknown AWS region"),
+        ({"regions": ["ap-east-1"]}, "regions: has no SES endpoint"),
+        ({"pillar_keys": {"username": "smtp:x", "password": "smtp:x:pw"}}, "the same place"),
         (
             {"regions": "eu-west-1", "pillar_file": "relative.sls"},
             "pillar_file: must be an absolute",

@@ -1,5 +1,8 @@
 """s3_backup_bucket's lifecycle rule and planner."""
 
+import pytest
+from salt.exceptions import SaltInvocationError
+
 from _states import (
     s3_backup_bucket,
 )
@@ -30,7 +33,7 @@ def test_lifecycle_rule_is_the_runbooks():
 
 
 def test_plan_for_missing_bucket_creates_everything():
-    steps = s3_backup_bucket.plan_bucket("b", None, "eu-west-2", RULE, RULE["ID"], False)
+    steps = s3_backup_bucket.plan_bucket("b", None, "eu-west-2", {RULE["ID"]: RULE}, False)
     assert [s["field"] for s in steps] == [
         "bucket",
         "public_access_block",
@@ -46,7 +49,7 @@ def test_converged_bucket_has_no_steps_and_kms_is_kept():
     as_read = dict(RULE, Filter={})
     assert (
         s3_backup_bucket.plan_bucket(
-            "b", converged([as_read]), "eu-west-2", RULE, RULE["ID"], False
+            "b", converged([as_read]), "eu-west-2", {RULE["ID"]: RULE}, False
         )
         == []
     )
@@ -61,11 +64,46 @@ def test_foreign_rules_are_kept_unless_exclusive():
     }
     edited = dict(RULE, Expiration={"Days": 90})
     steps = s3_backup_bucket.plan_bucket(
-        "b", converged([foreign, edited]), "eu-west-2", RULE, RULE["ID"], False
+        "b", converged([foreign, edited]), "eu-west-2", {RULE["ID"]: RULE}, False
     )
     assert steps[0]["field"] == "lifecycle_rules"
     assert steps[0]["new"] == [foreign, RULE]
-    exclusive = s3_backup_bucket.plan_lifecycle([foreign, RULE], RULE, RULE["ID"], True)
+    exclusive = s3_backup_bucket.plan_lifecycle([foreign, RULE], {RULE["ID"]: RULE}, True)
     assert exclusive == [RULE]
-    assert s3_backup_bucket.plan_lifecycle([foreign], None, RULE["ID"], False) is None
-    assert s3_backup_bucket.plan_lifecycle([foreign, RULE], None, RULE["ID"], False) == [foreign]
+    assert s3_backup_bucket.plan_lifecycle([foreign], {RULE["ID"]: None}, False) is None
+    assert s3_backup_bucket.plan_lifecycle([foreign, RULE], {RULE["ID"]: None}, False) == [foreign]
+
+
+def test_several_rules_scoped_to_prefixes():
+    wanted = s3_backup_bucket.desired_rules(
+        {
+            "delete-after-30-days": {"prefix": "incremental", "expire_days": 30},
+            "pgbackrest-uploads": {"prefix": "/pgbackrest/", "expire_days": None},
+        },
+        {"rule_name": "delete-after-30-days", **s3_backup_bucket.RULE_DEFAULTS},
+    )
+    assert wanted["delete-after-30-days"]["Filter"] == {"Prefix": "incremental/"}
+    assert wanted["delete-after-30-days"]["Expiration"] == {"Days": 30}
+    pgbackrest = wanted["pgbackrest-uploads"]
+    assert pgbackrest["Filter"] == {"Prefix": "pgbackrest/"} and "Expiration" not in pgbackrest
+    assert pgbackrest["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    foreign = {"ID": "mine", "Status": "Enabled", "Filter": {"Prefix": "x/"}}
+    planned = s3_backup_bucket.plan_lifecycle([foreign], wanted, False)
+    assert planned == [foreign, wanted["delete-after-30-days"], pgbackrest]
+
+
+@pytest.mark.parametrize(
+    ("rules", "single", "message"),
+    [
+        (None, {"expire_days": 99999999999}, "expire_days: must be at most 36500 days"),
+        ({"r": {"expire_days": 0}}, {}, "rules:r:expire_days: must be a positive"),
+        ({"r": {"prefix": "a*"}}, {}, "rules:r:prefix: must not contain wildcards"),
+        ({"r": {"days": 3}}, {}, "rules:r: unknown key"),
+        ({"r": {}}, {"expire_days": 10}, "rules: give either rules or"),
+        ({}, {}, "rules: must map rule names"),
+    ],
+)
+def test_rule_arguments_are_checked(rules, single, message):
+    args = {"rule_name": "delete-after-30-days", **s3_backup_bucket.RULE_DEFAULTS, **single}
+    with pytest.raises(SaltInvocationError, match=f"^{message}"):
+        s3_backup_bucket.desired_rules(rules, args)

@@ -92,7 +92,8 @@ def test_desired_identity_normalizes():
     }
     assert desired["dmarc"] == "v=DMARC1; p=none;"
     address = ses.desired_identity("Ops@Example.org")
-    assert address["identity"] == "Ops@example.org"
+    # SES address identities are case-sensitive as written: managed exactly as declared.
+    assert address["identity"] == "Ops@Example.org"
     assert address["type"] == "EMAIL_ADDRESS"
     assert address["dkim"] is None
     assert address["dmarc"] is None
@@ -106,6 +107,7 @@ def test_desired_identity_normalizes():
         ({"name": DOMAIN, "mail_from_domain": "mail.example.com"}, "mail_from_domain"),
         ({"name": "ops@example.org", "mail_from_domain": "example.org"}, "mail_from_domain"),
         ({"name": DOMAIN, "dkim": "RSA_4096_BIT"}, "dkim"),
+        ({"name": DOMAIN, "dkim": False}, "dkim"),
         ({"name": DOMAIN, "behavior_on_mx_failure": "BOUNCE"}, "behavior_on_mx_failure"),
         (
             {

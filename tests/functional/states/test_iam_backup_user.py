@@ -298,3 +298,27 @@ def test_pgbackrest_and_site_backups_from_one_key(states, pillar_path, loaders):
             },
         )
     assert again.changes == {} and writes(calls) == []
+
+
+def test_two_users_writing_the_same_keys_of_one_file_are_refused(modules, pillar_path):
+    """Two states with the default paths in one file would create and delete each other's
+    keys run after run: refused before any AWS call."""
+    sls = f"""
+web1-backup:
+  iam_backup_user.present:
+    - bucket: web1-backups
+    - pillar_file: {pillar_path}
+    - region: eu-west-2
+web1-other:
+  iam_backup_user.present:
+    - bucket: web1-other
+    - pillar_file: {pillar_path}
+    - region: eu-west-2
+"""
+    with recorded_calls() as calls:
+        ret = modules.state.template_str(sls)
+    comments = [r["comment"] for r in ret.raw.values()]
+    assert all(r["result"] is False for r in ret.raw.values())
+    assert any("also written by iam_backup_user web1-other" in c for c in comments)
+    assert any("also written by iam_backup_user web1-backup" in c for c in comments)
+    assert calls == []

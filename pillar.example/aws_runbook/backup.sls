@@ -34,3 +34,22 @@ aws_runbook:
           secret_access_key: postgres:backup:s3_key_secret
           region: postgres:backup:s3_region
           bucket: postgres:backup:s3_bucket
+          endpoint: postgres:backup:s3_endpoint   # pgBackRest's repo1-s3-endpoint
+      # One server with both kinds of backup in one shared bucket: the same key under two
+      # paths (a list), e.g. with a bucket whose `rules` expire incremental/ but never
+      # pgbackrest/:
+      #   buckets:
+      #     ocp-db1-backup:
+      #       region: eu-west-2
+      #       rules:
+      #         delete-after-30-days: {prefix: incremental, expire_days: 30}
+      #         pgbackrest-uploads: {prefix: pgbackrest, expire_days: null}
+      #   users:
+      #     db1-backup:
+      #       bucket: ocp-db1-backup
+      #       region: eu-west-2
+      #       pillar_file: private/db1.sls
+      #       pillar_keys:
+      #         access_key_id: [aws:access_key, postgres:backup:s3_key]
+      #         secret_access_key: [aws:secret_key, postgres:backup:s3_key_secret]
+      #         region: [aws:region, postgres:backup:s3_region]

@@ -134,19 +134,6 @@ def key_path(value, arg):
     return value
 
 
-def key_paths(mapping, arg, allowed, defaults):
-    """Merge ``mapping`` over ``defaults``; every name must be in ``allowed``. A value of
-    ``None`` drops that name (the value is not written)."""
-    if mapping is None:
-        mapping = {}
-    what = f"must be a mapping of {sorted(allowed)} to pillar key paths"
-    known_keys(mapping, arg, sorted(allowed), what, noun="name")
-    merged = {**defaults, **mapping}
-    return {
-        name: key_path(path, f"{arg}:{name}") for name, path in merged.items() if path is not None
-    }
-
-
 def file_path(value, arg):
     if not isinstance(value, str) or not value.startswith("/"):
         fail(arg, "must be an absolute file path", value)

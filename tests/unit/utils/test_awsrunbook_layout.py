@@ -100,3 +100,17 @@ def test_states_of_one_run_may_not_share_a_path_in_one_file():
     )
     with pytest.raises(SaltInvocationError, match="ses_smtp_user web1-smtp"):
         layout.no_collision([low, smtp], low, "/p.sls", mine)
+
+
+def test_layout_merges_defaults_and_rejects_unknown_names():
+    defaults = {"access_key_id": "aws:access_key", "region": "aws:region"}
+    merged = layout.layout(
+        {"region": None, "bucket": "x:y"}, ["access_key_id", "region", "bucket"], defaults, ()
+    )
+    assert merged == {"access_key_id": ["aws:access_key"], "bucket": ["x:y"]}
+    with pytest.raises(SaltInvocationError, match=r"^pillar_keys: unknown name"):
+        layout.layout({"colour": "a:b"}, ["region"], {}, ())
+    with pytest.raises(
+        SaltInvocationError, match=r"^pillar_keys:region: must be a colon-delimited"
+    ):
+        layout.layout({"region": "a::b"}, ["region"], {}, ())

@@ -42,20 +42,3 @@ def test_region():
         SaltInvocationError, match=r"^region: unknown AWS region \(got 'eu-westt-2'\)"
     ):
         valid.region("eu-westt-2")
-
-
-def test_key_paths_merge_defaults_and_reject_unknown_names():
-    defaults = {"access_key_id": "aws:access_key", "region": "aws:region"}
-    merged = valid.key_paths(
-        {"region": None, "bucket": "x:y"},
-        "pillar_keys",
-        ["access_key_id", "region", "bucket"],
-        defaults,
-    )
-    assert merged == {"access_key_id": "aws:access_key", "bucket": "x:y"}
-    with pytest.raises(SaltInvocationError, match=r"^pillar_keys: unknown name"):
-        valid.key_paths({"colour": "a:b"}, "pillar_keys", ["region"], {})
-    with pytest.raises(
-        SaltInvocationError, match=r"^pillar_keys:region: must be a colon-delimited"
-    ):
-        valid.key_paths({"region": "a::b"}, "pillar_keys", ["region"], {})

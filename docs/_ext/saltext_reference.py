@@ -81,7 +81,7 @@ def utils_page(modules):
         "modules (``import awsrunbook_state as st``).\n",
     ]
     for module, _salt_name, _tree in modules:
-        lines += [f".. automodule:: {module}", "   :members:\n"]
+        lines += [module, "-" * len(module), "", f".. automodule:: {module}", "   :members:\n"]
     return "\n".join(lines)
 
 

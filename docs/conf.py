@@ -1,0 +1,28 @@
+"""Sphinx configuration: reference pages generated from the loader modules' docstrings."""
+
+import pathlib
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+# The loader modules import each other's shared code as top-level modules
+# (``import awsrunbook_state``), as they do once Salt syncs them: autodoc imports them the same way.
+for folder in ("_utils", "_modules", "_states"):
+    sys.path.insert(0, str(REPO / folder))
+sys.path.insert(0, str(REPO / "docs" / "_ext"))
+
+project = "salt-aws-runbook"
+author = "salt-aws-runbook contributors"
+copyright = "the salt-aws-runbook contributors"
+
+extensions = ["sphinx.ext.autodoc", "saltext_reference"]
+saltext_repo = str(REPO)
+
+exclude_patterns = ["_build"]
+html_theme = "furo"
+html_title = project
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+# Signatures as written (``region=None``), not evaluated defaults.
+autodoc_preserve_defaults = True

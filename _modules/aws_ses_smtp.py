@@ -71,7 +71,7 @@ def smtp_credentials_into_pillar(pillar_file, smtp_region, pillar_key="smtp", **
     return {"pillar_file": pillar_file, "username": frozen.access_key, "changed": changed}
 
 
-def send_test_email(
+def send_test_email(  # noqa: PLR0913 - a CLI function: each option is a key=value
     sender,
     recipient,
     host=None,

@@ -70,7 +70,7 @@ def new_ret(name: str) -> dict[str, Any]:
     return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
-def step(
+def step(  # noqa: PLR0913 - the options after * are keyword-only and each is documented
     field: str,
     old: Any,
     new: Any,
@@ -86,8 +86,8 @@ def step(
     """A step whose execution function talks to AWS (it gets the connection arguments).
     With ``one_line``, ``changes`` shows the field as the one line ``new``
     (``secret_access_key: written to FILE``) instead of old/new. ``says``: a comment line
-    for when the step was applied, or in test mode would be (``{would}`` in it reads
-    ``would be `` then)."""
+    for when the step was applied, or in test mode would be (``{would}`` in it then reads
+    "would be" and a space)."""
     return {
         "field": field,
         "old": old,
@@ -144,36 +144,55 @@ def _says(steps: Iterable[Step], test: bool = False) -> list[str]:
     return list(dict.fromkeys(item["says"].format(would=would) for item in steps if item["says"]))
 
 
-def _call(item: Step, salt_funcs: Mapping[str, Callable], conn: dict, results: dict) -> Any:
-    kwargs = _resolved(item["kwargs"], results)
-    return salt_funcs[item["call"]](**kwargs, **(conn if item["aws"] else {}))
+class _Apply:
+    """One real run of a plan: the execution functions, the connection, what the steps
+    returned so far and the undo steps still open."""
 
+    def __init__(self, salt_funcs: Mapping[str, Callable], conn: dict):
+        self.salt_funcs = salt_funcs
+        self.conn = conn
+        self.results: dict[str, Any] = {}
+        self.open_undos: dict[str, Step] = {}
+        self.done: list[Step] = []
 
-def _undo(open_undos: dict[str, Step], salt_funcs, conn, results) -> tuple[list, list]:
-    """Run the undo steps still open, newest first: ``(what was undone, what could not be)``."""
-    undone, failed = [], []
-    for name, undo in reversed(list(open_undos.items())):
-        try:
-            _call(undo, salt_funcs, conn, results)
-        except (CommandExecutionError, SaltInvocationError) as exc:
-            failed.append(f"{undo['field']} ({name}): {exc}")
-        else:
-            undone.append(undo["field"])
-    return undone, failed
+    def call(self, item: Step) -> Any:
+        kwargs = _resolved(item["kwargs"], self.results)
+        return self.salt_funcs[item["call"]](**kwargs, **(self.conn if item["aws"] else {}))
 
+    def apply(self, item: Step) -> None:
+        value = self.call(item)
+        if item["save"]:
+            self.results[item["save"]] = value
+            if item["undo"]:
+                self.open_undos[item["save"]] = item["undo"]
+        for name in item["closes"]:
+            self.open_undos.pop(name, None)
+        self.done.append(item)
 
-def _failed(ret, what, item, exc, done, open_undos, salt_funcs, conn, results):
-    """Undo what is open after ``item`` failed; fill ``ret``; return the comment lines."""
-    undone, failed_undos = _undo(open_undos, salt_funcs, conn, results)
-    kept = [d for d in done if d["save"] not in open_undos]
-    ret["result"] = False
-    ret["changes"] = changes_of(kept, results)
-    lines = [f"{what}: {item['field']} failed: {exc}"]
-    if undone:
-        lines.append(f"Undone so that nothing is left half made: {', '.join(undone)}.")
-    lines += [f"Could not undo {problem}: do it by hand." for problem in failed_undos]
-    lines.append(f"Done before this: {', '.join(ret['changes']) or 'nothing'}.")
-    return lines + _says(kept)
+    def undo(self) -> tuple[list, list]:
+        """Run the undo steps still open, newest first: ``(undone, could not be undone)``."""
+        undone, failed = [], []
+        for name, undo in reversed(list(self.open_undos.items())):
+            try:
+                self.call(undo)
+            except (CommandExecutionError, SaltInvocationError) as exc:
+                failed.append(f"{undo['field']} ({name}): {exc}")
+            else:
+                undone.append(undo["field"])
+        return undone, failed
+
+    def failed(self, ret: dict, what: str, item: Step, exc: Exception) -> list[str]:
+        """Undo what is open after ``item`` failed; fill ``ret``; the comment lines."""
+        undone, failed_undos = self.undo()
+        kept = [d for d in self.done if d["save"] not in self.open_undos]
+        ret["result"] = False
+        ret["changes"] = changes_of(kept, self.results)
+        lines = [f"{what}: {item['field']} failed: {exc}"]
+        if undone:
+            lines.append(f"Undone so that nothing is left half made: {', '.join(undone)}.")
+        lines += [f"Could not undo {problem}: do it by hand." for problem in failed_undos]
+        lines.append(f"Done before this: {', '.join(ret['changes']) or 'nothing'}.")
+        return lines + _says(kept)
 
 
 def run_plan(
@@ -200,25 +219,15 @@ def run_plan(
         lines = [f"{what} would be changed: {', '.join(ret['changes'])}", *_says(steps, test=True)]
         ret["comment"] = _comment(ret["comment"], *lines, *notes)
         return True
-    done: list[Step] = []
-    results: dict[str, Any] = {}
-    open_undos: dict[str, Step] = {}
+    run = _Apply(salt_funcs, conn)
     for item in steps:
         try:
-            value = _call(item, salt_funcs, conn, results)
+            run.apply(item)
         except (CommandExecutionError, SaltInvocationError) as exc:
-            lines = _failed(ret, what, item, exc, done, open_undos, salt_funcs, conn, results)
-            ret["comment"] = _comment(ret["comment"], *lines, *notes)
+            ret["comment"] = _comment(ret["comment"], *run.failed(ret, what, item, exc), *notes)
             return False
-        if item["save"]:
-            results[item["save"]] = value
-            if item["undo"]:
-                open_undos[item["save"]] = item["undo"]
-        for name in item["closes"]:
-            open_undos.pop(name, None)
-        done.append(item)
-    ret["changes"].update(changes_of(done, results))
-    lines = [f"{what} changed: {', '.join(ret['changes'])}", *_says(done)]
+    ret["changes"].update(changes_of(run.done, run.results))
+    lines = [f"{what} changed: {', '.join(ret['changes'])}", *_says(run.done)]
     ret["comment"] = _comment(ret["comment"], *lines, *notes)
     return True
 

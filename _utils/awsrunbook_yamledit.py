@@ -97,7 +97,7 @@ def _compose(text):
     try:
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
-        raise YamlEditError(f"is not valid YAML{_problem_at(exc)}") from None
+        raise YamlEditError(f"not valid YAML{_problem_at(exc)}") from None
     finally:
         loader.dispose()
     return loader, root
@@ -114,11 +114,11 @@ def _construct(root):
     try:
         data = SafeConstructor().construct_document(root)
     except yaml.YAMLError as exc:
-        raise YamlEditError(f"is not valid YAML{_problem_at(exc)}") from None
+        raise YamlEditError(f"not valid YAML{_problem_at(exc)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise YamlEditError("must hold a mapping at the top level")
+        raise YamlEditError("the top level must be a mapping")
     return data
 
 
@@ -194,7 +194,7 @@ class _Edits:
             if merged and start < merged[-1][1]:
                 last_start, last_end, last_new = merged[-1]
                 if new or last_new:
-                    raise YamlEditError("two edits overlap; set or remove these keys one at a time")
+                    raise YamlEditError("two of these edits overlap; write the keys one at a time")
                 merged[-1] = (last_start, max(end, last_end), "")
             else:
                 merged.append((start, end, new))
@@ -233,8 +233,11 @@ class Document:
         if self.root is not None and not (
             isinstance(self.root, MappingNode) or self._is_empty_null(self.root)
         ):
-            raise YamlEditError("must hold a mapping at the top level")
+            raise YamlEditError("the top level must be a mapping")
         self.edits = _Edits()
+        # Changes to the node graph matching the text edits; made once every edit is placed,
+        # since placing one reads the positions of the nodes as parsed.
+        self.expected = []
         self.indent = self._indent_step()
 
     # --- reading the node graph --------------------------------------------------------
@@ -276,7 +279,9 @@ class Document:
         found = [i for i, (key, _) in enumerate(mapping.value) if self._key_matches(key, part)]
         if len(found) > 1:
             lines = ", ".join(str(self._line_of(mapping.value[i][0])) for i in found)
-            raise YamlEditError(f"has the key {part} more than once in one mapping (lines {lines})")
+            raise YamlEditError(
+                f"the key {part} appears more than once in one mapping (lines {lines})"
+            )
         return found[0] if found else None
 
     def _merged_from(self, mapping, part):
@@ -305,7 +310,7 @@ class Document:
                 merge = self._merged_from(mapping, part)
                 if merge is not None:
                     raise YamlEditError(
-                        f"gets {where} from the merge key (<<) on line {self._line_of(merge)}: "
+                        f"{where} comes from the merge key (<<) on line {self._line_of(merge)}: "
                         "writing it would change every mapping that merges the same anchor; "
                         f"give {where} its own key first"
                     )
@@ -316,7 +321,7 @@ class Document:
             alias = self._value_alias(mapping, key)
             if alias is not None:
                 raise YamlEditError(
-                    f"has {where} as an alias (*{alias.anchor} on line "
+                    f"{where} is an alias (*{alias.anchor} on line "
                     f"{alias.start_mark.line + 1}): writing below it would change the anchor "
                     "it shares; replace the alias with its own mapping first"
                 )
@@ -325,7 +330,7 @@ class Document:
                     return mapping, index, depth
                 kind = "a list" if isinstance(value, SequenceNode) else "a single value"
                 raise YamlEditError(
-                    f"has {where} as {kind} (line {self._line_of(key)}), not a mapping, so "
+                    f"{where} is not a mapping but {kind} (line {self._line_of(key)}), so "
                     f"{':'.join(parts)} cannot be written below it"
                 )
             mapping, depth = value, depth + 1
@@ -388,9 +393,7 @@ class Document:
         new_branches, changed = {}, []
         for key, value in values.items():
             if not isinstance(value, SCALAR_TYPES):
-                raise YamlEditError(
-                    f"{key}: only single values can be written, not {type(value).__name__}"
-                )
+                raise YamlEditError(f"{key} must be a single value, not {type(value).__name__}")
             parts = split_path(key)
             if self.root is None or not isinstance(self.root, MappingNode):
                 target, index, depth = None, None, 0
@@ -417,14 +420,14 @@ class Document:
         alias = self._value_alias(mapping, key)
         if alias is not None:
             raise YamlEditError(
-                f"has {where} as an alias (*{alias.anchor} on line {alias.start_mark.line + 1}): "
+                f"{where} is an alias (*{alias.anchor} on line {alias.start_mark.line + 1}): "
                 "writing it would change the anchor it shares; set the anchor's own key instead"
             )
         if not isinstance(node, ScalarNode):
             kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
             raise YamlEditError(
-                f"has {where} as {kind} (line {self._line_of(key)}); it cannot be replaced "
-                "by a single value"
+                f"{where} is {kind} (line {self._line_of(key)}), not a single value: it cannot "
+                "be replaced by one"
             )
         if _same(SafeConstructor().construct_object(node), value):
             return False
@@ -440,7 +443,7 @@ class Document:
         elif start == end and not self.text.text[start - 1 : start].isspace():
             new = " " + new  # an empty value right after its colon
         self.edits.add(start, end, new)
-        self._expect_scalar(node, value)
+        self.expected.append(lambda: self._expect_scalar(node, value))
         return True
 
     @staticmethod
@@ -504,14 +507,14 @@ class Document:
         else:
             column = mapping.value[0][0].start_mark.column
             self._lines_at(self._last_line_end(mapping), self._block_lines(branch, column))
-        self._expect_pairs(mapping, branch)
+        self.expected.append(lambda: mapping.value.extend(_represent(branch).value))
 
     def _insert_into_null(self, mapping, index, branch):
         key, node = mapping.value[index]
         if self.loader.anchor_of.get(id(node)) in self.loader.aliased_names:
             raise YamlEditError(
-                f"has an empty value with an anchor that other keys alias (line "
-                f"{self._line_of(key)}); give that key its own mapping first"
+                f"the key on line {self._line_of(key)} has an empty value with an anchor that "
+                "other keys alias; give that key its own mapping first"
             )
         text = self.text.text
         start, _ = self._content_start(node)
@@ -524,7 +527,7 @@ class Document:
                 self.edits.add(len(text[:start].rstrip(" \t")), end, "")
             column = key.start_mark.column + self.indent
             self._lines_at(self.text.next_line(end), self._block_lines(branch, column))
-        mapping.value[index] = (key, _represent(branch))
+        self.expected.append(lambda: self._expect_value(mapping, index, branch))
 
     def _insert_into_empty_document(self, branch):
         end_event = self.loader.document_end
@@ -533,11 +536,14 @@ class Document:
         else:
             position = len(self.text.text)
         self._lines_at(position, self._block_lines(branch, 0))
-        self.root = _represent(branch)
+        self.expected.append(lambda: self._expect_root(branch))
 
     @staticmethod
-    def _expect_pairs(mapping, branch):
-        mapping.value.extend(_represent(branch).value)
+    def _expect_value(mapping, index, branch):
+        mapping.value[index] = (mapping.value[index][0], _represent(branch))
+
+    def _expect_root(self, branch):
+        self.root = _represent(branch)
 
     def remove(self, keys):
         """Plan removing key paths, and mappings left empty by that; returns the key paths
@@ -637,14 +643,16 @@ class Document:
         if not self.edits.items:
             return self.text.text
         new_text = self.edits.apply(self.text.text)
+        for expect in self.expected:
+            expect()
         try:
             matches = _same_nodes(self.root, _compose(new_text)[1], set())
         except YamlEditError:
             matches = False
         if not matches:
             raise YamlEditError(
-                "cannot be edited without changing other values (an unusual construct near "
-                "the keys being written); nothing was written"
+                "editing it would change other values too (an unusual construct near the keys "
+                "being written); nothing was written"
             )
         return new_text
 

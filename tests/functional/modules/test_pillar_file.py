@@ -41,7 +41,10 @@ def test_set_values_keeps_comments_and_order(pillar_file, tmp_path):
         "    c: 1\n"
     )
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert not [p for p in path.parent.iterdir() if p.name != "web1.sls"], "temp file left"
+    # beside it only its lock file (mode 0600), no temporary file
+    left = [p.name for p in path.parent.iterdir() if p.name != "web1.sls"]
+    assert left == [".web1.sls.lock"], "temp file left"
+    assert stat.S_IMODE((path.parent / ".web1.sls.lock").stat().st_mode) == 0o600
 
 
 def test_creates_file_and_directory(pillar_file, tmp_path):

@@ -211,6 +211,15 @@ def _represent(data):
     return SafeRepresenter(sort_keys=False).represent_data(data)
 
 
+def _scalar_style(node, value):
+    """Quotes as the old value had them; text with line breaks double-quoted, on one line."""
+    if not isinstance(value, str):
+        return None
+    if any(char in value for char in BREAK_CHARS):
+        return '"'
+    return node.style if node.style in ("'", '"') else None
+
+
 def _render_scalar(value, style=None, flow=False):
     """One line of YAML for a scalar ``value`` (a plain or quoted string, a number, ...)."""
     dumped = yaml.safe_dump(
@@ -220,7 +229,7 @@ def _render_scalar(value, style=None, flow=False):
         width=_NO_WRAP,
         allow_unicode=True,
     )
-    line = dumped.splitlines()[0]
+    line = dumped.split("\n", 1)[0]
     return line[1:-1] if flow else line
 
 
@@ -431,16 +440,14 @@ class Document:
             )
         if _same(SafeConstructor().construct_object(node), value):
             return False
-        start, anchor = self._content_start(node)
-        end = node.end_mark.index
+        _, anchor = self._content_start(node)
+        start, end = node.start_mark.index, node.end_mark.index
         if node.style in ("|", ">"):
             end = start + len(self.text.text[start:end].rstrip(" \t" + BREAK_CHARS))
-        style = node.style if node.style in ("'", '"') else None
-        new = _render_scalar(value, style, flow=self._in_flow(mapping))
-        if anchor is not None:
-            start = node.start_mark.index
+        new = _render_scalar(value, _scalar_style(node, value), flow=self._in_flow(mapping))
+        if anchor is not None:  # the anchor stays, so aliases follow; a tag goes
             new = f"{anchor} {new}"
-        elif start == end and not self.text.text[start - 1 : start].isspace():
+        if start == end and not self.text.text[start - 1 : start].isspace():
             new = " " + new  # an empty value right after its colon
         self.edits.add(start, end, new)
         self.expected.append(lambda: self._expect_scalar(node, value))

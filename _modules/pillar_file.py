@@ -74,11 +74,16 @@ def _check_path(path):
         raise SaltInvocationError(f"pillar_file: must be an absolute path (got {path!r})")
 
 
-def _check_keys(keys):
+def _check_keys(keys, written=True):
+    """Key paths look like ``aws:access_key``; paths written together must not overlap."""
     if isinstance(keys, str) or not all(isinstance(key, str) for key in keys):
         raise SaltInvocationError("keys: must be a list of key paths like 'aws:access_key'")
     try:
-        yamledit.check_paths(keys)
+        if written:
+            yamledit.check_paths(keys)
+        else:
+            for key in keys:
+                yamledit.split_path(key)
     except yamledit.YamlEditError as exc:
         raise SaltInvocationError(f"keys: {exc}") from None
 
@@ -205,7 +210,7 @@ def read(path, keys, mask=(), unmask=False):
         salt-call pillar_file.read /srv/pillar/private/web1.sls '["aws:access_key", "aws"]'
     """
     _check_path(path)
-    _check_keys(keys)
+    _check_keys(keys, written=False)
     found = _read(path, _target(path))
     data = _yaml_call(path, yamledit.load, found[1]) if found else {}
     result = {}

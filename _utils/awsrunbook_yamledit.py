@@ -653,8 +653,11 @@ class Document:
         for expect in self.expected:
             expect()
         try:
-            matches = _same_nodes(self.root, _compose(new_text)[1], set())
-        except YamlEditError:
+            if _is_empty(self.root):
+                matches = _is_empty(_compose(new_text)[1])
+            else:
+                matches = _Matcher(new_text).document_matches(self.root)
+        except yaml.YAMLError:
             matches = False
         if not matches:
             raise YamlEditError(
@@ -672,23 +675,55 @@ def _is_empty(node):
     )
 
 
-def _same_nodes(a, b, seen):
-    """Node graphs that construct the same data: same tags and values, same order."""
-    if _is_empty(a) and _is_empty(b):
-        return True
-    if (id(a), id(b)) in seen:
-        return True
-    seen.add((id(a), id(b)))
-    if type(a) is not type(b) or a.tag != b.tag or len(a.value) != len(b.value):
-        return False
-    if isinstance(a, ScalarNode):
-        return a.value == b.value
-    if isinstance(a, SequenceNode):
-        return all(_same_nodes(x, y, seen) for x, y in zip(a.value, b.value, strict=True))
-    return all(
-        _same_nodes(ka, kb, seen) and _same_nodes(va, vb, seen)
-        for (ka, va), (kb, vb) in zip(a.value, b.value, strict=True)
-    )
+class _Matcher(_Loader):
+    """Checks a document against a node graph while parsing it, event by event, without
+    building a second graph (a large pillar file's graph is most of the memory an edit
+    takes). Tags are resolved as the composer would."""
+
+    def __init__(self, text):
+        super().__init__(text)
+        self.matched_anchors = {}  # anchor name in the text -> the expected node
+
+    def document_matches(self, root):
+        try:
+            self.get_event()  # stream start
+            if self.check_event(yaml.StreamEndEvent):
+                return False
+            self.get_event()  # document start
+            matches = self._matches(root)
+            if matches:
+                self.get_event()  # document end
+                matches = self.check_event(yaml.StreamEndEvent)
+            return matches
+        finally:
+            self.dispose()
+
+    def _tag(self, event, kind):
+        if event.tag is None or event.tag == "!":
+            return self.resolve(kind, getattr(event, "value", None), event.implicit)
+        return event.tag
+
+    def _matches(self, node):
+        event = self.get_event()
+        if not isinstance(event, yaml.NodeEvent):  # the text has fewer items
+            return False
+        if isinstance(event, yaml.AliasEvent):
+            return self.matched_anchors.get(event.anchor) is node
+        if event.anchor is not None:
+            self.matched_anchors[event.anchor] = node
+        if isinstance(event, yaml.ScalarEvent):
+            return (
+                isinstance(node, ScalarNode)
+                and node.tag == self._tag(event, ScalarNode)
+                and node.value == event.value
+            )
+        kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
+        if not isinstance(node, kind) or node.tag != self._tag(event, kind):
+            return False
+        items = node.value if kind is SequenceNode else [n for pair in node.value for n in pair]
+        if not all(self._matches(item) for item in items):
+            return False
+        return isinstance(self.get_event(), yaml.CollectionEndEvent)  # no item left over
 
 
 def set_values(text, values):

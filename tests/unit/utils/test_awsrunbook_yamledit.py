@@ -337,3 +337,20 @@ def test_load_reads_what_salt_reads(registry):
     assert yamledit.load("# nothing\n") == {}
     with pytest.raises(yamledit.YamlEditError, match="the top level must be a mapping"):
         yamledit.load("just text\n")
+
+
+@pytest.mark.parametrize(
+    ("expected", "written", "same"),
+    [
+        ("a: 1\nb: [x, y]\n", "a: 1\nb:\n  - x\n  - y\n", True),
+        ("a: &x {k: 1}\nb: *x\n", "a: &x {k: 1}\nb: {k: 1}\n", True),
+        ("a: [1, 2]\n", "a: [1, 2, 3]\n", False),
+        ("a: [1, 2]\n", "a: [1]\n", False),
+        ("a: {k: 1}\n", "a: {k: 1, j: 2}\n", False),
+        ("a: 1\n", "a: '1'\n", False),
+        ("a: 1\n", "a: 1\n---\nb: 2\n", False),
+        ("a: 1\n", "# nothing\n", False),
+    ],
+)
+def test_the_check_after_editing_compares_every_value_and_type(expected, written, same):
+    assert yamledit._Matcher(written).document_matches(yamledit._compose(expected)[1]) is same

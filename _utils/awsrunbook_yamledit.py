@@ -353,14 +353,14 @@ class Document:
         text = self.text.text
         if isinstance(node, ScalarNode) and node.style in ("|", ">"):
             end = node.end_mark.index
-            header = text[node.start_mark.index : end].split("\n", 1)[0]
+            header = text[node.start_mark.index : end].split("\n", 1)[0].split("#", 1)[0]
             if "+" in header:  # kept trailing line breaks belong to the value
                 return end
             return self.text.next_line(
                 node.start_mark.index
                 + len(text[node.start_mark.index : end].rstrip(" \t" + BREAK_CHARS))
             )
-        if isinstance(node, (ScalarNode,)) or node.flow_style or not node.value:
+        if isinstance(node, ScalarNode) or node.flow_style or not node.value:
             return self.text.next_line(node.end_mark.index)
         if isinstance(node, MappingNode):
             key, value = node.value[-1]

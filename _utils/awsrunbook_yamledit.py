@@ -38,7 +38,7 @@ SCALAR_TYPES = (str, int, float, bool, type(None))
 
 if getattr(yaml, "__with_libyaml__", False):
     _Parser = yaml.cyaml.CParser
-else:  # pragma: no cover - libyaml is part of every PyYAML wheel Salt installs
+else:  # PyYAML without libyaml, e.g. a salt-ssh thin on another Python version
 
     class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
         def __init__(self, stream):

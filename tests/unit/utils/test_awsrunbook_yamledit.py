@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.unit.loader_free import load
 
 FIXTURES = REPO / "tests" / "fixtures" / "pillar"
 OLD_SECRET = "oldBackupSecretKey/0000000000000000000001"
@@ -354,3 +355,13 @@ def test_load_reads_what_salt_reads(registry):
 )
 def test_the_check_after_editing_compares_every_value_and_type(expected, written, same):
     assert yamledit._Matcher(written).document_matches(yamledit._compose(expected)[1]) is same
+
+
+def test_the_same_edits_without_libyaml(monkeypatch, registry):
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    pure = load("_utils/awsrunbook_yamledit.py")
+    assert yaml.reader.Reader in pure._Parser.__mro__  # the pure-Python parser
+    values = {"smtp:password": "BNew", "aws:session:duration": 1, "postgres:backup:s3_key": "K"}
+    assert pure.set_values(registry, values) == yamledit.set_values(registry, values)
+    keys = ["aws:secret_key", "vm:nr_hugepages", "vm:swappiness"]
+    assert pure.remove(registry, keys) == yamledit.remove(registry, keys)

@@ -330,7 +330,11 @@ def read_only_directory(tmp_path):
         yield directory
         directory.chmod(0o700)
         return
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", directory], check=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", directory], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("root without the right to mount a read-only tmpfs: run as another user")
     try:
         (directory / "web1.sls").write_text("aws:\n  region: us-east-1\n")
         subprocess.run(["mount", "-o", "remount,ro", directory], check=True)

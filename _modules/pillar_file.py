@@ -1,54 +1,72 @@
-"""Edit values in a plain-YAML pillar file (``pillar/private/<server>.sls``), keeping the rest
-of the file as it was: comments, key order and quoting survive.
+"""Edit values in a plain-YAML pillar file (``pillar/private/<server>.sls``), changing only
+the lines of the keys written: comments, blank lines, quotes, list indentation, ``True``
+spellings, anchors, CRLF line endings and everything else stay byte for byte.
 
-Values are addressed by colon-delimited key paths (``aws:access_key``). Writes are atomic
-(a temporary file in the same directory, fsynced, then renamed over the original) and the
-file is left with mode 0600, since it holds secrets. A file that is not plain YAML (a Jinja
-template, or one with a renderer shebang other than ``#!yaml``) is refused: editing it as
-YAML would corrupt it.
+Values are addressed by colon-delimited key paths (``aws:access_key``).
+
+- Atomic: the new content goes to a temporary file in the target's directory, is fsynced,
+  then renamed over the file, which is left with mode 0600; directories the writer creates
+  get mode 0700. Once the rename is done the values are written: a directory fsync that the
+  file system refuses (some FUSE, CIFS and 9p mounts) is only a warning.
+- Serialised: writers take an advisory lock on ``.<name>.lock`` beside the file and read
+  the file again under it, so concurrent writers (two ``salt-call`` processes, parallel
+  states) never lose each other's keys.
+- A symlinked pillar file is followed: its target is edited in place and keeps being the
+  file the link names.
+- A file that is not plain YAML (a Jinja template, a renderer shebang other than ``#!yaml``)
+  or not UTF-8 is refused: editing it would corrupt it. Writing through a YAML alias or
+  merge key is refused too; a value carrying an anchor keeps it, so its aliases follow.
+
+Secrets: values are never logged and never appear in errors. ``read`` masks every value at
+a secret path (see ``SECRET_PATHS`` and ``SECRET_NAME_RE``, plus the ``mask`` argument),
+whatever key is asked for; ``unmask=True`` shows them.
 
 CLI examples::
 
-    salt-call pillar_file.read /srv/pillar/private/web1.sls '["aws:access_key"]'
+    salt-call pillar_file.read /srv/pillar/private/web1.sls '["aws"]'
+    salt-call pillar_file.check_writable /srv/pillar/private/web1.sls '["aws:secret_key"]'
     salt-call pillar_file.remove /srv/pillar/private/web1.sls '["smtp:password"]'
-
-Values are never logged, and keys listed in ``mask`` are reported only as present/absent.
 """
 
 import contextlib
-import io
+import fcntl
+import logging
 import os
 import re
 import tempfile
+import time
 
+import awsrunbook_yamledit as yamledit
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-try:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.error import YAMLError
-
-    HAS_RUAMEL = True
-except ImportError:
-    HAS_RUAMEL = False
+log = logging.getLogger(__name__)
 
 __virtualname__ = "pillar_file"
+
+LOCK_TIMEOUT = 60  # seconds a writer waits for another one to finish
+LOCK_POLL = 0.05
+MASKED = "**********"  # what Salt's own pillar masking shows
+# Where this extension's states write secrets by default ("*" stands for any one key) ...
+SECRET_PATHS = (
+    "aws:secret_key",
+    "postgres:backup:s3_key_secret",
+    "smtp:password",
+    "smtp:*:password",
+    "aws_runbook:connection:key",
+)
+# ... and any key whose name says it holds one.
+SECRET_NAME_RE = re.compile(r"password|passwd|secret|token", re.IGNORECASE)
+UTF8_BOM = b"\xef\xbb\xbf"
 
 _TEMPLATE_RE = re.compile(r"{{|{%|{#")
 _YAML_SHEBANG_RE = re.compile(r"^#!\s*yaml\s*$")
 
 
 def __virtual__():
-    if not HAS_RUAMEL:
-        return False, "pillar_file needs ruamel.yaml (pip install ruamel.yaml)"
     return __virtualname__
 
 
-def _yaml():
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap long lines the operator wrote
-    return yaml
+# --- arguments --------------------------------------------------------------------------
 
 
 def _check_path(path):
@@ -56,21 +74,65 @@ def _check_path(path):
         raise SaltInvocationError(f"pillar_file: must be an absolute path (got {path!r})")
 
 
-def _split(key):
-    if not isinstance(key, str) or not key or any(not part for part in key.split(":")):
-        raise SaltInvocationError(f"pillar key path {key!r}: must look like 'aws:access_key'")
-    return key.split(":")
-
-
-def _load(path):
-    """Parse ``path``; a missing or empty file is an empty mapping."""
+def _check_keys(keys, written=True):
+    """Key paths look like ``aws:access_key``; paths written together must not overlap."""
+    if isinstance(keys, str) or not all(isinstance(key, str) for key in keys):
+        raise SaltInvocationError("keys: must be a list of key paths like 'aws:access_key'")
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        if written:
+            yamledit.check_paths(keys)
+        else:
+            for key in keys:
+                yamledit.split_path(key)
+    except yamledit.YamlEditError as exc:
+        raise SaltInvocationError(f"keys: {exc}") from None
+
+
+def _check_values(values):
+    if not isinstance(values, dict):
+        raise SaltInvocationError("values: must be a mapping of key paths to values")
+    _check_keys(list(values))
+    for key, value in values.items():
+        if not isinstance(value, yamledit.SCALAR_TYPES):
+            raise SaltInvocationError(
+                f"values: {key} must be a single value (text, number, true/false or null), "
+                f"not {type(value).__name__}"
+            )
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _target(path):
+    """The file to edit: ``path`` with symlinks followed (a dangling link names the file to
+    create)."""
+    return os.path.realpath(path)
+
+
+def _read(path, target):
+    """``(byte-order mark, text)`` of the file, or ``None`` when it does not exist."""
+    try:
+        with open(target, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
-        return CommentedMap()
+        return None
     except OSError as exc:
         raise CommandExecutionError(f"cannot read pillar file {path}: {exc.strerror}") from None
+    bom = UTF8_BOM if raw.startswith(UTF8_BOM) else b""
+    try:
+        text = raw[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = len(bom) + exc.start
+        line = raw.count(b"\n", 0, offset) + 1
+        raise CommandExecutionError(
+            f"pillar file {path} is not UTF-8 text (byte {offset} on line {line} is not "
+            "valid UTF-8); save it as UTF-8"
+        ) from None
+    _check_plain_yaml(path, text)
+    return bom, text
+
+
+def _check_plain_yaml(path, text):
     first = text.lstrip().split("\n", 1)[0]
     if first.startswith("#!") and not _YAML_SHEBANG_RE.match(first):
         raise CommandExecutionError(
@@ -83,20 +145,16 @@ def _load(path):
             "YAML files can be edited. Point pillar_file at a plain YAML file and include it "
             "from the template."
         )
+
+
+def _yaml_call(path, function, *args):
     try:
-        data = _yaml().load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise CommandExecutionError(f"pillar file {path} is not valid YAML{where}") from None
-    if data is None:
-        return CommentedMap()
-    if not isinstance(data, dict):
-        raise CommandExecutionError(f"pillar file {path} must hold a mapping at the top level")
-    return data
+        return function(*args)
+    except yamledit.YamlEditError as exc:
+        raise CommandExecutionError(f"pillar file {path}: {exc}") from None
 
 
-def _get(data, parts):
+def _lookup(data, parts):
     node = data
     for part in parts:
         if not isinstance(node, dict) or part not in node:
@@ -105,122 +163,279 @@ def _get(data, parts):
     return node
 
 
-def _write(path, data):
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    buffer = io.StringIO()
-    _yaml().dump(data, buffer)
-    try:
-        existing = os.stat(path)
-    except FileNotFoundError:
-        existing = None
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        if existing is not None and hasattr(os, "fchown"):
-            # not root: the file stays ours, which is who can read it anyway
-            with contextlib.suppress(PermissionError):
-                os.fchown(fd, existing.st_uid, existing.st_gid)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def read(path, keys, mask=()):
-    """Return ``{key: value}`` for each key path in ``keys`` (``None`` where absent). Keys in
-    ``mask`` (secrets) come back as ``True``/``False``: present or not, never the value.
+def is_secret(key, mask=()):
+    """Whether the value at ``key`` (a key path) is a secret: a path in ``SECRET_PATHS`` or
+    ``mask`` (``*`` matches any one key), or a last key matching ``SECRET_NAME_RE``.
 
     CLI example::
 
-        salt-call pillar_file.read /srv/pillar/private/web1.sls '["aws:access_key"]'
+        salt-call pillar_file.is_secret smtp:eu-west-1:password
     """
-    _check_path(path)
-    data = _load(path)
-    result = {}
-    for key in keys:
-        value = _get(data, _split(key))
-        result[key] = value not in (None, "") if key in mask else _plain(value)
-    return result
+    parts = key.split(":")
+    if SECRET_NAME_RE.search(parts[-1]):
+        return True
+    for pattern in (*SECRET_PATHS, *mask):
+        wanted = pattern.split(":")
+        if len(wanted) == len(parts) and all(
+            w in ("*", p) for w, p in zip(wanted, parts, strict=True)
+        ):
+            return True
+    return False
 
 
-def _plain(value):
+def _masked(value, key, mask):
+    """``value`` (found at ``key``) with every secret below it replaced by ``MASKED``."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        shown = {}
+        for name, item in value.items():
+            below = f"{key}:{name}"
+            hidden = item is not None and is_secret(below, mask)
+            shown[name] = MASKED if hidden else _masked(item, below, mask)
+        return shown
     if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
+        return [_masked(item, key, mask) for item in value]
     return value
 
 
-def set_values(path, values):
-    """Set each ``{key path: value}`` in ``values`` and write the file atomically (mode
-    0600), creating it and its directory if missing. Returns the key paths whose value
-    changed; values are not echoed back."""
+def read(path, keys, mask=(), unmask=False):
+    """Return ``{key: value}`` for each key path in ``keys`` (``None`` where absent).
+
+    A key that is itself a secret (see ``is_secret``; ``mask`` adds key paths) comes back as
+    ``True``/``False``: present or not, never the value. Secrets inside a mapping asked for
+    (``aws`` holds ``aws:secret_key``) come back as ``**********``. ``unmask=True`` shows
+    them all, as Salt's ``pillar.items unmask=True`` does: they then reach the job cache.
+
+    CLI example::
+
+        salt-call pillar_file.read /srv/pillar/private/web1.sls '["aws:access_key", "aws"]'
+    """
     _check_path(path)
-    data = _load(path)
-    changed = []
-    for key, value in values.items():
-        parts = _split(key)
-        node = data
-        for depth, part in enumerate(parts[:-1]):
-            if part not in node or node[part] is None:
-                node[part] = CommentedMap()
-            node = node[part]
-            if not isinstance(node, dict):
-                where = ":".join(parts[: depth + 1])
-                raise CommandExecutionError(
-                    f"pillar file {path}: {where} is not a mapping, cannot set {key}"
-                )
-        if node.get(parts[-1]) != value:
-            node[parts[-1]] = value
-            changed.append(key)
-    if changed or not os.path.exists(path):
+    _check_keys(keys, written=False)
+    found = _read(path, _target(path))
+    data = _yaml_call(path, yamledit.load, found[1]) if found else {}
+    result = {}
+    for key in keys:
+        value = _lookup(data, key.split(":"))
+        if unmask:
+            result[key] = value
+        elif is_secret(key, mask):
+            result[key] = value not in (None, "")
+        else:
+            result[key] = _masked(value, key, mask)
+    return result
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _make_directories(directory):
+    """Create ``directory`` and its missing parents with mode 0700: they hold secrets."""
+    missing = []
+    while not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    for created in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(created, 0o700)
+
+
+@contextlib.contextmanager
+def _locked(path, target, timeout):
+    """Hold the advisory lock of ``target`` (on ``.<name>.lock`` beside it)."""
+    directory, name = os.path.split(target)
+    lock_path = os.path.join(directory, f".{name}.lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise CommandExecutionError(
+            f"cannot write pillar file {path}: cannot open its lock file {lock_path} "
+            f"({exc.strerror})"
+        ) from None
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CommandExecutionError(
+                        f"pillar file {path} is being written by another process, which has "
+                        f"held its lock ({lock_path}) for more than {timeout} s; nothing was "
+                        "written: run again when it is done"
+                    ) from None
+                time.sleep(LOCK_POLL)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _temp_prefix(target):
+    return f".{os.path.basename(target)}."
+
+
+def _remove_stale_temp_files(target):
+    """Temporary files of writers that were killed (they may hold secrets): under the lock
+    no other writer can be using one."""
+    directory, prefix = os.path.dirname(target), _temp_prefix(target)
+    for name in os.listdir(directory):
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(directory, name))
+            log.info("Removed %s, left by an interrupted write of %s", name, target)
+
+
+def _replace(target, content):
+    """Write ``content`` to a temporary file beside ``target`` and rename it over
+    ``target``. Returns only once the rename is done."""
+    directory = os.path.dirname(target)
+    try:
+        existing = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=_temp_prefix(target), suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        if existing is not None:
+            # not root: the file stays ours, which is who can read it anyway
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, existing.st_uid, existing.st_gid)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _sync_directory(path, directory):
+    """Make the rename durable. The values are written whatever happens here."""
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
         try:
-            _write(path, data)
-        except OSError as exc:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        log.warning(
+            "Pillar file %s was written, but its directory could not be synced (%s): this "
+            "file system may lose the change on a power failure",
+            path,
+            exc.strerror or exc,
+        )
+
+
+def _holds(target, content):
+    with contextlib.suppress(OSError), open(target, "rb") as handle:
+        return handle.read() == content
+    return False
+
+
+def _write(path, target, content):
+    try:
+        _replace(target, content)
+    except OSError as exc:
+        # What is on disk decides: a rename reported as failed may still have happened.
+        if not _holds(target, content):
             raise CommandExecutionError(
-                f"cannot write pillar file {path}: {exc.strerror or exc}"
+                f"cannot write pillar file {path}: {exc.strerror or exc}; it was left as it was"
             ) from None
-    elif (os.stat(path).st_mode & 0o777) != 0o600:
-        os.chmod(path, 0o600)
+        log.warning(
+            "Writing pillar file %s reported an error (%s), but it holds the new content",
+            path,
+            exc.strerror or exc,
+        )
+    _sync_directory(path, os.path.dirname(target))
+
+
+def _edit(path, lock_timeout, edit, create):
+    """Read-modify-write ``path`` under its lock: ``edit(text) -> (new text, keys)``."""
+    target = _target(path)
+    if create:
+        _make_directories(os.path.dirname(target))
+    elif not os.path.exists(target):
+        return []
+    with _locked(path, target, lock_timeout):
+        _remove_stale_temp_files(target)
+        found = _read(path, target)
+        bom, text = found or (b"", "")
+        new_text, keys = _yaml_call(path, edit, text)
+        if new_text != text or found is None:
+            _write(path, target, bom + new_text.encode("utf-8"))
+        elif (os.stat(target).st_mode & 0o777) != 0o600:
+            os.chmod(target, 0o600)
+    return keys
+
+
+def set_values(path, values, lock_timeout=LOCK_TIMEOUT):
+    """Set each ``{key path: value}`` in ``values`` (single values: text, numbers,
+    true/false, null) and write the file atomically (mode 0600), creating it and its
+    directory if missing. Only the lines of those keys change (plus new lines for new
+    keys). Returns the key paths whose value changed; values are not echoed back.
+
+    lock_timeout
+        Seconds to wait for another writer of the same file (default 60).
+
+    CLI example::
+
+        salt-call pillar_file.set_values /srv/pillar/private/web1.sls '{"aws:region": "eu-west-1"}'
+    """
+    _check_path(path)
+    _check_values(values)
+    log.debug("Setting %s in pillar file %s", ", ".join(values), path)
+    changed = _edit(path, lock_timeout, lambda text: yamledit.set_values(text, values), True)
     return {"path": path, "changed": changed}
 
 
-def remove(path, keys):
+def remove(path, keys, lock_timeout=LOCK_TIMEOUT):
     """Remove key paths from the file, and mappings left empty by that. Returns the key paths
-    that were there."""
+    that were there.
+
+    CLI example::
+
+        salt-call pillar_file.remove /srv/pillar/private/web1.sls '["smtp:password"]'
+    """
     _check_path(path)
-    if not os.path.exists(path):
-        return {"path": path, "removed": []}
-    data = _load(path)
-    removed = []
-    for key in keys:
-        parts = _split(key)
-        parent = _get(data, parts[:-1]) if len(parts) > 1 else data
-        if isinstance(parent, dict) and parts[-1] in parent:
-            del parent[parts[-1]]
-            removed.append(key)
-            for depth in range(len(parts) - 1, 0, -1):
-                container = _get(data, parts[: depth - 1]) if depth > 1 else data
-                if container[parts[depth - 1]] == {}:
-                    del container[parts[depth - 1]]
-    if removed:
-        try:
-            _write(path, data)
-        except OSError as exc:
-            raise CommandExecutionError(
-                f"cannot write pillar file {path}: {exc.strerror}"
-            ) from None
+    _check_keys(keys)
+    log.debug("Removing %s from pillar file %s", ", ".join(keys), path)
+    removed = _edit(path, lock_timeout, lambda text: yamledit.remove(text, keys), False)
     return {"path": path, "removed": removed}
+
+
+def _writable_directory(path, target):
+    directory = os.path.dirname(target)
+    while not os.path.isdir(directory):
+        if os.path.exists(directory):
+            raise CommandExecutionError(
+                f"cannot write pillar file {path}: {directory} is not a directory"
+            )
+        directory = os.path.dirname(directory)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CommandExecutionError(
+            f"cannot write pillar file {path}: this user (uid {os.geteuid()}) cannot write "
+            f"in the directory {directory}"
+        )
+
+
+def check_writable(path, keys):
+    """Raise an error naming ``path`` and the problem unless every key path in ``keys`` can
+    be written: the file is plain UTF-8 YAML, no parent of a key is a single value or a
+    list, no alias or merge key is in the way, and this user can write the directory.
+    Writes nothing; states call it before any AWS call, in test mode too.
+
+    CLI example::
+
+        salt-call pillar_file.check_writable /srv/pillar/private/web1.sls '["aws:secret_key"]'
+    """
+    _check_path(path)
+    _check_keys(keys)
+    target = _target(path)
+    if os.path.isdir(target):
+        raise CommandExecutionError(f"cannot write pillar file {path}: it is a directory")
+    found = _read(path, target)
+    _yaml_call(path, yamledit.check_writable, found[1] if found else "", keys)
+    _writable_directory(path, target)
+    return True

@@ -122,7 +122,7 @@ def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, a
             """
         )
     )
-    # The target's python must have boto3 and ruamel.yaml: this environment's.
+    # The target's python must have boto3: this environment's.
     (conf / "roster").write_text(
         textwrap.dedent(
             f"""\

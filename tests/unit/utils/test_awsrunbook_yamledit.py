@@ -1,0 +1,367 @@
+"""Line-level YAML editing: only the written keys' lines change, byte for byte; anything the
+editor cannot do exactly is refused, never written half right."""
+
+import awsrunbook_yamledit as yamledit
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tests.unit.loader_free import load
+
+FIXTURES = REPO / "tests" / "fixtures" / "pillar"
+OLD_SECRET = "oldBackupSecretKey/0000000000000000000001"
+OLD_SMTP_PASSWORD = "BOldSmtpPasswordValue0000000000000000000001"
+
+
+def fixture(name):
+    with open(FIXTURES / name, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def lines(text):
+    return text.splitlines(keepends=True)
+
+
+@pytest.fixture(params=["registry.sls", "registry-crlf.sls"])
+def registry(request):
+    return fixture(request.param)
+
+
+def eol_of(text):
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def test_fixture_is_the_realistic_private_pillar_we_mean():
+    text = fixture("registry.sls")
+    assert 150 <= text.count("\n") <= 170
+    assert text.startswith("---\n") and text.endswith("...\n")
+    assert "  admin:\n    - ssh-ed25519" in text  # lists indented under their keys
+    assert "public_access: True\n" in text
+    assert "&SMTP_PASSWORD" in text and text.count("*SMTP_PASSWORD") == 2
+    assert fixture("registry-crlf.sls") == text.replace("\n", "\r\n")
+
+
+def test_setting_one_key_changes_only_its_line(registry):
+    eol = eol_of(registry)
+    new, changed = yamledit.set_values(registry, {"aws:secret_key": "new/Secret+Key0"})
+    assert changed == ["aws:secret_key"]
+    before = f"  secret_key: '{OLD_SECRET}'{eol}"
+    assert new == registry.replace(before, f"  secret_key: 'new/Secret+Key0'{eol}")
+    assert yaml.safe_load(new)["aws"]["secret_key"] == "new/Secret+Key0"
+
+
+def test_new_keys_are_new_lines_indented_like_their_siblings(registry):
+    eol = eol_of(registry)
+    new, changed = yamledit.set_values(
+        registry,
+        {
+            "postgres:backup:s3_key": "AKIANEWPGBACKUPKEY01",
+            "postgres:backup:s3_key_secret": "new-pg-secret",
+            "aws:session:duration": 3600,
+            "smtp:eu-central-1:host": "email-smtp.eu-central-1.amazonaws.com",
+            "smtp:eu-central-1:port": 587,
+            "newtop:enabled": True,
+        },
+    )
+    assert changed == [
+        "postgres:backup:s3_key",
+        "postgres:backup:s3_key_secret",
+        "aws:session:duration",
+        "smtp:eu-central-1:host",
+        "smtp:eu-central-1:port",
+        "newtop:enabled",
+    ]
+    expected = (
+        registry.replace(
+            f"    s3_key: AKIAOLDPGBACKUPKEY01{eol}", f"    s3_key: AKIANEWPGBACKUPKEY01{eol}"
+        )
+        .replace(
+            f'    s3_key_secret: "oldPgBackupSecret/00000000000000000000001"{eol}',
+            f'    s3_key_secret: "new-pg-secret"{eol}',
+        )
+        .replace(
+            f"  region: eu-west-1{eol}{eol}postgres:",
+            f"  region: eu-west-1{eol}  session:{eol}    duration: 3600{eol}{eol}postgres:",
+        )
+        .replace(
+            f"{OLD_SMTP_PASSWORD}{eol}{eol}aws:",
+            f"{OLD_SMTP_PASSWORD}{eol}  eu-central-1:{eol}"
+            f"    host: email-smtp.eu-central-1.amazonaws.com{eol}    port: 587{eol}{eol}aws:",
+        )
+        .replace(
+            f"  swappiness: 10{eol}...{eol}",
+            f"  swappiness: 10{eol}newtop:{eol}  enabled: true{eol}...{eol}",
+        )
+    )
+    assert new == expected
+
+
+def test_an_anchored_value_keeps_its_anchor_and_aliases_follow(registry):
+    eol = eol_of(registry)
+    new, changed = yamledit.set_values(registry, {"smtp:password": "BNewSmtpPassword"})
+    assert changed == ["smtp:password"]
+    assert new == registry.replace(
+        f"&SMTP_PASSWORD {OLD_SMTP_PASSWORD}{eol}", f"&SMTP_PASSWORD BNewSmtpPassword{eol}"
+    )
+    data = yaml.safe_load(new)
+    assert data["docker_apps"]["registry"]["env"]["EMAIL_HOST_PASSWORD"] == "BNewSmtpPassword"
+    assert data["docker_apps"]["pelican_frontend"]["env"]["EMAIL_HOST_PASSWORD"] == (
+        "BNewSmtpPassword"
+    )
+
+
+def test_unchanged_values_are_not_edited(registry):
+    new, changed = yamledit.set_values(
+        registry,
+        {"aws:secret_key": OLD_SECRET, "postgres:version": 15, "postgres:public_access": True},
+    )
+    assert (new, changed) == (registry, [])
+
+
+def test_a_value_of_another_type_is_a_change():
+    new, changed = yamledit.set_values("smtp:\n  port: '587'\n", {"smtp:port": 587})
+    assert (new, changed) == ("smtp:\n  port: 587\n", ["smtp:port"])
+
+
+def test_removing_keys_removes_only_their_lines_and_empty_parents(registry):
+    eol = eol_of(registry)
+    new, removed = yamledit.remove(
+        registry,
+        ["aws:access_key", "aws:secret_key", "aws:region", "postgres:backup:s3_key", "nope:x"],
+    )
+    assert removed == ["aws:access_key", "aws:secret_key", "aws:region", "postgres:backup:s3_key"]
+    aws_block = (
+        f"aws:{eol}  access_key: AKIAOLDBACKUPKEY0001{eol}  secret_key: '{OLD_SECRET}'{eol}"
+        f"  region: eu-west-1{eol}"
+    )
+    assert aws_block in registry
+    assert new == registry.replace(aws_block, "").replace(
+        f"    s3_key: AKIAOLDPGBACKUPKEY01{eol}", ""
+    )
+
+
+def test_removing_an_alias_site_leaves_the_anchor(registry):
+    new, removed = yamledit.remove(
+        registry, ["docker_apps:pelican_frontend:env:EMAIL_HOST_PASSWORD"]
+    )
+    assert removed == ["docker_apps:pelican_frontend:env:EMAIL_HOST_PASSWORD"]
+    assert len(lines(new)) == len(lines(registry)) - 1
+    assert yaml.safe_load(new)["docker_apps"]["registry"]["env"]["EMAIL_HOST_PASSWORD"] == (
+        OLD_SMTP_PASSWORD
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "expected"),
+    [
+        # a leading --- and a trailing ..., with a comment on each
+        ("--- # web1\na: 1\n... # end\n", {"b": 2}, "--- # web1\na: 1\nb: 2\n... # end\n"),
+        # a byte-order mark is the caller's business; a file that holds only comments keeps them
+        (
+            "# Private values\n\n# nothing yet\n",
+            {"aws:region": "eu-west-1"},
+            "# Private values\n\n# nothing yet\naws:\n  region: eu-west-1\n",
+        ),
+        ("", {"aws:region": "eu-west-1"}, "aws:\n  region: eu-west-1\n"),
+        ("---\n", {"a": "x"}, "---\na: x\n"),
+        ("--- # only comments\n...\n", {"a": "x"}, "--- # only comments\na: x\n...\n"),
+        # no newline at the end stays so
+        ("a:\n  b: 1", {"a:c": 2}, "a:\n  b: 1\n  c: 2"),
+        ("a: 1\r\nb:\r\n  c: 2", {"b:d": 3}, "a: 1\r\nb:\r\n  c: 2\r\n  d: 3"),
+        # four-space indentation and sequences not indented are the file's choice
+        (
+            "top:\n    list:\n    - a\n    - b\n",
+            {"top:new:k": "v"},
+            "top:\n    list:\n    - a\n    - b\n    new:\n        k: v\n",
+        ),
+        # flow mappings stay flow mappings
+        ("aws: {region: x}\n", {"aws:access_key": "AKIA"}, "aws: {region: x, access_key: AKIA}\n"),
+        ("aws: {}\n", {"aws:k": "v"}, "aws: {k: v}\n"),
+        ("aws: {region: x}\n", {"aws:region": "a,b"}, "aws: {region: 'a,b'}\n"),
+        ("aws: {region: x}\n", {"aws:s:k": 1}, "aws: {region: x, s: {k: 1}}\n"),
+        # empty and null parents become mappings
+        ("aws:\nweb: 1\n", {"aws:k": "v"}, "aws:\n  k: v\nweb: 1\n"),
+        ("aws: ~  # later\nweb: 1\n", {"aws:k": "v"}, "aws:  # later\n  k: v\nweb: 1\n"),
+        ("aws: null\n", {"aws:k": "v"}, "aws:\n  k: v\n"),
+        ("x: {aws: ~}\n", {"x:aws:k": "v"}, "x: {aws: {k: v}}\n"),
+        # an empty value, a null, quotes kept, booleans and nulls spelled the file's way
+        ("k:\nyes_: yes\n", {"k": "v"}, "k: v\nyes_: yes\n"),
+        ("k: ~\n", {"k": "v"}, "k: v\n"),
+        ('k: "old" # why\nb: True\n', {"k": "new"}, 'k: "new" # why\nb: True\n'),
+        ("k: 'old'\n", {"k": "it's"}, "k: 'it''s'\n"),
+        ("k: old\n", {"k": "yes"}, "k: 'yes'\n"),
+        ("k: old\n", {"k": "a: b"}, "k: 'a: b'\n"),
+        ("k: old\n", {"k": None}, "k: null\n"),
+        ("k: old\n", {"k": "x\ny"}, 'k: "x\\ny"\n'),
+        # a long value is never wrapped
+        ("k: old\n", {"k": "word " * 60 + "end"}, "k: " + "word " * 60 + "end\n"),
+        # a block scalar is replaced up to its last line; what follows stays
+        ("a: |\n  x\n  y\n\nb: 1\n", {"a": "z"}, "a: z\n\nb: 1\n"),
+        ("a:\n  t: |\n    x\n\n  u: 1\n", {"a:v": 2}, "a:\n  t: |\n    x\n\n  u: 1\n  v: 2\n"),
+        ("a:\n  t: |\n    x\n\nb: 1\n", {"a:v": 2}, "a:\n  t: |\n    x\n  v: 2\n\nb: 1\n"),
+        # kept trailing line breaks (|+) belong to the value: the new key goes after them
+        ("a:\n  t: |+\n    x\n\n  u: 1\n", {"a:t": "y"}, "a:\n  t: y\n\n  u: 1\n"),
+        ("a:\n  t: |+\n    x\n\nb: 1\n", {"a:v": 2}, "a:\n  t: |+\n    x\n\n  v: 2\nb: 1\n"),
+        # an anchor on an empty value, a tag replaced
+        ("a: &A\nb: *A\n", {"a": "v"}, "a: &A v\nb: *A\n"),
+        ("a: !!str 1\n", {"a": 2}, "a: 2\n"),
+        # a key that is not a string is not the key asked for
+        ("a:\n  1: x\n", {"a:1": "y"}, "a:\n  1: x\n  '1': y\n"),
+        # a merge key does not stop adding a key its anchor does not have
+        (
+            "d: &D {x: 1}\na:\n  <<: *D\n  y: 2\n",
+            {"a:z": 3},
+            "d: &D {x: 1}\na:\n  <<: *D\n  y: 2\n  z: 3\n",
+        ),
+        # keys with characters YAML would read otherwise
+        (
+            "a: 1\n",
+            {"b:no": 1, "b:x y": 2, "b:k#1": 3},
+            "a: 1\nb:\n  'no': 1\n  x y: 2\n  k#1: 3\n",
+        ),
+    ],
+)
+def test_set_keeps_the_rest_byte_for_byte(text, values, expected):
+    new, changed = yamledit.set_values(text, values)
+    assert new == expected
+    assert changed == list(values)
+
+
+@pytest.mark.parametrize(
+    ("text", "keys", "expected"),
+    [
+        (
+            "# top\naws:\n  access_key: A\n  secret_key: B\nweb: 1\n",
+            ["aws:access_key", "aws:secret_key"],
+            "# top\nweb: 1\n",
+        ),
+        ("a:\n  b:\n    c: 1\n  d: 2\n", ["a:b:c"], "a:\n  d: 2\n"),
+        ("a: 1\nb: 2\n...\n", ["b"], "a: 1\n...\n"),
+        ("a: 1\r\nb: |\r\n  x\r\n\r\nc: 3\r\n", ["b"], "a: 1\r\n\r\nc: 3\r\n"),
+        ("a: {x: 1, y: 2, z: 3}\n", ["a:y"], "a: {x: 1, z: 3}\n"),
+        ("a: {x: 1, y: 2}\n", ["a:y"], "a: {x: 1}\n"),
+        ("a: {x: 1}\nb: 2\n", ["a:x"], "b: 2\n"),
+        ("# only\na: 1\n", ["a"], "# only\n"),
+        ("a: 1\n", ["a:b", "c"], "a: 1\n"),
+        ("a:\n  - 1\n", ["a:0"], "a:\n  - 1\n"),
+    ],
+)
+def test_remove_keeps_the_rest_byte_for_byte(text, keys, expected):
+    assert yamledit.remove(text, keys)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        ("d: &D {k: 1}\naws: *D\n", "aws:k", r"aws is an alias \(\*D on line 2\)"),
+        ("d: &D {k: 1}\naws: *D\n", "aws:new", r"aws is an alias \(\*D on line 2\)"),
+        ("p: &P old\naws:\n  k: *P\n", "aws:k", r"aws:k is an alias \(\*P on line 3\)"),
+        (
+            "d: &D {k: 1}\naws:\n  <<: *D\n",
+            "aws:k",
+            r"aws:k comes from the merge key \(<<\) on line 3",
+        ),
+        ("d: &D {k: 1}\ne: &E {<<: *D}\naws:\n  <<: [*E]\n", "aws:k", "merge key"),
+        ("smtp: false\n", "smtp:password", "smtp is not a mapping but a single value"),
+        ("aws:\n  - a\n", "aws:k", "aws is not a mapping but a list"),
+        ("aws:\n  k:\n    x: 1\n", "aws:k", r"aws:k is a mapping \(line 2\), not a single value"),
+        ("aws: &A\nb: *A\n", "aws:k", "an empty value with an anchor that other keys alias"),
+        ("- a\n", "k", "the top level must be a mapping"),
+        ("aws: {k: 1\n", "aws:k", "not valid YAML at line 2"),
+        ("a: 1\na: 2\n", "a:b", r"the key a appears more than once in one mapping \(lines 1, 2\)"),
+        ("a: 1\n---\nb: 2\n", "a", "not valid YAML"),
+    ],
+)
+def test_refuses_with_a_clear_error_and_no_value(text, key, message):
+    with pytest.raises(yamledit.YamlEditError, match=message) as caught:
+        yamledit.set_values(text, {key: "SECRETVALUE"})
+    assert "SECRETVALUE" not in str(caught.value)
+    with pytest.raises(yamledit.YamlEditError, match=message):
+        yamledit.check_writable(text, [key])
+
+
+def test_errors_do_not_quote_the_document():
+    with pytest.raises(yamledit.YamlEditError) as caught:
+        yamledit.load("password: 'hunter2\n  @oops: [")
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        ("s: &S old\nt: *S\n", "s", "holds the anchor &S that other keys alias"),
+        ("d: &D {k: 1}\naws: *D\n", "aws:k", "aws is an alias"),
+        ("d: &D {k: 1}\naws:\n  <<: *D\n", "aws:k", "comes from the merge key"),
+        ("l:\n  - a: 1\n    b: 2\n", "l", None),
+    ],
+)
+def test_remove_refuses_what_would_change_shared_values(text, key, message):
+    if message is None:  # a whole list goes with its key
+        assert yamledit.remove(text, [key])[0] == ""
+        return
+    with pytest.raises(yamledit.YamlEditError, match=message):
+        yamledit.remove(text, [key])
+
+
+def test_an_edit_that_would_change_other_data_is_refused(monkeypatch):
+    # Should the editor ever write a value wrongly, the check after parsing again catches it.
+    monkeypatch.setattr(yamledit, "_render_scalar", lambda value, *a, **k: "[broken")
+    with pytest.raises(yamledit.YamlEditError, match="nothing was written"):
+        yamledit.set_values("a: 1\nb: 2\n", {"a": "x"})
+    monkeypatch.setattr(yamledit, "_render_scalar", lambda value, *a, **k: "2\nb: 3")
+    with pytest.raises(yamledit.YamlEditError, match="nothing was written"):
+        yamledit.set_values("a: 1\nc: 2\n", {"a": "x"})
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (["aws:key", "aws:key"], "aws:key is given twice"),
+        (["aws:key", "aws:key:secret"], "aws:key is given and aws:key:secret inside it"),
+        (["aws::key"], "must look like"),
+        ([""], "must look like"),
+    ],
+)
+def test_key_paths_must_not_overlap(keys, message):
+    with pytest.raises(yamledit.YamlEditError, match=message):
+        yamledit.check_paths(keys)
+
+
+def test_only_single_values_are_written():
+    with pytest.raises(yamledit.YamlEditError, match="aws:k must be a single value, not dict"):
+        yamledit.set_values("", {"aws:k": {"x": 1}})
+
+
+def test_load_reads_what_salt_reads(registry):
+    data = yamledit.load(registry)
+    assert data == yaml.safe_load(registry)
+    assert yamledit.load("# nothing\n") == {}
+    with pytest.raises(yamledit.YamlEditError, match="the top level must be a mapping"):
+        yamledit.load("just text\n")
+
+
+@pytest.mark.parametrize(
+    ("expected", "written", "same"),
+    [
+        ("a: 1\nb: [x, y]\n", "a: 1\nb:\n  - x\n  - y\n", True),
+        ("a: &x {k: 1}\nb: *x\n", "a: &x {k: 1}\nb: {k: 1}\n", True),
+        ("a: [1, 2]\n", "a: [1, 2, 3]\n", False),
+        ("a: [1, 2]\n", "a: [1]\n", False),
+        ("a: {k: 1}\n", "a: {k: 1, j: 2}\n", False),
+        ("a: 1\n", "a: '1'\n", False),
+        ("a: 1\n", "a: 1\n---\nb: 2\n", False),
+        ("a: 1\n", "# nothing\n", False),
+    ],
+)
+def test_the_check_after_editing_compares_every_value_and_type(expected, written, same):
+    assert yamledit._Matcher(written).document_matches(yamledit._compose(expected)[1]) is same
+
+
+def test_the_same_edits_without_libyaml(monkeypatch, registry):
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    pure = load("_utils/awsrunbook_yamledit.py")
+    assert yaml.reader.Reader in pure._Parser.__mro__  # the pure-Python parser
+    values = {"smtp:password": "BNew", "aws:session:duration": 1, "postgres:backup:s3_key": "K"}
+    assert pure.set_values(registry, values) == yamledit.set_values(registry, values)
+    keys = ["aws:secret_key", "vm:nr_hugepages", "vm:swappiness"]
+    assert pure.remove(registry, keys) == yamledit.remove(registry, keys)

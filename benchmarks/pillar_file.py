@@ -18,7 +18,6 @@ import time
 import tracemalloc
 from pathlib import Path
 
-
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "pillar" / "registry.sls"
 KEY_LINE = "  secret_key: {}\n"

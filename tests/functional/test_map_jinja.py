@@ -1,4 +1,5 @@
-"""salt/aws_runbook/map.jinja, rendered by Salt's Jinja renderer: where a relative pillar_file goes."""
+"""salt/aws_runbook/map.jinja, rendered by Salt's Jinja renderer: where a relative pillar_file
+goes."""
 
 import pytest
 from salt.exceptions import SaltRenderError

@@ -18,7 +18,7 @@ Values are addressed by colon-delimited key paths (``aws:access_key``).
   merge key is refused too; a value carrying an anchor keeps it, so its aliases follow.
 
 Secrets: values are never logged and never appear in errors. ``read`` masks every value at
-a secret path (see ``SECRET_PATHS`` and ``SECRET_NAME_RE``, plus the ``mask`` argument),
+a secret path (see ``is_secret``, plus the ``mask`` argument),
 whatever key is asked for; ``unmask=True`` shows them.
 
 CLI examples::
@@ -36,6 +36,7 @@ import re
 import tempfile
 import time
 
+import awsrunbook_layout as layout
 import awsrunbook_yamledit as yamledit
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -47,15 +48,6 @@ LOCK_TIMEOUT = 60  # seconds a writer waits for another one to finish
 LOCK_POLL = 0.05
 MASKED = "**********"  # what Salt's own pillar masking shows
 # Where this extension's states write secrets by default ("*" stands for any one key) ...
-SECRET_PATHS = (
-    "aws:secret_key",
-    "postgres:backup:s3_key_secret",
-    "smtp:password",
-    "smtp:*:password",
-    "aws_runbook:connection:key",
-)
-# ... and any key whose name says it holds one.
-SECRET_NAME_RE = re.compile(r"password|passwd|secret|token", re.IGNORECASE)
 UTF8_BOM = b"\xef\xbb\xbf"
 
 _TEMPLATE_RE = re.compile(r"{{|{%|{#")
@@ -164,23 +156,15 @@ def _lookup(data, parts):
 
 
 def is_secret(key, mask=()):
-    """Whether the value at ``key`` (a key path) is a secret: a path in ``SECRET_PATHS`` or
-    ``mask`` (``*`` matches any one key), or a last key matching ``SECRET_NAME_RE``.
+    """Whether the value at ``key`` (a key path) is a secret, which ``read`` masks: a path of
+    ``awsrunbook_layout.SECRET_PATHS`` or ``mask`` (``*`` matches any one key), or a last
+    key matching ``awsrunbook_layout.SECRET_NAME_RE``.
 
     CLI example::
 
         salt-call pillar_file.is_secret smtp:eu-west-1:password
     """
-    parts = key.split(":")
-    if SECRET_NAME_RE.search(parts[-1]):
-        return True
-    for pattern in (*SECRET_PATHS, *mask):
-        wanted = pattern.split(":")
-        if len(wanted) == len(parts) and all(
-            w in ("*", p) for w, p in zip(wanted, parts, strict=True)
-        ):
-            return True
-    return False
+    return layout.is_secret(key, mask)
 
 
 def _masked(value, key, mask):

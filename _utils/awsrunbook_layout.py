@@ -28,18 +28,37 @@ SMTP_MULTI_REGION_DEFAULTS = {name: f"smtp:{{region}}:{name}" for name in SMTP_N
 SMTP_SECRETS = ("password",)
 
 
-_SECRET_LEAF_RE = re.compile(r"pass(word|wd)?|secret|token|private|credential", re.IGNORECASE)
+# Where this extension's states write secrets by default ("*": any one key).
+SECRET_PATHS = (
+    "aws:secret_key",
+    "postgres:backup:s3_key_secret",
+    "smtp:password",
+    "smtp:*:password",
+    "aws_runbook:connection:key",
+)
+# A last key that names something secret, wherever it is.
+SECRET_NAME_RE = re.compile(r"password|passwd|secret|token|private|credential", re.IGNORECASE)
 
 
-def may_hold_secret(path):
-    """True when the last key of ``path`` names something secret (``password``,
-    ``s3_key_secret``, ``api_token``...): a value read there is never shown."""
-    return bool(_SECRET_LEAF_RE.search(path.rsplit(":", 1)[-1]))
+def is_secret(path, mask=()):
+    """Whether the value at ``path`` is (or may be) a secret: a path of ``SECRET_PATHS`` or
+    ``mask`` (``*`` matches any one key), or a last key matching ``SECRET_NAME_RE``
+    (``password``, ``s3_key_secret``, ``api_token``...). Such a value is never shown."""
+    parts = path.split(":")
+    if SECRET_NAME_RE.search(parts[-1]):
+        return True
+    for pattern in (*SECRET_PATHS, *mask):
+        wanted = pattern.split(":")
+        if len(wanted) == len(parts) and all(
+            w in ("*", p) for w, p in zip(wanted, parts, strict=True)
+        ):
+            return True
+    return False
 
 
 def shown(path, value):
     """What ``changes`` may show of ``value``, read from the pillar file at ``path``."""
-    if value is None or not may_hold_secret(path):
+    if value is None or not is_secret(path):
         return value
     return "(set)"
 

@@ -412,10 +412,10 @@ def test_a_writer_that_holds_the_lock_too_long_is_reported(pillar_file, tmp_path
 KILLED_WRITER = textwrap.dedent(
     """\
     import os, stat, sys, time
-    from tests.unit.loader_free import load
+    sys.path.insert(0, "_utils")
+    from _modules import pillar_file
 
     path, flag, stage = sys.argv[1:]
-    pillar_file = load("_modules/pillar_file.py")
     real_fsync, real_replace = os.fsync, os.replace
 
     def stop_here():

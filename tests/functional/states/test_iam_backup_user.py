@@ -323,3 +323,13 @@ web1-other:
     assert any("also written by iam_backup_user web1-other" in c for c in comments)
     assert any("also written by iam_backup_user web1-backup" in c for c in comments)
     assert calls == []
+
+
+def test_a_pillar_file_that_cannot_take_the_keys_fails_before_any_call(states, pillar_path):
+    pillar_path.write_text("aws: false\n")
+    for test in (True, False):
+        with recorded_calls() as calls:
+            ret = present(states, pillar_path, test=test)
+        assert ret.result is False and "aws" in ret.comment and str(pillar_path) in ret.comment
+        assert calls == []
+    assert pillar_path.read_text() == "aws: false\n"

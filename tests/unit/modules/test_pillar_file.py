@@ -2,9 +2,7 @@
 
 import pytest
 
-from tests.unit.loader_free import load
-
-pillar_file = load("_modules/pillar_file.py")
+from _modules import pillar_file
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,13 @@
 """Line-level YAML editing: only the written keys' lines change, byte for byte; anything the
 editor cannot do exactly is refused, never written half right."""
 
+import importlib.util
+
 import awsrunbook_yamledit as yamledit
 import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.unit.loader_free import load
 
 FIXTURES = REPO / "tests" / "fixtures" / "pillar"
 OLD_SECRET = "oldBackupSecretKey/0000000000000000000001"
@@ -359,7 +360,10 @@ def test_the_check_after_editing_compares_every_value_and_type(expected, written
 
 def test_the_same_edits_without_libyaml(monkeypatch, registry):
     monkeypatch.setattr(yaml, "__with_libyaml__", False)
-    pure = load("_utils/awsrunbook_yamledit.py")
+    # A second copy of the module, imported while PyYAML says it has no libyaml.
+    spec = importlib.util.spec_from_file_location("yamledit_pure", yamledit.__file__)
+    pure = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pure)
     assert yaml.reader.Reader in pure._Parser.__mro__  # the pure-Python parser
     values = {"smtp:password": "BNew", "aws:session:duration": 1, "postgres:backup:s3_key": "K"}
     assert pure.set_values(registry, values) == yamledit.set_values(registry, values)

@@ -30,6 +30,7 @@ CLI examples::
 
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import re
@@ -335,8 +336,12 @@ def _write(path, target, content):
     _sync_directory(path, os.path.dirname(target))
 
 
-def _edit(path, lock_timeout, edit, create):
-    """Read-modify-write ``path`` under its lock: ``edit(text) -> (new text, keys)``."""
+def _edit(path, keys, lock_timeout, edit, create):
+    """Read-modify-write ``path`` under its lock: ``edit(text) -> (new text, keys)``, for the
+    key paths ``keys`` (checked first)."""
+    _check_path(path)
+    _check_keys(keys)
+    log.debug("Editing %s in pillar file %s", ", ".join(keys), path)
     target = _target(path)
     if create:
         _make_directories(os.path.dirname(target))
@@ -367,11 +372,9 @@ def set_values(path, values, lock_timeout=LOCK_TIMEOUT):
 
         salt-call pillar_file.set_values /srv/pillar/private/web1.sls '{"aws:region": "eu-west-1"}'
     """
-    _check_path(path)
     _check_values(values)
-    log.debug("Setting %s in pillar file %s", ", ".join(values), path)
-    changed = _edit(path, lock_timeout, lambda text: yamledit.set_values(text, values), True)
-    return {"path": path, "changed": changed}
+    edit = functools.partial(yamledit.set_values, values=values)
+    return {"path": path, "changed": _edit(path, list(values), lock_timeout, edit, True)}
 
 
 def remove(path, keys, lock_timeout=LOCK_TIMEOUT):
@@ -382,11 +385,8 @@ def remove(path, keys, lock_timeout=LOCK_TIMEOUT):
 
         salt-call pillar_file.remove /srv/pillar/private/web1.sls '["smtp:password"]'
     """
-    _check_path(path)
-    _check_keys(keys)
-    log.debug("Removing %s from pillar file %s", ", ".join(keys), path)
-    removed = _edit(path, lock_timeout, lambda text: yamledit.remove(text, keys), False)
-    return {"path": path, "removed": removed}
+    edit = functools.partial(yamledit.remove, keys=keys)
+    return {"path": path, "removed": _edit(path, keys, lock_timeout, edit, False)}
 
 
 def _writable_directory(path, target):

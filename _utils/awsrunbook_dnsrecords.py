@@ -14,6 +14,7 @@ Canonical forms (what every provider module returns and every comparison uses):
 import ipaddress
 import re
 
+import awsrunbook_state as st
 from salt.exceptions import SaltInvocationError
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT")
@@ -24,6 +25,8 @@ DEFAULT_TTL = 1800
 # get_records(zone, name, rtype, **settings) and set_records(zone, name, rtype, values, ttl,
 # current, **settings).
 PROVIDER_MODULES = {"route53": "aws_route53", "cloudflare": "cloudflare_dns", "rfc2136": "rfc2136"}
+# The TTL a new record set gets when none is given (Cloudflare's 1 means "automatic").
+DEFAULT_TTLS = {"aws_route53": DEFAULT_TTL, "cloudflare_dns": 1, "rfc2136": DEFAULT_TTL}
 _CONNECTION = ("region", "profile", "keyid", "key", "role_arn")
 PROVIDER_KEYS = {
     "route53": ("zone", "zone_id", "wait", *_CONNECTION),
@@ -353,7 +356,9 @@ def _merge(rtype, have, wanted, replace_kinds):
     return sorted(merged), conflicts
 
 
-def plan_record_set(rtype, current, wanted, ttl=None, *, exclusive=False, replace_kinds=()):
+def plan_record_set(
+    rtype, current, wanted, ttl=None, *, default_ttl=DEFAULT_TTL, exclusive=False, replace_kinds=()
+):
     """What one record set becomes. ``current`` is a provider's ``get_records`` answer
     (``{"values": [...], "ttl": N}``, no values when absent), ``wanted`` canonical values.
 
@@ -362,7 +367,7 @@ def plan_record_set(rtype, current, wanted, ttl=None, *, exclusive=False, replac
       TXT already there stays). A CNAME has one value and is always replaced.
     - ``replace_kinds``: policy kinds (``SPF``, ``DMARC``) whose existing value may be
       replaced; any other rival is a conflict: reported, never overwritten.
-    - ``ttl``: ``None`` keeps an existing set's TTL (a new set gets the provider default).
+    - ``ttl``: ``None`` keeps an existing set's TTL (a new set gets ``default_ttl``).
 
     Returns ``{"values", "ttl", "conflicts", "changed"}``.
     """
@@ -371,8 +376,8 @@ def plan_record_set(rtype, current, wanted, ttl=None, *, exclusive=False, replac
         values, conflicts = sorted(set(wanted)), []
     else:
         values, conflicts = _merge(rtype, have, wanted, replace_kinds)
-    new_ttl = ttl if ttl is not None else current.get("ttl") if have else None
-    changed = values != have or (bool(have) and new_ttl is not None and new_ttl != current["ttl"])
+    new_ttl = ttl if ttl is not None else current.get("ttl") if have else default_ttl
+    changed = values != have or (bool(have) and new_ttl != current.get("ttl"))
     return {"values": values, "ttl": new_ttl, "conflicts": conflicts, "changed": changed}
 
 
@@ -412,3 +417,25 @@ def group_records(records):
         if value not in groups[(name, record["type"])]:
             groups[(name, record["type"])].append(value)
     return groups
+
+
+def record_key(name, rtype):
+    """How ``changes`` names one record set."""
+    return f"{name} {rtype}"
+
+
+def record_step(module, zone, settings, name, rtype, current, plan):
+    """The plan step that writes one record set through the provider's ``set_records``."""
+    return st.local_step(
+        record_key(name, rtype),
+        shown(current),
+        shown(plan),
+        f"{module}.set_records",
+        zone=zone,
+        name=name,
+        rtype=rtype,
+        values=plan["values"],
+        ttl=plan["ttl"],
+        current={"values": current.get("values") or [], "ttl": current.get("ttl")},
+        **settings,
+    )

@@ -168,10 +168,12 @@ def test_check_records_verdicts():
         ("bounce.example.org", "TXT"): TIMEOUT,
         ("_dmarc.example.org", "TXT"): found("v=DMARC1; p=reject;", "unrelated"),
     }
-    report = {e["type"]: e for e in check.check_records(groups, answers)}
-    assert report["CNAME"]["status"] == "different"
-    assert report["MX"]["status"] == "ok" and "mx.elsewhere.net" in report["MX"]["note"]
-    assert report["TXT"]["status"] == "timeout"
+    report = {(e["name"], e["type"]): e for e in check.check_records(groups, answers)}
+    assert report[("tok1._domainkey.example.org", "CNAME")]["status"] == "different"
+    mx = report[("bounce.example.org", "MX")]
+    assert mx["status"] == "ok" and "mx.elsewhere.net" in mx["note"]
+    assert report[("bounce.example.org", "TXT")]["status"] == "timeout"
+    assert report[("_dmarc.example.org", "TXT")]["status"] == "ok"
     lines = check.report_lines(check.check_records(groups, answers))
     assert any(line.startswith("TIMEOUT") and "state unknown" in line for line in lines)
     assert any(

@@ -28,7 +28,7 @@ def __virtual__():
 
 
 def _client(conn):
-    return aws.client("route53", conn, __salt__.get("config.option"))
+    return aws.connect("route53", dict(conn), __salt__)[0]
 
 
 def _split(settings):

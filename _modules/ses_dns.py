@@ -10,13 +10,13 @@ CLI examples::
 """
 
 import awsrunbook_client as aws
+import awsrunbook_dns as ses_records
 import awsrunbook_dnscheck as check
 import awsrunbook_dnsrecords as records
 import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "ses_dns"
-DEFAULT_DMARC = "v=DMARC1; p=none;"
 DEFAULT_TIMEOUT = 5.0
 
 
@@ -38,7 +38,7 @@ def _expected(domain, found, conn, dmarc):
     tokens = found["dkim"]["tokens"] if found["dkim"].get("signing_enabled") else []
     mail_from = (found.get("mail_from") or {}).get("domain")
     return records.group_records(
-        __salt__["aws_ses.build_dns_records"](domain, region, tokens, mail_from, dmarc)
+        ses_records.build_dns_records(domain, region, tokens, mail_from, dmarc)
     )
 
 
@@ -52,7 +52,7 @@ def _lookups(keys, resolvers, timeout):
 def records_report(domain, found, conn, resolvers=None, dmarc=None, timeout=DEFAULT_TIMEOUT):
     """``check_dns``'s answer for an identity already read (``found``: ``aws_ses.get_identity``);
     the state calls this after its own read."""
-    expected_dmarc = DEFAULT_DMARC if dmarc is None else dmarc
+    expected_dmarc = ses_records.DEFAULT_DMARC if dmarc is None else dmarc
     groups = _expected(domain, found, conn, expected_dmarc)
     answers = _lookups(
         [*groups, (f"{check.LEGACY_TOKEN_PREFIX}.{domain}", "TXT")], resolvers, timeout

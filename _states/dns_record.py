@@ -150,7 +150,7 @@ def present(name, type=None, values=None, ttl=None, dns=None, replace=False, **k
     ret = st.new_ret(name)
     steps, conflicts = plan_present(want, _current(want), replace)
     if conflicts:
-        return st.fail(ret, "\n".join(conflicts))
+        return st.failed(ret, "\n".join(conflicts))
     st.run_plan(ret, steps, __salt__, {}, __opts__["test"], f"DNS record {name} {want['type']}")
     return ret
 

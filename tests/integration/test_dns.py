@@ -5,7 +5,6 @@ secret and the Cloudflare token come from pillar and must never reach the output
 (salt-call logs at level ``all`` here)."""
 
 import json
-import textwrap
 
 import pytest
 
@@ -32,7 +31,7 @@ def bind(tmp_path):
 def apply_sls(salt_call, sls, *extra):
     roots = salt_call.root / "states"
     roots.mkdir(exist_ok=True)
-    (roots / "dns_test.sls").write_text(textwrap.dedent(sls))
+    (roots / "dns_test.sls").write_text(sls)
     proc = salt_call.run("--file-root", str(roots), "state.apply", "dns_test", *extra)
     results = json.loads(proc.stdout)["local"]
     return proc, sorted(results.values(), key=lambda ret: ret["__run_num__"])
@@ -44,22 +43,23 @@ def assert_secret_hidden(salt_call, proc, secret):
     assert secret not in salt_call.log_file.read_text()
 
 
-def rfc2136_sls(bind, values, name="_dmarc.example.org", replace=False):
-    return f"""\
-        dmarc:
-          dns_record.present:
-            - name: {name}
-            - type: TXT
-            - values: {json.dumps(values)}
-            - replace: {json.dumps(replace)}
-            - dns:
-                provider: rfc2136
-                zone: {DOMAIN}
-                server: 127.0.0.1
-                port: {bind.port}
-                tsig_key_name: {bind.tsig_key_name}
-                tsig_secret_pillar: dns:tsig_secret
-        """
+def record_sls(state_id, name, rtype, values, dns, **extra):
+    """One ``dns_record.present`` in SLS form (JSON values are YAML too)."""
+    args = {"name": name, "type": rtype, "values": values, **extra, "dns": dns}
+    lines = "".join(f"    - {key}: {json.dumps(value)}\n" for key, value in args.items())
+    return f"{state_id}:\n  dns_record.present:\n{lines}"
+
+
+def rfc2136_sls(bind, values, replace=False):
+    dns = {
+        "provider": "rfc2136",
+        "zone": DOMAIN,
+        "server": "127.0.0.1",
+        "port": bind.port,
+        "tsig_key_name": bind.tsig_key_name,
+        "tsig_secret_pillar": "dns:tsig_secret",
+    }
+    return record_sls("dmarc", f"_dmarc.{DOMAIN}", "TXT", values, dns, replace=replace)
 
 
 def test_rfc2136_publish_converge_tamper_correct(salt_call, bind):
@@ -115,20 +115,10 @@ def test_route53_keeps_the_txt_already_there(salt_call, aws_cli):
         "--change-batch",
         json.dumps(batch),
     )
-    sls = f"""\
-        spf:
-          dns_record.present:
-            - name: bounce.{DOMAIN}
-            - type: TXT
-            - values: ["{SPF}"]
-            - dns: {{provider: route53, zone: {DOMAIN}}}
-        mx:
-          dns_record.present:
-            - name: bounce.{DOMAIN}
-            - type: MX
-            - values: ["10 feedback-smtp.us-east-1.amazonses.com"]
-            - dns: {{provider: route53, zone: {DOMAIN}}}
-        """
+    route53 = {"provider": "route53", "zone": DOMAIN}
+    sls = record_sls("spf", f"bounce.{DOMAIN}", "TXT", [SPF], route53) + record_sls(
+        "mx", f"bounce.{DOMAIN}", "MX", ["10 feedback-smtp.us-east-1.amazonses.com"], route53
+    )
     _proc, results = apply_sls(salt_call, sls)
     assert all(r["result"] is True for r in results), results
     sets = aws_cli("route53", "list-resource-record-sets", "--hosted-zone-id", zone_id)
@@ -147,18 +137,13 @@ def test_cloudflare_token_from_pillar_never_shown(salt_call):
         cloudflare.add(DOMAIN, f"bounce.{DOMAIN}", "TXT", f'"{SITE}"')
         salt_call.write_pillar("top.sls", "base:\n  '*':\n    - cloudflare\n")
         salt_call.write_pillar("cloudflare.sls", f"#!yaml\ncloudflare:\n  api_token: {TOKEN}\n")
-        sls = f"""\
-            spf:
-              dns_record.present:
-                - name: bounce.{DOMAIN}
-                - type: TXT
-                - values: ["{SPF}"]
-                - dns:
-                    provider: cloudflare
-                    zone: {DOMAIN}
-                    api_token_pillar: cloudflare:api_token
-                    base_url: {cloudflare.url}
-            """
+        dns = {
+            "provider": "cloudflare",
+            "zone": DOMAIN,
+            "api_token_pillar": "cloudflare:api_token",
+            "base_url": cloudflare.url,
+        }
+        sls = record_sls("spf", f"bounce.{DOMAIN}", "TXT", [SPF], dns)
         proc, [first] = apply_sls(salt_call, sls)
         assert first["result"] is True, first["comment"]
         contents = sorted(r["content"] for r in cloudflare.find(f"bounce.{DOMAIN}", "TXT"))

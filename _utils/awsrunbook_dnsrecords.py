@@ -439,3 +439,53 @@ def record_step(module, zone, settings, name, rtype, current, plan):
         current={"values": current.get("values") or [], "ttl": current.get("ttl")},
         **settings,
     )
+
+
+def plan_publish(target, groups, currents, replace_kinds=(), keep_kinds=()):
+    """Publishing many record sets (an SES identity's): ``(steps, conflict lines, kept
+    lines)``. ``target`` is ``provider_settings``'s answer, ``groups`` ``group_records``'s,
+    ``currents`` the provider's ``get_records`` answer per ``(name, type)``. A rival policy
+    of a kind in ``keep_kinds`` is kept without complaint (the domain's own DMARC record
+    when none was asked for); other rivals are conflicts."""
+    module, zone, settings = target
+    steps, conflicts, kept = [], [], []
+    for (name, rtype), values in groups.items():
+        current = currents[(name, rtype)]
+        plan = plan_record_set(
+            rtype, current, values, default_ttl=DEFAULT_TTLS[module], replace_kinds=replace_kinds
+        )
+        for conflict in plan["conflicts"]:
+            if conflict["kind"] in keep_kinds:
+                shown_values = "; ".join(repr(v) for v in conflict["existing"])
+                kept.append(
+                    f"{name} {rtype}: kept the {conflict['kind']} record there: {shown_values}"
+                )
+            else:
+                conflicts += conflict_lines(name, rtype, [conflict])
+        if plan["changed"]:
+            steps.append(record_step(module, zone, settings, name, rtype, current, plan))
+    return steps, conflicts, kept
+
+
+def plan_unpublish(target, groups, currents):
+    """The steps taking exactly ``groups``' values out of their record sets (other values
+    stay)."""
+    module, zone, settings = target
+    steps = []
+    for (name, rtype), values in groups.items():
+        current = currents[(name, rtype)]
+        plan = plan_removal(current, values)
+        if plan["changed"]:
+            steps.append(record_step(module, zone, settings, name, rtype, current, plan))
+    return steps
+
+
+def nest_changes(changes, steps, key="dns_records"):
+    """Move the ``changes`` entries of record-set ``steps`` under ``changes[key]`` (one
+    ``{old, new}`` per record set)."""
+    nested = {
+        item["field"]: changes.pop(item["field"]) for item in steps if item["field"] in changes
+    }
+    if nested:
+        changes[key] = nested
+    return changes

@@ -13,6 +13,7 @@ CLI example::
 import hashlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 import awsrunbook_dnsrecords as records
@@ -21,6 +22,9 @@ from salt.exceptions import CommandExecutionError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_route53"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __context__, __salt__
 
 
 def __virtual__():

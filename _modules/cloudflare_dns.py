@@ -18,6 +18,7 @@ CLI example::
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import awsrunbook_dnsrecords as records
 import requests
@@ -27,6 +28,10 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "cloudflare_dns"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __pillar__, __salt__
+
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 DEFAULT_TIMEOUT = 30.0
 AUTOMATIC_TTL = 1

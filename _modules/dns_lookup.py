@@ -15,6 +15,7 @@ CLI examples::
 
 import logging
 import socket
+from typing import TYPE_CHECKING
 
 import awsrunbook_dnsrecords as records
 import dns.exception
@@ -25,6 +26,10 @@ from salt.exceptions import CommandExecutionError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "dns_lookup"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __context__
+
 DEFAULT_TIMEOUT = 5.0
 
 

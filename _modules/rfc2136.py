@@ -15,6 +15,7 @@ CLI example::
 
 import binascii
 import logging
+from typing import TYPE_CHECKING
 
 import awsrunbook_dnsrecords as records
 import dns.exception
@@ -33,6 +34,10 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 log = logging.getLogger(__name__)
 
 __virtualname__ = "rfc2136"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __pillar__
+
 DEFAULT_TIMEOUT = 10.0
 
 

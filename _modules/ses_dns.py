@@ -9,6 +9,8 @@ CLI examples::
     salt-call ses_dns.check_dmarc example.org resolvers='["127.0.0.1:5353"]' --out=json
 """
 
+from typing import TYPE_CHECKING
+
 import awsrunbook_client as aws
 import awsrunbook_dns as ses_records
 import awsrunbook_dnscheck as check
@@ -17,6 +19,10 @@ import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "ses_dns"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __salt__
+
 DEFAULT_TIMEOUT = 5.0
 
 

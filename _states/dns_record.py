@@ -46,11 +46,16 @@ record set and the others stay, but an SPF or DMARC value never silently replace
 its kind: the state fails and says so.
 """
 
+from typing import TYPE_CHECKING
+
 import awsrunbook_dnsrecords as records
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "dns_record"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 
 def __virtual__():

@@ -12,8 +12,6 @@ from tests.support.bind_server import BindServer
 from tests.support.cloudflare_standin import CloudflareStandIn
 from tests.support.moto_ses_patches import dkim_tokens
 
-pytestmark = pytest.mark.integration
-
 TOKEN = "cf-integration-token-7f3a9c"
 SITE = "google-site-verification=abc123"
 SPF = "v=spf1 include:amazonses.com ~all"

@@ -142,8 +142,13 @@ def set_records(zone, name, rtype, values, ttl=None, current=None, **settings):
     update = dns.update.UpdateMessage(_absolute(zone), keyring=conn["key"])
     if values:
         rdatas = [
+            # Absolute names, or the update would append the zone to them.
             dns.rdata.from_text(
-                dns.rdataclass.IN, rtype, records.presentation(rtype, value), dns.name.root
+                dns.rdataclass.IN,
+                rtype,
+                records.presentation(rtype, value),
+                origin=dns.name.root,
+                relativize=False,
             )
             for value in values
         ]

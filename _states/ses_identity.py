@@ -29,11 +29,26 @@ MAIL FROM domain" and "Set up basic notifications" steps make them by hand.
       ses_identity.absent:
         - region: us-east-1
 
+    mail.example.org:
+      ses_identity.present:
+        - region: us-east-1
+        - mail_from_domain: bounce.mail.example.org
+        - dns:                            # publish the records (here: Route 53)
+            provider: route53
+            zone: example.org
+
 The state reports the DNS records to publish (three DKIM CNAMEs, the MAIL FROM MX and SPF
 TXT, a starting DMARC TXT) in zone-file form in its comment, with the verification status of
 the identity, its DKIM and its MAIL FROM; ``changes`` holds them under ``dns_records`` when
 they change. ``wait: SECONDS`` polls until all of them succeed and fails the state, listing
 the records still missing, when the time is up.
+
+With ``dns`` (``provider``: ``route53``, ``cloudflare`` or ``rfc2136``, ``zone`` and the
+provider's settings, as for ``dns_record``) the state publishes the records itself:
+``changes`` then shows ``dns_records`` per record set written (``NAME TYPE: {old, new}``),
+and ``.absent`` with the same ``dns`` takes out exactly the values the identity published.
+``check_dns: true`` (with ``resolvers``, ``HOST:PORT`` strings, to ask other servers than
+the zone's authoritative ones) adds a live check of each record to the comment.
 
 Arguments not given are not managed: ``mail_from_domain``, ``notifications``,
 ``configuration_set`` and ``tags`` left out leave whatever the identity has. To remove a MAIL

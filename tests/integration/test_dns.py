@@ -165,13 +165,13 @@ def test_check_dns_against_bind(salt_call, aws_cli, bind):
     for token in tokens[:2]:
         bind.tamper(f"{token}._domainkey.{DOMAIN}", "CNAME", f"{token}.dkim.amazonses.com.")
     bind.tamper(f"_dmarc.{DOMAIN}", "TXT", '"v=DMARC1; p=none;"')
-    proc = salt_call.run("ses_dns.check_dns", DOMAIN, f'resolvers=["{bind.resolver}"]')
+    proc = salt_call.run("aws_ses.check_dns", DOMAIN, f'resolvers=["{bind.resolver}"]')
     report = json.loads(proc.stdout)["local"]
     statuses = {(e["name"], e["type"]): e["status"] for e in report["records"]}
     assert statuses[(f"{tokens[2]}._domainkey.{DOMAIN}", "CNAME")] == "missing"
     assert statuses[(f"{tokens[0]}._domainkey.{DOMAIN}", "CNAME")] == "ok"
     assert statuses[(f"_dmarc.{DOMAIN}", "TXT")] == "ok"
     assert report["ok"] is False
-    proc = salt_call.run("ses_dns.check_dmarc", DOMAIN, f'resolvers=["{bind.resolver}"]')
+    proc = salt_call.run("aws_ses.check_dmarc", DOMAIN, f'resolvers=["{bind.resolver}"]')
     dmarc = json.loads(proc.stdout)["local"]
     assert dmarc["verdict"] == "fail"  # one DKIM CNAME missing, no custom MAIL FROM

@@ -12,7 +12,9 @@ Cloudflare's API documentation:
 
 ``max_per_page`` is small on purpose so tests cross page boundaries. Each request is kept in
 ``requests`` as ``(method, path, query)``; ``inject(status, count)`` answers the next requests
-with an error status (429, 500) before the real answer.
+with an error status (429, 500) instead of doing them (``method``: only requests of that
+method); ``inject(..., after=True)`` does them
+and then answers with the error (an answer lost on the way back).
 """
 
 import http.server
@@ -67,9 +69,17 @@ class CloudflareStandIn:
     def __exit__(self, *exc):
         self.stop()
 
-    def inject(self, status, count=1):
+    def inject(self, status, count=1, after=False, method=None):
+        """The next ``count`` requests (of ``method``, else any) answer HTTP ``status``."""
         with self._lock:
-            self._faults.extend([status] * count)
+            self._faults.extend([(status, after, method)] * count)
+
+    def _fault(self, method):
+        for fault in self._faults:
+            if fault[2] in (None, method):
+                self._faults.remove(fault)
+                return fault[:2]
+        return None, False
 
     def writes(self):
         return [r for r in self.requests if r[0] != "GET"]
@@ -95,11 +105,15 @@ class CloudflareStandIn:
     def answer(self, method, path, query, headers, payload):
         with self._lock:
             self.requests.append((method, path, query))
-            if self._faults:
-                status = self._faults.pop(0)
-                return status, envelope(
-                    errors=[error(10429 if status == 429 else 10500, f"injected HTTP {status}")]
-                )
+            status, after = self._fault(method)
+        if status:
+            fault = envelope(errors=[error(10429 if status == 429 else 10500, "injected")])
+            if after:
+                self._answer(method, path, query, headers, payload)
+            return status, fault
+        return self._answer(method, path, query, headers, payload)
+
+    def _answer(self, method, path, query, headers, payload):
         if headers.get("Authorization") != f"Bearer {self.token}":
             return 403, envelope(errors=[error(10000, "Authentication error")])
         if path == "/client/v4/zones" and method == "GET":

@@ -263,3 +263,27 @@ def test_cloudflare_rate_limit_is_retried(states, cloudflare):
     )
     assert ret.result is True, ret.comment
     assert [r["content"] for r in cloudflare.find("www.example.org", "CNAME")] == ["example.org"]
+
+
+def test_cloudflare_create_whose_answer_was_lost_is_not_repeated(states, cloudflare):
+    dns = {
+        "provider": "cloudflare",
+        "zone": "example.org",
+        "api_token": TOKEN,
+        "base_url": cloudflare.url,
+    }
+    cloudflare.inject(502, after=True, method="POST")  # created, then the answer is lost
+    ret = states.dns_record.present(name="example.org", type="TXT", values=[SITE], dns=dns)
+    assert ret.result is True, ret.comment
+    assert [r["content"] for r in cloudflare.find("example.org", "TXT")] == [f'"{SITE}"']
+    assert [r[0] for r in cloudflare.writes()] == ["POST"]
+
+
+def test_route53_waits_for_insync_when_asked(states, route53_zone):
+    dns = {"provider": "route53", "zone": "example.org", "wait": 30}
+    with recorded_calls() as calls:
+        ret = states.dns_record.present(
+            name="www.example.org", type="A", values=["192.0.2.7"], dns=dns
+        )
+    assert ret.result is True, ret.comment
+    assert ("route53", "GetChange") in calls

@@ -8,6 +8,7 @@ the answers against botocore's real API model with a Stubber, independently of t
 """
 
 import datetime
+import logging
 
 import awsrunbook_client
 import awsrunbook_ses
@@ -644,3 +645,16 @@ def test_dns_arguments_are_checked_before_any_call(states, bind):
     assert address.comment.startswith("dns: applies to domain identities only")
     assert zone.comment.startswith("dns:zone: does not hold noreply.example.org")
     assert resolvers.comment.startswith("resolvers:")
+
+
+def test_wait_with_check_dns_logs_what_blocks_verification(states, bind, caplog):
+    assert states.ses_identity.present(DOMAIN, region=REGION).result is True
+    moto_ses_patches.set_status(backend(), DOMAIN, dkim="PENDING")
+    with caplog.at_level(logging.INFO):
+        ret = states.ses_identity.present(
+            DOMAIN, region=REGION, wait=3, check_dns=True, resolvers=[bind.resolver]
+        )
+    assert ret.result is False
+    logged = [r.getMessage() for r in caplog.records if "MISSING" in r.getMessage()]
+    assert any(f"{TOKENS[0]}._domainkey.{DOMAIN} CNAME" in line for line in logged), logged
+    assert f"MISSING   {TOKENS[0]}._domainkey.{DOMAIN} CNAME" in ret.comment

@@ -228,3 +228,50 @@ def test_group_records_collects_values_per_name_and_type():
         ("mail.example.org", "MX"): ["10 a.example.org", "20 b.example.org"],
         ("mail.example.org", "TXT"): [SPF],
     }
+
+
+TARGET = ("rfc2136", "example.org", {"server": "192.0.2.53"})
+GROUPS = {
+    ("bounce.example.org", "TXT"): [SPF],
+    ("_dmarc.example.org", "TXT"): ["v=DMARC1; p=none;"],
+}
+
+
+def test_publish_keeps_a_domains_own_dmarc_and_reports_a_rival_spf():
+    currents = {
+        ("bounce.example.org", "TXT"): {"values": ["v=spf1 mx -all"], "ttl": 300},
+        ("_dmarc.example.org", "TXT"): {"values": ["v=DMARC1; p=reject;"], "ttl": 300},
+    }
+    steps, conflicts, kept = records.plan_publish(TARGET, GROUPS, currents, keep_kinds=("DMARC",))
+    assert steps == []
+    assert len(conflicts) == 1 and conflicts[0].startswith("bounce.example.org TXT: another SPF")
+    assert kept == ["_dmarc.example.org TXT: kept the DMARC record there: 'v=DMARC1; p=reject;'"]
+
+
+def test_publish_replaces_dmarc_when_asked_and_writes_through_the_provider():
+    currents = {
+        ("bounce.example.org", "TXT"): {"values": [SPF, SITE], "ttl": 300},
+        ("_dmarc.example.org", "TXT"): {"values": ["v=DMARC1; p=reject;"], "ttl": 300},
+    }
+    steps, conflicts, _ = records.plan_publish(TARGET, GROUPS, currents, replace_kinds=("DMARC",))
+    assert conflicts == [] and len(steps) == 1
+    step = steps[0]
+    assert step["call"] == "rfc2136.set_records" and step["aws"] is False
+    assert step["kwargs"]["values"] == ["v=DMARC1; p=none;"]
+    assert step["kwargs"]["server"] == "192.0.2.53"
+    assert step["old"] == {"ttl": 300, "values": ["v=DMARC1; p=reject;"]}
+
+
+def test_unpublish_takes_out_only_our_values_and_nests_the_changes():
+    currents = {
+        ("bounce.example.org", "TXT"): {"values": [SPF, SITE], "ttl": 300},
+        ("_dmarc.example.org", "TXT"): {"values": [], "ttl": None},
+    }
+    steps = records.plan_unpublish(TARGET, GROUPS, currents)
+    assert [s["field"] for s in steps] == ["bounce.example.org TXT"]
+    assert steps[0]["new"] == {"ttl": 300, "values": [SITE]}
+    changes = {"identity": {"old": {}, "new": None}, "bounce.example.org TXT": {"old": 1, "new": 2}}
+    assert records.nest_changes(changes, steps) == {
+        "identity": {"old": {}, "new": None},
+        "dns_records": {"bounce.example.org TXT": {"old": 1, "new": 2}},
+    }

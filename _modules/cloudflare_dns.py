@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 
 import awsrunbook_dnsrecords as records
 import requests
-import salt.utils.data
-from salt.exceptions import CommandExecutionError, SaltInvocationError
+from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
 
@@ -44,25 +43,14 @@ def __virtual__():
     return __virtualname__
 
 
-def _token(api_token, api_token_pillar):
-    if api_token:
-        return api_token
-    if api_token_pillar:
-        token = salt.utils.data.traverse_dict_and_list(
-            __pillar__, api_token_pillar, None, delimiter=":"
-        )
-        if token:
-            return str(token)
-        raise SaltInvocationError(f"api_token_pillar: nothing in the pillar at {api_token_pillar}")
-    raise SaltInvocationError("api_token: give api_token or api_token_pillar")
-
-
 def _api(settings):
     """``{"base", "headers", "timeout"}`` from the provider settings."""
     base = settings.get("base_url") or __salt__["config.option"](
         "cloudflare.base_url", DEFAULT_BASE_URL
     )
-    token = _token(settings.get("api_token"), settings.get("api_token_pillar"))
+    token = records.secret_setting(
+        settings.get("api_token"), settings.get("api_token_pillar"), __pillar__, "api_token"
+    )
     return {
         "base": base.rstrip("/"),
         "headers": {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},

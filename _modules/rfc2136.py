@@ -28,7 +28,6 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.tsig
 import dns.update
-import salt.utils.data
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -45,25 +44,16 @@ def __virtual__():
     return __virtualname__
 
 
-def _secret(tsig_secret, tsig_secret_pillar):
-    if tsig_secret:
-        return tsig_secret
-    value = salt.utils.data.traverse_dict_and_list(
-        __pillar__, tsig_secret_pillar, None, delimiter=":"
-    )
-    if not value:
-        raise SaltInvocationError(
-            f"tsig_secret_pillar: nothing in the pillar at {tsig_secret_pillar}"
-        )
-    return value
-
-
 def _key(tsig_key_name, tsig_secret, tsig_secret_pillar, tsig_algorithm):
     """The TSIG key, or ``None`` for unsigned messages."""
     if not tsig_key_name:
         return None
     try:
-        return dns.tsig.Key(tsig_key_name, _secret(tsig_secret, tsig_secret_pillar), tsig_algorithm)
+        return dns.tsig.Key(
+            tsig_key_name,
+            records.secret_setting(tsig_secret, tsig_secret_pillar, __pillar__, "tsig_secret"),
+            tsig_algorithm,
+        )
     except (binascii.Error, ValueError):
         # The message must not repeat the secret.
         raise SaltInvocationError("tsig_secret: is not a base64 TSIG key") from None

@@ -15,6 +15,7 @@ import ipaddress
 import re
 
 import awsrunbook_state as st
+import salt.utils.data
 from salt.exceptions import SaltInvocationError
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT")
@@ -265,6 +266,19 @@ def _resolver(item, arg):
 
 
 # --- provider settings ----------------------------------------------------------------------
+
+
+def secret_setting(value, pillar_key, pillar, arg):
+    """A provider secret given directly (``arg``) or kept in pillar at ``pillar_key``
+    (``arg_pillar``); the messages never repeat it."""
+    if value:
+        return str(value)
+    if not pillar_key:
+        _fail(arg, f"give {arg} or {arg}_pillar")
+    found = salt.utils.data.traverse_dict_and_list(pillar, pillar_key, None, delimiter=":")
+    if not found:
+        _fail(f"{arg}_pillar", f"nothing in the pillar at {pillar_key}")
+    return str(found)
 
 
 def _require(settings, key, arg, problem):

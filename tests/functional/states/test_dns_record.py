@@ -210,6 +210,15 @@ def test_bad_input_names_the_argument_before_any_call(states, route53_zone):
 # --- cloudflare (stand-in) ------------------------------------------------------------------
 
 
+def cloudflare_settings(standin, token=TOKEN):
+    return {
+        "provider": "cloudflare",
+        "zone": "example.org",
+        "api_token": token,
+        "base_url": standin.url,
+    }
+
+
 @pytest.fixture
 def cloudflare():
     with CloudflareStandIn(TOKEN) as standin:
@@ -219,12 +228,7 @@ def cloudflare():
 def test_cloudflare_publishes_pages_through_and_converges(states, cloudflare):
     for n in range(3):  # more records than one page holds
         cloudflare.add("example.org", "example.org", "TXT", f'"verification-{n}"')
-    dns = {
-        "provider": "cloudflare",
-        "zone": "example.org",
-        "api_token": TOKEN,
-        "base_url": cloudflare.url,
-    }
+    dns = cloudflare_settings(cloudflare)
     ret = states.dns_record.present(name="example.org", type="TXT", values=[SPF, LONG], dns=dns)
     assert ret.result is True, ret.comment
     contents = [r["content"] for r in cloudflare.find("example.org", "TXT")]
@@ -239,24 +243,14 @@ def test_cloudflare_publishes_pages_through_and_converges(states, cloudflare):
 
 
 def test_cloudflare_error_envelope_becomes_the_comment(states, cloudflare):
-    dns = {
-        "provider": "cloudflare",
-        "zone": "example.org",
-        "api_token": "wrong",
-        "base_url": cloudflare.url,
-    }
+    dns = cloudflare_settings(cloudflare, token="wrong")
     ret = states.dns_record.present(name="www.example.org", type="A", values=["192.0.2.1"], dns=dns)
     assert ret.result is False
     assert "10000: Authentication error" in ret.comment
 
 
 def test_cloudflare_rate_limit_is_retried(states, cloudflare):
-    dns = {
-        "provider": "cloudflare",
-        "zone": "example.org",
-        "api_token": TOKEN,
-        "base_url": cloudflare.url,
-    }
+    dns = cloudflare_settings(cloudflare)
     cloudflare.inject(429, 2)
     ret = states.dns_record.present(
         name="www.example.org", type="CNAME", values=["example.org"], dns=dns
@@ -266,12 +260,7 @@ def test_cloudflare_rate_limit_is_retried(states, cloudflare):
 
 
 def test_cloudflare_create_whose_answer_was_lost_is_not_repeated(states, cloudflare):
-    dns = {
-        "provider": "cloudflare",
-        "zone": "example.org",
-        "api_token": TOKEN,
-        "base_url": cloudflare.url,
-    }
+    dns = cloudflare_settings(cloudflare)
     cloudflare.inject(502, after=True, method="POST")  # created, then the answer is lost
     ret = states.dns_record.present(name="example.org", type="TXT", values=[SITE], dns=dns)
     assert ret.result is True, ret.comment

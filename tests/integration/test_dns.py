@@ -175,3 +175,58 @@ def test_check_dns_against_bind(salt_call, aws_cli, bind):
     proc = salt_call.run("aws_ses.check_dmarc", DOMAIN, f'resolvers=["{bind.resolver}"]')
     dmarc = json.loads(proc.stdout)["local"]
     assert dmarc["verdict"] == "fail"  # one DKIM CNAME missing, no custom MAIL FROM
+
+
+def ses_pillar(bind, absent=False):
+    identity = {
+        "mail_from_domain": f"bounce.{DOMAIN}",
+        "dns": {
+            "provider": "rfc2136",
+            "zone": DOMAIN,
+            "server": "127.0.0.1",
+            "port": bind.port,
+            "tsig_key_name": bind.tsig_key_name,
+            "tsig_secret_pillar": "dns:tsig_secret",
+        },
+    }
+    if absent:
+        identity["absent"] = True
+    else:
+        identity.update(check_dns=True, resolvers=[bind.resolver])
+    pillar = {
+        "aws_runbook": {
+            "connection": {"region": "us-east-1"},
+            "ses": {"identities": {DOMAIN: identity}},
+        }
+    }
+    return json.dumps(pillar)
+
+
+def test_ses_sls_publishes_checks_and_removes_the_records(salt_call, bind):
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - ses\n    - dns\n")
+    salt_call.write_pillar("dns.sls", f"#!yaml\ndns:\n  tsig_secret: {bind.tsig_secret}\n")
+    salt_call.write_pillar("ses.sls", ses_pillar(bind))
+    state_id = f"aws-ses_identity-{DOMAIN}"
+    tokens = dkim_tokens(DOMAIN)
+
+    proc, results = salt_call.state_apply("aws_runbook.ses")
+    first = {ret["__id__"]: ret for ret in results.values()}[state_id]
+    assert first["result"] is True, first["comment"]
+    assert len(first["changes"]["dns_records"]) == 6
+    assert first["comment"].count("\nOK ") == 6, first["comment"]
+    assert bind.dig(f"{tokens[0]}._domainkey.{DOMAIN}", "CNAME") == [
+        f"{tokens[0]}.dkim.amazonses.com."
+    ]
+    assert bind.dig(f"bounce.{DOMAIN}", "MX") == ["10 feedback-smtp.us-east-1.amazonses.com."]
+
+    proc, results = salt_call.state_apply("aws_runbook.ses")
+    assert [ret["changes"] for ret in results.values()] == [{}]
+
+    salt_call.write_pillar("ses.sls", ses_pillar(bind, absent=True))
+    proc, results = salt_call.state_apply("aws_runbook.ses")
+    gone = {ret["__id__"]: ret for ret in results.values()}[state_id]
+    assert gone["result"] is True, gone["comment"]
+    assert len(gone["changes"]["dns_records"]) == 6
+    assert bind.dig(f"{tokens[0]}._domainkey.{DOMAIN}", "CNAME") == []
+    assert bind.dig(f"_dmarc.{DOMAIN}", "TXT") == []
+    assert_secret_hidden(salt_call, proc, bind.tsig_secret)

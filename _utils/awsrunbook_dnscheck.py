@@ -16,7 +16,6 @@ LEGACY_TOKEN_PREFIX = "_amazonses"  # VerifyDomainIdentity's TXT, unused by Easy
 DKIM_TARGET_RE = re.compile(r"^([a-z0-9]+)\.dkim\.amazonses\.com$")
 DMARC_POLICIES = ("none", "quarantine", "reject")
 ALIGNMENT_MODES = ("r", "s")
-VERDICTS = ("pass", "pass via DKIM only", "pass via SPF only", "fail")
 _MAILTO_RE = re.compile(r"^mailto:[^@\s,!]+@[^@\s,!]+\.[^@\s,!]+(![0-9]+[kmgt]?)?$", re.I)
 _STATUS_WORDS = {
     "ok": "OK",

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "cloudflare_dns"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __pillar__, __salt__
+    from awsrunbook_typing import __context__, __pillar__, __salt__
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 DEFAULT_TIMEOUT = 30.0
@@ -104,10 +104,15 @@ def _request(api, method, path, what, params=None, payload=None):
 
 
 def _zone_id(api, zone):
+    """The zone's ID, looked up once per run (a zone's ID never changes)."""
+    cache = __context__.setdefault("cloudflare_dns.zone_ids", {})
+    if (api["base"], zone) in cache:
+        return cache[(api["base"], zone)]
     body = _request(api, "GET", "/zones", f"zone lookup of {zone}", params={"name": zone})
     found = [z["id"] for z in body.get("result") or [] if z.get("name", "").lower() == zone]
     if not found:
         raise CommandExecutionError(f"Cloudflare has no zone named {zone} for this token")
+    cache[(api["base"], zone)] = found[0]
     return found[0]
 
 

@@ -1,5 +1,6 @@
-"""Amazon SES: the reads and writes behind ``ses_identity``, and two checks operators run
-without applying a state (``dns_records`` and ``identity_status``).
+"""Amazon SES: the reads and writes behind ``ses_identity``, and the checks operators run
+without applying a state (``dns_records``, ``identity_status``, ``check_dns``,
+``check_dmarc``).
 
 The identity, its DKIM and MAIL FROM settings go through the SES v2 API; notification topics
 and headers through the v1 API, which has no v2 equivalent. The v1
@@ -13,6 +14,8 @@ CLI examples::
 
     salt-call aws_ses.dns_records example.org region=eu-west-1
     salt-call aws_ses.identity_status region=eu-west-1
+    salt-call aws_ses.check_dns example.org region=eu-west-1
+    salt-call aws_ses.check_dmarc example.org region=eu-west-1 --out=json
 """
 
 import logging
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
 import awsrunbook_dns as dns
+import awsrunbook_dnscheck as dnscheck
 import awsrunbook_ses as ses
 from salt.exceptions import CommandExecutionError
 
@@ -256,14 +260,23 @@ def dns_records(identity, dmarc=dns.DEFAULT_DMARC, **kwargs):
     }
 
 
-def wait_verified(identity, timeout, **kwargs):
+def _log_dns(identity, found, conn, resolvers):
+    """Log, while waiting, which records DNS does not show yet (what blocks SES)."""
+    report = __salt__["ses_dns.records_report"](identity, found, conn, resolvers)
+    for entry in report["records"]:
+        if entry["status"] != "ok":
+            log.info("%s: %s", identity, dnscheck.record_line(entry))
+
+
+def wait_verified(identity, timeout, check_dns=False, resolvers=None, **kwargs):
     """Poll ``identity`` (backing off from 2 s to 60 s, longer when throttled) until it, its
     DKIM and its MAIL FROM are all ``SUCCESS`` or ``timeout`` seconds have passed. Returns the
-    last ``get_identity`` answer.
+    last ``get_identity`` answer. With ``check_dns``, each poll also asks DNS (``resolvers``,
+    else the authoritative nameservers) and logs at info level the records not seen yet.
 
     CLI example::
 
-        salt-call aws_ses.wait_verified example.org 600
+        salt-call aws_ses.wait_verified example.org 600 check_dns=true
     """
     conn = aws.split_connection_args(kwargs)
     deadline = time.monotonic() + float(timeout)
@@ -279,11 +292,38 @@ def wait_verified(identity, timeout, **kwargs):
         else:
             if found is None or ses.is_verified(found):
                 return found
+            if check_dns:
+                _log_dns(identity, found, conn, resolvers)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return found
         time.sleep(min(delay, remaining))
         delay = min(delay * 2, 60.0)
+
+
+def check_dns(domain, resolvers=None, dmarc=None, timeout=5.0, **kwargs):
+    """What DNS shows against what SES needs for the domain identity ``domain``, per record:
+    ``ok``, ``missing``, ``different`` (both shown), ``timeout`` or ``error``, plus an
+    obsolete ``_amazonses`` token. ``resolvers``: ``HOST`` or ``HOST:PORT`` strings to ask
+    instead of the zone's authoritative nameservers. See ``ses_dns.check_dns``.
+
+    CLI example::
+
+        salt-call aws_ses.check_dns example.org resolvers='["127.0.0.1:5353"]'
+    """
+    return __salt__["ses_dns.check_dns"](domain, resolvers, dmarc, timeout, **kwargs)
+
+
+def check_dmarc(domain, resolvers=None, timeout=5.0, **kwargs):
+    """Whether mail SES sends for ``domain`` passes DMARC (``verdict``: ``pass``, ``pass via
+    DKIM only``, ``pass via SPF only``, ``fail``) with the reasons, from DNS and SES's view of
+    the identity. See ``ses_dns.check_dmarc``.
+
+    CLI example::
+
+        salt-call aws_ses.check_dmarc example.org --out=json
+    """
+    return __salt__["ses_dns.check_dmarc"](domain, resolvers, timeout, **kwargs)
 
 
 # --- writes ---------------------------------------------------------------------------------

@@ -29,11 +29,26 @@ MAIL FROM domain" and "Set up basic notifications" steps make them by hand.
       ses_identity.absent:
         - region: us-east-1
 
+    mail.example.org:
+      ses_identity.present:
+        - region: us-east-1
+        - mail_from_domain: bounce.mail.example.org
+        - dns:                            # publish the records (here: Route 53)
+            provider: route53
+            zone: example.org
+
 The state reports the DNS records to publish (three DKIM CNAMEs, the MAIL FROM MX and SPF
 TXT, a starting DMARC TXT) in zone-file form in its comment, with the verification status of
 the identity, its DKIM and its MAIL FROM; ``changes`` holds them under ``dns_records`` when
 they change. ``wait: SECONDS`` polls until all of them succeed and fails the state, listing
 the records still missing, when the time is up.
+
+With ``dns`` (``provider``: ``route53``, ``cloudflare`` or ``rfc2136``, ``zone`` and the
+provider's settings, as for ``dns_record``) the state publishes the records itself:
+``changes`` then shows ``dns_records`` per record set written (``NAME TYPE: {old, new}``),
+and ``.absent`` with the same ``dns`` takes out exactly the values the identity published.
+``check_dns: true`` (with ``resolvers``, ``HOST:PORT`` strings, to ask other servers than
+the zone's authoritative ones) adds a live check of each record to the comment.
 
 Arguments not given are not managed: ``mail_from_domain``, ``notifications``,
 ``configuration_set`` and ``tags`` left out leave whatever the identity has. To remove a MAIL
@@ -44,6 +59,7 @@ from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 import awsrunbook_dns as dns
+import awsrunbook_dnsrecords as dnsrecords
 import awsrunbook_ses as ses
 import awsrunbook_sns as sns
 import awsrunbook_state as st
@@ -337,11 +353,13 @@ def _read(desired, conn):
     return current, notes, topic
 
 
-def _wait(identity, after, records, wait, conn):
-    """Wait for verification; the comment lines for a wait that timed out (else none)."""
+def _wait(identity, after, records, wait, conn, dns_check):
+    """Wait for verification (polling DNS too with ``dns_check``: ``{"resolvers": ...}``);
+    the comment lines for a wait that timed out (else none)."""
     if ses.is_verified(after):
         return after, []
-    after = __salt__["aws_ses.wait_verified"](identity, wait, **conn)
+    checks = {"check_dns": True, **dns_check} if dns_check else {}
+    after = __salt__["aws_ses.wait_verified"](identity, wait, **checks, **conn)
     if after is None or ses.is_verified(after):
         return after, []
     missing = ses.missing_records(after, records)
@@ -349,6 +367,68 @@ def _wait(identity, after, records, wait, conn):
         f"Not verified after {wait} s. Records SES has not seen yet:",
         dns.zone_file(missing) if missing else "(none: see status)",
     ]
+
+
+def _dns_target(dns_settings, desired):
+    """The validated ``dns`` argument (``None`` when not given)."""
+    if dns_settings is None:
+        return None
+    target = dnsrecords.provider_settings(dns_settings, "dns")
+    if desired["type"] != "DOMAIN":
+        valid.fail("dns", "applies to domain identities only")
+    zone = target[1]
+    if zone and not dnsrecords.in_zone(desired["identity"], zone):
+        valid.fail("dns:zone", f"does not hold {desired['identity']}", zone)
+    return target
+
+
+def _dns_check_args(check_dns, resolvers):
+    """``{"resolvers": ...}`` when the records are to be checked live, else ``None``."""
+    valid.boolean(check_dns, "check_dns")
+    dnsrecords.resolver_addresses(resolvers)
+    return {"resolvers": resolvers} if check_dns else None
+
+
+def _record_sets(target, groups):
+    """The provider's record set per ``(name, type)`` of ``groups``."""
+    module, zone, settings = target
+    return {key: __salt__[f"{module}.get_records"](zone, *key, **settings) for key in groups}
+
+
+def _publish(ret, target, records, dmarc, test):
+    """Publish ``records`` at the DNS host (``changes``: ``dns_records``, one entry per record
+    set written); the comment lines. A DMARC record already there is kept unless ``dmarc``
+    was given; any other rival SPF or DMARC value fails the state and is left alone."""
+    ready = [r for r in records if "<" not in r["name"]]
+    pending = (
+        []
+        if len(ready) == len(records)
+        else ["DKIM CNAMEs: published once SES has assigned the tokens (on the real run)."]
+    )
+    groups = dnsrecords.group_records(ready)
+    steps, conflicts, kept = dnsrecords.plan_publish(
+        target,
+        groups,
+        _record_sets(target, groups),
+        replace_kinds=("DMARC",) if dmarc else (),
+        keep_kinds=("DMARC",) if dmarc is None else (),
+    )
+    published = st.new_ret(ret["name"])
+    done = st.run_plan(published, steps, __salt__, {}, test, "DNS records")
+    ret["changes"].update(dnsrecords.nest_changes(published["changes"], steps))
+    if not done or conflicts:
+        ret["result"] = False
+    elif published["result"] is None and ret["result"] is True:
+        ret["result"] = None
+    return [published["comment"], *conflicts, *kept, *pending]
+
+
+def _checked(identity, found, conn, dns_check, dmarc):
+    """The live DNS check's comment lines."""
+    report = __salt__["ses_dns.records_report"](
+        identity, found, conn, dns_check["resolvers"], dmarc
+    )
+    return ["DNS check (what DNS shows now):", *report["lines"]]
 
 
 def _records_lines(records):
@@ -368,6 +448,9 @@ def present(
     tags=None,
     dmarc=None,
     wait=None,
+    dns=None,
+    check_dns=False,
+    resolvers=None,
     **kwargs,
 ):
     """Ensure the SES identity ``name`` (a domain or an email address) exists as described.
@@ -398,6 +481,17 @@ def present(
     wait
         Seconds to wait for the identity, DKIM and MAIL FROM to be verified; when the time is
         up the state fails, listing the records SES has not seen yet.
+    dns
+        Publish the records at the DNS host: ``provider`` (``route53``, ``cloudflare``,
+        ``rfc2136``), ``zone`` and the provider's settings (see ``dns_record``). A DMARC
+        record already there is kept unless ``dmarc`` is given; another SPF value at the
+        MAIL FROM domain fails the state and is left alone.
+    check_dns
+        ``true``: check each record live (the comment says which one still blocks
+        verification); with ``wait``, DNS is polled with SES.
+    resolvers
+        ``HOST`` or ``HOST:PORT`` strings the check asks instead of the zone's authoritative
+        nameservers.
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
@@ -413,6 +507,8 @@ def present(
     )
     if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 0):
         valid.fail("wait", "must be a whole number of seconds", wait)
+    target = _dns_target(dns, desired)
+    dns_check = _dns_check_args(check_dns, resolvers)
     ret, conn, region = st.begin(name, kwargs, __salt__)
     identity, test = desired["identity"], __opts__["test"]
 
@@ -432,25 +528,44 @@ def present(
         [] if current is None else ses.records_for({**desired, "mail_from": None}, current, region)
     )
     records = ses.records_for(desired, after if applied and not test else current, region)
-    if records != old_records and (test or applied):
+    if target is None and records != old_records and (test or applied):
         ret["changes"]["dns_records"] = {"old": old_records, "new": records}
-    lines = []
+    lines = _publish(ret, target, records, dmarc, test) if target and applied else []
     if applied and not test and wait and after is not None:
-        after, lines = _wait(identity, after, records, wait, conn)
-        ret["result"] = ret["result"] and not lines
+        after, waited = _wait(identity, after, records, wait, conn, dns_check)
+        ret["result"] = ret["result"] and not waited
+        lines += waited
     lines += ses.status_lines(current if test else after, identity)
+    if dns_check and after is not None and desired["type"] == "DOMAIN":
+        lines += _checked(identity, after, conn, dns_check, dmarc)
     ret["comment"] = "\n".join([ret["comment"], *lines, *_records_lines(records)])
     return ret
 
 
+def _unpublish(target, desired, current, region):
+    """The steps taking the identity's records out of DNS: exactly the values it published
+    (its DKIM CNAMEs, MAIL FROM MX and SPF, the DMARC value), other values stay."""
+    if target is None or current is None:
+        return []
+    groups = dnsrecords.group_records(ses.records_for(desired, current, region))
+    return dnsrecords.plan_unpublish(target, groups, _record_sets(target, groups))
+
+
 @st.reports_errors
-def absent(name, **kwargs):
+def absent(name, dns=None, dmarc=None, **kwargs):
     """Ensure the SES identity ``name`` does not exist. Its SNS topic is left alone (other
-    identities or configuration sets may use it)."""
-    identity, _ = valid.ses_identity(name)
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    identities or configuration sets may use it). With ``dns`` (as for ``present``), the
+    records the identity published are first taken out of DNS: its DKIM CNAMEs, MAIL FROM
+    MX and SPF values and the DMARC value ``dmarc`` (default ``v=DMARC1; p=none;``;
+    ``false``: leave DMARC alone); other values at those names stay."""
+    desired = ses.desired_identity(name, dmarc=dmarc)
+    target = _dns_target(dns, desired)
+    ret, conn, region = st.begin(name, kwargs, __salt__)
+    identity = desired["identity"]
     current = __salt__["aws_ses.get_identity"](identity, **conn)
-    steps = plan_absent(identity, current)
+    unpublish = _unpublish(target, desired, current, region)
+    steps = unpublish + plan_absent(identity, current)
     what = f"SES identity {identity}"
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT)
+    dnsrecords.nest_changes(ret["changes"], unpublish)
     return ret

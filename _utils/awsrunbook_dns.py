@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import awsrunbook_dnsrecords as dnsrecords
+
 SPF_VALUE = "v=spf1 include:amazonses.com ~all"
 DEFAULT_DMARC = "v=DMARC1; p=none;"
-DEFAULT_TTL = 1800
+DEFAULT_TTL = dnsrecords.DEFAULT_TTL
 
 
 def dkim_placeholders() -> list[str]:
@@ -61,8 +63,7 @@ def zone_file(records, ttl=DEFAULT_TTL) -> str:
         if rec["type"] == "MX":
             data = f"{rec['priority']} {rec['value']}."
         elif rec["type"] == "TXT":
-            escaped = rec["value"].replace("\\", "\\\\").replace('"', '\\"')
-            data = f'"{escaped}"'
+            data = dnsrecords.txt_presentation(rec["value"])  # quoted, split at 255 bytes
         else:
             data = f"{rec['value']}."
         lines.append(f"{rec['name']}. {ttl} IN {rec['type']} {data}")

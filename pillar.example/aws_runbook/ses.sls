@@ -20,6 +20,11 @@ aws_runbook:
           delivery: false
           include_headers: true
         # dmarc: false                       # the domain already publishes a DMARC record
+        # dns:                               # publish the records at the DNS host
+        #   provider: cloudflare             # or route53, rfc2136
+        #   zone: open-contracting.org
+        #   api_token_pillar: cloudflare:api_token   # the token stays in pillar
+        # check_dns: true                    # say live which record still blocks SES
         # wait: 600                          # fail unless verified within 10 minutes
         tags:
           team: ops

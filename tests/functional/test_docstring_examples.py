@@ -5,6 +5,7 @@ import ast
 import pathlib
 import textwrap
 
+import boto3
 import pytest
 
 from tests.conftest import REPO
@@ -28,6 +29,12 @@ def yaml_example(path):
 def _moto_as_documented(aws):
     moto_ses_patches.apply()
     moto_sesv2_patches.apply()
+
+
+@pytest.fixture(autouse=True)
+def _operators_zone(aws):
+    """The examples publish DNS records into the operator's zone, which exists already."""
+    boto3.client("route53").create_hosted_zone(Name="example.org", CallerReference="examples")
 
 
 @pytest.mark.parametrize("path", STATE_FILES, ids=lambda p: p.stem)

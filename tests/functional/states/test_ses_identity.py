@@ -8,6 +8,7 @@ the answers against botocore's real API model with a Stubber, independently of t
 """
 
 import datetime
+import logging
 
 import awsrunbook_client
 import awsrunbook_ses
@@ -18,6 +19,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from tests.support import moto_ses_patches
+from tests.support.bind_server import BindServer
 from tests.support.calls import recorded_calls, writes
 
 REGION = "us-east-1"
@@ -531,3 +533,140 @@ def test_an_address_is_managed_exactly_as_written(states):
     with recorded_calls() as calls:
         again = states.ses_identity.present(declared, region=REGION)
     assert again.changes == {} and writes(calls) == []
+
+
+# --- publishing the records (dns) and the live check (check_dns), against a real BIND -------
+
+PARENT = "example.org"
+MAIL_FROM = f"bounce.{DOMAIN}"
+SITE = "google-site-verification=abc123"
+
+
+@pytest.fixture
+def bind(tmp_path):
+    with BindServer(tmp_path, PARENT) as server:
+        yield server
+
+
+def dns_args(bind, **extra):
+    return {
+        "region": REGION,
+        "mail_from_domain": MAIL_FROM,
+        "dns": bind.settings(),
+        "check_dns": True,
+        "resolvers": [bind.resolver],
+        **extra,
+    }
+
+
+def published(bind):
+    return {
+        "cname": [bind.dig(f"{t}._domainkey.{DOMAIN}", "CNAME") for t in TOKENS],
+        "mx": bind.dig(MAIL_FROM, "MX"),
+        "spf": bind.dig(MAIL_FROM, "TXT"),
+        "dmarc": bind.dig(f"_dmarc.{DOMAIN}", "TXT"),
+    }
+
+
+def test_dns_publishes_converges_and_corrects(states, bind):
+    with recorded_calls() as calls:
+        planned = states.ses_identity.present(DOMAIN, test=True, **dns_args(bind))
+    assert planned.result is None and writes(calls) == []
+    assert set(planned.changes["dns_records"]) == {f"_dmarc.{DOMAIN} TXT"} | {
+        f"{MAIL_FROM} MX",
+        f"{MAIL_FROM} TXT",
+    }  # the DKIM CNAMEs wait for the tokens SES assigns on the real run
+    assert "published once SES has assigned the tokens" in planned.comment
+    assert published(bind) == {"cname": [[]] * 3, "mx": [], "spf": [], "dmarc": []}
+
+    first = states.ses_identity.present(DOMAIN, **dns_args(bind))
+    assert first.result is True, first.comment
+    assert len(first.changes["dns_records"]) == 6
+    assert first.changes["dns_records"][f"{MAIL_FROM} MX"] == {
+        "old": None,
+        "new": {"ttl": 1800, "values": [f"10 feedback-smtp.{REGION}.amazonses.com"]},
+    }
+    assert published(bind) == {
+        "cname": [[f"{t}.dkim.amazonses.com."] for t in TOKENS],
+        "mx": [f"10 feedback-smtp.{REGION}.amazonses.com."],
+        "spf": ['"v=spf1 include:amazonses.com ~all"'],
+        "dmarc": ['"v=DMARC1; p=none;"'],
+    }
+    assert "DNS check (what DNS shows now):" in first.comment
+    assert first.comment.count("\nOK ") == 6, first.comment
+
+    serial = bind.dig(PARENT, "SOA")
+    with recorded_calls() as calls:
+        second = states.ses_identity.present(DOMAIN, **dns_args(bind))
+    assert second.result is True and second.changes == {}, second.changes
+    assert writes(calls) == [] and bind.dig(PARENT, "SOA") == serial
+
+    bind.tamper(f"{TOKENS[0]}._domainkey.{DOMAIN}", "CNAME", "oldtoken.dkim.amazonses.com.")
+    report = states.ses_identity.present(DOMAIN, test=True, **dns_args(bind))
+    assert f"DIFFERENT {TOKENS[0]}._domainkey.{DOMAIN} CNAME" in report.comment
+    assert "another DKIM token" in report.comment
+    fixed = states.ses_identity.present(DOMAIN, **dns_args(bind))
+    assert list(fixed.changes["dns_records"]) == [f"{TOKENS[0]}._domainkey.{DOMAIN} CNAME"]
+    assert bind.dig(f"{TOKENS[0]}._domainkey.{DOMAIN}", "CNAME") == [
+        f"{TOKENS[0]}.dkim.amazonses.com."
+    ]
+
+
+def test_dns_keeps_the_domains_dmarc_and_refuses_a_rival_spf(states, bind):
+    bind.tamper(f"_dmarc.{DOMAIN}", "TXT", '"v=DMARC1; p=reject;"')
+    bind.tamper(MAIL_FROM, "TXT", '"v=spf1 mx -all"', f'"{SITE}"')
+    ret = states.ses_identity.present(DOMAIN, **dns_args(bind))
+    assert ret.result is False
+    assert f"{MAIL_FROM} TXT: another SPF value is published ('v=spf1 mx -all')" in ret.comment
+    assert f"_dmarc.{DOMAIN} TXT: kept the DMARC record there" in ret.comment
+    assert bind.dig(MAIL_FROM, "TXT") == sorted(['"v=spf1 mx -all"', f'"{SITE}"'])
+    assert bind.dig(f"_dmarc.{DOMAIN}", "TXT") == ['"v=DMARC1; p=reject;"']
+    assert bind.dig(MAIL_FROM, "MX") == [f"10 feedback-smtp.{REGION}.amazonses.com."]
+
+    bind.tamper(MAIL_FROM, "TXT", f'"{SITE}"')
+    quarantine = "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
+    ret = states.ses_identity.present(DOMAIN, dmarc=quarantine, **dns_args(bind))
+    assert ret.result is True, ret.comment
+    assert bind.dig(f"_dmarc.{DOMAIN}", "TXT") == [f'"{quarantine}"']
+    assert bind.dig(MAIL_FROM, "TXT") == sorted(
+        [f'"{SITE}"', '"v=spf1 include:amazonses.com ~all"']
+    )
+
+
+def test_dns_absent_removes_exactly_what_the_identity_published(states, bind):
+    assert states.ses_identity.present(DOMAIN, **dns_args(bind)).result is True
+    bind.tamper(MAIL_FROM, "TXT", f'"{SITE}"', '"v=spf1 include:amazonses.com ~all"')
+    planned = states.ses_identity.absent(DOMAIN, region=REGION, dns=bind.settings(), test=True)
+    assert planned.result is None and len(planned.changes["dns_records"]) == 6
+    assert planned.changes["identity"]["new"] is None
+    gone = states.ses_identity.absent(DOMAIN, region=REGION, dns=bind.settings())
+    assert gone.result is True, gone.comment
+    assert published(bind) == {"cname": [[]] * 3, "mx": [], "spf": [f'"{SITE}"'], "dmarc": []}
+    again = states.ses_identity.absent(DOMAIN, region=REGION, dns=bind.settings())
+    assert again.changes == {}
+
+
+def test_dns_arguments_are_checked_before_any_call(states, bind):
+    with recorded_calls() as calls:
+        address = states.ses_identity.present(ADDRESS, region=REGION, dns=bind.settings())
+        zone = states.ses_identity.present(
+            DOMAIN, region=REGION, dns={**bind.settings(), "zone": "example.com"}
+        )
+        resolvers = states.ses_identity.present(DOMAIN, region=REGION, resolvers=["127.0.0.1:0"])
+    assert calls == []
+    assert address.comment.startswith("dns: applies to domain identities only")
+    assert zone.comment.startswith("dns:zone: does not hold noreply.example.org")
+    assert resolvers.comment.startswith("resolvers:")
+
+
+def test_wait_with_check_dns_logs_what_blocks_verification(states, bind, caplog):
+    assert states.ses_identity.present(DOMAIN, region=REGION).result is True
+    moto_ses_patches.set_status(backend(), DOMAIN, dkim="PENDING")
+    with caplog.at_level(logging.INFO):
+        ret = states.ses_identity.present(
+            DOMAIN, region=REGION, wait=3, check_dns=True, resolvers=[bind.resolver]
+        )
+    assert ret.result is False
+    logged = [r.getMessage() for r in caplog.records if "MISSING" in r.getMessage()]
+    assert any(f"{TOKENS[0]}._domainkey.{DOMAIN} CNAME" in line for line in logged), logged
+    assert f"MISSING   {TOKENS[0]}._domainkey.{DOMAIN} CNAME" in ret.comment

@@ -1,0 +1,50 @@
+"""dns_lookup through Salt's loader against a real BIND on 127.0.0.1."""
+
+import dns.nameserver
+import dns.resolver
+import pytest
+
+from tests.support.bind_server import BindServer
+
+RECORDS = """\
+www IN A 192.0.2.1
+txt IN TXT "v=spf1 " "include:amazonses.com ~all"
+"""
+
+
+@pytest.fixture
+def bind(tmp_path):
+    with BindServer(tmp_path, "example.org", RECORDS) as server:
+        yield server
+
+
+def test_found_missing_and_no_such_type(modules, bind):
+    lookup = modules.dns_lookup.lookup
+    assert lookup("www.example.org", "A", [bind.resolver]) == {
+        "status": "found",
+        "values": ["192.0.2.1"],
+        "detail": "",
+    }
+    joined = lookup("TXT.Example.org.", "TXT", [bind.resolver])
+    assert joined["values"] == ["v=spf1 include:amazonses.com ~all"]
+    assert lookup("nothere.example.org", "A", [bind.resolver])["status"] == "missing"
+    assert lookup("www.example.org", "MX", [bind.resolver])["status"] == "missing"
+
+
+def test_a_server_that_refuses_is_an_error_not_missing(modules, bind):
+    # BIND is authoritative for example.org only and does not recurse.
+    answer = modules.dns_lookup.lookup("example.net", "A", [bind.resolver])
+    assert answer["status"] == "error", answer
+
+
+def test_authoritative_servers_come_from_soa_and_ns(modules, bind, monkeypatch):
+    class ThisMachinesResolver(dns.resolver.Resolver):
+        """Stands in for /etc/resolv.conf: the BIND of the test."""
+
+        def __init__(self, filename="/etc/resolv.conf", configure=True):
+            super().__init__(filename, configure=False)
+            self.nameservers = [dns.nameserver.Do53Nameserver("127.0.0.1", bind.port)]
+
+    monkeypatch.setattr(dns.resolver, "Resolver", ThisMachinesResolver)
+    # ns1.example.org (the zone's NS) has the address 127.0.0.1.
+    assert modules.dns_lookup.authoritative_servers("www.example.org") == [("127.0.0.1", 53)]

@@ -1,0 +1,194 @@
+"""awsrunbook_dnscheck: per-record verdicts and the DMARC alignment check, over DNS answers
+and SES's view of an identity given as data."""
+
+import awsrunbook_dnscheck as check
+import pytest
+
+DOMAIN = "example.org"
+TOKENS = ["tok1", "tok2", "tok3"]
+MX = "10 feedback-smtp.eu-west-1.amazonses.com"
+
+
+def found(*values):
+    return {"status": "found", "values": list(values), "detail": ""}
+
+
+MISSING = {"status": "missing", "values": [], "detail": "NXDOMAIN"}
+TIMEOUT = {"status": "timeout", "values": [], "detail": "no answer in 5 s"}
+
+
+def identity(
+    dkim="SUCCESS", mail_from="bounce.example.org", behavior="USE_DEFAULT_VALUE", status="SUCCESS"
+):
+    return {
+        "dkim": {"signing_enabled": True, "status": dkim, "tokens": TOKENS},
+        "mail_from": {"domain": mail_from, "status": status, "behavior_on_mx_failure": behavior}
+        if mail_from
+        else None,
+    }
+
+
+def cname_entries(status="ok"):
+    return [{"name": f"{t}._domainkey.{DOMAIN}", "type": "CNAME", "status": status} for t in TOKENS]
+
+
+MX_OK = {"name": "bounce.example.org", "type": "MX", "status": "ok"}
+MX_MISSING = {**MX_OK, "status": "missing"}
+
+
+def dmarc_of(text, domain=DOMAIN):
+    return check.dmarc_record(domain, found(text))
+
+
+def test_organizational_domain_uses_the_public_suffix_list():
+    assert check.organizational_domain("bounce.mail.example.org") == "example.org"
+    assert check.organizational_domain("mail.example.co.uk") == "example.co.uk"
+    assert check.organizational_domain("example.co.uk") == "example.co.uk"
+
+
+def test_aligned():
+    report = check.dmarc_report(
+        DOMAIN, identity(), dmarc_of("v=DMARC1; p=none;"), cname_entries(), MX_OK
+    )
+    assert report["verdict"] == "pass"
+    assert report["lines"][0] == "verdict: pass"
+    assert any("d=amazonses.com" in r for r in report["reasons"])
+
+
+def test_dkim_only_without_a_custom_mail_from():
+    report = check.dmarc_report(
+        DOMAIN, identity(mail_from=None), dmarc_of("v=DMARC1; p=reject"), cname_entries(), None
+    )
+    assert report["verdict"] == "pass via DKIM only"
+    assert "no custom MAIL FROM" in report["spf"]["reasons"][0]
+
+
+def test_spf_unaligned_by_use_default_value_when_the_mx_fails():
+    report = check.dmarc_report(
+        DOMAIN, identity(), dmarc_of("v=DMARC1; p=none"), cname_entries(), MX_MISSING
+    )
+    assert report["verdict"] == "pass via DKIM only"
+    assert "USE_DEFAULT_VALUE" in report["spf"]["reasons"][0]
+    assert "silently" in report["spf"]["reasons"][0]
+
+
+def test_reject_message_says_mail_is_rejected():
+    spf = check.spf_alignment(DOMAIN, identity(behavior="REJECT_MESSAGE"), MX_MISSING)
+    assert spf["aligned"] is False and "REJECT_MESSAGE" in spf["reasons"][0]
+
+
+def test_no_dmarc_record_fails():
+    dmarc = check.dmarc_record("mail.example.org", MISSING, MISSING)
+    assert dmarc["status"] == "missing"
+    assert "_dmarc.mail.example.org nor at _dmarc.example.org" in dmarc["problems"][0]
+    report = check.dmarc_report(
+        "mail.example.org", identity(mail_from="b.mail.example.org"), dmarc, cname_entries(), MX_OK
+    )
+    assert report["verdict"] == "fail"
+
+
+def test_the_organizational_domains_record_applies_when_the_domain_has_none():
+    dmarc = check.dmarc_record("mail.example.org", MISSING, found("v=DMARC1; p=quarantine"))
+    assert dmarc["status"] == "found" and dmarc["name"] == "_dmarc.example.org"
+
+
+def test_two_dmarc_records_fail():
+    dmarc = check.dmarc_record(DOMAIN, found("v=DMARC1; p=none", "v=DMARC1; p=reject", "other"))
+    assert dmarc["status"] == "several"
+    assert (
+        check.dmarc_report(DOMAIN, identity(), dmarc, cname_entries(), MX_OK)["verdict"] == "fail"
+    )
+
+
+def test_a_dmarc_timeout_is_not_missing():
+    dmarc = check.dmarc_record(DOMAIN, TIMEOUT)
+    assert dmarc["status"] == "timeout" and "timeout" in dmarc["problems"][0]
+
+
+def test_strict_spf_alignment_fails_with_a_mail_from_subdomain():
+    report = check.dmarc_report(
+        DOMAIN, identity(), dmarc_of("v=DMARC1; p=reject; aspf=s"), cname_entries(), MX_OK
+    )
+    assert report["verdict"] == "pass via DKIM only"
+    assert "is not exactly example.org (aspf=s)" in report["spf"]["reasons"][0]
+
+
+def test_multi_label_public_suffix():
+    domain = "example.co.uk"
+    aligned = check.spf_alignment(domain, identity(mail_from="mail.example.co.uk"), MX_OK)
+    assert aligned["aligned"] is True
+    # A naive "last two labels" rule would call co.uk the organisational domain of both.
+    other = check.spf_alignment("shop.example.co.uk", identity(mail_from="mail.other.co.uk"), MX_OK)
+    assert other["aligned"] is False
+
+
+def test_dkim_not_aligned_until_ses_and_dns_agree():
+    pending = check.dkim_alignment(DOMAIN, identity(dkim="PENDING"), cname_entries())
+    assert pending["aligned"] is False and "PENDING" in pending["reasons"][0]
+    missing = check.dkim_alignment(DOMAIN, identity(), cname_entries("missing"))
+    assert missing["aligned"] is False
+    report = check.dmarc_report(
+        DOMAIN, identity(dkim="PENDING"), dmarc_of("v=DMARC1; p=none"), cname_entries(), MX_OK
+    )
+    assert report["verdict"] == "pass via SPF only"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("p=none; v=DMARC1", "must start with v=DMARC1"),
+        ("v=DMARC1; p=maybe", "p= must be one of"),
+        ("v=DMARC1; p=none; adkim=x", "adkim= must be r"),
+        ("v=DMARC1; p=none; rua=dmarc@example.org", "rua= 'dmarc@example.org' is not a mailto"),
+        ("v=DMARC1; p=none; ruf=mailto:a@example.org,mailto:nope", "ruf= 'mailto:nope'"),
+    ],
+)
+def test_dmarc_syntax_problems(text, problem):
+    _, problems = check.parse_dmarc(text)
+    assert any(problem in p for p in problems), problems
+
+
+def test_valid_dmarc_has_no_problems():
+    tags, problems = check.parse_dmarc(
+        "v=DMARC1; p=quarantine; rua=mailto:d@example.org!10m; aspf=s"
+    )
+    assert problems == [] and tags["aspf"] == "s"
+
+
+def test_check_records_verdicts():
+    groups = {
+        ("tok1._domainkey.example.org", "CNAME"): ["tok1.dkim.amazonses.com"],
+        ("bounce.example.org", "MX"): [MX],
+        ("bounce.example.org", "TXT"): ["v=spf1 include:amazonses.com ~all"],
+        ("_dmarc.example.org", "TXT"): ["v=DMARC1; p=none;"],
+    }
+    answers = {
+        ("tok1._domainkey.example.org", "CNAME"): found("old.dkim.amazonses.com"),
+        ("bounce.example.org", "MX"): found(MX, "10 mx.elsewhere.net"),
+        ("bounce.example.org", "TXT"): TIMEOUT,
+        ("_dmarc.example.org", "TXT"): found("v=DMARC1; p=reject;", "unrelated"),
+    }
+    report = {(e["name"], e["type"]): e for e in check.check_records(groups, answers)}
+    assert report[("tok1._domainkey.example.org", "CNAME")]["status"] == "different"
+    mx = report[("bounce.example.org", "MX")]
+    assert mx["status"] == "ok" and "mx.elsewhere.net" in mx["note"]
+    assert report[("bounce.example.org", "TXT")]["status"] == "timeout"
+    assert report[("_dmarc.example.org", "TXT")]["status"] == "ok"
+    lines = check.report_lines(check.check_records(groups, answers))
+    assert any(line.startswith("TIMEOUT") and "state unknown" in line for line in lines)
+    assert any(
+        "expected tok1.dkim.amazonses.com., found old.dkim.amazonses.com." in line for line in lines
+    )
+
+
+def test_own_dmarc_policy_is_ok_unless_a_value_is_required():
+    groups = {("_dmarc.example.org", "TXT"): ["v=DMARC1; p=none;"]}
+    answers = {("_dmarc.example.org", "TXT"): found("v=DMARC1; p=reject;")}
+    assert check.check_records(groups, answers)[0]["status"] == "ok"
+    assert check.check_records(groups, answers, any_policy=())[0]["status"] == "different"
+
+
+def test_legacy_token_is_obsolete_not_an_error():
+    assert check.legacy_token(DOMAIN, MISSING) is None
+    entry = check.legacy_token(DOMAIN, found("abc="))
+    assert entry["name"] == "_amazonses.example.org" and "obsolete" in entry["note"]

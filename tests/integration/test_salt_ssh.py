@@ -1,5 +1,6 @@
 """salt-ssh: modules shipped from file_roots to a target reached over SSH (a real sshd on
-127.0.0.1), the states run there, and the pillar file is written on the target."""
+127.0.0.1), their dependencies shipped in the thin (``thin_extra_mods``) to a target Python
+that has none of them, the states run there, and the pillar file is written on the target."""
 
 import json
 import os
@@ -17,6 +18,9 @@ import yaml
 
 from tests.conftest import REPO
 from tests.integration.conftest import BIN, copy_extension
+
+# README's salt-ssh set-up: what the master config adds to the thin for our modules.
+THIN_EXTRA_MODS = "boto3,botocore,jmespath,s3transfer,dateutil,six,awsrunbook_thin_ruamel"
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
@@ -78,7 +82,20 @@ def sshd(tmp_path, aws_env):
     proc.wait(timeout=10)
 
 
-def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, aws_cli):
+@pytest.fixture
+def bare_python(tmp_path):
+    """A target Python with nothing installed: a venv without pip or site-packages."""
+    venv = tmp_path / "bare-python"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    for module in ("boto3", "botocore", "ruamel.yaml", "jinja2"):
+        probe = subprocess.run([venv / "bin" / "python3", "-c", f"import {module}"], check=False)
+        assert probe.returncode != 0, f"the bare target Python can import {module}"
+    return venv / "bin"
+
+
+def test_salt_ssh_applies_backup_states_on_the_target(
+    sshd, bare_python, tmp_path, aws_env, aws_cli
+):
     # What an operator puts in file_roots for salt-ssh: the module directories and salt/.
     ext = copy_extension(tmp_path / "extension")
     pillar = tmp_path / "pillar"
@@ -112,6 +129,7 @@ def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, a
             pki_dir: {state_root}/pki
             ssh_log_file: {state_root}/salt-ssh.log
             log_level_logfile: all
+            thin_extra_mods: {THIN_EXTRA_MODS}
             file_roots:
               base:
                 - {ext}
@@ -122,7 +140,7 @@ def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, a
             """
         )
     )
-    # The target's python must have boto3 and ruamel.yaml: this environment's.
+    # The target runs the bare Python: everything else comes in the thin.
     (conf / "roster").write_text(
         textwrap.dedent(
             f"""\
@@ -132,7 +150,7 @@ def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, a
               user: root
               priv: {sshd["key"]}
               thin_dir: {tmp_path / "thin"}
-              set_path: {pathlib.Path(sys.executable).parent}:$PATH
+              set_path: {bare_python}:$PATH
             """
         )
     )

@@ -2,10 +2,12 @@
 
 The config's ``file_roots`` is this package's SLS tree only and its ``pillar_roots`` the
 operator's pillar checkout, so nothing in their own ``salt/`` tree can shadow ours or be
-shadowed by it, and nobody hand-writes a minion config.
+shadowed by it, and nobody hand-writes a minion config. ``thin-extra-mods`` prints the
+salt-ssh master setting that ships what our modules import to a target.
 """
 
 import argparse
+import importlib.metadata
 import os
 import pathlib
 import sys
@@ -15,6 +17,9 @@ from salt.scripts import salt_call
 
 SLS = "aws_runbook"
 MINION_ID = "aws-admin"
+# boto3 and what it imports, as the top-level names salt-ssh's thin_extra_mods takes (urllib3
+# is in the thin since Salt 3008 only).
+THIN_DEPENDENCIES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "six", "urllib3")
 
 
 def file_root():
@@ -44,6 +49,15 @@ def minion_config(pillar_root, state_dir, minion_id):
     }
 
 
+def thin_extra_mods():
+    """boto3 and its dependencies, then our top-level modules: the _utils ones (Salt 3006's
+    salt-ssh does not ship file_roots' _utils) and awsrunbook_thin_ruamel, which stands for
+    ruamel.yaml."""
+    top_level = importlib.metadata.distribution("salt-aws-runbook").read_text("top_level.txt")
+    ours = sorted(name for name in top_level.split() if name.startswith("awsrunbook_"))
+    return ",".join((*THIN_DEPENDENCIES, *ours))
+
+
 def salt_call_argv(state_dir, sls, test, extra):
     return [
         "salt-call",
@@ -69,6 +83,9 @@ def _parser():
         description="Arguments after -- go to salt-call (e.g. -- --log-level=debug).",
     )
     config = commands.add_parser("config", help="print the minion config apply would use")
+    commands.add_parser(
+        "thin-extra-mods", help="print the salt-ssh master setting that ships our dependencies"
+    )
     for command in (apply, config):
         command.add_argument("--pillar-root", required=True, type=pathlib.Path, metavar="PATH")
         command.add_argument(
@@ -88,6 +105,8 @@ def _parser():
 def _parse(argv):
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "thin-extra-mods":
+        return args
     args.pillar_root = args.pillar_root.expanduser().resolve()
     args.state_dir = args.state_dir.expanduser().resolve()
     if not args.pillar_root.is_dir():
@@ -99,6 +118,9 @@ def _parse(argv):
 
 def main(argv=None):
     args = _parse(sys.argv[1:] if argv is None else argv)
+    if args.command == "thin-extra-mods":
+        print(f"thin_extra_mods: {thin_extra_mods()}")
+        return 0
     config = minion_config(args.pillar_root, args.state_dir, args.id)
     text = yaml.safe_dump(config, sort_keys=False)
     if args.command == "config":

@@ -19,9 +19,6 @@ import yaml
 from tests.conftest import REPO
 from tests.integration.conftest import BIN, copy_extension
 
-# README's salt-ssh set-up: what the master config adds to the thin for our modules.
-THIN_EXTRA_MODS = "boto3,botocore,jmespath,s3transfer,dateutil,six,awsrunbook_thin_ruamel"
-
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
 
@@ -129,7 +126,6 @@ def test_salt_ssh_applies_backup_states_on_the_target(
             pki_dir: {state_root}/pki
             ssh_log_file: {state_root}/salt-ssh.log
             log_level_logfile: all
-            thin_extra_mods: {THIN_EXTRA_MODS}
             file_roots:
               base:
                 - {ext}
@@ -140,6 +136,13 @@ def test_salt_ssh_applies_backup_states_on_the_target(
             """
         )
     )
+    # README's step: the setting that puts our dependencies in the thin.
+    setting = subprocess.run(
+        [BIN / "aws-runbook", "thin-extra-mods"], check=True, capture_output=True, text=True
+    ).stdout
+    assert setting.startswith("thin_extra_mods: boto3,") and "awsrunbook_thin_ruamel" in setting
+    with (conf / "master").open("a") as master:
+        master.write(setting)
     # The target runs the bare Python: everything else comes in the thin.
     (conf / "roster").write_text(
         textwrap.dedent(

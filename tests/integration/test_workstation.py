@@ -82,6 +82,13 @@ def test_missing_pillar_root_is_refused(tmp_path, aws_env):
 
 
 def test_wheel_ships_the_sls_tree(tmp_path):
+    # Built from a copy: setuptools reuses a build/ folder left in the source tree.
+    source = tmp_path / "source"
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__"),
+    )
     subprocess.run(
         [
             sys.executable,
@@ -93,7 +100,7 @@ def test_wheel_ships_the_sls_tree(tmp_path):
             "-q",
             "-w",
             str(tmp_path),
-            str(REPO),
+            str(source),
         ],
         check=True,
         capture_output=True,

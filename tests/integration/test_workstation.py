@@ -117,3 +117,22 @@ def test_wheel_ships_the_sls_tree(tmp_path):
     assert f"salt_aws_runbook/file_root/{cli.SLS}/init.sls" in shipped
     assert shipped == expected
     assert "salt_aws_runbook/cli.py" in names
+
+
+def test_a_failed_state_fails_the_command(tmp_path, aws_env, moto_server):
+    # An operator's script (or CI) running the command must see a failure in its exit code.
+    pillar = tmp_path / "pillar"
+    pillar.mkdir()
+    (pillar / "top.sls").write_text("base:\n  aws-admin:\n    - runbook\n")
+    (pillar / "runbook.sls").write_text(
+        "aws_runbook:\n  connection: {region: eu-west-2}\n"
+        "  backup:\n    buckets:\n      Not_A_Bucket: {}\n"
+    )
+    env = {**aws_env, "HOME": str(tmp_path / "home")}
+    args = ["--pillar-root", str(pillar), "--state-dir", str(tmp_path / "state")]
+
+    proc = _aws_runbook(env, "apply", *args, "--sls", "aws_runbook.backup", "--", "--out=json")
+    assert proc.returncode != 0
+    (result,) = json.loads(proc.stdout)["local"].values()
+    assert result["result"] is False and "invalid S3 bucket name" in result["comment"]
+    assert moto_server.calls() == []

@@ -1,5 +1,6 @@
 """salt-ssh: modules shipped from file_roots to a target reached over SSH (a real sshd on
-127.0.0.1), the states run there, and the pillar file is written on the target."""
+127.0.0.1), their dependencies shipped in the thin (``thin_extra_mods``) to a target Python
+that has none of them, the states run there, and the pillar file is written on the target."""
 
 import json
 import os
@@ -78,7 +79,20 @@ def sshd(tmp_path, aws_env):
     proc.wait(timeout=10)
 
 
-def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, aws_cli):
+@pytest.fixture
+def bare_python(tmp_path):
+    """A target Python with nothing installed: a venv without pip or site-packages."""
+    venv = tmp_path / "bare-python"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    for module in ("boto3", "botocore", "dns", "publicsuffixlist", "jinja2"):
+        probe = subprocess.run([venv / "bin" / "python3", "-c", f"import {module}"], check=False)
+        assert probe.returncode != 0, f"the bare target Python can import {module}"
+    return venv / "bin"
+
+
+def test_salt_ssh_applies_backup_states_on_the_target(
+    sshd, bare_python, tmp_path, aws_env, aws_cli
+):
     # What an operator puts in file_roots for salt-ssh: the module directories and salt/.
     ext = copy_extension(tmp_path / "extension")
     pillar = tmp_path / "pillar"
@@ -122,7 +136,14 @@ def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, a
             """
         )
     )
-    # The target's python must have boto3: this environment's.
+    # README's step: the setting that puts our dependencies in the thin.
+    setting = subprocess.run(
+        [BIN / "aws-runbook", "thin-extra-mods"], check=True, capture_output=True, text=True
+    ).stdout
+    assert setting.startswith("thin_extra_mods: boto3,") and ",dns," in setting
+    with (conf / "master").open("a") as master:
+        master.write(setting)
+    # The target runs the bare Python: everything else comes in the thin.
     (conf / "roster").write_text(
         textwrap.dedent(
             f"""\
@@ -132,7 +153,7 @@ def test_salt_ssh_applies_backup_states_on_the_target(sshd, tmp_path, aws_env, a
               user: root
               priv: {sshd["key"]}
               thin_dir: {tmp_path / "thin"}
-              set_path: {pathlib.Path(sys.executable).parent}:$PATH
+              set_path: {bare_python}:$PATH
             """
         )
     )

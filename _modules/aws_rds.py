@@ -71,6 +71,7 @@ def _instance(item):
             g["VpcSecurityGroupId"] for g in item.get("VpcSecurityGroups", [])
         ),
         "backup_retention_days": item.get("BackupRetentionPeriod", 0),
+        "storage_type": item.get("StorageType"),
         "storage_encrypted": item.get("StorageEncrypted", False),
         "performance_insights": item.get("PerformanceInsightsEnabled", False),
         "deletion_protection": item.get("DeletionProtection", False),
@@ -248,7 +249,7 @@ def _password_from(pillar_file, path, engine):
 def new_password_into_pillar(pillar_file, path, length, **kwargs):
     """Generate a master password of ``length`` characters and write it at ``path`` in
     ``pillar_file``. The value is not returned."""
-    __salt__["pillar_file.set_values"](pillar_file, {path: rds.new_password(length)})
+    __salt__["pillar_file.set_values"](pillar_file, {path: rds.new_password(length).value})
     log.info("Wrote a new database password to %s at %s", pillar_file, path)
     return {"path": path}
 
@@ -326,9 +327,9 @@ def create_cluster_instance(name, cluster, engine, instance_class="db.serverless
 
 
 def modify_db_instance(name, params, apply_immediately=True, **kwargs):
-    """ModifyDBInstance with ``params`` (API spelling)."""
+    """ModifyDBInstance with ``params`` (API spelling); returns the instance described."""
     client = _rds(kwargs)
-    aws.call(
+    answer = aws.call(
         client,
         "modify_db_instance",
         name,
@@ -336,12 +337,13 @@ def modify_db_instance(name, params, apply_immediately=True, **kwargs):
         ApplyImmediately=apply_immediately,
         **params,
     )
+    return _instance(answer["DBInstance"])
 
 
 def modify_db_cluster(name, params, apply_immediately=True, **kwargs):
-    """ModifyDBCluster with ``params`` (API spelling)."""
+    """ModifyDBCluster with ``params`` (API spelling); returns the cluster described."""
     client = _rds(kwargs)
-    aws.call(
+    answer = aws.call(
         client,
         "modify_db_cluster",
         name,
@@ -349,16 +351,20 @@ def modify_db_cluster(name, params, apply_immediately=True, **kwargs):
         ApplyImmediately=apply_immediately,
         **params,
     )
+    return _cluster(answer["DBCluster"])
 
 
-def set_master_password(name, kind, engine, pillar_file, path, **kwargs):
+def set_master_password(name, kind, engine, pillar_file, path, stop_managing=False, **kwargs):
     """Give the instance or cluster (``kind``) ``name`` the password at ``path`` in
-    ``pillar_file``, applied immediately (and stop Secrets Manager managing it)."""
+    ``pillar_file``, applied immediately (with ``stop_managing``, Secrets Manager stops
+    managing it)."""
     client = _rds(kwargs)
     params = {
         "MasterUserPassword": _password_from(pillar_file, path, engine),
         "ApplyImmediately": True,
     }
+    if stop_managing:
+        params["ManageMasterUserPassword"] = False
     if kind == "cluster":
         aws.call(client, "modify_db_cluster", name, DBClusterIdentifier=name, **params)
     else:

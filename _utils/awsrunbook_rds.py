@@ -7,10 +7,12 @@ connection details written into the pillar file. No I/O here.
 
 import datetime
 import re
-import secrets
 import string
 import urllib.parse
 
+import awsrunbook_keys as keys
+import awsrunbook_secrets as secrets_mod
+import awsrunbook_state as st
 from salt.exceptions import SaltInvocationError
 
 # RDS forbids "/", '"', "@" and spaces in a master password. Of the rest, we leave out what
@@ -53,13 +55,10 @@ def password_length(value, engine, arg="password_length"):
 
 
 def new_password(length):
-    """A random master password of ``length`` characters from ``PASSWORD_ALPHABET`` with at
-    least one lower-case letter, upper-case letter, digit and mark."""
-    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, PASSWORD_MARKS)
-    while True:
-        candidate = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-        if all(any(char in group for char in candidate) for group in classes):
-            return candidate
+    """A random master password (a ``Secret``) of ``length`` characters from
+    ``PASSWORD_ALPHABET``, with at least one lower-case and upper-case letter, digit and mark."""
+    unsafe = "".join(char for char in string.punctuation if char not in PASSWORD_MARKS)
+    return secrets_mod.generate_password(length, forbidden=unsafe)
 
 
 def password_acceptable(value, engine):
@@ -258,6 +257,7 @@ INSTANCE_MODIFIABLE = {
     "publicly_accessible": "PubliclyAccessible",
     "security_group_ids": "VpcSecurityGroupIds",
     "backup_retention_days": "BackupRetentionPeriod",
+    "storage_type": "StorageType",
     "performance_insights": "EnablePerformanceInsights",
     "deletion_protection": "DeletionProtection",
 }
@@ -434,3 +434,346 @@ def connection_error(exc, password):
         "the server could not be reached",
     )
     return f"{meaning}: {text}"
+
+
+# --- plans shared by rds_postgres and rds_aurora_postgres ------------------------------------
+
+CALLS = {
+    "instance": {
+        "create": "aws_rds.create_db_instance",
+        "modify": "aws_rds.modify_db_instance",
+        "wait": "aws_rds.wait_for_db_instance",
+    },
+    "cluster": {
+        "create": "aws_rds.create_db_cluster",
+        "modify": "aws_rds.modify_db_cluster",
+        "wait": "aws_rds.wait_for_db_cluster",
+    },
+}
+
+
+def database(kind, name, engine, pillar_file, paths, length):
+    """What the plans below need to know about the database a state manages: ``kind``
+    (``instance`` or ``cluster``), its identifier and engine, the pillar file, its key paths
+    (``pillar_keys`` merged over the defaults) and the password length to generate."""
+    return {
+        "kind": kind,
+        "name": name,
+        "engine": engine,
+        "pillar_file": pillar_file,
+        "paths": paths,
+        "length": length,
+    }
+
+
+def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
+    """Create the database: its password is written into the pillar file BEFORE the create
+    call (a crash after CreateDB* leaves the file holding the password the database got; a
+    run that finds a password in the file and no database creates with that password).
+    ``shown``: the settings as ``changes`` shows them. With ``wait`` (seconds), poll until
+    available and save the description as ``described``."""
+    steps = []
+    password_path = None if managed else db["paths"]["password"]
+    if password_path and not in_pillar["password"]:
+        steps.append(
+            st.local_step(
+                "password",
+                None,
+                f"written to {db['pillar_file']}",
+                "aws_rds.new_password_into_pillar",
+                one_line=True,
+                pillar_file=db["pillar_file"],
+                path=password_path,
+                length=db["length"],
+            )
+        )
+    steps.append(
+        st.step(
+            db["kind"],
+            None,
+            shown,
+            CALLS[db["kind"]]["create"],
+            save="created",
+            name=db["name"],
+            settings=settings,
+            pillar_file=db["pillar_file"],
+            password_path=password_path,
+            tags={} if managed else {PASSWORD_TAG: stamp},
+        )
+    )
+    if wait:
+        steps.append(plan_wait(db, "creating", wait))
+    return steps
+
+
+def plan_wait(db, status, wait):
+    return st.step(
+        "status",
+        status,
+        "available",
+        CALLS[db["kind"]]["wait"],
+        save="described",
+        name=db["name"],
+        timeout=wait,
+    )
+
+
+def plan_modify(db, changes, params, apply_immediately):
+    """One ModifyDB* call correcting every drifted setting (RDS takes one modification at a
+    time); ``changes`` shows old/new per setting under ``settings``."""
+    if not params:
+        return []
+    return [
+        st.step(
+            "settings",
+            {field: change["old"] for field, change in changes.items()},
+            {field: change["new"] for field, change in changes.items()},
+            CALLS[db["kind"]]["modify"],
+            name=db["name"],
+            params=params,
+            apply_immediately=apply_immediately,
+        )
+    ]
+
+
+def plan_rotation(db, reason, in_pillar, current, stamp):
+    """Set a new master password on an existing database without ever leaving the pillar
+    file with a password the database refuses, nor losing one it was given:
+
+    1. the new password is written to the pending key (``<password path>_pending``);
+    2. ``ModifyDB*`` ``MasterUserPassword`` with it, applied immediately;
+    3. the rotation date is tagged (``PASSWORD_TAG``);
+    4. the pending password is promoted to the password key and the pending key removed.
+
+    A run stopped after 1 or 2 finds the pending key and starts at 2 with the same password
+    (setting it twice is harmless); stopped during 4, both keys hold the new password. A
+    database whose password Secrets Manager manages (``current["secret_arn"]``) stops that
+    in step 2.
+    """
+    pending = pending_path(db["paths"]["password"])
+    rotated = f"rotated, written to {db['pillar_file']}"
+    steps = []
+    if not in_pillar["pending"]:
+        steps.append(
+            st.local_step(
+                "password",
+                None,
+                rotated,
+                "aws_rds.new_password_into_pillar",
+                one_line=True,
+                pillar_file=db["pillar_file"],
+                path=pending,
+                length=db["length"],
+            )
+        )
+    return [
+        *steps,
+        st.step(
+            "password",
+            None,
+            rotated,
+            "aws_rds.set_master_password",
+            one_line=True,
+            says=f"master password {{would}}set: {reason}",
+            name=db["name"],
+            kind=db["kind"],
+            engine=db["engine"],
+            pillar_file=db["pillar_file"],
+            path=pending,
+            stop_managing=bool(current["secret_arn"]),
+        ),
+        st.step(
+            "password",
+            None,
+            rotated,
+            "aws_rds.tag_resource",
+            one_line=True,
+            arn=current["arn"],
+            tags={PASSWORD_TAG: stamp},
+        ),
+        st.local_step(
+            "password",
+            None,
+            rotated,
+            "aws_rds.promote_pending_password",
+            one_line=True,
+            pillar_file=db["pillar_file"],
+            pending=pending,
+            path=db["paths"]["password"],
+        ),
+    ]
+
+
+def plan_managed(db, in_pillar):
+    """Hand the password to Secrets Manager (``ManageMasterUserPassword``) and take it out
+    of the pillar file; ``secret_arn`` is written once known."""
+    steps = [
+        st.step(
+            "manage_master_user_password",
+            False,
+            True,
+            CALLS[db["kind"]]["modify"],
+            save="described",
+            name=db["name"],
+            params={"ManageMasterUserPassword": True},
+            apply_immediately=True,
+        )
+    ]
+    present = [
+        path
+        for name, path in (
+            ("password", db["paths"]["password"]),
+            ("pending", pending_path(db["paths"]["password"])),
+        )
+        if in_pillar[name]
+    ]
+    if present:
+        steps.append(
+            st.local_step(
+                "pillar", present, None, "pillar_file.remove", path=db["pillar_file"], keys=present
+            )
+        )
+    return steps
+
+
+def plan_url(db, in_pillar, parts, rewrite, managed):
+    """(Re)write the ``postgresql://`` URL when it is missing or ``rewrite`` (a part of it
+    changed in this plan); ``parts``: host, port, username, dbname (the host may be a
+    ``Ref``; ``None``: not known yet, no URL)."""
+    url_path = db["paths"].get("url")
+    if not url_path or parts["host"] is None or (in_pillar["url"] and not rewrite):
+        return []
+    return [
+        st.local_step(
+            "url",
+            None,
+            f"written to {db['pillar_file']}",
+            "aws_rds.write_connection_url",
+            one_line=True,
+            pillar_file=db["pillar_file"],
+            url_path=url_path,
+            password_path=None if managed else db["paths"]["password"],
+            **parts,
+        )
+    ]
+
+
+def _host(value):
+    return value["host"]
+
+
+def _secret(value):
+    return value["secret_arn"]
+
+
+def plan_present(db, current, desired, create, pillar, opts):
+    """Every step ``present`` takes for a DB instance or cluster, shared by both states.
+    Returns ``(steps, notes)``; raises ``SaltInvocationError`` when the database differs in
+    a way the state refuses to change (a create-only setting, a smaller disk, a major
+    version without ``allow_major_version_upgrade``).
+
+    ``create``: ``{"settings", "shown"}`` for a new database. ``pillar``: ``{"in": {password,
+    pending, url: bool}, "values": {path: value}, "parts": {port, username, dbname}}``.
+    ``opts``: ``wait``, ``managed``, ``apply_immediately``, ``stamp``, ``modifiable``,
+    ``version`` (the target version or ``None``), ``rotation`` (a reason or ``None``)."""
+    if current is None:
+        steps = plan_create(
+            db,
+            create["settings"],
+            create["shown"],
+            pillar["in"],
+            opts["stamp"],
+            opts["wait"],
+            opts["managed"],
+        )
+        host = st.Ref("described", _host, shown="(once available)") if opts["wait"] else None
+        secret = st.Ref("created", _secret, shown="(new secret)") if opts["managed"] else None
+        notes = (
+            []
+            if opts["wait"]
+            else [
+                f"DB {db['kind']} {db['name']} is being created: its host is written to "
+                f"{db['pillar_file']} once it is available (run again, or give wait: SECONDS)"
+            ]
+        )
+        rewrite = True
+    else:
+        steps, notes = _plan_existing(db, current, desired, pillar, opts)
+        host, secret = current["host"], current["secret_arn"] if opts["managed"] else None
+        if any(step["field"] == "manage_master_user_password" for step in steps):
+            secret = st.Ref("described", _secret, shown="(new secret)")
+        rewrite = any(step["field"] == "password" for step in steps)
+    values = connection_values(db["paths"], host, secret_arn=secret, **pillar["parts"])
+    value_steps = [
+        st.local_step(
+            f"pillar {path}",
+            pillar["values"].get(path),
+            value,
+            "pillar_file.set_values",
+            path=db["pillar_file"],
+            values={path: value},
+        )
+        for path, value in values.items()
+        if pillar["values"].get(path) != value
+    ]
+    parts = {"host": host, **pillar["parts"]}
+    url = plan_url(db, pillar["in"], parts, rewrite or bool(value_steps), opts["managed"])
+    return steps + value_steps + url, notes
+
+
+def _plan_existing(db, current, desired, pillar, opts):
+    """Drift, password and Secrets Manager steps for a database that exists."""
+    what = f"DB {db['kind']} {db['name']}"
+    changes, params, fixed = drift(current, desired, opts["modifiable"])
+    refusal = fixed_refusal(what, fixed) or storage_refusal(current, desired)
+    if refusal:
+        fail("present", refusal)
+    if opts["version"]:
+        changes["engine_version"] = {"old": current["engine_version"], "new": opts["version"]}
+        params["EngineVersion"] = opts["version"]
+        if major_of(opts["version"]) != major_of(current["engine_version"]):
+            params["AllowMajorVersionUpgrade"] = True
+    notes = []
+    if current["status"] != "available" and params:
+        notes.append(
+            f"{what} is {current['status']}: its settings are corrected once it is available"
+        )
+        changes, params = {}, {}
+    steps = plan_modify(db, changes, params, opts["apply_immediately"])
+    if opts["managed"] and not current["secret_arn"]:
+        steps += plan_managed(db, pillar["in"])
+    elif opts["rotation"]:
+        steps += plan_rotation(db, opts["rotation"], pillar["in"], current, opts["stamp"])
+    if opts["managed"]:
+        notes.append(
+            "the master password is in Secrets Manager, which rotates it every 7 days by "
+            "default: set the secret's rotation schedule to what you want"
+        )
+    return steps, notes
+
+
+def plan_absent(kind, name, current, final_snapshot, pillar_file, in_pillar):
+    """Delete the database (after a final snapshot, when named) and remove its connection
+    details from ``pillar_file`` (``in_pillar``: ``pillar_file.read``'s masked answer)."""
+    steps = []
+    if current is not None:
+        steps.append(
+            st.step(
+                kind,
+                {"status": current["status"], "engine_version": current["engine_version"]},
+                None,
+                f"aws_rds.delete_db_{kind}",
+                says=f"final snapshot {final_snapshot} {{would}}taken" if final_snapshot else None,
+                name=name,
+                final_snapshot=final_snapshot,
+            )
+        )
+    return steps + keys.plan_pillar_removal(pillar_file, in_pillar)
+
+
+def pillar_paths(paths):
+    """Every key path the database's details may occupy (with the pending password)."""
+    found = list(paths.values())
+    if "password" in paths:
+        found.append(pending_path(paths["password"]))
+    return found

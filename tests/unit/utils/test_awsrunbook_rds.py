@@ -21,7 +21,7 @@ AURORA = [
 @pytest.mark.parametrize("length", [8, 32, 41, 128])
 def test_generated_passwords_follow_the_rules(length):
     for _ in range(50):
-        password = rds.new_password(length)
+        password = rds.new_password(length).value
         assert len(password) == length
         assert not set(password) & set(rds.FORBIDDEN_IN_PASSWORD)
         assert any(c.isupper() for c in password) and any(c.isdigit() for c in password)
@@ -32,7 +32,7 @@ def test_generated_passwords_follow_the_rules(length):
 
 
 def test_passwords_differ():
-    assert len({rds.new_password(32) for _ in range(20)}) == 20
+    assert len({rds.new_password(32).value for _ in range(20)}) == 20
 
 
 @pytest.mark.parametrize(

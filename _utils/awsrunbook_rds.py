@@ -666,6 +666,12 @@ def _secret(value):
     return value["secret_arn"]
 
 
+MANAGED_NOTE = (
+    "the master password is in Secrets Manager, which rotates it every 7 days by default: "
+    "set the secret's rotation schedule to what you want"
+)
+
+
 def plan_present(db, current, desired, create, pillar, opts):
     """Every step ``present`` takes for a DB instance or cluster, shared by both states.
     Returns ``(steps, notes)``; raises ``SaltInvocationError`` when the database differs in
@@ -716,6 +722,8 @@ def plan_present(db, current, desired, create, pillar, opts):
         for path, value in values.items()
         if pillar["values"].get(path) != value
     ]
+    if opts["managed"]:
+        notes.append(MANAGED_NOTE)
     parts = {"host": host, **pillar["parts"]}
     url = plan_url(db, pillar["in"], parts, rewrite or bool(value_steps), opts["managed"])
     return steps + value_steps + url, notes
@@ -744,11 +752,6 @@ def _plan_existing(db, current, desired, pillar, opts):
         steps += plan_managed(db, pillar["in"])
     elif opts["rotation"]:
         steps += plan_rotation(db, opts["rotation"], pillar["in"], current, opts["stamp"])
-    if opts["managed"]:
-        notes.append(
-            "the master password is in Secrets Manager, which rotates it every 7 days by "
-            "default: set the secret's rotation schedule to what you want"
-        )
     return steps, notes
 
 

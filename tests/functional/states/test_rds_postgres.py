@@ -3,13 +3,13 @@ tests/support/moto_rds_patches.py), both test modes, and the password's failure 
 
 import json
 
+import awsrunbook_rds as rds
 import boto3
 import moto.backends
 import pytest
 import yaml
 from salt.exceptions import CommandExecutionError
 
-import awsrunbook_rds as rds
 from tests.support import moto_rds_patches
 from tests.support.calls import recorded_calls, writes
 
@@ -138,9 +138,7 @@ def test_wait_writes_the_host_in_the_same_run(states, clients, pillar_path, capl
     )
 
 
-def test_wait_times_out_with_the_last_status(modules, clients, monkeypatch):
-    modules.aws_rds.describe_db_instance  # loaded
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
+def test_wait_times_out_with_the_last_status(modules, clients, caplog):
     clients["rds"].create_db_instance(
         DBInstanceIdentifier="slow",
         Engine="postgres",
@@ -150,8 +148,14 @@ def test_wait_times_out_with_the_last_status(modules, clients, monkeypatch):
         MasterUserPassword="abcdefgh12",
     )
     moto.backends.get_backend("rds")[ACCOUNT][REGION].databases["slow"].status = "creating"
-    with pytest.raises(CommandExecutionError, match=r"still creating after \d+ s \(wait: 1\)"):
+    with (
+        caplog.at_level("INFO"),
+        pytest.raises(
+            CommandExecutionError, match=r"DB instance slow is still creating after 1 s \(wait: 1\)"
+        ),
+    ):
         modules.aws_rds.wait_for_db_instance("slow", 1, interval=1, region=REGION)
+    assert "DB instance slow: creating (0 s of 1 s)" in caplog.text
 
 
 def test_a_password_in_the_file_and_no_instance_is_the_one_created_with(

@@ -373,6 +373,14 @@ def set_master_password(name, kind, engine, pillar_file, path, stop_managing=Fal
     return {"name": name}
 
 
+def set_data_api(arn, enabled, **kwargs):
+    """Turn the Data API (HTTP endpoint) of the cluster ``arn`` on or off (Serverless v2 and
+    provisioned clusters: EnableHttpEndpoint/DisableHttpEndpoint)."""
+    client = _rds(kwargs)
+    operation = "enable_http_endpoint" if enabled else "disable_http_endpoint"
+    aws.call_after_create(client, operation, arn, ResourceArn=arn)
+
+
 def tag_resource(arn, tags, **kwargs):
     client = _rds(kwargs)
     aws.call(client, "add_tags_to_resource", arn, ResourceName=arn, Tags=_tag_list(tags))

@@ -245,10 +245,8 @@ def present(
     name, desired, paths = checked["name"], checked["desired"], checked["paths"]
     db = rds.database("instance", name, ENGINE, pillar_file, paths, checked["length"])
 
-    pending = rds.pending_path(paths["password"]) if "password" in paths else None
-    secret_paths = [path for path in (paths.get("password"), pending, paths.get("url")) if path]
     values_now = __salt__["pillar_file.read"](
-        pillar_file, [*paths.values(), pending], mask=secret_paths
+        pillar_file, rds.pillar_paths(paths), mask=rds.secret_paths(paths)
     )
     current = __salt__["aws_rds.describe_db_instance"](name, **conn)
     if current and current["status"] != "available" and wait:
@@ -256,11 +254,7 @@ def present(
     version = _version(current, checked["engine_version"], allow_major_version_upgrade, conn)
     desired["security_group_ids"] = _group_ids(args["security_groups"], vpc, subnet_group, conn)
 
-    in_pillar = {
-        "password": bool(values_now.get(paths.get("password"))),
-        "pending": bool(values_now.get(pending)),
-        "url": bool(values_now.get(paths.get("url"))),
-    }
+    in_pillar = rds.in_pillar(paths, values_now)
     now = datetime.datetime.now(datetime.timezone.utc)
     rotation = rds.rotation_reason(
         current is not None and not manage_master_user_password,
@@ -314,19 +308,7 @@ def absent(
     instance with deletion protection is refused (turn it off with ``present`` first). With
     ``pillar_file``, its connection details are removed from the file."""
     name = rds.identifier(name)
-    valid.boolean(skip_final_snapshot, "skip_final_snapshot")
-    if (final_snapshot is None) == (not skip_final_snapshot):
-        valid.fail(
-            "final_snapshot", "give final_snapshot: NAME or skip_final_snapshot: true (not both)"
-        )
-    if final_snapshot is not None:
-        rds.identifier(final_snapshot, "final_snapshot")
-    paths = {}
-    if pillar_file is not None:
-        valid.file_path(pillar_file, "pillar_file")
-        paths = valid.key_paths(
-            pillar_keys, "pillar_keys", rds.PILLAR_NAMES, rds.DEFAULT_PILLAR_KEYS
-        )
+    paths = rds.absent_inputs(final_snapshot, skip_final_snapshot, pillar_file, pillar_keys)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
     current = __salt__["aws_rds.describe_db_instance"](name, **conn)
     if current and current["deletion_protection"]:

@@ -13,6 +13,7 @@ import urllib.parse
 import awsrunbook_keys as keys
 import awsrunbook_secrets as secrets_mod
 import awsrunbook_state as st
+import awsrunbook_validate as valid
 from salt.exceptions import SaltInvocationError
 
 # RDS forbids "/", '"', "@" and spaces in a master password. Of the rest, we leave out what
@@ -263,7 +264,6 @@ INSTANCE_MODIFIABLE = {
 }
 CLUSTER_MODIFIABLE = {
     "scaling": "ServerlessV2ScalingConfiguration",
-    "data_api": "EnableHttpEndpoint",
     "security_group_ids": "VpcSecurityGroupIds",
     "backup_retention_days": "BackupRetentionPeriod",
     "deletion_protection": "DeletionProtection",
@@ -692,11 +692,15 @@ def plan_present(db, current, desired, create, pillar, opts):
             opts["wait"],
             opts["managed"],
         )
+        # A cluster's endpoint name is in CreateDBCluster's answer; an instance's only once
+        # it is available.
         host = st.Ref("described", _host, shown="(once available)") if opts["wait"] else None
+        if db["kind"] == "cluster" and not opts["wait"]:
+            host = st.Ref("created", _host, shown="(the cluster endpoint)")
         secret = st.Ref("created", _secret, shown="(new secret)") if opts["managed"] else None
         notes = (
             []
-            if opts["wait"]
+            if host
             else [
                 f"DB {db['kind']} {db['name']} is being created: its host is written to "
                 f"{db['pillar_file']} once it is available (run again, or give wait: SECONDS)"
@@ -759,7 +763,7 @@ def plan_absent(kind, name, current, final_snapshot, pillar_file, in_pillar):
     """Delete the database (after a final snapshot, when named) and remove its connection
     details from ``pillar_file`` (``in_pillar``: ``pillar_file.read``'s masked answer)."""
     steps = []
-    if current is not None:
+    if current is not None and current["status"] != "deleting":
         steps.append(
             st.step(
                 kind,
@@ -780,3 +784,42 @@ def pillar_paths(paths):
     if "password" in paths:
         found.append(pending_path(paths["password"]))
     return found
+
+
+def secret_paths(paths):
+    """The key paths whose values are secrets (read masked): password, pending, URL."""
+    return [path for path in pillar_paths(paths) if path not in connection_paths(paths)]
+
+
+def connection_paths(paths):
+    names = ("host", "port", "username", "dbname", "secret_arn")
+    return [paths[name] for name in names if name in paths]
+
+
+def in_pillar(paths, values_now):
+    """Which secrets the pillar file holds (``pillar_file.read``'s masked answer)."""
+    password = paths.get("password")
+    return {
+        "password": bool(password and values_now.get(password)),
+        "pending": bool(password and values_now.get(pending_path(password))),
+        "url": bool(values_now.get(paths.get("url"))),
+    }
+
+
+def absent_inputs(final_snapshot, skip_final_snapshot, pillar_file, pillar_keys):
+    """Check ``absent``'s arguments; returns the pillar key paths (``{}`` without a file)."""
+    if not isinstance(skip_final_snapshot, bool):
+        fail("skip_final_snapshot", "must be true or false", skip_final_snapshot)
+    if (final_snapshot is None) == (not skip_final_snapshot):
+        fail(
+            "final_snapshot",
+            "give final_snapshot: NAME or skip_final_snapshot: true (not both): data is never "
+            "deleted silently",
+        )
+    if final_snapshot is not None:
+        identifier(final_snapshot, "final_snapshot")
+    if pillar_file is None:
+        return {}
+    if not isinstance(pillar_file, str) or not pillar_file.startswith("/"):
+        fail("pillar_file", "must be an absolute file path", pillar_file)
+    return valid.key_paths(pillar_keys, "pillar_keys", PILLAR_NAMES, DEFAULT_PILLAR_KEYS)

@@ -12,10 +12,10 @@ moto server the integration tests start (``PATCH_MODULES`` in ``tests/support/mo
     honouring ``Engine``, ``EngineVersion`` (full or major) and ``DefaultOnly``.
  2. ``PerformanceInsightsEnabled`` was never returned (``EnablePerformanceInsights`` on create
     and modify was dropped). Now stored and returned, ``false`` by default.
- 3. ``EnableHttpEndpoint`` (the Data API) was silently turned off for every cluster whose
-    ``EngineMode`` is not ``serverless`` (v1). Aurora PostgreSQL Serverless v2 clusters
-    (``provisioned`` + ``ServerlessV2ScalingConfiguration``) support it; now the value is kept
-    for them on create and modify.
+ 3. ``EnableHttpEndpoint`` and ``DisableHttpEndpoint`` (the Data API of Aurora Serverless v2
+    and provisioned clusters, by ``ResourceArn``) were not implemented (500). Now they set
+    the cluster's flag that ``DescribeDBClusters`` reports as ``HttpEndpointEnabled`` (moto
+    only kept that flag for Serverless v1 clusters created with ``EnableHttpEndpoint``).
 
 Not patched (tests live with it): AWS takes minutes from ``creating`` to ``available`` and
 gives an instance its endpoint only then; moto's instance is available with its endpoint at
@@ -101,17 +101,20 @@ def _wrap_instance_init(original):
     return init
 
 
-def _http_endpoint_setter(original_setter):
-    def setter(self, val):
-        original_setter(self, val)
-        if (
-            val is not None
-            and self.engine == "aurora-postgresql"
-            and self.engine_mode == "provisioned"
-        ):
-            self._enable_http_endpoint = bool(val)
+def _cluster_by_arn(backend, arn):
+    for cluster in backend.clusters.values():
+        if cluster.db_cluster_arn == arn:
+            return cluster
+    raise rds_models.DBClusterNotFoundError(arn)
 
-    return setter
+
+def _set_http_endpoint(enabled):
+    def respond(self):
+        arn = self.params.get("ResourceArn")
+        _cluster_by_arn(self.backend, arn)._enable_http_endpoint = enabled
+        return rds_responses.ActionResult({"ResourceArn": arn, "HttpEndpointEnabled": enabled})
+
+    return respond
 
 
 def apply():
@@ -123,7 +126,7 @@ def apply():
     rds_models.DBInstance.__init__ = _wrap_instance_init(rds_models.DBInstance.__init__)
     rds_models.DBInstance.performance_insights_enabled = property(_performance_insights_enabled)
 
-    prop = rds_models.DBCluster.enable_http_endpoint
-    rds_models.DBCluster.enable_http_endpoint = prop.setter(_http_endpoint_setter(prop.fset))
+    rds_responses.RDSResponse.enable_http_endpoint = _set_http_endpoint(True)
+    rds_responses.RDSResponse.disable_http_endpoint = _set_http_endpoint(False)
 
     setattr(rds_models.RDSBackend, _MARK, True)

@@ -8,7 +8,7 @@
         - description: Allows PostgreSQL connections from anywhere
         - ingress:
             - {protocol: tcp, port: 5432, cidr: 0.0.0.0/0, description: PostgreSQL}
-            - {protocol: tcp, port: 5432, ipv6_cidr: ::/0, description: PostgreSQL}
+            - {protocol: tcp, port: 5432, ipv6_cidr: "::/0", description: PostgreSQL}
         - region: us-east-1
 
     old-group:

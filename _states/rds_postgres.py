@@ -10,7 +10,7 @@ the pillar file of the server that uses it.
         - description: Allows PostgreSQL connections from anywhere
         - ingress:
             - {protocol: tcp, port: 5432, cidr: 0.0.0.0/0}
-            - {protocol: tcp, port: 5432, ipv6_cidr: ::/0}
+            - {protocol: tcp, port: 5432, ipv6_cidr: "::/0"}
         - region: us-east-1
 
     analytics:
@@ -18,6 +18,7 @@ the pillar file of the server that uses it.
         # gets postgres:host, :port, :username, :password and :dbname
         - pillar_file: /srv/pillar/private/analytics.sls
         - engine_version: latest
+        - wait: 1200                 # creation takes minutes; progress is logged at info
         - region: us-east-1
         - require:
           - ec2_security_group: postgresql-anywhere

@@ -33,9 +33,10 @@ def _name_tag(resource_type, name):
     return [{"ResourceType": resource_type, "Tags": [{"Key": "Name", "Value": name}]}]
 
 
-def vpc_id(vpc=None, **kwargs):
+def vpc_id(vpc=None, missing_ok=False, **kwargs):
     """The ID of ``vpc``: an ID as given, the VPC whose Name tag is ``vpc``, or (``None``) the
-    region's default VPC. Raises when there is none.
+    region's default VPC. Raises when there is none (``missing_ok``: returns ``None``, for a
+    test run before the VPC is made).
 
     CLI example::
 
@@ -50,6 +51,8 @@ def vpc_id(vpc=None, **kwargs):
         else [{"Name": "is-default", "Values": ["true"]}]
     )
     found = aws.call(ec2, "describe_vpcs", vpc or "the default VPC", Filters=filters)["Vpcs"]
+    if not found and missing_ok:
+        return None
     if len(found) != 1:
         what = f"named {vpc}" if vpc else "marked default in this region"
         raise CommandExecutionError(f"found {len(found)} VPCs {what}; need exactly one")
@@ -258,11 +261,13 @@ def delete_vpc(vpc, **kwargs):
     aws.call(ec2, "delete_vpc", vpc, VpcId=vpc)
 
 
-def subnet_ids(vpc, names, **kwargs):
+def subnet_ids(vpc, names, missing_ok=False, **kwargs):
     """``{name: subnet ID}`` for subnet Names (or IDs, kept) in ``vpc`` (an ID). Raises naming
-    the subnets not found."""
+    the subnets not found (``missing_ok``: keeps their names, for a test run)."""
     wanted = [name for name in names if not name.startswith("subnet-")]
     found = {name: name for name in names if name.startswith("subnet-")}
+    if wanted and vpc is None and missing_ok:
+        return {name: name for name in names}
     if wanted:
         ec2 = _ec2(kwargs)
         subnets = aws.call(
@@ -273,7 +278,9 @@ def subnet_ids(vpc, names, **kwargs):
         )["Subnets"]
         found.update({_tags(subnet)["Name"]: subnet["SubnetId"] for subnet in subnets})
     missing = [name for name in names if name not in found]
-    if missing:
+    if missing and missing_ok:
+        found.update({name: name for name in missing})
+    elif missing:
         raise CommandExecutionError(f"no subnet named {', '.join(missing)} in {vpc}")
     return found
 
@@ -307,12 +314,12 @@ def describe_security_group(name, vpc, **kwargs):
     return _group(groups[0]) if groups else None
 
 
-def security_group_ids(groups, vpc=None, **kwargs):
+def security_group_ids(groups, vpc=None, missing_ok=False, **kwargs):
     """Security group IDs for ``groups`` (names in ``vpc``, an ID, or IDs, kept), in order.
-    Raises naming the groups not found."""
+    Raises naming the groups not found (``missing_ok``: keeps their names, for a test run)."""
     names = [group for group in groups if not group.startswith("sg-")]
     by_name = {}
-    if names:
+    if names and (vpc or not missing_ok):
         ec2 = _ec2(kwargs)
         filters = [{"Name": "group-name", "Values": names}]
         if vpc:
@@ -320,7 +327,7 @@ def security_group_ids(groups, vpc=None, **kwargs):
         found = aws.call(ec2, "describe_security_groups", ", ".join(names), Filters=filters)
         by_name = {item["GroupName"]: item["GroupId"] for item in found["SecurityGroups"]}
     missing = [name for name in names if name not in by_name]
-    if missing:
+    if missing and not missing_ok:
         raise CommandExecutionError(
             f"no security group named {', '.join(missing)}" + (f" in {vpc}" if vpc else "")
         )

@@ -133,15 +133,18 @@ def present(name, description=None, vpc=None, ingress=None, egress=None, replace
     valid.boolean(replace, "replace")
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
-    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, **conn)
-    current = __salt__["aws_ec2.describe_security_group"](name, vpc_id, **conn)
+    # In a test run the VPC may be one that an earlier state would create.
+    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=__opts__["test"], **conn)
+    current = vpc_id and __salt__["aws_ec2.describe_security_group"](name, vpc_id, **conn)
     if current and replace and current["description"] != description:
         users = __salt__["aws_ec2.group_users"](current["id"], **conn)
         if users:
             return st.failed(
                 ret, f"security group {name} is in use by {', '.join(users)}: not replaced"
             )
-    steps = plan_group(name, description, vpc_id, current, wanted_ingress, wanted_egress, replace)
+    steps = plan_group(
+        name, description, vpc_id or vpc, current, wanted_ingress, wanted_egress, replace
+    )
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"security group {name}")
     return ret
 

@@ -130,9 +130,13 @@ def _version_and_floor(current, checked, allow_major, conn):
 
 
 def _network(vpc, subnets, groups, conn):
-    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, **conn)
-    subnet_ids = sorted(__salt__["aws_ec2.subnet_ids"](vpc_id, subnets, **conn).values())
-    return subnet_ids, sorted(__salt__["aws_ec2.security_group_ids"](groups, vpc_id, **conn))
+    """Subnet and security group IDs; in a test run, names of those an earlier state (ec2_vpc,
+    ec2_security_group) would create."""
+    test = __opts__["test"]
+    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=test, **conn)
+    subnet_ids = __salt__["aws_ec2.subnet_ids"](vpc_id, subnets, missing_ok=test, **conn)
+    group_ids = __salt__["aws_ec2.security_group_ids"](groups, vpc_id, missing_ok=test, **conn)
+    return sorted(subnet_ids.values()), sorted(group_ids)
 
 
 def plan_network_and_writer(

@@ -159,12 +159,14 @@ def _version(current, wanted, allow_major, conn):
 
 
 def _group_ids(groups, vpc, subnet_group, conn):
+    """Security group IDs; in a test run, names of groups an earlier state would create."""
     if all(group.startswith("sg-") for group in groups):
         return sorted(groups)
     if subnet_group and not vpc:
         vpc = __salt__["aws_rds.describe_db_subnet_group"](subnet_group, **conn)["vpc_id"]
-    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, **conn)
-    return sorted(__salt__["aws_ec2.security_group_ids"](groups, vpc_id, **conn))
+    test = __opts__["test"]
+    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=test, **conn)
+    return sorted(__salt__["aws_ec2.security_group_ids"](groups, vpc_id, missing_ok=test, **conn))
 
 
 @st.reports_errors

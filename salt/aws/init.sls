@@ -3,3 +3,4 @@ include:
   - aws.backup
   - aws.ses
   - aws.ses_sending
+  - aws.databases

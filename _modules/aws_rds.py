@@ -447,6 +447,17 @@ def wait_for_db_cluster(name, timeout, interval=POLL_SECONDS, **kwargs):
     return _wait("cluster", name, lambda: describe_db_cluster(name, **conn), timeout, interval)
 
 
+def describe_settled(kind, name, wait=None, **kwargs):
+    """The DB ``kind`` (``instance`` or ``cluster``) ``name`` described; with ``wait``
+    (seconds), one that is not ``available`` yet is waited for first. ``None`` when missing."""
+    conn = aws.split_connection_args(kwargs)
+    describe = describe_db_instance if kind == "instance" else describe_db_cluster
+    current = describe(name, **conn)
+    if current and current["status"] != AVAILABLE and wait:
+        current = _wait(kind, name, lambda: describe(name, **conn), wait, POLL_SECONDS)
+    return current
+
+
 # --- the connection check --------------------------------------------------------------------
 
 

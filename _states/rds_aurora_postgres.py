@@ -58,57 +58,17 @@ def __virtual__():
 
 def _inputs(name, args):
     """Validate every argument (before any AWS call)."""
-    valid.file_path(args["pillar_file"], "pillar_file")
-    for flag in (
-        "data_api",
-        "storage_encrypted",
-        "deletion_protection",
-        "manage_master_user_password",
-        "rotate_password",
-        "allow_major_version_upgrade",
-        "apply_immediately",
-    ):
-        valid.boolean(args[flag], flag)
-    for listed in ("subnets", "security_groups"):
-        value = args[listed]
-        if (
-            not isinstance(value, list)
-            or not value
-            or not all(isinstance(v, str) and v for v in value)
-        ):
-            valid.fail(listed, "must be a list of names or IDs", value)
+    checked = rds.common_inputs(name, args, ENGINE)
+    valid.boolean(args["data_api"], "data_api")
+    rds.names_list(args["subnets"], "subnets")
     low = rds.capacity(args["min_capacity"], "min_capacity")
     high = rds.capacity(args["max_capacity"], "max_capacity", low=max(low, 1))
     rds.whole_number(args["seconds_until_auto_pause"], "seconds_until_auto_pause", 300, 86400)
-    valid.positive_days(args["rotate_password_after_days"], "rotate_password_after_days", True)
-    if args["wait"] is not None:
-        rds.whole_number(args["wait"], "wait", 1, 86400)
-    if args["manage_master_user_password"] and (
-        args["rotate_password"] or args["rotate_password_after_days"]
-    ):
-        valid.fail(
-            "rotate_password", "Secrets Manager rotates a managed password; set its schedule there"
-        )
-    return {
-        "name": rds.identifier(name),
-        "writer": rds.identifier(args["writer"] or f"{name}-writer", "writer"),
-        "engine_version": rds.engine_version(args["engine_version"]),
-        "length": rds.password_length(args["password_length"], ENGINE),
-        "paths": valid.key_paths(
-            args["pillar_keys"], "pillar_keys", rds.PILLAR_NAMES, rds.DEFAULT_PILLAR_KEYS
-        ),
-        "capacity": (low, high),
-        "desired": {
-            "backup_retention_days": rds.whole_number(
-                args["backup_retention_days"], "backup_retention_days", 1, 35
-            ),
-            "deletion_protection": args["deletion_protection"],
-            "storage_encrypted": args["storage_encrypted"],
-            "master_username": rds.master_username(args["master_username"]),
-            "db_name": rds.db_name(args["db_name"]),
-            "subnet_group": rds.identifier(name),
-        },
-    }
+    retention = rds.whole_number(args["backup_retention_days"], "backup_retention_days", 1, 35)
+    checked["desired"].update({"backup_retention_days": retention, "subnet_group": checked["name"]})
+    checked["writer"] = rds.identifier(args["writer"] or f"{name}-writer", "writer")
+    checked["capacity"] = (low, high)
+    return checked
 
 
 def _version_and_floor(current, checked, allow_major, conn):
@@ -258,9 +218,6 @@ def present(
         Connection arguments.
     """
     args = dict(locals())
-    args["security_groups"] = (
-        list(security_groups) if isinstance(security_groups, tuple) else security_groups
-    )
     checked = _inputs(name, args)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
     name, desired, paths = checked["name"], checked["desired"], checked["paths"]
@@ -269,16 +226,14 @@ def present(
     values_now = __salt__["pillar_file.read"](
         pillar_file, rds.pillar_paths(paths), mask=rds.secret_paths(paths)
     )
-    current = __salt__["aws_rds.describe_db_cluster"](name, **conn)
-    if current and current["status"] != "available" and wait:
-        current = __salt__["aws_rds.wait_for_db_cluster"](name, wait, **conn)
+    current = __salt__["aws_rds.describe_settled"]("cluster", name, wait, **conn)
     version, floor, refusal = _version_and_floor(
         current, checked, allow_major_version_upgrade, conn
     )
     if refusal:
         valid.fail("engine_version", refusal)
     subnet_ids, desired["security_group_ids"] = _network(
-        vpc, subnets, args["security_groups"], conn
+        vpc, subnets, list(args["security_groups"]), conn
     )
     subnet_group = __salt__["aws_rds.describe_db_subnet_group"](name, **conn)
     current_writer = __salt__["aws_rds.describe_db_instance"](checked["writer"], **conn)
@@ -286,15 +241,7 @@ def present(
     low, note = rds.effective_min_capacity(checked["capacity"][0], floor)
     desired["scaling"] = rds.scaling(low, checked["capacity"][1], seconds_until_auto_pause)
     now = datetime.datetime.now(datetime.timezone.utc)
-    in_pillar = rds.in_pillar(paths, values_now)
-    rotation = rds.rotation_reason(
-        current is not None and not manage_master_user_password,
-        in_pillar,
-        rds.password_age_days(current and current["tags"], now),
-        rotate_password_after_days,
-        rotate_password,
-        bool(current and current["secret_arn"]),
-    )
+    pillar, opts = rds.plan_context(db, current, desired, values_now, args, version, now)
     settings = {
         "Engine": ENGINE,
         "EngineVersion": version,
@@ -308,24 +255,6 @@ def present(
         "DeletionProtection": deletion_protection,
         "MasterUsername": desired["master_username"],
         **({"ManageMasterUserPassword": True} if manage_master_user_password else {}),
-    }
-    pillar = {
-        "in": in_pillar,
-        "values": values_now,
-        "parts": {
-            "port": current["port"] if current else 5432,
-            "username": master_username,
-            "dbname": desired["db_name"] or "postgres",
-        },
-    }
-    opts = {
-        "wait": wait,
-        "managed": manage_master_user_password,
-        "apply_immediately": apply_immediately,
-        "stamp": rds.password_stamp(now),
-        "modifiable": rds.CLUSTER_MODIFIABLE,
-        "version": version if current else None,
-        "rotation": rotation,
     }
     before, after = plan_network_and_writer(
         name, checked["writer"], subnet_group, subnet_ids, current_writer, data_api, current
@@ -361,17 +290,9 @@ def absent(
     paths = rds.absent_inputs(final_snapshot, skip_final_snapshot, pillar_file, pillar_keys)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
     current = __salt__["aws_rds.describe_db_cluster"](name, **conn)
-    if current and current["deletion_protection"]:
-        return st.failed(
-            ret,
-            f"DB cluster {name} has deletion protection on: turn it off first "
-            "(rds_aurora_postgres.present with deletion_protection: false)",
-        )
     everything = rds.pillar_paths(paths)
-    in_pillar = (
-        __salt__["pillar_file.read"](pillar_file, everything, mask=everything)
-        if pillar_file
-        else {}
+    in_pillar = pillar_file and __salt__["pillar_file.read"](
+        pillar_file, everything, mask=everything
     )
     steps = rds.plan_absent("cluster", name, current, final_snapshot, pillar_file, in_pillar)
     notes = []

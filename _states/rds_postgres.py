@@ -54,64 +54,28 @@ def __virtual__():
 
 def _inputs(name, args):
     """Validate every argument (before any AWS call); returns the desired settings."""
-    valid.file_path(args["pillar_file"], "pillar_file")
-    for flag in (
-        "publicly_accessible",
-        "storage_encrypted",
-        "performance_insights",
-        "deletion_protection",
-        "manage_master_user_password",
-        "rotate_password",
-        "allow_major_version_upgrade",
-        "apply_immediately",
-    ):
+    checked = rds.common_inputs(name, args, ENGINE)
+    for flag in ("publicly_accessible", "performance_insights"):
         valid.boolean(args[flag], flag)
     valid.one_of(args["storage_type"], "storage_type", STORAGE_TYPES)
     storage = rds.allocated_storage(args["allocated_storage"])
     max_storage = args["max_allocated_storage"]
     if max_storage is not None:
         rds.whole_number(max_storage, "max_allocated_storage", storage + 1, 65536)
-    valid.positive_days(args["rotate_password_after_days"], "rotate_password_after_days", True)
-    if args["wait"] is not None:
-        rds.whole_number(args["wait"], "wait", 1, 86400)
-    if args["manage_master_user_password"] and (
-        args["rotate_password"] or args["rotate_password_after_days"]
-    ):
-        valid.fail(
-            "rotate_password", "Secrets Manager rotates a managed password; set its schedule there"
-        )
-    groups = args["security_groups"]
-    if (
-        not isinstance(groups, list)
-        or not groups
-        or not all(isinstance(g, str) and g for g in groups)
-    ):
-        valid.fail("security_groups", "must be a list of security group names or IDs", groups)
-    paths = valid.key_paths(
-        args["pillar_keys"], "pillar_keys", rds.PILLAR_NAMES, rds.DEFAULT_PILLAR_KEYS
-    )
-    return {
-        "name": rds.identifier(name),
-        "engine_version": rds.engine_version(args["engine_version"]),
-        "length": rds.password_length(args["password_length"], ENGINE),
-        "paths": paths,
-        "desired": {
+    retention = rds.whole_number(args["backup_retention_days"], "backup_retention_days", 0, 35)
+    checked["desired"].update(
+        {
             "instance_class": rds.instance_class(args["instance_class"]),
             "allocated_storage": storage,
             "max_allocated_storage": max_storage or storage,
             "storage_type": args["storage_type"],
             "publicly_accessible": args["publicly_accessible"],
-            "backup_retention_days": rds.whole_number(
-                args["backup_retention_days"], "backup_retention_days", 0, 35
-            ),
+            "backup_retention_days": retention,
             "performance_insights": args["performance_insights"],
-            "deletion_protection": args["deletion_protection"],
-            "storage_encrypted": args["storage_encrypted"],
-            "master_username": rds.master_username(args["master_username"]),
-            "db_name": rds.db_name(args["db_name"]),
             "subnet_group": args["subnet_group"],
-        },
-    }
+        }
+    )
+    return checked
 
 
 def _create_settings(desired, version, group_ids, managed):
@@ -240,9 +204,6 @@ def present(
         Connection arguments.
     """
     args = dict(locals())
-    args["security_groups"] = (
-        list(security_groups) if isinstance(security_groups, tuple) else security_groups
-    )
     checked = _inputs(name, args)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
     name, desired, paths = checked["name"], checked["desired"], checked["paths"]
@@ -251,46 +212,19 @@ def present(
     values_now = __salt__["pillar_file.read"](
         pillar_file, rds.pillar_paths(paths), mask=rds.secret_paths(paths)
     )
-    current = __salt__["aws_rds.describe_db_instance"](name, **conn)
-    if current and current["status"] != "available" and wait:
-        current = __salt__["aws_rds.wait_for_db_instance"](name, wait, **conn)
+    current = __salt__["aws_rds.describe_settled"]("instance", name, wait, **conn)
     version = _version(current, checked["engine_version"], allow_major_version_upgrade, conn)
-    desired["security_group_ids"] = _group_ids(args["security_groups"], vpc, subnet_group, conn)
-
-    in_pillar = rds.in_pillar(paths, values_now)
-    now = datetime.datetime.now(datetime.timezone.utc)
-    rotation = rds.rotation_reason(
-        current is not None and not manage_master_user_password,
-        in_pillar,
-        rds.password_age_days(current and current["tags"], now),
-        rotate_password_after_days,
-        rotate_password,
-        bool(current and current["secret_arn"]),
+    desired["security_group_ids"] = _group_ids(
+        list(args["security_groups"]), vpc, subnet_group, conn
     )
-    port = current["port"] if current else 5432
-    pillar = {
-        "in": in_pillar,
-        "values": values_now,
-        "parts": {
-            "port": port,
-            "username": desired["master_username"],
-            "dbname": desired["db_name"] or "postgres",
-        },
-    }
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    pillar, opts = rds.plan_context(db, current, desired, values_now, args, version, now)
     create = {
         "settings": _create_settings(
             desired, version, desired["security_group_ids"], manage_master_user_password
         ),
         "shown": {"engine_version": version, **{k: v for k, v in desired.items() if v is not None}},
-    }
-    opts = {
-        "wait": wait,
-        "managed": manage_master_user_password,
-        "apply_immediately": apply_immediately,
-        "stamp": rds.password_stamp(now),
-        "modifiable": rds.INSTANCE_MODIFIABLE,
-        "version": version if current else None,
-        "rotation": rotation,
     }
     steps, notes = rds.plan_present(db, current, desired, create, pillar, opts)
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", notes)
@@ -314,16 +248,10 @@ def absent(
     paths = rds.absent_inputs(final_snapshot, skip_final_snapshot, pillar_file, pillar_keys)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
     current = __salt__["aws_rds.describe_db_instance"](name, **conn)
-    if current and current["deletion_protection"]:
-        return st.failed(
-            ret,
-            f"DB instance {name} has deletion protection on: turn it off first "
-            "(rds_postgres.present with deletion_protection: false)",
-        )
-    in_pillar = {}
-    if pillar_file:
-        everything = rds.pillar_paths(paths)
-        in_pillar = __salt__["pillar_file.read"](pillar_file, everything, mask=everything)
+    everything = rds.pillar_paths(paths)
+    in_pillar = pillar_file and __salt__["pillar_file.read"](
+        pillar_file, everything, mask=everything
+    )
     steps = rds.plan_absent("instance", name, current, final_snapshot, pillar_file, in_pillar)
     st.run_plan(
         ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", converged=st.ABSENT

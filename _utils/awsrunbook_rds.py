@@ -145,6 +145,60 @@ def capacity(value, arg, low=0, high=256):
     return float(value)
 
 
+COMMON_FLAGS = (
+    "storage_encrypted",
+    "deletion_protection",
+    "manage_master_user_password",
+    "rotate_password",
+    "allow_major_version_upgrade",
+    "apply_immediately",
+)
+
+
+def names_list(value, arg):
+    """A non-empty list (or tuple: a default) of names or IDs (security groups, subnets)."""
+    if (
+        not isinstance(value, (list, tuple))
+        or not value
+        or not all(isinstance(v, str) and v for v in value)
+    ):
+        fail(arg, "must be a list of names or IDs", value)
+    return value
+
+
+def common_inputs(name, args, engine):
+    """Check the arguments both database states take (``args``: the state's arguments);
+    returns ``{"name", "engine_version", "length", "paths", "desired"}`` with the common
+    part of the desired settings."""
+    valid.file_path(args["pillar_file"], "pillar_file")
+    for flag in COMMON_FLAGS:
+        valid.boolean(args[flag], flag)
+    valid.positive_days(args["rotate_password_after_days"], "rotate_password_after_days", True)
+    if args["wait"] is not None:
+        whole_number(args["wait"], "wait", 1, 86400)
+    if args["manage_master_user_password"] and (
+        args["rotate_password"] or args["rotate_password_after_days"]
+    ):
+        fail(
+            "rotate_password", "Secrets Manager rotates a managed password; set its schedule there"
+        )
+    names_list(args["security_groups"], "security_groups")
+    return {
+        "name": identifier(name),
+        "engine_version": engine_version(args["engine_version"]),
+        "length": password_length(args["password_length"], engine),
+        "paths": valid.key_paths(
+            args["pillar_keys"], "pillar_keys", PILLAR_NAMES, DEFAULT_PILLAR_KEYS
+        ),
+        "desired": {
+            "deletion_protection": args["deletion_protection"],
+            "storage_encrypted": args["storage_encrypted"],
+            "master_username": master_username(args["master_username"]),
+            "db_name": db_name(args["db_name"]),
+        },
+    }
+
+
 # --- engine versions -------------------------------------------------------------------------
 
 
@@ -666,6 +720,40 @@ def _secret(value):
     return value["secret_arn"]
 
 
+def plan_context(db, current, desired, values_now, args, version, now):
+    """``(pillar, opts)`` for ``plan_present`` from what both states read and were given
+    (``args``: the state's arguments; ``version``: the target version)."""
+    managed = args["manage_master_user_password"]
+    found = in_pillar(db["paths"], values_now)
+    rotation = rotation_reason(
+        current is not None and not managed,
+        found,
+        password_age_days(current and current["tags"], now),
+        args["rotate_password_after_days"],
+        args["rotate_password"],
+        bool(current and current["secret_arn"]),
+    )
+    pillar = {
+        "in": found,
+        "values": values_now,
+        "parts": {
+            "port": current["port"] if current else 5432,
+            "username": desired["master_username"],
+            "dbname": desired["db_name"] or "postgres",
+        },
+    }
+    opts = {
+        "wait": args["wait"],
+        "managed": managed,
+        "apply_immediately": args["apply_immediately"],
+        "stamp": password_stamp(now),
+        "modifiable": INSTANCE_MODIFIABLE if db["kind"] == "instance" else CLUSTER_MODIFIABLE,
+        "version": version if current else None,
+        "rotation": rotation,
+    }
+    return pillar, opts
+
+
 MANAGED_NOTE = (
     "the master password is in Secrets Manager, which rotates it every 7 days by default: "
     "set the secret's rotation schedule to what you want"
@@ -739,7 +827,7 @@ def _plan_existing(db, current, desired, pillar, opts):
     changes, params, fixed = drift(current, desired, opts["modifiable"])
     refusal = fixed_refusal(what, fixed) or storage_refusal(current, desired)
     if refusal:
-        fail("present", refusal)
+        raise SaltInvocationError(refusal)
     if opts["version"]:
         changes["engine_version"] = {"old": current["engine_version"], "new": opts["version"]}
         params["EngineVersion"] = opts["version"]
@@ -761,7 +849,13 @@ def _plan_existing(db, current, desired, pillar, opts):
 
 def plan_absent(kind, name, current, final_snapshot, pillar_file, in_pillar):
     """Delete the database (after a final snapshot, when named) and remove its connection
-    details from ``pillar_file`` (``in_pillar``: ``pillar_file.read``'s masked answer)."""
+    details from ``pillar_file`` (``in_pillar``: ``pillar_file.read``'s masked answer).
+    Refused while deletion protection is on."""
+    if current is not None and current["deletion_protection"]:
+        raise SaltInvocationError(
+            f"DB {kind} {name} has deletion protection on: turn it off first (present with "
+            "deletion_protection: false)"
+        )
     steps = []
     if current is not None and current["status"] != "deleting":
         steps.append(
@@ -775,7 +869,7 @@ def plan_absent(kind, name, current, final_snapshot, pillar_file, in_pillar):
                 final_snapshot=final_snapshot,
             )
         )
-    return steps + keys.plan_pillar_removal(pillar_file, in_pillar)
+    return steps + keys.plan_pillar_removal(pillar_file, in_pillar or {})
 
 
 def pillar_paths(paths):

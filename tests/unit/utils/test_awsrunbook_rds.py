@@ -5,6 +5,7 @@ import datetime
 import urllib.parse
 
 import awsrunbook_rds as rds
+import awsrunbook_state as st
 import pytest
 from salt.exceptions import SaltInvocationError
 
@@ -71,14 +72,10 @@ def test_instance_class_typos_are_rejected(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["db.t3.micro", "db.t4g.small", "db.m7g.2xlarge", "db.r6gd.xlarge", "db.serverless"]
+    "value", ["db.t3.micro", "db.t4g.small", "db.m7g.2xlarge", "db.r6gd.xlarge"]
 )
 def test_instance_classes(value):
-    if value == "db.serverless":
-        with pytest.raises(SaltInvocationError):
-            rds.instance_class(value)
-    else:
-        assert rds.instance_class(value) == value
+    assert rds.instance_class(value) == value
 
 
 @pytest.mark.parametrize("value", [19, 0, 65537, "20", True])
@@ -268,3 +265,50 @@ def test_connection_errors_are_classified_and_scrubbed():
     assert rds.connection_error(Exception("Connection refused"), "x").startswith(
         "the server could not be reached"
     )
+
+
+DB = rds.database(
+    "instance", "analytics", "postgres", "/srv/pillar/a.sls", dict(rds.DEFAULT_PILLAR_KEYS), 32
+)
+NOTHING = {"password": False, "pending": False, "url": False}
+
+
+def test_create_writes_the_password_before_the_create_call():
+    steps = rds.plan_create(
+        DB, {"Engine": "postgres"}, {}, NOTHING, "2026-11-23T12:00:00+00:00", None, False
+    )
+    assert [s["call"] for s in steps] == [
+        "aws_rds.new_password_into_pillar",
+        "aws_rds.create_db_instance",
+    ]
+    assert steps[1]["kwargs"]["password_path"] == "postgres:password"
+    assert steps[1]["kwargs"]["tags"] == {rds.PASSWORD_TAG: "2026-11-23T12:00:00+00:00"}
+    # a password already in the file (an earlier run died before the create) is used as is
+    kept = rds.plan_create(DB, {}, {}, dict(NOTHING, password=True), "x", 600, False)
+    assert [s["call"] for s in kept] == [
+        "aws_rds.create_db_instance",
+        "aws_rds.wait_for_db_instance",
+    ]
+    managed = rds.plan_create(DB, {}, {}, NOTHING, "x", None, True)
+    assert [s["call"] for s in managed] == ["aws_rds.create_db_instance"]
+    assert managed[0]["kwargs"]["password_path"] is None
+
+
+def test_rotation_order_pending_modify_tag_promote():
+    current = {"arn": "arn:aws:rds:us-east-1:1:db:analytics", "secret_arn": None}
+    steps = rds.plan_rotation(
+        DB, "rotate_password is set", dict(NOTHING, password=True), current, "x"
+    )
+    assert [s["call"] for s in steps] == [
+        "aws_rds.new_password_into_pillar",
+        "aws_rds.set_master_password",
+        "aws_rds.tag_resource",
+        "aws_rds.promote_pending_password",
+    ]
+    assert steps[0]["kwargs"]["path"] == steps[1]["kwargs"]["path"] == "postgres:password_pending"
+    assert st.changes_of(steps) == {"password": "rotated, written to /srv/pillar/a.sls"}
+    # an interrupted rotation: the pending password is set again, never replaced
+    resumed = rds.plan_rotation(
+        DB, "x", {"password": True, "pending": True, "url": False}, current, "x"
+    )
+    assert resumed[0]["call"] == "aws_rds.set_master_password"

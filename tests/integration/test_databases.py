@@ -191,3 +191,42 @@ def test_check_connection_with_the_password_the_state_wrote(applied):
     assert result["server_version"].startswith("PostgreSQL ")
     assert data["postgres"]["password"] not in proc.stdout + proc.stderr
     assert data["postgres"]["password"] not in salt_call.log_file.read_text()
+
+
+def test_rotation_failing_at_modify_keeps_a_working_password_and_converges(applied, moto_server):
+    """ModifyDBInstance answers 503 to every attempt: the run fails, the file still holds the
+    password the database accepts and the new one as pending; the next run sets the pending
+    one and promotes it."""
+    import moto.backends
+
+    salt_call = applied
+    apply(salt_call)
+    database = moto.backends.get_backend("rds")["123456789012"]["us-east-1"].databases["analytics"]
+    analytics_file = salt_call.pillar_root / "private/analytics.sls"
+    before = yaml.safe_load(analytics_file.read_text())["postgres"]
+    assert before["password"] == database._master_user_password
+
+    rotating = PILLAR.replace(
+        "        wait: 60\n", "        wait: 60\n        rotate_password: true\n"
+    )
+    salt_call.write_pillar("aws_runbook.sls", rotating)
+    # botocore's standard mode: the first attempt and ten retries (max_attempts 10).
+    moto_server.inject_faults("rds", *["unavailable"] * 11, operation="ModifyDBInstance")
+    proc, failed = apply(salt_call)
+    assert moto_server.counter.faults == []
+    result = next(r for r in failed.values() if r["name"] == "analytics")
+    assert result["result"] is False and "ModifyDBInstance" in result["comment"]
+    during = yaml.safe_load(analytics_file.read_text())["postgres"]
+    assert during["password"] == before["password"] == database._master_user_password
+    assert during["password_pending"] != before["password"]
+
+    salt_call.write_pillar("aws_runbook.sls", PILLAR)
+    proc, resumed = apply(salt_call)
+    result = next(r for r in resumed.values() if r["name"] == "analytics")
+    assert result["result"] is True and "interrupted" in result["comment"], result
+    after = yaml.safe_load(analytics_file.read_text())["postgres"]
+    assert after["password"] == during["password_pending"] == database._master_user_password
+    assert "password_pending" not in after
+    log = salt_call.log_file.read_text()
+    for secret in (before["password"], after["password"]):
+        assert secret not in proc.stdout and secret not in log

@@ -17,6 +17,14 @@ moto server the integration tests start (``PATCH_MODULES`` in ``tests/support/mo
     the cluster's flag that ``DescribeDBClusters`` reports as ``HttpEndpointEnabled`` (moto
     only kept that flag for Serverless v1 clusters created with ``EnableHttpEndpoint``).
 
+Checked and right in moto 5.2.5 (no patch): ``ServerlessV2ScalingConfiguration`` with
+``MinCapacity`` 0 and ``SecondsUntilAutoPause`` is stored and returned on create and modify;
+``ManageMasterUserPassword`` gives a ``MasterUserSecret`` and ``false`` takes it away;
+``MaxAllocatedStorage`` equal to ``AllocatedStorage`` turns autoscaling off (not returned).
+
+Outside moto: the AWS CLI 1.x sends ``rds`` commands to https://rds.amazonaws.com/ whatever
+``AWS_ENDPOINT_URL`` says; the integration tests pass ``--endpoint-url`` to them.
+
 Not patched (tests live with it): AWS takes minutes from ``creating`` to ``available`` and
 gives an instance its endpoint only then; moto's instance is available with its endpoint at
 once. The states never take the host from a create answer (only from a describe or a

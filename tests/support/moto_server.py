@@ -91,10 +91,12 @@ class CountingApp:
         call = classify(environ, body)
         with self._lock:
             self.calls.append(call)
-            fault = next((f for f in self.faults if f[0] == call[0]), None)
+            fault = next(
+                (f for f in self.faults if f[0] == call[0] and f[1] in (None, call[1])), None
+            )
             if fault:
                 self.faults.remove(fault)
-                fault = fault[1]
+                fault = fault[2]
         if fault:
             status, xml = fault
             start_response(
@@ -103,12 +105,13 @@ class CountingApp:
             return [xml]
         return self.app(environ, start_response)
 
-    def inject_faults(self, service, *kinds):
+    def inject_faults(self, service, *kinds, operation=None):
         """Answer the next requests to ``service`` (``s3``, ``iam``...) with these faults
         instead of moto's answer, in order: ``"throttling"`` (400 Throttling, the query
-        protocols' throttle) or ``"unavailable"`` (503, also S3's SlowDown status)."""
+        protocols' throttle) or ``"unavailable"`` (503, also S3's SlowDown status). With
+        ``operation`` (``ModifyDBInstance``), only requests for that operation."""
         with self._lock:
-            self.faults.extend((service, FAULTS[kind]) for kind in kinds)
+            self.faults.extend((service, operation, FAULTS[kind]) for kind in kinds)
 
     def reset(self):
         with self._lock:
@@ -153,8 +156,8 @@ class MotoServer:
     def writes(self):
         return [call for call in self.calls() if call[2]]
 
-    def inject_faults(self, service, *kinds):
-        self.counter.inject_faults(service, *kinds)
+    def inject_faults(self, service, *kinds, operation=None):
+        self.counter.inject_faults(service, *kinds, operation=operation)
 
 
 def main():

@@ -116,3 +116,18 @@ def test_absent_removes_and_converges(states, ec2):
     assert gone.result is True and group(ec2) is None
     again = states.ec2_security_group.absent("postgresql-anywhere", region="us-east-1", test=False)
     assert again.changes == {} and "already absent" in again.comment
+
+
+def test_a_group_in_use_is_never_deleted(states, ec2):
+    present(states, test=False)
+    found = group(ec2)
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [found["VpcId"]]}])[
+        "Subnets"
+    ][0]
+    eni = ec2.create_network_interface(SubnetId=subnet["SubnetId"], Groups=[found["GroupId"]])
+    eni_id = eni["NetworkInterface"]["NetworkInterfaceId"]
+    refused = states.ec2_security_group.absent("postgresql-anywhere", region="us-east-1")
+    assert refused.result is False and eni_id in refused.comment
+    replaced = present(states, test=False, description="Something else", replace=True)
+    assert replaced.result is False and "in use" in replaced.comment
+    assert group(ec2)["GroupId"] == found["GroupId"]

@@ -172,7 +172,7 @@ def test_create_failure_keeps_the_password_in_the_file(states, clients, pillar_p
     original = moto.backends.get_backend("rds")[ACCOUNT][REGION].__class__.create_db_instance
 
     def refuse(self, db_kwargs):
-        raise moto.rds.exceptions.RDSClientError("InternalFailure", "create failed")
+        raise moto.rds.exceptions.RDSClientError("InsufficientDBInstanceCapacity", "no capacity")
 
     monkeypatch.setattr(moto.rds.models.RDSBackend, "create_db_instance", refuse)
     failed = present(states, pillar_path, test=False)

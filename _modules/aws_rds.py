@@ -17,6 +17,7 @@ CLI examples::
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 import awsrunbook_rds as rds
@@ -32,6 +33,9 @@ except ImportError:
 log = logging.getLogger(__name__)
 
 __virtualname__ = "aws_rds"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __salt__
 
 AVAILABLE = "available"
 POLL_SECONDS = 15

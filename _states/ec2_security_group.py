@@ -21,11 +21,16 @@ reported and refused, unless ``replace: true``, which deletes and re-creates the
 nothing uses it. A group in use is never deleted.
 """
 
+from typing import TYPE_CHECKING
+
 import awsrunbook_ec2 as ec2
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "ec2_security_group"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 
 def __virtual__():

@@ -21,11 +21,16 @@ publicly reachable database). A subnet's block or zone cannot change in place: a
 is reported and refused. Subnets the state does not declare are reported, never deleted.
 """
 
+from typing import TYPE_CHECKING
+
 import awsrunbook_ec2 as ec2
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "ec2_vpc"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 
 def __virtual__():

@@ -42,12 +42,16 @@ before ``CreateDBCluster``; rotated through ``<password key>_pending``.
 """
 
 import datetime
+from typing import TYPE_CHECKING
 
 import awsrunbook_rds as rds
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "rds_aurora_postgres"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 ENGINE = "aurora-postgresql"
 

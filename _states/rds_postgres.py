@@ -37,12 +37,16 @@ it again and finishes. The password never appears in ``changes``, comments or lo
 """
 
 import datetime
+from typing import TYPE_CHECKING
 
 import awsrunbook_rds as rds
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "rds_postgres"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
 
 ENGINE = "postgres"
 STORAGE_TYPES = ("gp2", "gp3")

@@ -150,20 +150,27 @@ def test_drift_is_corrected_and_absent_removes(applied, rds_cli):
     instance = rds_cli("describe-db-instances", "--db-instance-identifier", "analytics")
     assert instance["DBInstances"][0]["DBInstanceClass"] == "db.t3.micro"
 
-    salt_call.write_pillar(
-        "aws_runbook.sls",
-        PILLAR.replace(
-            "        pillar_file: private/analytics.sls\n",
-            "        pillar_file: private/analytics.sls\n        absent: true\n"
+    removing = PILLAR
+    for pillar_file in ("private/analytics.sls", "private/common.sls"):
+        removing = removing.replace(
+            f"        pillar_file: {pillar_file}\n",
+            f"        pillar_file: {pillar_file}\n        absent: true\n"
             "        skip_final_snapshot: true\n",
-        ),
-    )
+        )
+    salt_call.write_pillar("aws_runbook.sls", removing)
     _, removed = apply(salt_call)
     assert all(r["result"] is True for r in removed.values()), removed
-    assert rds_cli("describe-db-instances")["DBInstances"][0]["DBInstanceIdentifier"] != "analytics"
-    assert "postgres" not in (
-        yaml.safe_load((salt_call.pillar_root / "private/analytics.sls").read_text()) or {}
-    )
+    assert rds_cli("describe-db-instances")["DBInstances"] == []
+    assert rds_cli("describe-db-clusters")["DBClusters"] == []
+    for name in ("analytics", "common"):
+        details = yaml.safe_load((salt_call.pillar_root / f"private/{name}.sls").read_text())
+        assert "postgres" not in (details or {})
+    # The cluster's DB subnet group goes on the next run, once the cluster is gone.
+    _, last = apply(salt_call)
+    assert [r["changes"] for r in last.values() if r["changes"]] == [
+        {"subnet_group": {"old": "common", "new": None}}
+    ]
+    assert rds_cli("describe-db-subnet-groups")["DBSubnetGroups"] == []
 
 
 def test_check_connection_with_the_password_the_state_wrote(applied):

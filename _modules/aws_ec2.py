@@ -176,11 +176,6 @@ def create_subnet(vpc, name, cidr, az, **kwargs):
     )["Subnet"]["SubnetId"]
 
 
-def delete_subnet(subnet, **kwargs):
-    ec2 = _ec2(kwargs)
-    aws.call(ec2, "delete_subnet", subnet, SubnetId=subnet)
-
-
 def create_internet_gateway(vpc, name, **kwargs):
     """Create an internet gateway named ``name`` and attach it to ``vpc``; returns its ID."""
     ec2 = _ec2(kwargs)

@@ -20,7 +20,6 @@ from salt.exceptions import SaltInvocationError
 # needs quoting in a shell, a URL or a libpq connection string, so the value can be pasted
 # anywhere: letters, digits and a few marks.
 PASSWORD_MARKS = "-_.~+=^!*"
-PASSWORD_ALPHABET = string.ascii_letters + string.digits + PASSWORD_MARKS
 FORBIDDEN_IN_PASSWORD = '/"@ '
 PASSWORD_LENGTHS = {"postgres": (8, 128), "aurora-postgresql": (8, 41)}
 DEFAULT_PASSWORD_LENGTH = 32
@@ -56,8 +55,8 @@ def password_length(value, engine, arg="password_length"):
 
 
 def new_password(length):
-    """A random master password (a ``Secret``) of ``length`` characters from
-    ``PASSWORD_ALPHABET``, with at least one lower-case and upper-case letter, digit and mark."""
+    """A random master password (a ``Secret``) of ``length`` letters, digits and
+    ``PASSWORD_MARKS``, with at least one lower-case and upper-case letter, digit and mark."""
     unsafe = "".join(char for char in string.punctuation if char not in PASSWORD_MARKS)
     return secrets_mod.generate_password(length, forbidden=unsafe)
 

@@ -2,6 +2,7 @@
 details."""
 
 import datetime
+import string
 import urllib.parse
 
 import awsrunbook_rds as rds
@@ -25,6 +26,7 @@ def test_generated_passwords_follow_the_rules(length):
         password = rds.new_password(length).value
         assert len(password) == length
         assert not set(password) & set(rds.FORBIDDEN_IN_PASSWORD)
+        assert set(password) <= set(string.ascii_letters + string.digits + rds.PASSWORD_MARKS)
         assert any(c.isupper() for c in password) and any(c.isdigit() for c in password)
         assert any(c in rds.PASSWORD_MARKS for c in password)
         # usable in a URL after quoting and as a plain YAML scalar

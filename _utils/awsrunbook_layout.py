@@ -88,6 +88,17 @@ def layout(pillar_keys, names, defaults, required, arg="pillar_keys"):
     return paths
 
 
+def single(pillar_keys, names, defaults, arg="pillar_keys"):
+    """``{name: key path}``: a layout whose names take one path each (connection details that
+    are read back, like a database's host and password)."""
+    paths = layout(pillar_keys, names, defaults, (), arg)
+    for name, entries in paths.items():
+        if len(entries) != 1:
+            valid.fail(f"{arg}:{name}", "takes one key path here, not a list", entries)
+    distinct(paths, arg=arg)
+    return {name: entries[0] for name, entries in paths.items()}
+
+
 def backup_user(pillar_keys):
     """The layout of ``iam_backup_user``."""
     paths = layout(pillar_keys, BACKUP_NAMES, BACKUP_DEFAULTS, (*BACKUP_SECRETS, "access_key_id"))

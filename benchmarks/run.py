@@ -164,10 +164,10 @@ def first_and_converged(server, setup, run, repeat):
 
 def ses_status():
     """``(enabled, reason)``: SES identities take part once ``_states/ses_identity.py``
-    and the formula's ``salt/aws/ses.sls`` exist."""
+    and the formula's ``salt/aws_runbook/ses.sls`` exist."""
     missing = [
         path
-        for path in ("_states/ses_identity.py", "_modules/aws_ses.py", "salt/aws/ses.sls")
+        for path in ("_states/ses_identity.py", "_modules/aws_ses.py", "salt/aws_runbook/ses.sls")
         if not (REPO / path).exists()
     ]
     if missing:

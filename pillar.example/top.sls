@@ -9,6 +9,7 @@ base:
     - aws_runbook.backup
     - aws_runbook.ses
     - aws_runbook.ses_sending
+    - aws_runbook.databases
   'redmine':
     - private.redmine
   'kingfisher':

@@ -11,5 +11,5 @@
 {%- for name, args in (backup.get('users') or {}) | dictsort %}
 {%- set bucket = (args or {}).get('bucket') %}
 {{ resource('iam_backup_user', name, args,
-            require='s3_backup_bucket: aws-s3_backup_bucket-' ~ bucket if bucket in buckets else None) }}
+            require=['s3_backup_bucket: aws-s3_backup_bucket-' ~ bucket] if bucket in buckets else []) }}
 {%- endfor %}

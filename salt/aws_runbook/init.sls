@@ -3,3 +3,4 @@ include:
   - aws_runbook.backup
   - aws_runbook.ses
   - aws_runbook.ses_sending
+  - aws_runbook.databases

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from tests.conftest import REPO
-from tests.support import moto_ses_patches, moto_sesv2_patches
+from tests.support import moto_rds_patches, moto_ses_patches, moto_sesv2_patches
 
 STATE_FILES = sorted(p for p in (REPO / "_states").glob("*.py") if not p.name.startswith("_"))
 
@@ -29,6 +29,7 @@ def yaml_example(path):
 def _moto_as_documented(aws):
     moto_ses_patches.apply()
     moto_sesv2_patches.apply()
+    moto_rds_patches.apply()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""salt/aws/ses.sls through real ``salt-call --local`` processes against moto's server, read
+"""salt/aws_runbook/ses.sls through real ``salt-call --local`` processes against moto's server, read
 back with the AWS CLI.
 
 The moto server loads ``tests/support/moto_ses_patches.py`` (see ``PATCH_MODULES``): stock

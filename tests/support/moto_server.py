@@ -25,7 +25,11 @@ from werkzeug.serving import make_server
 
 # Modules under tests/support that make moto behave as the AWS API reference documents
 # where it does not; each exposes apply().
-PATCH_MODULES = ("tests.support.moto_ses_patches", "tests.support.moto_sesv2_patches")
+PATCH_MODULES = (
+    "tests.support.moto_ses_patches",
+    "tests.support.moto_sesv2_patches",
+    "tests.support.moto_rds_patches",
+)
 
 _SERVICE_RE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 READ_PREFIXES = ("Get", "List", "Describe", "Head")

@@ -1,5 +1,5 @@
 """Make moto's SES v2 (5.2.x) behave as the SES v2 API reference documents, for the calls
-``aws_sesv2`` makes. Applied in-process by the functional tests and, through
+``aws_ses_sending`` and ``aws_ses`` make. Applied in-process by the functional tests and, through
 ``PATCH_MODULES`` in ``tests/support/moto_server.py``, inside the local moto server.
 
 Gaps filled (each one was tried against moto 5.2.5 and failed as described):

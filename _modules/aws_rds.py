@@ -1,0 +1,514 @@
+"""Amazon RDS: the DB instances, Aurora clusters and DB subnet groups behind ``rds_postgres``
+and ``rds_aurora_postgres``, the master password in the pillar file, and a real connection
+check. One function per read or write; plain dicts back.
+
+The master password only ever moves between the pillar file and RDS: functions that send it
+read it from the file themselves (``pillar_file`` + key path), so it never passes through a
+state's arguments, ``changes``, return values or logs.
+
+Every AWS function accepts the connection arguments ``region``, ``profile``, ``keyid``,
+``key`` and ``role_arn``.
+
+CLI examples::
+
+    salt-call aws_rds.describe_db_instance analytics
+    salt-call aws_rds.check_connection /srv/pillar/private/analytics.sls
+"""
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import awsrunbook_client as aws
+import awsrunbook_rds as rds
+from salt.exceptions import CommandExecutionError
+
+try:
+    import psycopg
+
+    HAS_PSYCOPG = True
+except ImportError:
+    HAS_PSYCOPG = False
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "aws_rds"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __salt__
+
+AVAILABLE = "available"
+POLL_SECONDS = 15
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _rds(kwargs):
+    conn = aws.split_connection_args(kwargs)
+    return aws.client("rds", conn, __salt__.get("config.option"))
+
+
+def _tags(item):
+    return {tag["Key"]: tag["Value"] for tag in item.get("TagList") or []}
+
+
+def _secret_arn(item):
+    return (item.get("MasterUserSecret") or {}).get("SecretArn")
+
+
+def _instance(item):
+    endpoint = item.get("Endpoint") or {}
+    return {
+        "name": item["DBInstanceIdentifier"],
+        "arn": item["DBInstanceArn"],
+        "status": item["DBInstanceStatus"],
+        "engine": item["Engine"],
+        "engine_version": item["EngineVersion"],
+        "instance_class": item["DBInstanceClass"],
+        "allocated_storage": item.get("AllocatedStorage"),
+        # RDS leaves MaxAllocatedStorage out when storage autoscaling is off.
+        "max_allocated_storage": item.get("MaxAllocatedStorage", item.get("AllocatedStorage")),
+        "publicly_accessible": item.get("PubliclyAccessible", False),
+        "security_group_ids": sorted(
+            g["VpcSecurityGroupId"] for g in item.get("VpcSecurityGroups", [])
+        ),
+        "backup_retention_days": item.get("BackupRetentionPeriod", 0),
+        "storage_type": item.get("StorageType"),
+        "storage_encrypted": item.get("StorageEncrypted", False),
+        "performance_insights": item.get("PerformanceInsightsEnabled", False),
+        "deletion_protection": item.get("DeletionProtection", False),
+        "master_username": item.get("MasterUsername"),
+        "db_name": item.get("DBName"),
+        "subnet_group": (item.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
+        "host": endpoint.get("Address"),
+        "port": endpoint.get("Port") or item.get("DbInstancePort"),
+        "cluster": item.get("DBClusterIdentifier"),
+        "secret_arn": _secret_arn(item),
+        "tags": _tags(item),
+    }
+
+
+def _cluster(item):
+    scaling = item.get("ServerlessV2ScalingConfiguration") or {}
+    return {
+        "name": item["DBClusterIdentifier"],
+        "arn": item["DBClusterArn"],
+        "status": item["Status"],
+        "engine": item["Engine"],
+        "engine_version": item["EngineVersion"],
+        "engine_mode": item.get("EngineMode", "provisioned"),
+        "scaling": rds.scaling(
+            scaling.get("MinCapacity"),
+            scaling.get("MaxCapacity"),
+            scaling.get("SecondsUntilAutoPause"),
+        )
+        if scaling
+        else None,
+        "data_api": item.get("HttpEndpointEnabled", False),
+        "security_group_ids": sorted(
+            g["VpcSecurityGroupId"] for g in item.get("VpcSecurityGroups", [])
+        ),
+        "backup_retention_days": item.get("BackupRetentionPeriod", 1),
+        "storage_encrypted": item.get("StorageEncrypted", False),
+        "deletion_protection": item.get("DeletionProtection", False),
+        "master_username": item.get("MasterUsername"),
+        "db_name": item.get("DatabaseName"),
+        "subnet_group": item.get("DBSubnetGroup"),
+        "host": item.get("Endpoint"),
+        "port": item.get("Port"),
+        "members": {
+            m["DBInstanceIdentifier"]: m.get("IsClusterWriter", False)
+            for m in item.get("DBClusterMembers", [])
+        },
+        "secret_arn": _secret_arn(item),
+        "tags": _tags(item),
+    }
+
+
+def describe_db_instance(name, **kwargs):
+    """The DB instance ``name`` as a plain dict (see ``_instance``), or ``None``.
+
+    CLI example::
+
+        salt-call aws_rds.describe_db_instance analytics
+    """
+    client = _rds(kwargs)
+    found = aws.call(
+        client,
+        "describe_db_instances",
+        name,
+        missing=("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+        DBInstanceIdentifier=name,
+    )
+    return _instance(found["DBInstances"][0]) if found else None
+
+
+def describe_db_cluster(name, **kwargs):
+    """The DB cluster ``name`` as a plain dict (see ``_cluster``), or ``None``.
+
+    CLI example::
+
+        salt-call aws_rds.describe_db_cluster common
+    """
+    client = _rds(kwargs)
+    found = aws.call(
+        client,
+        "describe_db_clusters",
+        name,
+        missing=("DBClusterNotFoundFault", "DBClusterNotFound"),
+        DBClusterIdentifier=name,
+    )
+    return _cluster(found["DBClusters"][0]) if found else None
+
+
+def engine_versions(engine, default_only=False, **kwargs):
+    """``[{"EngineVersion", "ServerlessV2FeaturesSupport"}]`` of ``engine`` in the region
+    (``default_only``: the region's default alone).
+
+    CLI example::
+
+        salt-call aws_rds.engine_versions aurora-postgresql
+    """
+    client = _rds(kwargs)
+    params = {"Engine": engine, "DefaultOnly": default_only}
+    versions = []
+    with aws.aws_errors("DescribeDBEngineVersions", engine):
+        for page in client.get_paginator("describe_db_engine_versions").paginate(**params):
+            versions += [
+                {
+                    "EngineVersion": item["EngineVersion"],
+                    "ServerlessV2FeaturesSupport": item.get("ServerlessV2FeaturesSupport"),
+                }
+                for item in page["DBEngineVersions"]
+            ]
+    return versions
+
+
+def describe_db_subnet_group(name, **kwargs):
+    """``{"name", "vpc_id", "subnet_ids"}`` of the DB subnet group ``name``, or ``None``."""
+    client = _rds(kwargs)
+    found = aws.call(
+        client,
+        "describe_db_subnet_groups",
+        name,
+        missing=("DBSubnetGroupNotFoundFault",),
+        DBSubnetGroupName=name,
+    )
+    if not found:
+        return None
+    group = found["DBSubnetGroups"][0]
+    return {
+        "name": group["DBSubnetGroupName"],
+        "vpc_id": group.get("VpcId"),
+        "subnet_ids": sorted(s["SubnetIdentifier"] for s in group.get("Subnets", [])),
+    }
+
+
+def create_db_subnet_group(name, subnet_ids, description=None, **kwargs):
+    client = _rds(kwargs)
+    aws.call(
+        client,
+        "create_db_subnet_group",
+        name,
+        DBSubnetGroupName=name,
+        DBSubnetGroupDescription=description or f"{name} (salt-aws-runbook)",
+        SubnetIds=subnet_ids,
+    )
+
+
+def modify_db_subnet_group(name, subnet_ids, **kwargs):
+    client = _rds(kwargs)
+    aws.call(client, "modify_db_subnet_group", name, DBSubnetGroupName=name, SubnetIds=subnet_ids)
+
+
+def delete_db_subnet_group(name, **kwargs):
+    client = _rds(kwargs)
+    aws.call(
+        client,
+        "delete_db_subnet_group",
+        name,
+        missing=("DBSubnetGroupNotFoundFault",),
+        DBSubnetGroupName=name,
+    )
+
+
+# --- the master password: pillar file <-> RDS ------------------------------------------------
+
+
+def _password_from(pillar_file, path, engine):
+    value = __salt__["pillar_file.read"](pillar_file, [path])[path]
+    if value is None:
+        raise CommandExecutionError(f"pillar file {pillar_file} holds no {path}")
+    if not rds.password_acceptable(value, engine):
+        low, high = rds.PASSWORD_LENGTHS[engine]
+        raise CommandExecutionError(
+            f"the password at {path} in {pillar_file} breaks RDS's rules for {engine} "
+            f'({low}-{high} printable ASCII characters, none of / " @ or space)'
+        )
+    return value
+
+
+def new_password_into_pillar(pillar_file, path, length, **kwargs):
+    """Generate a master password of ``length`` characters and write it at ``path`` in
+    ``pillar_file``. The value is not returned."""
+    __salt__["pillar_file.set_values"](pillar_file, {path: rds.new_password(length).value})
+    log.info("Wrote a new database password to %s at %s", pillar_file, path)
+    return {"path": path}
+
+
+def promote_pending_password(pillar_file, pending, path, **kwargs):
+    """Move the password at ``pending`` to ``path`` in ``pillar_file`` (after the database
+    accepted it). A crash between the two writes leaves both equal: harmless, and the next
+    run finishes it."""
+    value = __salt__["pillar_file.read"](pillar_file, [pending])[pending]
+    if value is None:
+        raise CommandExecutionError(f"pillar file {pillar_file} holds no {pending}")
+    __salt__["pillar_file.set_values"](pillar_file, {path: value})
+    __salt__["pillar_file.remove"](pillar_file, [pending])
+    return {"path": path}
+
+
+def write_connection_url(
+    pillar_file, url_path, password_path, host, port, username, dbname, **kwargs
+):
+    """Write ``postgresql://...`` at ``url_path``, with the password the file holds at
+    ``password_path`` (``None``: a URL without password)."""
+    password = None
+    if password_path:
+        password = __salt__["pillar_file.read"](pillar_file, [password_path])[password_path]
+    url = rds.postgres_url(host, port, username, password, dbname)
+    __salt__["pillar_file.set_values"](pillar_file, {url_path: url})
+    return {"path": url_path}
+
+
+def create_db_instance(name, settings, pillar_file=None, password_path=None, tags=None, **kwargs):
+    """Create the DB instance ``name``. ``settings`` are CreateDBInstance parameters without
+    the identifier and the password; the password is read from ``pillar_file`` at
+    ``password_path`` (without them, ``settings`` must ask RDS to manage it). Returns the
+    described instance."""
+    client = _rds(kwargs)
+    params = {**settings, "DBInstanceIdentifier": name, "Tags": _tag_list(tags)}
+    if password_path:
+        params["MasterUserPassword"] = _password_from(
+            pillar_file, password_path, settings["Engine"]
+        )
+    created = aws.call(client, "create_db_instance", name, **params)["DBInstance"]
+    log.info("Creating DB instance %s", name)
+    return _instance(created)
+
+
+def create_db_cluster(name, settings, pillar_file=None, password_path=None, tags=None, **kwargs):
+    """Create the DB cluster ``name`` (as ``create_db_instance``); returns it described."""
+    client = _rds(kwargs)
+    params = {**settings, "DBClusterIdentifier": name, "Tags": _tag_list(tags)}
+    if password_path:
+        params["MasterUserPassword"] = _password_from(
+            pillar_file, password_path, settings["Engine"]
+        )
+    created = aws.call(client, "create_db_cluster", name, **params)["DBCluster"]
+    log.info("Creating DB cluster %s", name)
+    return _cluster(created)
+
+
+def _tag_list(tags):
+    return [{"Key": key, "Value": value} for key, value in sorted((tags or {}).items())]
+
+
+def create_cluster_instance(name, cluster, engine, instance_class="db.serverless", **kwargs):
+    """Create the instance ``name`` in ``cluster`` (Aurora's writer)."""
+    client = _rds(kwargs)
+    aws.call_after_create(
+        client,
+        "create_db_instance",
+        name,
+        DBInstanceIdentifier=name,
+        DBClusterIdentifier=cluster,
+        Engine=engine,
+        DBInstanceClass=instance_class,
+    )
+
+
+def modify_db_instance(name, params, apply_immediately=True, **kwargs):
+    """ModifyDBInstance with ``params`` (API spelling); returns the instance described."""
+    client = _rds(kwargs)
+    answer = aws.call(
+        client,
+        "modify_db_instance",
+        name,
+        DBInstanceIdentifier=name,
+        ApplyImmediately=apply_immediately,
+        **params,
+    )
+    return _instance(answer["DBInstance"])
+
+
+def modify_db_cluster(name, params, apply_immediately=True, **kwargs):
+    """ModifyDBCluster with ``params`` (API spelling); returns the cluster described."""
+    client = _rds(kwargs)
+    answer = aws.call(
+        client,
+        "modify_db_cluster",
+        name,
+        DBClusterIdentifier=name,
+        ApplyImmediately=apply_immediately,
+        **params,
+    )
+    return _cluster(answer["DBCluster"])
+
+
+def set_master_password(name, kind, engine, pillar_file, path, stop_managing=False, **kwargs):
+    """Give the instance or cluster (``kind``) ``name`` the password at ``path`` in
+    ``pillar_file``, applied immediately (with ``stop_managing``, Secrets Manager stops
+    managing it)."""
+    client = _rds(kwargs)
+    params = {
+        "MasterUserPassword": _password_from(pillar_file, path, engine),
+        "ApplyImmediately": True,
+    }
+    if stop_managing:
+        params["ManageMasterUserPassword"] = False
+    if kind == "cluster":
+        aws.call(client, "modify_db_cluster", name, DBClusterIdentifier=name, **params)
+    else:
+        aws.call(client, "modify_db_instance", name, DBInstanceIdentifier=name, **params)
+    log.info("Set a new master password on %s %s", kind, name)
+    return {"name": name}
+
+
+def set_data_api(arn, enabled, **kwargs):
+    """Turn the Data API (HTTP endpoint) of the cluster ``arn`` on or off (Serverless v2 and
+    provisioned clusters: EnableHttpEndpoint/DisableHttpEndpoint)."""
+    client = _rds(kwargs)
+    operation = "enable_http_endpoint" if enabled else "disable_http_endpoint"
+    aws.call_after_create(client, operation, arn, ResourceArn=arn)
+
+
+def tag_resource(arn, tags, **kwargs):
+    client = _rds(kwargs)
+    aws.call(client, "add_tags_to_resource", arn, ResourceName=arn, Tags=_tag_list(tags))
+
+
+def delete_db_instance(name, final_snapshot=None, **kwargs):
+    """Delete the DB instance ``name``, taking ``final_snapshot`` first when given."""
+    client = _rds(kwargs)
+    params = (
+        {"FinalDBSnapshotIdentifier": final_snapshot}
+        if final_snapshot
+        else {"SkipFinalSnapshot": True}
+    )
+    aws.call(client, "delete_db_instance", name, DBInstanceIdentifier=name, **params)
+
+
+def delete_db_cluster(name, final_snapshot=None, **kwargs):
+    """Delete the DB cluster ``name`` and its instances, with an optional final snapshot."""
+    client = _rds(kwargs)
+    cluster = describe_db_cluster(name, **aws.split_connection_args(dict(kwargs)))
+    for member in cluster["members"] if cluster else {}:
+        aws.call(
+            client,
+            "delete_db_instance",
+            member,
+            missing=("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+            DBInstanceIdentifier=member,
+        )
+    params = (
+        {"FinalDBSnapshotIdentifier": final_snapshot}
+        if final_snapshot
+        else {"SkipFinalSnapshot": True}
+    )
+    aws.call(client, "delete_db_cluster", name, DBClusterIdentifier=name, **params)
+
+
+def _wait(kind, name, describe, timeout, interval):
+    started = time.monotonic()
+    while True:
+        current = describe()
+        elapsed = int(time.monotonic() - started)
+        status = current["status"] if current else "missing"
+        log.info("DB %s %s: %s (%d s of %d s)", kind, name, status, elapsed, timeout)
+        if status == AVAILABLE:
+            return current
+        if elapsed + interval > timeout:
+            raise CommandExecutionError(
+                f"DB {kind} {name} is still {status} after {elapsed} s (wait: {timeout}); "
+                "run again later to finish"
+            )
+        time.sleep(interval)
+
+
+def wait_for_db_instance(name, timeout, interval=POLL_SECONDS, **kwargs):
+    """Poll until the DB instance is ``available`` (progress at info level); returns it
+    described. Fails with the last status after ``timeout`` seconds."""
+    conn = aws.split_connection_args(kwargs)
+    return _wait("instance", name, lambda: describe_db_instance(name, **conn), timeout, interval)
+
+
+def wait_for_db_cluster(name, timeout, interval=POLL_SECONDS, **kwargs):
+    """As ``wait_for_db_instance``, for a DB cluster."""
+    conn = aws.split_connection_args(kwargs)
+    return _wait("cluster", name, lambda: describe_db_cluster(name, **conn), timeout, interval)
+
+
+def describe_settled(kind, name, wait=None, **kwargs):
+    """The DB ``kind`` (``instance`` or ``cluster``) ``name`` described; with ``wait``
+    (seconds), one that is not ``available`` yet is waited for first. ``None`` when missing."""
+    conn = aws.split_connection_args(kwargs)
+    describe = describe_db_instance if kind == "instance" else describe_db_cluster
+    current = describe(name, **conn)
+    if current and current["status"] != AVAILABLE and wait:
+        current = _wait(kind, name, lambda: describe(name, **conn), wait, POLL_SECONDS)
+    return current
+
+
+# --- the connection check --------------------------------------------------------------------
+
+
+def check_connection(pillar_file, pillar_keys=None, timeout=10, sslmode="prefer"):
+    """Connect with the details ``pillar_file`` holds and run ``SELECT version()``.
+
+    pillar_keys
+        Where the details are (as the states' ``pillar_keys``; default ``postgres:host``,
+        ``postgres:port``, ``postgres:username``, ``postgres:password``, ``postgres:dbname``).
+    sslmode
+        libpq's ``sslmode`` (``require`` or ``verify-full`` to insist on TLS).
+
+    Returns ``{"connected": true, "server_version", "host", "port", "dbname", "username"}``
+    or ``{"connected": false, "error"}``; never the password.
+
+    CLI example::
+
+        salt-call aws_rds.check_connection /srv/pillar/private/analytics.sls
+    """
+    if not HAS_PSYCOPG:
+        raise CommandExecutionError(
+            "check_connection needs psycopg 3 (pip install 'psycopg[binary]')"
+        )
+    paths = {**rds.DEFAULT_PILLAR_KEYS, **(pillar_keys or {})}
+    names = ("host", "port", "username", "password", "dbname")
+    values = __salt__["pillar_file.read"](pillar_file, [paths[name] for name in names])
+    details = {name: values[paths[name]] for name in names}
+    missing = [
+        paths[name]
+        for name in ("host", "port", "username", "password")
+        if details[name] in (None, "")
+    ]
+    if missing:
+        return {"connected": False, "error": f"{pillar_file} lacks {', '.join(missing)}"}
+    shown = {key: details[key] for key in ("host", "port", "dbname", "username")}
+    password = details.pop("password")
+    try:
+        with psycopg.connect(
+            host=details["host"],
+            port=int(details["port"]),
+            user=details["username"],
+            password=password,
+            dbname=details["dbname"] or "postgres",
+            connect_timeout=timeout,
+            sslmode=sslmode,
+        ) as connection:
+            version = connection.execute("SELECT version()").fetchone()[0]
+    except psycopg.Error as exc:
+        return {"connected": False, **shown, "error": rds.connection_error(exc, password)}
+    return {"connected": True, **shown, "server_version": version}

@@ -1,0 +1,323 @@
+"""Aurora PostgreSQL on Serverless v2, as the 2020 runbook's "Aurora Serverless" section makes
+it by hand (Serverless v1, which that runbook used, reached end of life on 2025-03-31): a
+cluster in a VPC's subnets with a ``db.serverless`` writer, pausing after an hour idle, the
+Data API on, and the connection details in the pillar file.
+
+.. code-block:: yaml
+
+    aurora:
+      ec2_vpc.present:
+        - cidr: 10.0.0.0/16
+        - subnets:
+            aurora-a: {cidr: 10.0.1.0/24, az_index: 0}
+            aurora-b: {cidr: 10.0.2.0/24, az_index: 1}
+        - region: us-east-1
+
+    postgresql-anywhere:
+      ec2_security_group.present:
+        - description: Allows PostgreSQL connections from anywhere
+        - vpc: aurora
+        - ingress:
+            - {protocol: tcp, port: 5432, cidr: 0.0.0.0/0}
+        - region: us-east-1
+        - require:
+          - ec2_vpc: aurora
+
+    common:
+      rds_aurora_postgres.present:
+        - pillar_file: /srv/pillar/private/common.sls
+        - vpc: aurora
+        - subnets: [aurora-a, aurora-b]
+        - region: us-east-1
+        - require:
+          - ec2_security_group: postgresql-anywhere
+
+Serverless v2 is ``EngineMode: provisioned`` with ``ServerlessV2ScalingConfiguration`` and a
+``db.serverless`` instance. ``min_capacity: 0`` (auto-pause after
+``seconds_until_auto_pause``) needs a version whose ``ServerlessV2FeaturesSupport`` allows
+it; on one that does not, 0.5 is used and the comment says so. The cluster's availability
+zones are not compared (RDS may add a third to the two of the subnet group); its subnet
+group is. The master password follows ``rds_postgres``'s order: written to the pillar file
+before ``CreateDBCluster``; rotated through ``<password key>_pending``.
+"""
+
+import datetime
+from typing import TYPE_CHECKING
+
+import awsrunbook_rds as rds
+import awsrunbook_state as st
+import awsrunbook_validate as valid
+
+__virtualname__ = "rds_aurora_postgres"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
+
+ENGINE = "aurora-postgresql"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _inputs(name, args):
+    """Validate every argument (before any AWS call)."""
+    checked = rds.common_inputs(name, args, ENGINE)
+    valid.boolean(args["data_api"], "data_api")
+    rds.names_list(args["subnets"], "subnets")
+    low = rds.capacity(args["min_capacity"], "min_capacity")
+    high = rds.capacity(args["max_capacity"], "max_capacity", low=max(low, 1))
+    rds.whole_number(args["seconds_until_auto_pause"], "seconds_until_auto_pause", 300, 86400)
+    retention = rds.whole_number(args["backup_retention_days"], "backup_retention_days", 1, 35)
+    checked["desired"].update({"backup_retention_days": retention, "subnet_group": checked["name"]})
+    checked["writer"] = rds.identifier(args["writer"] or f"{name}-writer", "writer")
+    checked["capacity"] = (low, high)
+    return checked
+
+
+def _version_and_floor(current, checked, allow_major, conn):
+    """``(version to create with or move to, the version's lowest MinCapacity)``; reads the
+    engine versions only when needed (creating, another major, or a min_capacity the
+    cluster does not have)."""
+    wanted, low = checked["engine_version"], checked["capacity"][0]
+    running = current["engine_version"] if current else None
+    scaling_differs = current and current["scaling"] and current["scaling"]["MinCapacity"] != low
+    if current and not rds.needs_version_list(running, wanted) and not scaling_differs:
+        target, refusal = rds.version_change(running, wanted, allow_major)
+        return target, None, refusal
+    versions = __salt__["aws_rds.engine_versions"](ENGINE, **conn)
+    chosen = rds.choose_aurora_version(versions, wanted) if wanted or not current else running
+    if current is None:
+        return chosen, rds.serverless_min_capacity(versions, chosen), None
+    target, refusal = rds.version_change(running, chosen, allow_major)
+    return target, rds.serverless_min_capacity(versions, target or running), refusal
+
+
+def _network(vpc, subnets, groups, conn):
+    """Subnet and security group IDs; in a test run, names of those an earlier state (ec2_vpc,
+    ec2_security_group) would create."""
+    test = __opts__["test"]
+    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=test, **conn)
+    subnet_ids = __salt__["aws_ec2.subnet_ids"](vpc_id, subnets, missing_ok=test, **conn)
+    group_ids = __salt__["aws_ec2.security_group_ids"](groups, vpc_id, missing_ok=test, **conn)
+    return sorted(subnet_ids.values()), sorted(group_ids)
+
+
+def plan_network_and_writer(
+    name, writer, subnet_group, subnet_ids, current_writer, data_api, current
+):
+    """The DB subnet group (before the cluster), the Data API and the writer (after it).
+    Pure."""
+    before, after = [], []
+    if subnet_group is None:
+        before.append(
+            st.step(
+                "subnet_group",
+                None,
+                subnet_ids,
+                "aws_rds.create_db_subnet_group",
+                name=name,
+                subnet_ids=subnet_ids,
+            )
+        )
+    elif subnet_group["subnet_ids"] != subnet_ids:
+        before.append(
+            st.step(
+                "subnet_group",
+                subnet_group["subnet_ids"],
+                subnet_ids,
+                "aws_rds.modify_db_subnet_group",
+                name=name,
+                subnet_ids=subnet_ids,
+            )
+        )
+    current_api = current["data_api"] if current else False
+    if data_api != current_api:
+        arn = current["arn"] if current else st.Ref("created", lambda found: found["arn"])
+        after.append(
+            st.step(
+                "data_api", current_api, data_api, "aws_rds.set_data_api", arn=arn, enabled=data_api
+            )
+        )
+    if current_writer is None:
+        after.append(
+            st.step(
+                "writer",
+                None,
+                {"name": writer, "instance_class": "db.serverless"},
+                "aws_rds.create_cluster_instance",
+                name=writer,
+                cluster=name,
+                engine=ENGINE,
+            )
+        )
+    elif current_writer["instance_class"] != "db.serverless":
+        after.append(
+            st.step(
+                "writer",
+                {"instance_class": current_writer["instance_class"]},
+                {"instance_class": "db.serverless"},
+                "aws_rds.modify_db_instance",
+                name=writer,
+                params={"DBInstanceClass": "db.serverless"},
+            )
+        )
+    return before, after
+
+
+@st.reports_errors
+def present(
+    name,
+    pillar_file=None,
+    vpc=None,
+    subnets=None,
+    security_groups=("postgresql-anywhere",),
+    engine_version=None,
+    min_capacity=0,
+    max_capacity=2,
+    seconds_until_auto_pause=3600,
+    data_api=True,
+    db_name="common",
+    backup_retention_days=1,
+    storage_encrypted=False,
+    deletion_protection=False,
+    master_username="postgres",
+    writer=None,
+    pillar_keys=None,
+    password_length=rds.DEFAULT_PASSWORD_LENGTH,
+    rotate_password_after_days=None,
+    rotate_password=False,
+    manage_master_user_password=False,
+    allow_major_version_upgrade=False,
+    apply_immediately=True,
+    wait=None,
+    **kwargs,
+):
+    """Ensure the Aurora PostgreSQL Serverless v2 cluster ``name`` exists as declared, with
+    one ``db.serverless`` writer, and that ``pillar_file`` holds its connection details.
+
+    name
+        The DB cluster identifier (also the DB subnet group's name).
+    pillar_file, pillar_keys, password_length, rotate_password_after_days, rotate_password,
+    manage_master_user_password, apply_immediately, wait
+        As ``rds_postgres`` (passwords 8-41 characters for Aurora; default 32).
+    vpc, subnets
+        A VPC (ID or Name tag; default the region's default VPC) and its subnets (Names or
+        IDs, in at least two zones) for the DB subnet group.
+    security_groups
+        Names (in ``vpc``) or IDs; default ``[postgresql-anywhere]``.
+    engine_version
+        Default: the newest version that can pause (Serverless v2 ``MinCapacity`` 0).
+        ``latest``, a major or a full version as ``rds_postgres``.
+    min_capacity, max_capacity, seconds_until_auto_pause
+        Aurora capacity units (0 pauses; default 0 and 2) and the idle seconds before
+        pausing (default 3600, the runbook's hour).
+    data_api, db_name, backup_retention_days
+        The runbook's: true, ``common``, 1 day.
+    storage_encrypted, deletion_protection, master_username
+        false, false, ``postgres``.
+    writer
+        The writer instance's identifier (default ``<name>-writer``).
+    region, profile, keyid, key, role_arn
+        Connection arguments.
+    """
+    args = dict(locals())
+    checked = _inputs(name, args)
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    name, desired, paths = checked["name"], checked["desired"], checked["paths"]
+    db = rds.database("cluster", name, ENGINE, pillar_file, paths, checked["length"])
+
+    values_now = __salt__["pillar_file.read"](
+        pillar_file, rds.pillar_paths(paths), mask=rds.secret_paths(paths)
+    )
+    current = __salt__["aws_rds.describe_settled"]("cluster", name, wait, **conn)
+    version, floor, refusal = _version_and_floor(
+        current, checked, allow_major_version_upgrade, conn
+    )
+    if refusal:
+        valid.fail("engine_version", refusal)
+    subnet_ids, desired["security_group_ids"] = _network(
+        vpc, subnets, list(args["security_groups"]), conn
+    )
+    subnet_group = __salt__["aws_rds.describe_db_subnet_group"](name, **conn)
+    current_writer = __salt__["aws_rds.describe_db_instance"](checked["writer"], **conn)
+
+    low, note = rds.effective_min_capacity(checked["capacity"][0], floor)
+    desired["scaling"] = rds.scaling(low, checked["capacity"][1], seconds_until_auto_pause)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    pillar, opts = rds.plan_context(db, current, desired, values_now, args, version, now)
+    settings = {
+        "Engine": ENGINE,
+        "EngineVersion": version,
+        "EngineMode": "provisioned",
+        "ServerlessV2ScalingConfiguration": desired["scaling"],
+        "DatabaseName": desired["db_name"],
+        "BackupRetentionPeriod": desired["backup_retention_days"],
+        "DBSubnetGroupName": name,
+        "VpcSecurityGroupIds": desired["security_group_ids"],
+        "StorageEncrypted": storage_encrypted,
+        "DeletionProtection": deletion_protection,
+        "MasterUsername": desired["master_username"],
+        **({"ManageMasterUserPassword": True} if manage_master_user_password else {}),
+    }
+    before, after = plan_network_and_writer(
+        name, checked["writer"], subnet_group, subnet_ids, current_writer, data_api, current
+    )
+    create = {"settings": settings, "shown": {"engine_version": version, **desired}}
+    steps, notes = rds.plan_present(db, current, desired, create, pillar, opts)
+    what = f"DB cluster {name}"
+    st.run_plan(
+        ret,
+        before + steps + after,
+        __salt__,
+        conn,
+        __opts__["test"],
+        what,
+        [note, *notes] if note else notes,
+    )
+    return ret
+
+
+@st.reports_errors
+def absent(
+    name,
+    final_snapshot=None,
+    skip_final_snapshot=False,
+    pillar_file=None,
+    pillar_keys=None,
+    **kwargs,
+):
+    """Ensure the cluster ``name`` (with its instances and its DB subnet group) is gone.
+    ``final_snapshot: NAME`` or ``skip_final_snapshot: true`` is required; deletion
+    protection is refused. With ``pillar_file``, its connection details are removed."""
+    name = rds.identifier(name)
+    paths = rds.absent_inputs(final_snapshot, skip_final_snapshot, pillar_file, pillar_keys)
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    current = __salt__["aws_rds.describe_db_cluster"](name, **conn)
+    everything = rds.pillar_paths(paths)
+    in_pillar = pillar_file and __salt__["pillar_file.read"](
+        pillar_file, everything, mask=everything
+    )
+    steps = rds.plan_absent("cluster", name, current, final_snapshot, pillar_file, in_pillar)
+    notes = []
+    if __salt__["aws_rds.describe_db_subnet_group"](name, **conn):
+        if current is None:
+            steps.append(
+                st.step("subnet_group", name, None, "aws_rds.delete_db_subnet_group", name=name)
+            )
+        else:
+            # RDS keeps the group while the cluster is being deleted (minutes on AWS).
+            notes.append(
+                f"DB subnet group {name}: deleted by a later run, once the cluster is gone"
+            )
+    st.run_plan(
+        ret,
+        steps,
+        __salt__,
+        conn,
+        __opts__["test"],
+        f"DB cluster {name}",
+        notes,
+        converged=st.ABSENT,
+    )
+    return ret

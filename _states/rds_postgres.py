@@ -1,0 +1,263 @@
+"""RDS PostgreSQL instances, as the runbook's "Relational Database Service (RDS)" section makes
+them by hand (free tier, "Auto generate a password", "View connection details"): the
+database is created with a generated master password, and the connection details go into
+the pillar file of the server that uses it.
+
+.. code-block:: yaml
+
+    postgresql-anywhere:
+      ec2_security_group.present:
+        - description: Allows PostgreSQL connections from anywhere
+        - ingress:
+            - {protocol: tcp, port: 5432, cidr: 0.0.0.0/0}
+            - {protocol: tcp, port: 5432, ipv6_cidr: "::/0"}
+        - region: us-east-1
+
+    analytics:
+      rds_postgres.present:
+        # gets postgres:host, :port, :username, :password and :dbname
+        - pillar_file: /srv/pillar/private/analytics.sls
+        - engine_version: latest
+        - wait: 1200                 # creation takes minutes; progress is logged at info
+        - region: us-east-1
+        - require:
+          - ec2_security_group: postgresql-anywhere
+
+The defaults are the runbook's: ``db.t3.micro``, 20 GiB gp2 without storage autoscaling,
+publicly accessible, the ``postgresql-anywhere`` group only, no automated backups, no
+encryption, no Performance Insights.
+
+The master password: written into ``pillar_file`` BEFORE ``CreateDBInstance`` (so a crash
+after the create leaves the file holding the password the database got, and a run that finds
+a password in the file and no instance creates with it). Rotation (``rotate_password``, or
+``rotate_password_after_days`` by the date tagged on the instance) writes the new password to
+``<password key>_pending`` first, then ``ModifyDBInstance`` ``MasterUserPassword`` (applied
+immediately), then moves it to the password key; a run that finds a pending password sets
+it again and finishes. The password never appears in ``changes``, comments or logs.
+"""
+
+import datetime
+from typing import TYPE_CHECKING
+
+import awsrunbook_rds as rds
+import awsrunbook_state as st
+import awsrunbook_validate as valid
+
+__virtualname__ = "rds_postgres"
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook_typing import __opts__, __salt__
+
+ENGINE = "postgres"
+STORAGE_TYPES = ("gp2", "gp3")
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _inputs(name, args):
+    """Validate every argument (before any AWS call); returns the desired settings."""
+    checked = rds.common_inputs(name, args, ENGINE)
+    for flag in ("publicly_accessible", "performance_insights"):
+        valid.boolean(args[flag], flag)
+    valid.one_of(args["storage_type"], "storage_type", STORAGE_TYPES)
+    storage = rds.allocated_storage(args["allocated_storage"])
+    max_storage = args["max_allocated_storage"]
+    if max_storage is not None:
+        rds.whole_number(max_storage, "max_allocated_storage", storage + 1, 65536)
+    retention = rds.whole_number(args["backup_retention_days"], "backup_retention_days", 0, 35)
+    checked["desired"].update(
+        {
+            "instance_class": rds.instance_class(args["instance_class"]),
+            "allocated_storage": storage,
+            "max_allocated_storage": max_storage or storage,
+            "storage_type": args["storage_type"],
+            "publicly_accessible": args["publicly_accessible"],
+            "backup_retention_days": retention,
+            "performance_insights": args["performance_insights"],
+            "subnet_group": args["subnet_group"],
+        }
+    )
+    return checked
+
+
+def _create_settings(desired, version, group_ids, managed):
+    settings = {
+        "Engine": ENGINE,
+        "EngineVersion": version,
+        "DBInstanceClass": desired["instance_class"],
+        "AllocatedStorage": desired["allocated_storage"],
+        "StorageType": desired["storage_type"],
+        "PubliclyAccessible": desired["publicly_accessible"],
+        "VpcSecurityGroupIds": group_ids,
+        "BackupRetentionPeriod": desired["backup_retention_days"],
+        "StorageEncrypted": desired["storage_encrypted"],
+        "EnablePerformanceInsights": desired["performance_insights"],
+        "DeletionProtection": desired["deletion_protection"],
+        "MasterUsername": desired["master_username"],
+    }
+    if desired["max_allocated_storage"] > desired["allocated_storage"]:
+        settings["MaxAllocatedStorage"] = desired["max_allocated_storage"]
+    optional = {
+        "DBName": desired["db_name"],
+        "DBSubnetGroupName": desired["subnet_group"],
+        "ManageMasterUserPassword": managed or None,
+    }
+    settings.update({key: value for key, value in optional.items() if value is not None})
+    return settings
+
+
+def _version(current, wanted, allow_major, conn):
+    """The version to create with (``current`` ``None``) or to move to (``None``: stay)."""
+    if current is None:
+        if wanted is not None and not rds.is_major(wanted) and wanted != "latest":
+            return wanted
+        versions = __salt__["aws_rds.engine_versions"](ENGINE, default_only=wanted is None, **conn)
+        return rds.choose_engine_version(versions, wanted or "latest")
+    target = wanted
+    if rds.needs_version_list(current["engine_version"], wanted):
+        target = rds.choose_engine_version(
+            __salt__["aws_rds.engine_versions"](ENGINE, **conn), wanted
+        )
+    target, refusal = rds.version_change(current["engine_version"], target, allow_major)
+    if refusal:
+        valid.fail("engine_version", refusal)
+    return target
+
+
+def _group_ids(groups, vpc, subnet_group, conn):
+    """Security group IDs; in a test run, names of groups an earlier state would create."""
+    if all(group.startswith("sg-") for group in groups):
+        return sorted(groups)
+    if subnet_group and not vpc:
+        vpc = __salt__["aws_rds.describe_db_subnet_group"](subnet_group, **conn)["vpc_id"]
+    test = __opts__["test"]
+    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=test, **conn)
+    return sorted(__salt__["aws_ec2.security_group_ids"](groups, vpc_id, missing_ok=test, **conn))
+
+
+@st.reports_errors
+def present(
+    name,
+    pillar_file=None,
+    engine_version=None,
+    instance_class="db.t3.micro",
+    allocated_storage=20,
+    max_allocated_storage=None,
+    storage_type="gp2",
+    publicly_accessible=True,
+    security_groups=("postgresql-anywhere",),
+    vpc=None,
+    subnet_group=None,
+    backup_retention_days=0,
+    storage_encrypted=False,
+    performance_insights=False,
+    deletion_protection=False,
+    master_username="postgres",
+    db_name=None,
+    pillar_keys=None,
+    password_length=rds.DEFAULT_PASSWORD_LENGTH,
+    rotate_password_after_days=None,
+    rotate_password=False,
+    manage_master_user_password=False,
+    allow_major_version_upgrade=False,
+    apply_immediately=True,
+    wait=None,
+    **kwargs,
+):
+    """Ensure the RDS PostgreSQL instance ``name`` exists as declared, and that
+    ``pillar_file`` holds its connection details.
+
+    name
+        The DB instance identifier.
+    pillar_file
+        Absolute path of the plain-YAML pillar file that gets the connection details.
+    pillar_keys
+        Where each detail goes: a mapping of ``host``, ``port``, ``username``, ``password``,
+        ``dbname``, ``url`` (a ``postgresql://`` URL, off by default) and ``secret_arn``
+        to key paths. Default ``postgres:host``, ``postgres:port``, ``postgres:username``,
+        ``postgres:password``, ``postgres:dbname``; ``null`` leaves one out.
+    engine_version
+        Default: the region's default version (resolved with DescribeDBEngineVersions at
+        creation). ``latest``: the newest; a major (``17``): its newest minor; or a full
+        version. A major version change is refused unless
+        ``allow_major_version_upgrade: true``.
+    instance_class, allocated_storage, max_allocated_storage, storage_type
+        ``db.t3.micro``, 20 GiB, no storage autoscaling (give a maximum to turn it on),
+        ``gp2``.
+    publicly_accessible, security_groups, vpc, subnet_group
+        Public access (default true); security group names (in ``vpc``, by default the
+        region's default VPC, or the subnet group's) or IDs, default
+        ``[postgresql-anywhere]``; a DB subnet group.
+    backup_retention_days, storage_encrypted, performance_insights, deletion_protection
+        0 (automated backups off), false, false, false.
+    master_username, db_name
+        ``postgres``; an initial database (default none: ``dbname`` gets ``postgres``).
+    password_length
+        Length of generated passwords (8-128; default 32).
+    rotate_password_after_days, rotate_password
+        Set a new master password once the current one is this old; or on this run.
+    manage_master_user_password
+        Leave the password to RDS and Secrets Manager (the pillar gets ``secret_arn``).
+    apply_immediately
+        Apply setting corrections now rather than in the maintenance window (default true).
+    wait
+        Seconds to wait for the instance to become available (progress logged at info).
+    region, profile, keyid, key, role_arn
+        Connection arguments.
+    """
+    args = dict(locals())
+    checked = _inputs(name, args)
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    name, desired, paths = checked["name"], checked["desired"], checked["paths"]
+    db = rds.database("instance", name, ENGINE, pillar_file, paths, checked["length"])
+
+    values_now = __salt__["pillar_file.read"](
+        pillar_file, rds.pillar_paths(paths), mask=rds.secret_paths(paths)
+    )
+    current = __salt__["aws_rds.describe_settled"]("instance", name, wait, **conn)
+    version = _version(current, checked["engine_version"], allow_major_version_upgrade, conn)
+    desired["security_group_ids"] = _group_ids(
+        list(args["security_groups"]), vpc, subnet_group, conn
+    )
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    pillar, opts = rds.plan_context(db, current, desired, values_now, args, version, now)
+    create = {
+        "settings": _create_settings(
+            desired, version, desired["security_group_ids"], manage_master_user_password
+        ),
+        "shown": {"engine_version": version, **{k: v for k, v in desired.items() if v is not None}},
+    }
+    steps, notes = rds.plan_present(db, current, desired, create, pillar, opts)
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", notes)
+    return ret
+
+
+@st.reports_errors
+def absent(
+    name,
+    final_snapshot=None,
+    skip_final_snapshot=False,
+    pillar_file=None,
+    pillar_keys=None,
+    **kwargs,
+):
+    """Ensure the DB instance ``name`` is gone. Give ``final_snapshot: NAME`` (a snapshot is
+    taken first) or ``skip_final_snapshot: true``: data is never deleted silently. An
+    instance with deletion protection is refused (turn it off with ``present`` first). With
+    ``pillar_file``, its connection details are removed from the file."""
+    name = rds.identifier(name)
+    paths = rds.absent_inputs(final_snapshot, skip_final_snapshot, pillar_file, pillar_keys)
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    current = __salt__["aws_rds.describe_db_instance"](name, **conn)
+    everything = rds.pillar_paths(paths)
+    in_pillar = pillar_file and __salt__["pillar_file.read"](
+        pillar_file, everything, mask=everything
+    )
+    steps = rds.plan_absent("instance", name, current, final_snapshot, pillar_file, in_pillar)
+    st.run_plan(
+        ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", converged=st.ABSENT
+    )
+    return ret

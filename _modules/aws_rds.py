@@ -238,7 +238,7 @@ def delete_db_subnet_group(name, **kwargs):
 
 
 def _password_from(pillar_file, path, engine):
-    value = __salt__["pillar_file.read"](pillar_file, [path])[path]
+    value = __salt__["pillar_file.read"](pillar_file, [path], unmask=True)[path]
     if value is None:
         raise CommandExecutionError(f"pillar file {pillar_file} holds no {path}")
     if not rds.password_acceptable(value, engine):
@@ -262,7 +262,7 @@ def promote_pending_password(pillar_file, pending, path, **kwargs):
     """Move the password at ``pending`` to ``path`` in ``pillar_file`` (after the database
     accepted it). A crash between the two writes leaves both equal: harmless, and the next
     run finishes it."""
-    value = __salt__["pillar_file.read"](pillar_file, [pending])[pending]
+    value = __salt__["pillar_file.read"](pillar_file, [pending], unmask=True)[pending]
     if value is None:
         raise CommandExecutionError(f"pillar file {pillar_file} holds no {pending}")
     __salt__["pillar_file.set_values"](pillar_file, {path: value})
@@ -277,7 +277,9 @@ def write_connection_url(
     ``password_path`` (``None``: a URL without password)."""
     password = None
     if password_path:
-        password = __salt__["pillar_file.read"](pillar_file, [password_path])[password_path]
+        password = __salt__["pillar_file.read"](pillar_file, [password_path], unmask=True)[
+            password_path
+        ]
     url = rds.postgres_url(host, port, username, password, dbname)
     __salt__["pillar_file.set_values"](pillar_file, {url_path: url})
     return {"path": url_path}
@@ -487,7 +489,7 @@ def check_connection(pillar_file, pillar_keys=None, timeout=10, sslmode="prefer"
         )
     paths = {**rds.DEFAULT_PILLAR_KEYS, **(pillar_keys or {})}
     names = ("host", "port", "username", "password", "dbname")
-    values = __salt__["pillar_file.read"](pillar_file, [paths[name] for name in names])
+    values = __salt__["pillar_file.read"](pillar_file, [paths[name] for name in names], unmask=True)
     details = {name: values[paths[name]] for name in names}
     missing = [
         paths[name]

@@ -68,6 +68,7 @@ class SaltCall:
                 sock_dir: {root}/sock
                 log_file: {self.log_file}
                 log_level_logfile: all
+                cache_jobs: True
                 file_roots:
                   base:
                     - {REPO / "salt"}

@@ -7,6 +7,7 @@ import stat
 import pytest
 import yaml
 
+from tests.support import secrets
 from tests.support.runbook import RUNBOOK_RULE
 
 PILLAR = """\
@@ -106,10 +107,15 @@ def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_ser
     assert private.read_text().startswith(PRIVATE)
     log = salt_call.log_file.read_text()
     assert "DEBUG" in log, "the log must be at debug level for this check to mean anything"
+    jobs = list((salt_call.root / "cache").rglob("minion_jobs/**/return.p"))
+    assert jobs, "the job cache must be on for this check to mean anything"
     for secret in (data["aws"]["secret_key"], data["postgres"]["backup"]["s3_key_secret"]):
-        assert secret not in proc.stdout
-        assert secret not in proc.stderr
-        assert secret not in log
+        for form in secrets.forms(secret):
+            assert form not in proc.stdout
+            assert form not in proc.stderr
+            assert form not in log
+        # Nowhere else the run wrote: job cache, log, temp files; only the pillar file.
+        assert secrets.files_holding(secret, salt_call.root, but=[salt_call.pillar_root]) == []
     assert len(data["aws"]["secret_key"]) == 40
 
 

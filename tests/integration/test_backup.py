@@ -2,11 +2,15 @@
 AWS CLI."""
 
 import json
+import os
+import signal
 import stat
+import subprocess
 
 import pytest
 import yaml
 
+from tests.integration.conftest import BIN
 from tests.support import secrets
 from tests.support.runbook import RUNBOOK_RULE
 
@@ -224,3 +228,41 @@ def test_a_failed_create_access_key_is_never_retried_blindly(
     assert [k["AccessKeyId"] for k in listed] == [
         yaml.safe_load(private.read_text())["aws"]["access_key"]
     ]
+
+
+def test_killed_while_creating_a_key_the_next_run_converges_and_reports_the_orphan(
+    salt_call, moto_server, aws_cli
+):
+    """SIGKILL after IAM made a key and before its answer arrived: its secret is lost with
+    the process. The next run creates a key it can write, converges, and names the orphan
+    (prune_keys deletes it)."""
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar("aws_runbook.sls", PILLAR)
+    private = salt_call.write_pillar("private/web1.sls", PRIVATE)
+    moto_server.counter.held.clear()
+    moto_server.inject_faults("iam", "hold_after_processing", operation="CreateAccessKey")
+    cmd = [str(BIN / "salt-call"), "--local", "-c", str(salt_call.conf), "--out=json"]
+    proc = subprocess.Popen(
+        [*cmd, "state.apply", "aws_runbook.backup"],
+        env=salt_call.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert moto_server.counter.held.wait(180), "CreateAccessKey never reached the server"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    orphans = aws_cli("iam", "list-access-keys", "--user-name", "web1-backup")["AccessKeyMetadata"]
+    assert len(orphans) == 1 and "access_key" not in private.read_text()
+
+    _, rerun = salt_call.state_apply("aws_runbook.backup")
+    assert all(r["result"] is True for r in rerun.values()), rerun
+    user = rerun["iam_backup_user_|-aws-iam_backup_user-web1-backup_|-web1-backup_|-present"]
+    assert orphans[0]["AccessKeyId"] in user["comment"] and "prune_keys" in user["comment"]
+    written = yaml.safe_load(private.read_text())["aws"]["access_key"]
+    listed = aws_cli("iam", "list-access-keys", "--user-name", "web1-backup")["AccessKeyMetadata"]
+    assert sorted(k["AccessKeyId"] for k in listed) == sorted([written, orphans[0]["AccessKeyId"]])
+    _, again = salt_call.state_apply("aws_runbook.backup")
+    assert all(r["changes"] == {} for r in again.values()), again

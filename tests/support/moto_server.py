@@ -14,6 +14,7 @@ import importlib
 import io
 import re
 import threading
+import time
 import urllib.parse
 
 from moto.moto_server.werkzeug_app import (
@@ -73,7 +74,11 @@ FAULTS = {
 }
 
 # Faults whose request is carried out first: the fault answered instead of moto's answer.
-AFTER_PROCESSING = {"unavailable_after_processing": "unavailable"}
+AFTER_PROCESSING = {
+    "unavailable_after_processing": "unavailable",
+    "hold_after_processing": "unavailable",
+}
+HOLD_SECONDS = 60
 
 
 class CountingApp:
@@ -83,6 +88,7 @@ class CountingApp:
         self.app = app
         self.calls = []
         self.faults = []
+        self.held = threading.Event()  # set when a request is held after processing
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -106,6 +112,10 @@ class CountingApp:
             # AWS did the work; the answer is lost on the way back.
             for _ in self.app(environ, lambda *args, **kwargs: None):
                 pass
+            if kind == "hold_after_processing":
+                # The caller is kept waiting (a test kills it meanwhile).
+                self.held.set()
+                time.sleep(HOLD_SECONDS)
             kind = AFTER_PROCESSING[kind]
         status, xml = FAULTS[kind]
         start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
@@ -117,7 +127,9 @@ class CountingApp:
         in order: ``"throttling"`` (400 Throttling, the query protocols' throttle),
         ``"unavailable"`` (503, also S3's SlowDown status), or
         ``"unavailable_after_processing"`` (moto carries the request out, then the client
-        gets a 503: a write that happened although the caller saw it fail)."""
+        gets a 503: a write that happened although the caller saw it fail), or
+        ``"hold_after_processing"`` (carried out, then no answer for a minute: ``held`` is
+        set, so a test can kill the caller while it waits)."""
         with self._lock:
             self.faults.extend((service, operation, kind) for kind in kinds)
 

@@ -127,6 +127,32 @@ def _cluster(item):
     }
 
 
+# What each kind of database is read with: (operation, identifier parameter, answer list,
+# not-found codes, the plain-dict maker).
+_DESCRIBE = {
+    "instance": (
+        "describe_db_instances",
+        "DBInstanceIdentifier",
+        "DBInstances",
+        ("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+        _instance,
+    ),
+    "cluster": (
+        "describe_db_clusters",
+        "DBClusterIdentifier",
+        "DBClusters",
+        ("DBClusterNotFoundFault", "DBClusterNotFound"),
+        _cluster,
+    ),
+}
+
+
+def _describe(kind, name, kwargs):
+    operation, parameter, answers, missing, make = _DESCRIBE[kind]
+    found = aws.call(_rds(kwargs), operation, name, missing=missing, **{parameter: name})
+    return make(found[answers][0]) if found else None
+
+
 def describe_db_instance(name, **kwargs):
     """The DB instance ``name`` as a plain dict (see ``_instance``), or ``None``.
 
@@ -134,15 +160,7 @@ def describe_db_instance(name, **kwargs):
 
         salt-call aws_rds.describe_db_instance analytics
     """
-    client = _rds(kwargs)
-    found = aws.call(
-        client,
-        "describe_db_instances",
-        name,
-        missing=("DBInstanceNotFound", "DBInstanceNotFoundFault"),
-        DBInstanceIdentifier=name,
-    )
-    return _instance(found["DBInstances"][0]) if found else None
+    return _describe("instance", name, kwargs)
 
 
 def describe_db_cluster(name, **kwargs):
@@ -152,15 +170,7 @@ def describe_db_cluster(name, **kwargs):
 
         salt-call aws_rds.describe_db_cluster common
     """
-    client = _rds(kwargs)
-    found = aws.call(
-        client,
-        "describe_db_clusters",
-        name,
-        missing=("DBClusterNotFoundFault", "DBClusterNotFound"),
-        DBClusterIdentifier=name,
-    )
-    return _cluster(found["DBClusters"][0]) if found else None
+    return _describe("cluster", name, kwargs)
 
 
 def engine_versions(engine, default_only=False, **kwargs):

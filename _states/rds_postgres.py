@@ -210,13 +210,10 @@ def present(
     args = dict(locals())
     checked = _inputs(name, args)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
-    name, desired, paths = checked["name"], checked["desired"], checked["paths"]
-    db = rds.database("instance", name, ENGINE, pillar_file, paths, checked["length"])
-
-    values_now = __salt__["pillar_file.read"](
-        pillar_file, rds.pillar_paths(paths), mask=rds.secret_paths(paths)
+    name, desired = checked["name"], checked["desired"]
+    db, values_now, current = rds.read_database(
+        "instance", ENGINE, checked, pillar_file, wait, conn, __salt__
     )
-    current = __salt__["aws_rds.describe_settled"]("instance", name, wait, **conn)
     version = _version(current, checked["engine_version"], allow_major_version_upgrade, conn)
     desired["security_group_ids"] = _group_ids(
         list(args["security_groups"]), vpc, subnet_group, conn

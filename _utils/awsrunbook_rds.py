@@ -518,6 +518,20 @@ def database(kind, name, engine, pillar_file, paths, length):
     }
 
 
+def read_database(kind, engine, checked, pillar_file, wait, conn, salt_funcs):
+    """The reads both database states start with, after their arguments were checked
+    (``checked``): ``(db, what the pillar file holds, the database as RDS describes it)``.
+    The pillar file must be able to take every detail before RDS is asked anything."""
+    db = database(kind, checked["name"], engine, pillar_file, checked["paths"], checked["length"])
+    paths = pillar_paths(checked["paths"])
+    salt_funcs["pillar_file.check_writable"](pillar_file, paths)
+    values_now = salt_funcs["pillar_file.read"](
+        pillar_file, paths, mask=secret_paths(checked["paths"])
+    )
+    current = salt_funcs["aws_rds.describe_settled"](kind, checked["name"], wait, **conn)
+    return db, values_now, current
+
+
 def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
     """Create the database: its password is written into the pillar file BEFORE the create
     call (a crash after CreateDB* leaves the file holding the password the database got; a

@@ -217,8 +217,8 @@ def test_rotation_failing_at_modify_keeps_a_working_password_and_converges(appli
         "        wait: 60\n", "        wait: 60\n        rotate_password: true\n"
     )
     salt_call.write_pillar("aws_runbook.sls", rotating)
-    # botocore's standard mode: the first attempt and ten retries (max_attempts 10).
-    moto_server.inject_faults("rds", *["unavailable"] * 11, operation="ModifyDBInstance")
+    # botocore's standard mode: ten attempts in all (total_max_attempts 10).
+    moto_server.inject_faults("rds", *["unavailable"] * 10, operation="ModifyDBInstance")
     proc, failed = apply(salt_call)
     assert moto_server.counter.faults == []
     result = next(r for r in failed.values() if r["name"] == "analytics")

@@ -7,6 +7,7 @@ wrapped so each request is recorded as ``(service, operation, is_write)``; the p
 Run it on its own (the demo does)::
 
     python -m tests.support.moto_server --port 5123
+    python -m tests.support.moto_server --port 5123 --latency-ms 60   # as from a laptop
 """
 
 import argparse
@@ -14,6 +15,7 @@ import importlib
 import io
 import re
 import threading
+import time
 import urllib.parse
 
 from moto.moto_server.werkzeug_app import (
@@ -73,10 +75,13 @@ AFTER_PROCESSING = {"unavailable_after_processing": "unavailable"}
 
 
 class CountingApp:
-    """WSGI middleware recording each AWS request before moto answers it."""
+    """WSGI middleware recording each AWS request before moto answers it. ``latency``
+    (seconds) delays every AWS answer, as a network round trip to AWS would; each request
+    waits in its own server thread, so concurrent requests wait concurrently."""
 
-    def __init__(self, app):
+    def __init__(self, app, latency=0.0):
         self.app = app
+        self.latency = latency
         self.calls = []
         self.faults = []
         self._lock = threading.Lock()
@@ -88,6 +93,8 @@ class CountingApp:
         if environ.get("PATH_INFO", "").startswith("/moto-api"):
             return self.app(environ, start_response)
         call = classify(environ, body)
+        if self.latency:
+            time.sleep(self.latency)
         with self._lock:
             self.calls.append(call)
             fault = next(
@@ -129,10 +136,12 @@ class CountingApp:
 class MotoServer:
     """moto's server in a thread of this process, on 127.0.0.1."""
 
-    def __init__(self, port=0):
+    def __init__(self, port=0, latency_ms=0):
         for name in PATCH_MODULES:
             importlib.import_module(name).apply()
-        self.counter = CountingApp(DomainDispatcherApplication(create_backend_app))
+        self.counter = CountingApp(
+            DomainDispatcherApplication(create_backend_app), latency=latency_ms / 1000
+        )
         self._server = make_server(
             "127.0.0.1", port, self.counter, threaded=True, request_handler=MotoRequestHandler
         )
@@ -167,8 +176,11 @@ class MotoServer:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=5123)
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="delay every AWS answer by this much"
+    )
     args = parser.parse_args()
-    server = MotoServer(args.port)
+    server = MotoServer(args.port, args.latency_ms)
     print(f"moto server listening on {server.url}", flush=True)
     server._server.serve_forever()
 

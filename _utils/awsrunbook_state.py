@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict
 
 import awsrunbook_client as aws
+import awsrunbook_readahead as readahead
 import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -185,11 +186,15 @@ def run_plan(
     what: str,
     notes: Iterable[str] = (),
     converged: str = "is in the desired state",
+    touches: Iterable[tuple[str, str]] = (),
+    context: dict | None = None,
 ) -> bool:
     """Report or apply ``steps``; fill ``ret``. ``what`` names the resource in comments;
     ``notes`` are lines added after the plan's own comment; ``converged`` says what no step
-    means (``is already absent`` for ``absent``). Returns True when every step was applied
-    (or nothing was to do)."""
+    means (``is already absent`` for ``absent``). ``touches``: the ``(kind, name)`` resources
+    the steps write, which the run's read-ahead in ``context`` (``__context__``) forgets
+    before the first step runs. Returns True when every step was applied (or nothing was to
+    do)."""
     notes = list(notes)
     if not steps:
         ret["comment"] = _comment(ret["comment"], f"{what} {converged}", *notes)
@@ -200,6 +205,7 @@ def run_plan(
         lines = [f"{what} would be changed: {', '.join(ret['changes'])}", *_says(steps, test=True)]
         ret["comment"] = _comment(ret["comment"], *lines, *notes)
         return True
+    readahead.forget(context, touches)
     done: list[Step] = []
     results: dict[str, Any] = {}
     open_undos: dict[str, Step] = {}

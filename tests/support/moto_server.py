@@ -74,6 +74,15 @@ FAULTS = {
 AFTER_PROCESSING = {"unavailable_after_processing": "unavailable"}
 
 
+def _meets(fault, call, environ, body):
+    """Whether the request ``call`` (with ``environ`` and ``body``) is one ``fault`` is for."""
+    service, operation, _, naming = fault
+    if service != call[0] or operation not in (None, call[1]):
+        return False
+    where = f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    return naming is None or naming in where or naming.encode() in body
+
+
 class CountingApp:
     """WSGI middleware recording each AWS request before moto answers it. ``latency``
     (seconds) delays every AWS answer, as a network round trip to AWS would; each request
@@ -97,9 +106,7 @@ class CountingApp:
             time.sleep(self.latency)
         with self._lock:
             self.calls.append(call)
-            fault = next(
-                (f for f in self.faults if f[0] == call[0] and f[1] in (None, call[1])), None
-            )
+            fault = next((f for f in self.faults if _meets(f, call, environ, body)), None)
             if fault:
                 self.faults.remove(fault)
         if not fault:
@@ -114,15 +121,16 @@ class CountingApp:
         start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
         return [xml]
 
-    def inject_faults(self, service, *kinds, operation=None):
+    def inject_faults(self, service, *kinds, operation=None, naming=None):
         """Answer the next requests to ``service`` (``s3``, ``iam``...; with ``operation``,
-        only that one, e.g. ``CreateAccessKey``) with these faults instead of moto's answer,
+        only that one, e.g. ``CreateAccessKey``; with ``naming``, only requests whose path or
+        body holds that text, e.g. a user name) with these faults instead of moto's answer,
         in order: ``"throttling"`` (400 Throttling, the query protocols' throttle),
         ``"unavailable"`` (503, also S3's SlowDown status), or
         ``"unavailable_after_processing"`` (moto carries the request out, then the client
         gets a 503: a write that happened although the caller saw it fail)."""
         with self._lock:
-            self.faults.extend((service, operation, kind) for kind in kinds)
+            self.faults.extend((service, operation, kind, naming) for kind in kinds)
 
     def reset(self):
         with self._lock:
@@ -169,8 +177,8 @@ class MotoServer:
     def writes(self):
         return [call for call in self.calls() if call[2]]
 
-    def inject_faults(self, service, *kinds, operation=None):
-        self.counter.inject_faults(service, *kinds, operation=operation)
+    def inject_faults(self, service, *kinds, operation=None, naming=None):
+        self.counter.inject_faults(service, *kinds, operation=operation, naming=naming)
 
 
 def main():

@@ -208,17 +208,9 @@ def present(
     what = f"backup user {name}"
     rotation = keys.rotation(rotate_after_days, prune_keys)
     key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation)
-    test = __opts__["test"]
+    writes = (__context__, me.resources)
     st.run_plan(
-        ret,
-        steps + key_steps,
-        __salt__,
-        conn,
-        test,
-        what,
-        notes,
-        touches=me.resources,
-        context=__context__,
+        ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes
     )
     return ret
 
@@ -273,16 +265,7 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
     steps, notes = plan_absent(name, policy_name, current_user, current_policy)
     steps += keys.plan_pillar_removal(pillar_file, in_pillar)
     what = f"backup user {name}"
-    st.run_plan(
-        ret,
-        steps,
-        __salt__,
-        conn,
-        __opts__["test"],
-        what,
-        notes,
-        converged=st.ABSENT,
-        touches=_user({"name": name, "policy_name": policy_name}).resources,
-        context=__context__,
-    )
+    writes = (__context__, _user({"name": name, "policy_name": policy_name}).resources)
+    test = __opts__["test"]
+    st.run_plan(ret, steps, __salt__, conn, test, what, notes, st.ABSENT, writes)
     return ret

@@ -268,11 +268,8 @@ def present(
             "between regions (set region to match, or choose another name)"
         )
     steps = plan_bucket(name, current, region, wanted_rules, exclusive_lifecycle)
-    touches = [("s3_bucket", name)]
-    test = __opts__["test"]
-    st.run_plan(
-        ret, steps, __salt__, conn, test, f"bucket {name}", touches=touches, context=__context__
-    )
+    writes = (__context__, [("s3_bucket", name)])
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}", writes=writes)
     return ret
 
 
@@ -288,15 +285,6 @@ def absent(name, force=False, **kwargs):
         conn["region"] = region
     empty = region is None or force or __salt__["aws_s3.is_empty"](name, **conn)
     steps = plan_absent(name, region, empty, force)
-    st.run_plan(
-        ret,
-        steps,
-        __salt__,
-        conn,
-        __opts__["test"],
-        f"bucket {name}",
-        converged=st.ABSENT,
-        touches=[("s3_bucket", name)],
-        context=__context__,
-    )
+    writes, what = (__context__, [("s3_bucket", name)]), f"bucket {name}"
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, (), st.ABSENT, writes)
     return ret

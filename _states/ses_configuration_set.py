@@ -243,9 +243,8 @@ def present(
         name, desired, current, {topic: t["arn"] for topic, t in topics.items()}
     )
     what = f"configuration set {name} ({region})"
-    touches = [("sns_topic", topic) for topic in topics]
-    test = __opts__["test"]
-    if st.run_plan(ret, steps, __salt__, conn, test, what, touches=touches, context=__context__):
+    writes = (__context__, [("sns_topic", topic) for topic in topics])
+    if st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes):
         for topic, found in topics.items():
             __salt__["aws_sns.remember_topic"](found, wanted[topic], scope=scope, **conn)
     return ret

@@ -441,10 +441,8 @@ def present(
     current, notes, topic = _read(desired, conn)
     steps = plan_identity(desired, current, notes, topic)
     what = f"SES identity {identity}"
-    touches = _touches(desired)
-    applied = st.run_plan(
-        ret, steps, __salt__, conn, test, what, touches=touches, context=__context__
-    )
+    writes = (__context__, _touches(desired))
+    applied = st.run_plan(ret, steps, __salt__, conn, test, what, writes=writes)
     if topic is not None and applied:
         scope = st.run_id(globals())
         __salt__["aws_sns.remember_topic"](
@@ -478,15 +476,6 @@ def absent(name, **kwargs):
     current = __salt__["aws_ses.get_identity"](identity, **conn)
     steps = plan_absent(identity, current)
     what = f"SES identity {identity}"
-    st.run_plan(
-        ret,
-        steps,
-        __salt__,
-        conn,
-        __opts__["test"],
-        what,
-        converged=st.ABSENT,
-        touches=[("ses_identity", identity)],
-        context=__context__,
-    )
+    writes = (__context__, [("ses_identity", identity)])
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, (), st.ABSENT, writes)
     return ret

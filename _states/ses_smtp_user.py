@@ -151,18 +151,9 @@ def present(
     key_steps, notes = keys.plan_user_key(
         what, name, current_user, key, keys.rotation(rotate_after_days, prune_keys)
     )
-    touches = [("iam_user", name)]
-    test = __opts__["test"]
+    writes = (__context__, [("iam_user", name)])
     st.run_plan(
-        ret,
-        steps + key_steps,
-        __salt__,
-        conn,
-        test,
-        what,
-        notes,
-        touches=touches,
-        context=__context__,
+        ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes
     )
     return ret
 
@@ -236,15 +227,6 @@ def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=N
     steps = plan_absent(name, policy_name, current_user, current_policy)
     steps += keys.plan_pillar_removal(pillar_file, in_pillar)
     what = f"SMTP user {name}"
-    st.run_plan(
-        ret,
-        steps,
-        __salt__,
-        conn,
-        __opts__["test"],
-        what,
-        converged=st.ABSENT,
-        touches=[("iam_user", name)],
-        context=__context__,
-    )
+    writes = (__context__, [("iam_user", name)])
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, (), st.ABSENT, writes)
     return ret

@@ -186,14 +186,13 @@ def run_plan(
     what: str,
     notes: Iterable[str] = (),
     converged: str = "is in the desired state",
-    touches: Iterable[tuple[str, str]] = (),
-    context: dict | None = None,
+    writes: tuple[Any, Iterable[tuple[str, str]]] | None = None,
 ) -> bool:
     """Report or apply ``steps``; fill ``ret``. ``what`` names the resource in comments;
     ``notes`` are lines added after the plan's own comment; ``converged`` says what no step
-    means (``is already absent`` for ``absent``). ``touches``: the ``(kind, name)`` resources
-    the steps write, which the run's read-ahead in ``context`` (``__context__``) forgets
-    before the first step runs. Returns True when every step was applied (or nothing was to
+    means (``is already absent`` for ``absent``). ``writes``: ``(__context__, resources)``, the
+    ``(kind, name)`` resources the steps write, which the run's read-ahead forgets before
+    the first step runs. Returns True when every step was applied (or nothing was to
     do)."""
     notes = list(notes)
     if not steps:
@@ -205,7 +204,8 @@ def run_plan(
         lines = [f"{what} would be changed: {', '.join(ret['changes'])}", *_says(steps, test=True)]
         ret["comment"] = _comment(ret["comment"], *lines, *notes)
         return True
-    readahead.forget(context, touches)
+    if writes:
+        readahead.forget(*writes)
     done: list[Step] = []
     results: dict[str, Any] = {}
     open_undos: dict[str, Step] = {}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
+import awsrunbook_readahead as readahead
 
 __virtualname__ = "aws_sns"
 
@@ -90,6 +91,8 @@ def remember_topic(topic, subscribers, scope=None, **kwargs):
     answer) exists with ``subscribers`` subscribed: what a state's plan made (or, in test
     mode, would have made) so that the next state sharing the topic plans from it."""
     known = _run_topics(scope, aws.split_connection_args(kwargs))
+    # What the run read ahead of this topic no longer holds, in test mode too.
+    readahead.forget(__context__, [("sns_topic", topic["name"])])
     if known is not None:
         every = sorted(set(topic["subscribers"]) | set(subscribers))
         known[topic["name"]] = {**topic, "exists": True, "subscribers": every}

@@ -38,13 +38,14 @@ import awsrunbook_arn as arns
 import awsrunbook_iam as iam
 import awsrunbook_keys as keys
 import awsrunbook_layout as layout
+import awsrunbook_readahead as ra
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 
 __virtualname__ = "iam_backup_user"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook_typing import __context__, __opts__, __salt__
 
 
 def __virtual__():
@@ -106,6 +107,21 @@ def _inputs(
     valid.positive_days(rotate_after_days, "rotate_after_days", allow_none=True)
     valid.boolean(prune_keys, "prune_keys")
     return prefix, paths
+
+
+def _user(chunk):
+    """A backup user state's read: its user and its policy (for the run's read-ahead)."""
+    name, policy_name = chunk["name"], chunk.get("policy_name") or chunk["name"]
+    valid.iam_name(name, "name", 64)
+    valid.iam_name(policy_name, "policy_name", 128)
+    return ra.peer((name, policy_name), ("iam_user", name), ("iam_policy", policy_name))
+
+
+def _describe(names, conn):
+    """``(user, policy)`` as they are now; ``names``: ``(user name, policy name)``. The user
+    first: its attached policy tells the account, so the policy's ARN needs no STS call."""
+    user = __salt__["aws_iam.describe_user"](names[0], **conn)
+    return user, __salt__["aws_iam.describe_policy"](names[1], **conn)
 
 
 @st.reports_errors
@@ -180,10 +196,11 @@ def present(
     pillar_now = __salt__["pillar_file.read"](
         pillar_file, layout.every_path(paths), mask=list(secret_paths)
     )
-    # The user first: its attached policy tells the account, so policy_arn needs no STS call.
-    current_user = __salt__["aws_iam.describe_user"](name, **conn)
+    me = _user({"name": name, "policy_name": policy_name})
+    current_user, current_policy = ra.read(
+        globals(), "iam_backup_user", conn, me, _user, lambda names: _describe(names, conn)
+    )
     policy_arn = __salt__["aws_iam.policy_arn"](policy_name, **conn)
-    current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
 
     matches = iam.same_document(current_policy and current_policy["document"], document)
     steps = plan_user(
@@ -193,7 +210,10 @@ def present(
     what = f"backup user {name}"
     rotation = keys.rotation(rotate_after_days, prune_keys)
     key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation)
-    st.run_plan(ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes)
+    writes = (__context__, me.resources)
+    st.run_plan(
+        ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes
+    )
     return ret
 
 
@@ -236,8 +256,7 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
         paths = layout.backup_user(pillar_keys)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
-    current_user = __salt__["aws_iam.describe_user"](name, **conn)
-    current_policy = __salt__["aws_iam.describe_policy"](policy_name, **conn)
+    current_user, current_policy = _describe((name, policy_name), conn)
     in_pillar = (
         __salt__["pillar_file.read"](
             pillar_file, layout.every_path(paths), mask=paths["secret_access_key"]
@@ -248,5 +267,7 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
     steps, notes = plan_absent(name, policy_name, current_user, current_policy)
     steps += keys.plan_pillar_removal(pillar_file, in_pillar)
     what = f"backup user {name}"
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, notes, converged=st.ABSENT)
+    writes = (__context__, _user({"name": name, "policy_name": policy_name}).resources)
+    test = __opts__["test"]
+    st.run_plan(ret, steps, __salt__, conn, test, what, notes, converged=st.ABSENT, writes=writes)
     return ret

@@ -198,9 +198,12 @@ def present(
 
     name
         The DB cluster identifier (also the DB subnet group's name).
-    pillar_file, pillar_keys, password_length, rotate_password_after_days, rotate_password,
-    manage_master_user_password, apply_immediately, wait
+    pillar_file, pillar_keys, password_length
         As ``rds_postgres`` (passwords 8-41 characters for Aurora; default 32).
+    rotate_password_after_days, rotate_password, manage_master_user_password
+        As ``rds_postgres``.
+    apply_immediately, wait
+        As ``rds_postgres``.
     vpc, subnets
         A VPC (ID or Name tag; default the region's default VPC) and its subnets (Names or
         IDs, in at least two zones) for the DB subnet group.

@@ -39,6 +39,7 @@ rules at once. Rules that the state does not manage are left alone unless
 
 from typing import TYPE_CHECKING
 
+import awsrunbook_readahead as ra
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError
@@ -46,7 +47,7 @@ from salt.exceptions import CommandExecutionError
 __virtualname__ = "s3_backup_bucket"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook_typing import __context__, __opts__, __salt__
 
 DEFAULT_RULE_NAME = "delete-after-30-days"
 RULE_KEYS = ("expire_days", "abort_multipart_days", "prefix")
@@ -202,6 +203,12 @@ def plan_absent(name, region, empty, force):
     ]
 
 
+def _bucket(chunk):
+    """A bucket state's read: its bucket (for the run's read-ahead)."""
+    valid.bucket_name(chunk["name"], "name")
+    return ra.peer(chunk["name"], ("s3_bucket", chunk["name"]))
+
+
 @st.reports_errors
 def present(
     name,
@@ -247,14 +254,22 @@ def present(
     valid.boolean(exclusive_lifecycle, "exclusive_lifecycle")
     ret, conn, region = st.begin(name, kwargs, __salt__)
 
-    current = __salt__["aws_s3.describe_bucket"](name, **conn)
+    current = ra.read(
+        globals(),
+        "s3_bucket",
+        conn,
+        _bucket({"name": name}),
+        _bucket,
+        lambda bucket: __salt__["aws_s3.describe_bucket"](bucket, **conn),
+    )
     if current is not None and current["region"] != region:
         raise CommandExecutionError(
             f"bucket {name} exists in {current['region']}, not {region}: a bucket cannot move "
             "between regions (set region to match, or choose another name)"
         )
     steps = plan_bucket(name, current, region, wanted_rules, exclusive_lifecycle)
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}")
+    writes = (__context__, [("s3_bucket", name)])
+    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}", writes=writes)
     return ret
 
 
@@ -270,5 +285,8 @@ def absent(name, force=False, **kwargs):
         conn["region"] = region
     empty = region is None or force or __salt__["aws_s3.is_empty"](name, **conn)
     steps = plan_absent(name, region, empty, force)
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}", converged=st.ABSENT)
+    writes, what = (__context__, [("s3_bucket", name)]), f"bucket {name}"
+    st.run_plan(
+        ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT, writes=writes
+    )
     return ret

@@ -35,7 +35,7 @@ import awsrunbook_validate as valid
 __virtualname__ = "ses_configuration_set"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook_typing import __context__, __opts__, __salt__
 
 EVENT_TYPES = (
     "SEND",
@@ -243,7 +243,8 @@ def present(
         name, desired, current, {topic: t["arn"] for topic, t in topics.items()}
     )
     what = f"configuration set {name} ({region})"
-    if st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what):
+    writes = (__context__, [("sns_topic", topic) for topic in topics])
+    if st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes):
         for topic, found in topics.items():
             __salt__["aws_sns.remember_topic"](found, wanted[topic], scope=scope, **conn)
     return ret

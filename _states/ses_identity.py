@@ -57,19 +57,18 @@ FROM domain or a configuration set, give ``false``; to remove every tag, give ``
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
 import awsrunbook_dns as dns
 import awsrunbook_dnsrecords as dnsrecords
+import awsrunbook_readahead as ra
 import awsrunbook_ses as ses
 import awsrunbook_sns as sns
 import awsrunbook_state as st
 import awsrunbook_validate as valid
-from salt.exceptions import SaltInvocationError
 
 __virtualname__ = "ses_identity"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook_typing import __context__, __opts__, __salt__
 
 
 def __virtual__():
@@ -316,30 +315,38 @@ def plan_absent(identity, current):
 # --- the states -----------------------------------------------------------------------------
 
 
+def _identity(chunk):
+    """An identity state's read: its identity (for the run's read-ahead)."""
+    identity, _ = valid.ses_identity(chunk["name"])
+    return ra.peer(identity, ("ses_identity", identity))
+
+
+def _topic(chunk):
+    """An identity state's topic read (for the run's read-ahead), if it manages one."""
+    notifications = chunk.get("notifications")
+    topic = notifications.get("topic") if isinstance(notifications, dict) else None
+    return ra.peer(topic, ("sns_topic", topic)) if isinstance(topic, str) and topic else None
+
+
 def _peers(name, conn):
     """Other identities with notifications in this run on the same connection: read in the
     same batched call as ``name``."""
-    peers = []
-    for chunk in globals().get("__lowstate__") or []:
-        if chunk.get("state") != "ses_identity" or chunk.get("fun") != "present":
-            continue
-        if not chunk.get("notifications"):
-            continue
-        if aws.split_connection_args({k: v for k, v in chunk.items() if v is not None}) != conn:
-            continue
-        try:
-            peer, _ = valid.ses_identity(chunk.get("name"))
-        except SaltInvocationError:  # that state reports its own bad input
-            continue
-        if peer != name:
-            peers.append(peer)
-    return peers
+    lowstate = globals().get("__lowstate__")
+    found = ra.peers(lowstate, __virtualname__, conn, lambda c: _topic(c) and _identity(c).key)
+    return [peer for peer in found if peer != name]
 
 
 def _read(desired, conn):
     """``(identity, notification attributes, topic)`` as they are now."""
     identity = desired["identity"]
-    current = __salt__["aws_ses.get_identity"](identity, **conn)
+    current = ra.read(
+        globals(),
+        "ses_identity",
+        conn,
+        ra.peer(identity, ("ses_identity", identity)),
+        _identity,
+        lambda name: __salt__["aws_ses.get_identity"](name, **conn),
+    )
     want = desired["notifications"]
     if want is None:
         return current, None, None
@@ -349,8 +356,23 @@ def _read(desired, conn):
         notes = __salt__["aws_ses.notification_attributes"](
             [identity], prefetch=_peers(identity, conn), scope=scope, **conn
         )[identity]
-    topic = __salt__["aws_sns.describe_topic"](want["topic"], scope=scope, **conn)
+    topic = ra.read(
+        globals(),
+        "sns_topic",
+        conn,
+        ra.peer(want["topic"], ("sns_topic", want["topic"])),
+        _topic,
+        lambda name: __salt__["aws_sns.describe_topic"](name, scope=scope, **conn),
+    )
     return current, notes, topic
+
+
+def _touches(desired):
+    """The resources a plan for ``desired`` writes: the identity and its topic."""
+    touches = [("ses_identity", desired["identity"])]
+    if desired["notifications"] is not None:
+        touches.append(("sns_topic", desired["notifications"]["topic"]))
+    return touches
 
 
 def _wait(identity, after, records, wait, conn, dns_check):
@@ -514,7 +536,9 @@ def present(
 
     current, notes, topic = _read(desired, conn)
     steps = plan_identity(desired, current, notes, topic)
-    applied = st.run_plan(ret, steps, __salt__, conn, test, f"SES identity {identity}")
+    what = f"SES identity {identity}"
+    writes = (__context__, _touches(desired))
+    applied = st.run_plan(ret, steps, __salt__, conn, test, what, writes=writes)
     if topic is not None and applied:
         scope = st.run_id(globals())
         __salt__["aws_sns.remember_topic"](
@@ -566,6 +590,9 @@ def absent(name, dns=None, dmarc=None, **kwargs):
     unpublish = _unpublish(target, desired, current, region)
     steps = unpublish + plan_absent(identity, current)
     what = f"SES identity {identity}"
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT)
+    writes = (__context__, [("ses_identity", identity)])
+    st.run_plan(
+        ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT, writes=writes
+    )
     dnsrecords.nest_changes(ret["changes"], unpublish)
     return ret

@@ -44,7 +44,7 @@ import awsrunbook_validate as valid
 __virtualname__ = "ses_smtp_user"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook_typing import __context__, __opts__, __salt__
 
 DEFAULT_POLICY_NAME = "AmazonSesSendingAccess"
 
@@ -153,7 +153,10 @@ def present(
     key_steps, notes = keys.plan_user_key(
         what, name, current_user, key, keys.rotation(rotate_after_days, prune_keys)
     )
-    st.run_plan(ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes)
+    writes = (__context__, [("iam_user", name)])
+    st.run_plan(
+        ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes
+    )
     return ret
 
 
@@ -226,5 +229,8 @@ def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=N
     steps = plan_absent(name, policy_name, current_user, current_policy)
     steps += keys.plan_pillar_removal(pillar_file, in_pillar)
     what = f"SMTP user {name}"
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT)
+    writes = (__context__, [("iam_user", name)])
+    st.run_plan(
+        ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT, writes=writes
+    )
     return ret

@@ -10,6 +10,7 @@ installs it as a top-level module.
 """
 
 import contextlib
+import contextvars
 import hashlib
 import logging
 import os
@@ -40,6 +41,8 @@ NOT_YET_VISIBLE = ("NoSuchBucket", "NoSuchEntity", "NotFound", "404")
 
 _CLIENTS = {}
 _CLIENTS_LOCK = threading.Lock()
+# Set while concurrent reads run (see adaptive_retries).
+_ADAPTIVE = contextvars.ContextVar("awsrunbook_adaptive_retries", default=False)
 _ASSUMED_ROLE_REFRESH_MARGIN = 300
 
 
@@ -145,6 +148,8 @@ def client(service, conn, config_option=None, retry=True):
     ``retry=False``: a client that never re-sends a request, for creates that are not
     idempotent (the caller reconciles with a read instead)."""
     settings = resolve_connection(conn, config_option)
+    if _ADAPTIVE.get() and not settings.get("retry_mode"):
+        settings["retry_mode"] = "adaptive"
     key = _cache_key(service, settings, retry)
     with _CLIENTS_LOCK:
         cached = _CLIENTS.get(key)
@@ -156,6 +161,18 @@ def client(service, conn, config_option=None, retry=True):
         made = session.client(service, config=_client_config(settings, retry))
         _CLIENTS[key] = (made, expires)
         return made
+
+
+@contextlib.contextmanager
+def adaptive_retries():
+    """Clients made in the block (in this thread) use botocore's adaptive retry mode unless a
+    profile names another: its client-side rate limiter, shared by every thread using the
+    client, slows the requests down once AWS throttles them. For concurrent reads."""
+    token = _ADAPTIVE.set(True)
+    try:
+        yield
+    finally:
+        _ADAPTIVE.reset(token)
 
 
 def connect(service, kwargs, salt_funcs, retry=True):

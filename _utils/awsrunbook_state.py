@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict
 
 import awsrunbook_client as aws
+import awsrunbook_readahead as readahead
 import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -195,7 +196,7 @@ class _Apply:
         return lines + _says(kept)
 
 
-def run_plan(
+def run_plan(  # noqa: PLR0913 - converged and writes are keyword-only options
     ret: dict,
     steps: list[Step],
     salt_funcs: Mapping[str, Callable],
@@ -203,12 +204,16 @@ def run_plan(
     test: bool,
     what: str,
     notes: Iterable[str] = (),
+    *,
     converged: str = "is in the desired state",
+    writes: tuple[Any, Iterable[tuple[str, str]]] | None = None,
 ) -> bool:
     """Report or apply ``steps``; fill ``ret``. ``what`` names the resource in comments;
     ``notes`` are lines added after the plan's own comment; ``converged`` says what no step
-    means (``is already absent`` for ``absent``). Returns True when every step was applied
-    (or nothing was to do)."""
+    means (``is already absent`` for ``absent``). ``writes``: ``(__context__, resources)``, the
+    ``(kind, name)`` resources the steps write, which the run's read-ahead forgets before
+    the first step runs. Returns True when every step was applied (or nothing was to
+    do)."""
     notes = list(notes)
     if not steps:
         ret["comment"] = _comment(ret["comment"], f"{what} {converged}", *notes)
@@ -219,6 +224,8 @@ def run_plan(
         lines = [f"{what} would be changed: {', '.join(ret['changes'])}", *_says(steps, test=True)]
         ret["comment"] = _comment(ret["comment"], *lines, *notes)
         return True
+    if writes:
+        readahead.forget(*writes)
     run = _Apply(salt_funcs, conn)
     for item in steps:
         try:

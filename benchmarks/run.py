@@ -4,6 +4,7 @@ community.aws modules, on one local moto server that counts every AWS operation 
     python -m benchmarks.run                    # Ansible vs ours, then the scale run
     python -m benchmarks.run --ansible-only     # only the side-by-side comparison
     python -m benchmarks.run --scale-only --sizes 10,50
+    python -m benchmarks.run --latency-ms 60    # every AWS answer 60 ms late, as from a laptop
 
 Ansible comes from the package index into its own virtualenv (``.venv-bench-ansible`` under
 the repository root, or ``$BENCH_ANSIBLE_VENV``), created on first use.
@@ -413,6 +414,11 @@ def per_operation(results):
     return table(rows, ["converged run: operation", *results])
 
 
+def latency(server):
+    """How late the server answers, for the tables' titles."""
+    return f"answers delayed {server.counter.latency * 1000:.0f} ms"
+
+
 def compare(server, root, ses, repeat):
     env = aws_env(server)
     venv = ansible_venv()
@@ -432,7 +438,10 @@ def compare(server, root, ses, repeat):
         results[tool] = first_and_converged(server, setup, bench.apply, repeat)
 
     what = "1 bucket + 1 user" + (" + 1 SES domain" if ses else "")
-    print(f"\n== Ansible ({version}) vs ours, {what}, one local endpoint; {load()}\n")
+    print(
+        f"\n== Ansible ({version}) vs ours, {what}, one local endpoint, {latency(server)};"
+        f" {load()}\n"
+    )
     rows = []
     for tool, (first, converged) in results.items():
         rows.append([tool, "first", f"{first['wall']:.2f}", first["calls"], first["writes"]])
@@ -502,7 +511,7 @@ def scale(server, root, ses, sizes, repeat):
         per_resource[n] = converged["calls"] / resources
         op_rows[n] = converged["ops"]
     what = "buckets + users" + (" + SES domains" if ses else "")
-    print(f"\n== Scale, ours only: N of each ({what}); {load()}\n")
+    print(f"\n== Scale, ours only: N of each ({what}), {latency(server)}; {load()}\n")
     headers = ["N", "resources", "run", "wall s", "calls", "writes", "calls/res", "ms/res"]
     print(table(rows, headers))
     print()
@@ -534,6 +543,12 @@ def main(argv=None):
     parser.add_argument("--sizes", default="10,50,200", help="scale run sizes (default 10,50,200)")
     parser.add_argument("--repeat", type=int, default=3, help="converged re-runs (median)")
     parser.add_argument("--no-ses", action="store_true", help="leave SES identities out")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0,
+        help="delay every AWS answer by this much (a network round trip; default 0)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
 
@@ -544,7 +559,7 @@ def main(argv=None):
         print(f"SES identities SKIPPED: {reason}; measuring the backup resources only\n")
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request
-    server = MotoServer().start()
+    server = MotoServer(latency_ms=args.latency_ms).start()
     print(f"moto server on {server.url}; {load()}; checkout {checkout()}", flush=True)
     verdicts = []
     try:

@@ -7,6 +7,7 @@ wrapped so each request is recorded as ``(service, operation, is_write)``; the p
 Run it on its own (the demo does)::
 
     python -m tests.support.moto_server --port 5123
+    python -m tests.support.moto_server --port 5123 --latency-ms 60   # as from a laptop
 """
 
 import argparse
@@ -81,11 +82,23 @@ AFTER_PROCESSING = {
 HOLD_SECONDS = 60
 
 
-class CountingApp:
-    """WSGI middleware recording each AWS request before moto answers it."""
+def _meets(fault, call, environ, body):
+    """Whether the request ``call`` (with ``environ`` and ``body``) is one ``fault`` is for."""
+    service, operation, _, naming = fault
+    if service != call[0] or operation not in (None, call[1]):
+        return False
+    where = f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    return naming is None or naming in where or naming.encode() in body
 
-    def __init__(self, app):
+
+class CountingApp:
+    """WSGI middleware recording each AWS request before moto answers it. ``latency``
+    (seconds) delays every AWS answer, as a network round trip to AWS would; each request
+    waits in its own server thread, so concurrent requests wait concurrently."""
+
+    def __init__(self, app, latency=0.0):
         self.app = app
+        self.latency = latency
         self.calls = []
         self.faults = []
         self.held = threading.Event()  # set when a request is held after processing
@@ -98,11 +111,11 @@ class CountingApp:
         if environ.get("PATH_INFO", "").startswith("/moto-api"):
             return self.app(environ, start_response)
         call = classify(environ, body)
+        if self.latency:
+            time.sleep(self.latency)
         with self._lock:
             self.calls.append(call)
-            fault = next(
-                (f for f in self.faults if f[0] == call[0] and f[1] in (None, call[1])), None
-            )
+            fault = next((f for f in self.faults if _meets(f, call, environ, body)), None)
             if fault:
                 self.faults.remove(fault)
         if not fault:
@@ -121,9 +134,10 @@ class CountingApp:
         start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
         return [xml]
 
-    def inject_faults(self, service, *kinds, operation=None):
+    def inject_faults(self, service, *kinds, operation=None, naming=None):
         """Answer the next requests to ``service`` (``s3``, ``iam``...; with ``operation``,
-        only that one, e.g. ``CreateAccessKey``) with these faults instead of moto's answer,
+        only that one, e.g. ``CreateAccessKey``; with ``naming``, only requests whose path or
+        body holds that text, e.g. a user name) with these faults instead of moto's answer,
         in order: ``"throttling"`` (400 Throttling, the query protocols' throttle),
         ``"unavailable"`` (503, also S3's SlowDown status), or
         ``"unavailable_after_processing"`` (moto carries the request out, then the client
@@ -131,7 +145,7 @@ class CountingApp:
         ``"hold_after_processing"`` (carried out, then no answer for a minute: ``held`` is
         set, so a test can kill the caller while it waits)."""
         with self._lock:
-            self.faults.extend((service, operation, kind) for kind in kinds)
+            self.faults.extend((service, operation, kind, naming) for kind in kinds)
 
     def reset(self):
         with self._lock:
@@ -145,10 +159,12 @@ class CountingApp:
 class MotoServer:
     """moto's server in a thread of this process, on 127.0.0.1."""
 
-    def __init__(self, port=0):
+    def __init__(self, port=0, latency_ms=0):
         for name in PATCH_MODULES:
             importlib.import_module(name).apply()
-        self.counter = CountingApp(DomainDispatcherApplication(create_backend_app))
+        self.counter = CountingApp(
+            DomainDispatcherApplication(create_backend_app), latency=latency_ms / 1000
+        )
         self._server = make_server(
             "127.0.0.1", port, self.counter, threaded=True, request_handler=MotoRequestHandler
         )
@@ -176,15 +192,18 @@ class MotoServer:
     def writes(self):
         return [call for call in self.calls() if call[2]]
 
-    def inject_faults(self, service, *kinds, operation=None):
-        self.counter.inject_faults(service, *kinds, operation=operation)
+    def inject_faults(self, service, *kinds, operation=None, naming=None):
+        self.counter.inject_faults(service, *kinds, operation=operation, naming=naming)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=5123)
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="delay every AWS answer by this much"
+    )
     args = parser.parse_args()
-    server = MotoServer(args.port)
+    server = MotoServer(args.port, args.latency_ms)
     print(f"moto server listening on {server.url}", flush=True)
     server._server.serve_forever()
 

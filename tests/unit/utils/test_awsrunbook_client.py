@@ -127,3 +127,16 @@ def test_caller_account_learned_from_an_arn_saves_the_sts_call(monkeypatch):
             {"region": "eu-west-1", "keyid": "AKIAX", "key": "y"}, None, context
         )
         assert other["account"] == "123456789012"
+
+
+def test_clients_made_for_concurrent_reads_retry_adaptively(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    plain = aws.client("iam", {"region": "us-east-1"})
+    with aws.adaptive_retries():
+        adaptive = aws.client("iam", {"region": "us-east-1"})
+        named = aws.client("iam", {"region": "us-east-1", "profile": {"retry_mode": "standard"}})
+    assert adaptive is not plain
+    assert adaptive.meta.config.retries["mode"] == "adaptive"
+    assert plain.meta.config.retries["mode"] == "standard"
+    assert named.meta.config.retries["mode"] == "standard"  # a profile's choice stands

@@ -1,0 +1,178 @@
+"""The run's read-ahead (_utils/awsrunbook_readahead.py) through whole SLS runs: buckets, backup
+users and SES identities read concurrently by the first state of their kind, and the cases
+where an earlier state of the run changes what a later one read ahead."""
+
+import collections
+
+import boto3
+import pytest
+
+from tests.support import moto_ses_patches, moto_sesv2_patches
+from tests.support.calls import recorded_calls, writes
+
+REGION = "eu-west-2"
+N = 4
+
+
+@pytest.fixture(autouse=True)
+def _moto_as_documented():
+    moto_ses_patches.apply()
+    moto_sesv2_patches.apply()
+
+
+def many(tmp_path, n=N):
+    """``n`` buckets, ``n`` backup users of them, ``n`` SES domains; two of the domains share
+    one topic."""
+    sls = []
+    for i in range(n):
+        sls.append(
+            f"""
+bucket-{i}:
+  s3_backup_bucket.present:
+    - name: ra-bucket-{i}
+    - region: {REGION}
+user-{i}:
+  iam_backup_user.present:
+    - name: ra-user-{i}
+    - bucket: ra-bucket-{i}
+    - pillar_file: {tmp_path}/user-{i}.sls
+    - region: {REGION}
+domain-{i}:
+  ses_identity.present:
+    - name: ra-{i}.example.org
+    - region: {REGION}
+    - notifications: {{topic: ra-topic-{min(i, 1)}, subscribers: [ops@example.org]}}
+"""
+        )
+    return "".join(sls)
+
+
+def by_id(result):
+    return {key.split("_|-")[1]: value for key, value in result.raw.items()}
+
+
+def test_a_run_of_many_resources_converges_with_the_same_calls_and_no_writes(modules, tmp_path):
+    sls = many(tmp_path)
+    with recorded_calls() as first_calls:
+        first = modules.state.template_str(sls)
+    assert not first.failed, first.errors
+    with recorded_calls() as calls:
+        again = modules.state.template_str(sls)
+    assert not again.failed, again.errors
+    assert all(r["changes"] == {} for r in again.raw.values())
+    assert writes(calls) == []
+    ops = collections.Counter(operation for _, operation in calls)
+    # What each state reads without read-ahead, once per resource (topics: once each).
+    assert ops["HeadBucket"] == ops["GetBucketLifecycleConfiguration"] == N
+    assert ops["ListAttachedUserPolicies"] == ops["ListAccessKeys"] == N
+    assert ops["GetPolicy"] == ops["GetPolicyVersion"] == N
+    assert ops["GetEmailIdentity"] == N
+    assert ops["ListSubscriptionsByTopic"] == 2
+    assert ops["GetIdentityNotificationAttributes"] == 1
+    assert len(calls) <= 3.4 * 3 * N
+    # The shared topic was created and subscribed to once.
+    assert collections.Counter(op for _, op in first_calls)["CreateTopic"] == 2
+    assert collections.Counter(op for _, op in first_calls)["Subscribe"] == 2
+
+
+def test_test_mode_reports_what_the_real_run_does(modules, minion_opts, tmp_path, monkeypatch):
+    sls = many(tmp_path)
+    with monkeypatch.context() as test_mode, recorded_calls() as calls:
+        test_mode.setitem(minion_opts, "test", True)  # template_str takes no test=True
+        dry = modules.state.template_str(sls)
+    assert writes(calls) == []
+    assert all(r["result"] is None for r in dry.raw.values())
+    real = modules.state.template_str(sls)
+    assert not real.failed, real.errors
+    dry_fields = {sid: sorted(r["changes"]) for sid, r in by_id(dry).items()}
+    real_fields = {sid: sorted(r["changes"]) for sid, r in by_id(real).items()}
+    assert dry_fields == real_fields
+    # Only the first domain of the shared topic creates it, in both modes.
+    assert "topic" in by_id(dry)["domain-1"]["changes"]
+    assert "topic" not in by_id(dry)["domain-2"]["changes"]
+
+
+def test_a_policy_shared_by_two_users_is_read_again_after_the_first_writes_it(modules, tmp_path):
+    """Both users' reads were taken before the first one created the shared policy: the
+    second plans from a fresh read, attaches the policy and does not create it again."""
+    sls = "".join(
+        f"""
+user-{i}:
+  iam_backup_user.present:
+    - name: shared-user-{i}
+    - bucket: shared-bucket
+    - policy_name: shared-backup
+    - pillar_file: {tmp_path}/shared-{i}.sls
+    - region: {REGION}
+"""
+        for i in range(3)
+    )
+    with recorded_calls() as calls:
+        first = modules.state.template_str(sls)
+    assert not first.failed, first.errors
+    assert calls.count(("iam", "CreatePolicy")) == 1
+    assert calls.count(("iam", "AttachUserPolicy")) == 3, [r["comment"] for r in first.raw.values()]
+    assert "policy" not in by_id(first)["user-2"]["changes"]
+    with recorded_calls() as calls:
+        again = modules.state.template_str(sls)
+    assert writes(calls) == [] and not again.failed
+
+
+def test_a_topic_a_configuration_set_made_earlier_in_the_run_is_read_again(modules, tmp_path):
+    """The second identity's topic was read ahead (missing) before the configuration set
+    created it and subscribed ops@; the identity then uses the topic as it is, and its own
+    configuration set (made moments ago) is set once. (Salt runs the states in the order of
+    their IDs here.)"""
+    sls = f"""
+a-domain:
+  ses_identity.present:
+    - name: a.example.org
+    - region: {REGION}
+    - notifications: {{topic: feedback-a, subscribers: [ops@example.org]}}
+b-credere:
+  ses_configuration_set.present:
+    - region: {REGION}
+    - event_destinations:
+        to-sns:
+          events: [REJECT]
+          sns_topic: feedback-b
+          subscribers: [ops@example.org]
+c-domain:
+  ses_identity.present:
+    - name: b.example.org
+    - region: {REGION}
+    - configuration_set: credere
+    - notifications: {{topic: feedback-b, subscribers: [ops@example.org]}}
+"""
+    with recorded_calls() as calls:
+        first = modules.state.template_str(sls)
+    assert not first.failed, first.errors
+    changes = by_id(first)["c-domain"]["changes"]
+    assert "topic" not in changes and "subscribers" not in changes
+    assert calls.count(("sns", "Subscribe")) == 2
+    assert calls.count(("sns", "CreateTopic")) == 2
+    identity = boto3.client("sesv2", region_name=REGION).get_email_identity(
+        EmailIdentity="b.example.org"
+    )
+    assert identity["ConfigurationSetName"] == "credere"
+    with recorded_calls() as calls:
+        again = modules.state.template_str(sls)
+    assert writes(calls) == [] and not again.failed
+
+
+def test_a_single_resource_is_read_as_before(modules):
+    sls = f"""
+bucket:
+  s3_backup_bucket.present:
+    - name: lone-bucket
+    - region: {REGION}
+"""
+    modules.state.template_str(sls)
+    with recorded_calls() as calls:
+        modules.state.template_str(sls)
+    assert [op for _, op in calls] == [
+        "HeadBucket",
+        "GetPublicAccessBlock",
+        "GetBucketEncryption",
+        "GetBucketLifecycleConfiguration",
+    ]

@@ -1,0 +1,54 @@
+"""The run's read-ahead in a real `salt-call --local state.apply`: many buckets and backup users
+against moto's server, with IAM throttling the concurrent reads."""
+
+import yaml
+
+N = 8
+
+
+def pillar(n):
+    return yaml.safe_dump(
+        {
+            "aws_runbook": {
+                "connection": {"region": "eu-west-2"},
+                "backup": {
+                    "buckets": {f"ra-backup-{i}": {} for i in range(n)},
+                    "users": {
+                        f"ra-user-{i}": {
+                            "bucket": f"ra-backup-{i}",
+                            "pillar_file": f"private/ra-{i}.sls",
+                        }
+                        for i in range(n)
+                    },
+                },
+            }
+        }
+    )
+
+
+def test_a_throttled_run_of_many_resources_converges(salt_call, moto_server):
+    with (salt_call.conf / "minion").open("a") as minion:
+        minion.write("aws_runbook_read_concurrency:\n  iam: 3\n")
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar("aws_runbook.sls", pillar(N))
+    moto_server.reset_counts()
+    # The first user reads alone; IAM throttles the reads of every other user (read ahead
+    # concurrently) twice: adaptive retries slow them down, and the run still converges.
+    for i in range(1, N):
+        moto_server.inject_faults("iam", "throttling", "throttling", naming=f"ra-user-{i}")
+    proc, results = salt_call.state_apply("aws_runbook.backup")
+    assert proc.returncode == 0, proc.stdout
+    assert all(r["result"] is True for r in results.values()), results
+    assert moto_server.counter.faults == [], "every injected fault was met"
+
+    moto_server.reset_counts()
+    for i in range(1, N):
+        moto_server.inject_faults("iam", "throttling", naming=f"ra-user-{i}")
+    _, rerun = salt_call.state_apply("aws_runbook.backup")
+    assert all(r["result"] is True and r["changes"] == {} for r in rerun.values()), rerun
+    assert moto_server.writes() == []
+    # What the states read without read-ahead (four calls per bucket, four per user, at most
+    # one STS call), and the N - 1 throttled requests sent again.
+    assert len(moto_server.calls()) <= 4 * 2 * N + 1 + (N - 1)
+    log = salt_call.log_file.read_text()
+    assert "read-ahead of" not in log, "no read was left to its state"

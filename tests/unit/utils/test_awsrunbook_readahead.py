@@ -1,0 +1,195 @@
+"""The run's read-ahead: peers, the bounded pool, the cache and its per-resource forgetting."""
+
+import threading
+import time
+
+import awsrunbook_client
+import awsrunbook_readahead as ra
+import pytest
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+CONN = {"region": "eu-west-2"}
+
+
+def chunk(name, state="s3_backup_bucket", fun="present", **args):
+    return {"state": state, "fun": fun, "name": name, "__id__": name, **CONN, **args}
+
+
+def bucket(chunk_args):
+    if " " in chunk_args["name"]:
+        raise SaltInvocationError("name: not a bucket name")
+    return ra.peer(chunk_args["name"], ("s3_bucket", chunk_args["name"]))
+
+
+class Reader:
+    """Counts its reads and how many ran at once."""
+
+    def __init__(self, fail=(), delay=0.0):
+        self.reads, self.fail, self.delay = [], set(fail), delay
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, key):
+        with self.lock:
+            self.reads.append(key)
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(self.delay)
+        with self.lock:
+            self.running -= 1
+        if key in self.fail:
+            raise CommandExecutionError(f"GetThing on {key} failed: AccessDenied")
+        return {"read": key}
+
+
+def run_globals(lowstate, option=None, instance_id="run-1", context=None):
+    return {
+        "__lowstate__": lowstate,
+        "__instance_id__": instance_id,
+        "__context__": {} if context is None else context,
+        "__virtualname__": "s3_backup_bucket",
+        "__salt__": {
+            "config.option": lambda name, default: option if name == ra.CONFIG_OPTION else default
+        },
+    }
+
+
+def read(state_globals, name, reader):
+    return ra.read(state_globals, "s3_bucket", dict(CONN), bucket({"name": name}), bucket, reader)
+
+
+def test_peers_are_the_same_states_on_the_same_connection_in_order_once():
+    lowstate = [
+        chunk("b"),
+        chunk("a"),
+        chunk("b"),
+        chunk("other-region", region="us-east-1"),
+        chunk("gone", fun="absent"),
+        chunk("user", state="iam_backup_user"),
+        chunk("bad name"),
+    ]
+    found = ra.peers(lowstate, "s3_backup_bucket", dict(CONN), bucket)
+    assert [p.key for p in found] == ["b", "a"]
+    assert ra.peers(None, "s3_backup_bucket", dict(CONN), bucket) == []
+
+
+@pytest.mark.parametrize(
+    ("configured", "service", "expected"),
+    [
+        (None, "iam", 4),
+        (None, "s3", 16),
+        (3, "ses", 3),
+        ({"iam": 2}, "iam", 2),
+        ({"iam": 2}, "s3", 16),
+    ],
+)
+def test_concurrency_from_the_config_option_or_the_default(configured, service, expected):
+    assert ra.concurrency(service, configured) == expected
+
+
+@pytest.mark.parametrize("configured", [0, -1, "8", True, {"iam": 0}])
+def test_a_bad_concurrency_names_the_option(configured):
+    with pytest.raises(SaltInvocationError, match=ra.CONFIG_OPTION):
+        ra.concurrency("iam", configured)
+
+
+def test_control_plane_defaults_stay_far_below_s3():
+    assert ra.DEFAULT_CONCURRENCY["iam"] < ra.DEFAULT_CONCURRENCY["s3"]
+    assert ra.DEFAULT_CONCURRENCY["ses"] < ra.DEFAULT_CONCURRENCY["iam"]
+
+
+def test_read_all_is_bounded_and_leaves_failed_reads_to_their_state():
+    reader = Reader(fail={"k3"}, delay=0.05)
+    answers = ra.read_all([f"k{i}" for i in range(12)], reader, limit=3)
+    assert reader.most == 3
+    assert sorted(reader.reads) == sorted(f"k{i}" for i in range(12))
+    assert "k3" not in answers and answers["k11"] == {"read": "k11"}
+
+
+def test_read_all_runs_its_reads_with_adaptive_retries():
+    def mode(_key):
+        return awsrunbook_client._ADAPTIVE.get()
+
+    assert ra.read_all(["a", "b"], mode, limit=2) == {"a": True, "b": True}
+    assert awsrunbook_client._ADAPTIVE.get() is False
+
+
+def test_the_first_state_reads_its_peers_and_each_plans_from_its_entry_once():
+    state_globals = run_globals([chunk("a"), chunk("b"), chunk("c")])
+    reader = Reader()
+    assert read(state_globals, "a", reader) == {"read": "a"}
+    assert sorted(reader.reads) == ["a", "b", "c"]
+    assert reader.reads[0] == "a"  # its own read first, alone
+    assert read(state_globals, "b", reader) == {"read": "b"}
+    assert read(state_globals, "c", reader) == {"read": "c"}
+    assert len(reader.reads) == 3
+    # An entry serves one state: the same bucket declared again is read again.
+    assert read(state_globals, "b", reader) == {"read": "b"}
+    assert len(reader.reads) == 4
+
+
+def test_a_written_resource_is_read_again():
+    state_globals = run_globals([chunk("a"), chunk("b"), chunk("c")])
+    reader = Reader()
+    read(state_globals, "a", reader)
+    ra.forget(state_globals["__context__"], [("s3_bucket", "b"), ("iam_user", "x")])
+    read(state_globals, "b", reader)
+    read(state_globals, "c", reader)
+    assert reader.reads.count("b") == 2 and reader.reads.count("c") == 1
+
+
+def test_an_entry_covering_several_resources_goes_with_any_of_them():
+    context = {}
+    state_globals = {**run_globals([], context=context), "__virtualname__": "iam_backup_user"}
+    state_globals["__lowstate__"] = [
+        chunk("u1", state="iam_backup_user"),
+        chunk("u2", state="iam_backup_user"),
+    ]
+
+    def user(chunk_args):
+        name = chunk_args["name"]
+        return ra.peer(name, ("iam_user", name), ("iam_policy", "shared"))
+
+    reader = Reader()
+    ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u1"}), user, reader)
+    ra.forget(context, [("iam_policy", "shared")])
+    ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u2"}), user, reader)
+    assert reader.reads.count("u2") == 2
+
+
+def test_a_single_resource_costs_nothing_extra():
+    state_globals = run_globals([chunk("a")], option="not read")
+    reader = Reader()
+    assert read(state_globals, "a", reader) == {"read": "a"}
+    assert reader.reads == ["a"]
+
+
+def test_outside_a_state_run_nothing_is_kept():
+    state_globals = run_globals([chunk("a"), chunk("b")], instance_id=None)
+    reader = Reader()
+    read(state_globals, "a", reader)
+    read(state_globals, "b", reader)
+    assert reader.reads == ["a", "b"]
+
+
+def test_a_peer_whose_read_failed_reads_again_and_gets_its_error():
+    state_globals = run_globals([chunk("a"), chunk("b")])
+    reader = Reader(fail={"b"})
+    read(state_globals, "a", reader)
+    with pytest.raises(CommandExecutionError, match="GetThing on b"):
+        read(state_globals, "b", reader)
+
+
+def test_a_new_run_starts_afresh():
+    context = {}
+    reader = Reader()
+    read(run_globals([chunk("a"), chunk("b")], context=context), "a", reader)
+    read(run_globals([chunk("a"), chunk("b")], context=context, instance_id="run-2"), "b", reader)
+    assert reader.reads.count("b") == 2
+
+
+def test_the_configured_limit_applies():
+    reader = Reader(delay=0.05)
+    lowstate = [chunk(f"b{i}") for i in range(7)]
+    read(run_globals(lowstate, option={"s3": 2}), "b0", reader)
+    assert reader.most == 2 and len(reader.reads) == 7

@@ -295,33 +295,32 @@ def write_connection_url(
     return {"path": url_path}
 
 
+def _create(kind, name, settings, pillar_file, password_path, tags, kwargs):
+    operation, parameter, answer = {
+        "instance": ("create_db_instance", "DBInstanceIdentifier", "DBInstance"),
+        "cluster": ("create_db_cluster", "DBClusterIdentifier", "DBCluster"),
+    }[kind]
+    params = {**settings, parameter: name, "Tags": _tag_list(tags)}
+    if password_path:
+        params["MasterUserPassword"] = _password_from(
+            pillar_file, password_path, settings["Engine"]
+        )
+    created = aws.call(_rds(kwargs), operation, name, **params)[answer]
+    log.info("Creating DB %s %s", kind, name)
+    return _DESCRIBE[kind][4](created)
+
+
 def create_db_instance(name, settings, pillar_file=None, password_path=None, tags=None, **kwargs):
     """Create the DB instance ``name``. ``settings`` are CreateDBInstance parameters without
     the identifier and the password; the password is read from ``pillar_file`` at
     ``password_path`` (without them, ``settings`` must ask RDS to manage it). Returns the
     described instance."""
-    client = _rds(kwargs)
-    params = {**settings, "DBInstanceIdentifier": name, "Tags": _tag_list(tags)}
-    if password_path:
-        params["MasterUserPassword"] = _password_from(
-            pillar_file, password_path, settings["Engine"]
-        )
-    created = aws.call(client, "create_db_instance", name, **params)["DBInstance"]
-    log.info("Creating DB instance %s", name)
-    return _instance(created)
+    return _create("instance", name, settings, pillar_file, password_path, tags, kwargs)
 
 
 def create_db_cluster(name, settings, pillar_file=None, password_path=None, tags=None, **kwargs):
     """Create the DB cluster ``name`` (as ``create_db_instance``); returns it described."""
-    client = _rds(kwargs)
-    params = {**settings, "DBClusterIdentifier": name, "Tags": _tag_list(tags)}
-    if password_path:
-        params["MasterUserPassword"] = _password_from(
-            pillar_file, password_path, settings["Engine"]
-        )
-    created = aws.call(client, "create_db_cluster", name, **params)["DBCluster"]
-    log.info("Creating DB cluster %s", name)
-    return _cluster(created)
+    return _create("cluster", name, settings, pillar_file, password_path, tags, kwargs)
 
 
 def _tag_list(tags):

@@ -41,33 +41,20 @@ def plan_rules(group_id, direction, current, wanted):
     """Steps revoking and authorizing rules so ``current`` (flat rules) becomes ``wanted``
     (``None``: not managed). Pure."""
     add, remove = ec2.diff_rules(current, wanted)
-    steps = []
-    egress = direction == "egress"
-    if remove:
-        steps.append(
-            st.step(
-                direction,
-                ec2.shown(current),
-                ec2.shown(wanted),
-                "aws_ec2.revoke_rules",
-                group=group_id,
-                rules=remove,
-                egress=egress,
-            )
+    # Revoke first: a rule whose description changed is revoked and authorized again.
+    return [
+        st.step(
+            direction,
+            ec2.shown(current),
+            ec2.shown(wanted),
+            call,
+            group=group_id,
+            rules=rules,
+            egress=direction == "egress",
         )
-    if add:
-        steps.append(
-            st.step(
-                direction,
-                ec2.shown(current),
-                ec2.shown(wanted),
-                "aws_ec2.authorize_rules",
-                group=group_id,
-                rules=add,
-                egress=egress,
-            )
-        )
-    return steps
+        for call, rules in (("aws_ec2.revoke_rules", remove), ("aws_ec2.authorize_rules", add))
+        if rules
+    ]
 
 
 def plan_group(name, description, vpc_id, current, ingress, egress, replace):

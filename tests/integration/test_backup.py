@@ -12,6 +12,7 @@ import yaml
 
 from tests.integration.conftest import BIN
 from tests.support import secrets
+from tests.support.calls import age_access_keys
 from tests.support.runbook import RUNBOOK_RULE
 
 PILLAR = """\
@@ -230,17 +231,10 @@ def test_a_failed_create_access_key_is_never_retried_blindly(
     ]
 
 
-def test_killed_while_creating_a_key_the_next_run_converges_and_reports_the_orphan(
-    salt_call, moto_server, aws_cli
-):
-    """SIGKILL after IAM made a key and before its answer arrived: its secret is lost with
-    the process. The next run creates a key it can write, converges, and names the orphan
-    (prune_keys deletes it)."""
-    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
-    salt_call.write_pillar("aws_runbook.sls", PILLAR)
-    private = salt_call.write_pillar("private/web1.sls", PRIVATE)
+def kill_when_held(salt_call, moto_server, operation, fault):
+    """Run state.apply aws_runbook.backup; SIGKILL it while the server holds ``operation``."""
     moto_server.counter.held.clear()
-    moto_server.inject_faults("iam", "hold_after_processing", operation="CreateAccessKey")
+    moto_server.inject_faults("iam", fault, operation=operation)
     cmd = [str(BIN / "salt-call"), "--local", "-c", str(salt_call.conf), "--out=json"]
     proc = subprocess.Popen(
         [*cmd, "state.apply", "aws_runbook.backup"],
@@ -250,19 +244,69 @@ def test_killed_while_creating_a_key_the_next_run_converges_and_reports_the_orph
         start_new_session=True,
     )
     try:
-        assert moto_server.counter.held.wait(180), "CreateAccessKey never reached the server"
+        assert moto_server.counter.held.wait(180), f"{operation} never reached the server"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    orphans = aws_cli("iam", "list-access-keys", "--user-name", "web1-backup")["AccessKeyMetadata"]
+
+
+def keys_of(aws_cli, user):
+    listed = aws_cli("iam", "list-access-keys", "--user-name", user)["AccessKeyMetadata"]
+    return sorted(key["AccessKeyId"] for key in listed)
+
+
+def test_killed_while_creating_a_key_the_next_run_converges_and_reports_the_orphan(
+    salt_call, moto_server, aws_cli
+):
+    """SIGKILL after IAM made a key and before its answer arrived: its secret is lost with
+    the process. The next run creates a key it can write, converges, and names the orphan
+    (prune_keys deletes it)."""
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar("aws_runbook.sls", PILLAR)
+    private = salt_call.write_pillar("private/web1.sls", PRIVATE)
+    kill_when_held(salt_call, moto_server, "CreateAccessKey", "hold_after_processing")
+    orphans = keys_of(aws_cli, "web1-backup")
     assert len(orphans) == 1 and "access_key" not in private.read_text()
 
     _, rerun = salt_call.state_apply("aws_runbook.backup")
     assert all(r["result"] is True for r in rerun.values()), rerun
     user = rerun["iam_backup_user_|-aws-iam_backup_user-web1-backup_|-web1-backup_|-present"]
-    assert orphans[0]["AccessKeyId"] in user["comment"] and "prune_keys" in user["comment"]
+    assert orphans[0] in user["comment"] and "prune_keys" in user["comment"]
     written = yaml.safe_load(private.read_text())["aws"]["access_key"]
-    listed = aws_cli("iam", "list-access-keys", "--user-name", "web1-backup")["AccessKeyMetadata"]
-    assert sorted(k["AccessKeyId"] for k in listed) == sorted([written, orphans[0]["AccessKeyId"]])
+    assert keys_of(aws_cli, "web1-backup") == sorted([written, orphans[0]])
     _, again = salt_call.state_apply("aws_runbook.backup")
     assert all(r["changes"] == {} for r in again.values()), again
+
+
+def test_killed_between_the_pillar_write_and_the_old_keys_deletion(salt_call, moto_server, aws_cli):
+    """Rotation, SIGKILL after the new key was written and before the old one was deleted:
+    the file names a working key; the next run reports the old key as not in the file and
+    prune_keys deletes it."""
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar("aws_runbook.sls", PILLAR)
+    private = salt_call.write_pillar("private/web1.sls", PRIVATE)
+    salt_call.state_apply("aws_runbook.backup")
+    old = yaml.safe_load(private.read_text())["aws"]["access_key"]
+    age_access_keys("web1-backup", 100)
+    rotating = PILLAR.replace(
+        "        pillar_file: private/web1.sls\n      web1-pgbackrest:",
+        "        pillar_file: private/web1.sls\n        rotate_after_days: 90\n"
+        "      web1-pgbackrest:",
+    )
+    salt_call.write_pillar("aws_runbook.sls", rotating)
+    kill_when_held(salt_call, moto_server, "DeleteAccessKey", "hold_before_processing")
+    new = yaml.safe_load(private.read_text())["aws"]["access_key"]
+    assert new != old and keys_of(aws_cli, "web1-backup") == sorted([old, new])
+
+    _, rerun = salt_call.state_apply("aws_runbook.backup")
+    user = rerun["iam_backup_user_|-aws-iam_backup_user-web1-backup_|-web1-backup_|-present"]
+    assert user["result"] is True and user["changes"] == {}, user
+    assert old in user["comment"] and "prune_keys" in user["comment"]
+    salt_call.write_pillar(
+        "aws_runbook.sls",
+        rotating.replace(
+            "rotate_after_days: 90\n", "rotate_after_days: 90\n        prune_keys: true\n"
+        ),
+    )
+    _, pruned = salt_call.state_apply("aws_runbook.backup")
+    assert keys_of(aws_cli, "web1-backup") == [new], pruned

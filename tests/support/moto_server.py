@@ -121,7 +121,12 @@ class CountingApp:
         if not fault:
             return self.app(environ, start_response)
         kind = fault[2]
-        if kind in AFTER_PROCESSING:
+        if kind == "hold_before_processing":
+            # The caller is kept waiting before AWS does anything (a test kills it meanwhile).
+            self.held.set()
+            time.sleep(HOLD_SECONDS)
+            kind = "unavailable"
+        elif kind in AFTER_PROCESSING:
             # AWS did the work; the answer is lost on the way back.
             for _ in self.app(environ, lambda *args, **kwargs: None):
                 pass
@@ -143,7 +148,8 @@ class CountingApp:
         ``"unavailable_after_processing"`` (moto carries the request out, then the client
         gets a 503: a write that happened although the caller saw it fail), or
         ``"hold_after_processing"`` (carried out, then no answer for a minute: ``held`` is
-        set, so a test can kill the caller while it waits)."""
+        set, so a test can kill the caller while it waits) or ``"hold_before_processing"``
+        (the same, but nothing is carried out)."""
         with self._lock:
             self.faults.extend((service, operation, kind, naming) for kind in kinds)
 

@@ -78,7 +78,10 @@ def test_a_run_of_many_resources_converges_with_the_same_calls_and_no_writes(mod
 def test_test_mode_reports_what_the_real_run_does(modules, minion_opts, tmp_path, monkeypatch):
     sls = many(tmp_path)
     with monkeypatch.context() as test_mode, recorded_calls() as calls:
-        test_mode.setitem(minion_opts, "test", True)  # template_str takes no test=True
+        # template_str takes no test=True: the loader's options say it (Salt 3006 and 3007
+        # copy the minion's options into the loader, 3008 shares them).
+        test_mode.setitem(minion_opts, "test", True)
+        test_mode.setitem(modules.opts, "test", True)
         dry = modules.state.template_str(sls)
     assert writes(calls) == []
     assert all(r["result"] is None for r in dry.raw.values())

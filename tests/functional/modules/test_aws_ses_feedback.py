@@ -1,5 +1,6 @@
 """``aws_ses.feedback`` and ``aws_ses.explain_notification``: realistic SES notifications
-published to an SNS topic reach an SQS queue through moto's fan-out and come back summarised."""
+published to the feedback topic of an identity (``notifications: {queue: ...}``) reach its SQS
+queue through moto's SNS fan-out and come back summarised."""
 
 import json
 
@@ -7,6 +8,7 @@ import boto3
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+from tests.support import moto_ses_patches, moto_sqs_patches
 from tests.support import ses_feedback as examples
 
 REGION = "us-east-1"
@@ -20,17 +22,21 @@ PUBLISHED = {
 
 
 @pytest.fixture
-def queue_fed_by_topic(modules):
-    """A queue subscribed to a topic by hand, as a console user would do it."""
+def queue_fed_by_topic(states, modules):
+    """The queue ``ses_identity`` subscribes to its feedback topic, after SES published the
+    notifications to the topic."""
+    moto_ses_patches.apply()
+    moto_sqs_patches.apply()
+    notifications = {"topic": "ses-feedback", "queue": "ses-feedback"}
+    applied = states.ses_identity.present("example.com", region=REGION, notifications=notifications)
+    assert applied.result is True, applied.comment
     sns = boto3.client("sns", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
-    topic = sns.create_topic(Name="ses-feedback")["TopicArn"]
-    url = sqs.create_queue(QueueName="ses-feedback")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["QueueArn"])
+    topic = modules.aws_sns.topic_arn("ses-feedback", region=REGION)
     for notification in PUBLISHED.values():
         sns.publish(TopicArn=topic, Message=json.dumps(notification))
-    return url
+    return boto3.client("sqs", region_name=REGION).get_queue_url(QueueName="ses-feedback")[
+        "QueueUrl"
+    ]
 
 
 def by_type(summaries):

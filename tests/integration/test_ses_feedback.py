@@ -13,14 +13,11 @@ QUEUE = "noreply-example-org-feedback"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:noreply-example-org"
 PILLAR = f"""\
 aws_runbook:
-  connection:
-    region: us-east-1
+  connection: {{region: us-east-1}}
   ses:
     identities:
       noreply.example.org:
-        notifications:
-          topic: noreply-example-org
-          queue: {QUEUE}
+        notifications: {{topic: noreply-example-org, queue: {QUEUE}}}
 """
 
 

@@ -1,6 +1,6 @@
 """Amazon SES: the reads and writes behind ``ses_identity``, and the checks operators run
 without applying a state (``dns_records``, ``identity_status``, ``check_dns``,
-``check_dmarc``).
+``check_dmarc``, and reading SES feedback: ``feedback``, ``explain_notification``).
 
 The identity, its DKIM and MAIL FROM settings go through the SES v2 API; notification topics
 and headers through the v1 API, which has no v2 equivalent. The v1
@@ -16,6 +16,8 @@ CLI examples::
     salt-call aws_ses.identity_status region=eu-west-1
     salt-call aws_ses.check_dns example.org region=eu-west-1
     salt-call aws_ses.check_dmarc example.org region=eu-west-1 --out=json
+    salt-call aws_ses.feedback ses-feedback max=20 --out=json
+    salt-call aws_ses.explain_notification /tmp/bounce.json
 """
 
 import logging
@@ -26,8 +28,9 @@ import awsrunbook_arn as arns
 import awsrunbook_client as aws
 import awsrunbook_dns as dns
 import awsrunbook_dnscheck as dnscheck
+import awsrunbook_feedback as ses_feedback
 import awsrunbook_ses as ses
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
 
@@ -457,3 +460,75 @@ def untag_identity(identity, keys, **kwargs):
     arn = _identity_arn(identity, conn)
     aws.call(sesv2, "untag_resource", identity, ResourceArn=arn, TagKeys=sorted(keys))
     return True
+
+
+# --- feedback -------------------------------------------------------------------------------
+
+
+def _notification_text(json_or_file):
+    text = str(json_or_file)
+    if text.lstrip().startswith("{"):
+        return text
+    try:
+        with open(text, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise SaltInvocationError(
+            f"json_or_file: neither JSON nor a readable file: {exc.strerror}"
+        ) from None
+
+
+def explain_notification(json_or_file):
+    """Summarise one SES feedback notification (bounce, complaint, delivery, or a
+    configuration-set event), given as JSON text or the path of a file holding it, e.g. one
+    copied from a feedback email. The SNS envelope around it, if any, is opened. Returns the
+    summary (``--out=json`` shows every field) with ``text``, the same as readable lines.
+
+    CLI example::
+
+        salt-call aws_ses.explain_notification /tmp/bounce.json
+    """
+    raw = json_or_file if isinstance(json_or_file, dict) else _notification_text(json_or_file)
+    try:
+        notification = raw if isinstance(raw, dict) else ses_feedback.parse(raw)
+        summary = ses_feedback.summarise(notification)
+    except ValueError as exc:
+        raise SaltInvocationError(f"json_or_file: {exc}") from None
+    return {**summary, "text": ses_feedback.lines(summary)}
+
+
+def _summary_of(message):
+    """A queue message's summary; a body that is no notification is reported, not fatal."""
+    try:
+        summary = ses_feedback.summarise(ses_feedback.parse(message["body"]))
+    except ValueError as exc:
+        return {"type": "Unreadable", "sqs_message_id": message["id"], "error": str(exc)}
+    return {**summary, "sqs_message_id": message["id"], "text": ses_feedback.lines(summary)}
+
+
+def feedback(queue, max=10, delete=False, wait_seconds=2, **kwargs):
+    """Read up to ``max`` SES feedback notifications from the SQS queue ``queue`` (a name,
+    as in ``notifications: {queue: NAME}``), waiting up to ``wait_seconds`` for each batch,
+    and summarise each as ``explain_notification`` does. The messages stay in the queue
+    (visible again after its visibility timeout) unless ``delete=True``.
+
+    CLI example::
+
+        salt-call aws_ses.feedback ses-feedback max=50 --out=json
+    """
+    conn = aws.split_connection_args(kwargs)
+    url = __salt__["aws_sqs.queue_url"](queue, **conn)
+    if url is None:
+        raise CommandExecutionError(f"no SQS queue called {queue}")
+    summaries, handles = [], []
+    while len(summaries) < int(max):
+        batch = __salt__["aws_sqs.receive"](
+            url, max_messages=int(max) - len(summaries), wait_seconds=wait_seconds, **conn
+        )
+        if not batch:
+            break
+        summaries += [_summary_of(message) for message in batch]
+        handles += [message["receipt_handle"] for message in batch]
+    if delete and handles:
+        __salt__["aws_sqs.delete"](url, handles, **conn)
+    return summaries

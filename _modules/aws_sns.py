@@ -61,8 +61,9 @@ def _run_topics(scope, conn):
 
 
 def describe_topic(name, scope=None, **kwargs):
-    """``{"name", "arn", "exists", "subscribers"}`` of the topic ``name`` (``subscribers``:
-    its email endpoints, sorted), in one call. With ``scope`` (a state run's id), a topic an
+    """``{"name", "arn", "exists", "subscribers", "queues"}`` of the topic ``name``
+    (``subscribers``: its email endpoints; ``queues``: the ARNs of its SQS queues; sorted), in
+    one call. With ``scope`` (a state run's id), a topic an
     earlier state of the run created or subscribed to (or would have, in test mode: see
     ``remember_topic``) is answered from the run's memory.
 
@@ -80,22 +81,30 @@ def describe_topic(name, scope=None, **kwargs):
         "name": name,
         "arn": arn,
         "exists": subscriptions is not None,
-        "subscribers": sorted(
-            sub["endpoint"] for sub in subscriptions or [] if sub["protocol"] == "email"
-        ),
+        "subscribers": _endpoints(subscriptions, "email"),
+        "queues": _endpoints(subscriptions, "sqs"),
     }
 
 
-def remember_topic(topic, subscribers, scope=None, **kwargs):
+def _endpoints(subscriptions, protocol):
+    return sorted(sub["endpoint"] for sub in subscriptions or [] if sub["protocol"] == protocol)
+
+
+def remember_topic(topic, subscribers, scope=None, queues=(), **kwargs):
     """Note for the rest of the state run ``scope`` that ``topic`` (``describe_topic``'s
-    answer) exists with ``subscribers`` subscribed: what a state's plan made (or, in test
-    mode, would have made) so that the next state sharing the topic plans from it."""
+    answer) exists with ``subscribers`` (and the SQS ``queues``) subscribed: what a state's
+    plan made (or, in test mode, would have made) so that the next state sharing the topic
+    plans from it."""
     known = _run_topics(scope, aws.split_connection_args(kwargs))
     # What the run read ahead of this topic no longer holds, in test mode too.
     readahead.forget(__context__, [("sns_topic", topic["name"])])
     if known is not None:
-        every = sorted(set(topic["subscribers"]) | set(subscribers))
-        known[topic["name"]] = {**topic, "exists": True, "subscribers": every}
+        known[topic["name"]] = {
+            **topic,
+            "exists": True,
+            "subscribers": sorted({*topic["subscribers"], *subscribers}),
+            "queues": sorted({*topic.get("queues", []), *queues}),
+        }
     return True
 
 

@@ -12,6 +12,7 @@ events to an SNS topic (created if missing), and the topic's email subscribers.
               events: [RENDERING_FAILURE, REJECT, DELIVERY_DELAY]
               sns_topic: noreply-open-contracting-org
               subscribers: [sysadmin@open-contracting.org]
+              queue: noreply-open-contracting-org-events  # optional SQS copy (aws_ses.feedback)
         - reputation_metrics: true           # optional; so are the settings below
         - sending_enabled: true
         - suppressed_reasons: [BOUNCE, COMPLAINT]
@@ -49,7 +50,7 @@ EVENT_TYPES = (
     "DELIVERY_DELAY",
     "SUBSCRIPTION",
 )
-DESTINATION_KEYS = ("enabled", "events", "sns_topic", "subscribers")
+DESTINATION_KEYS = ("enabled", "events", "sns_topic", "subscribers", "queue")
 # What a newly created set has, per the SES v2 API reference.
 NEW_SET = {
     "suppressed_reasons": None,
@@ -65,36 +66,44 @@ def __virtual__():
     return __virtualname__
 
 
+def _destination(where, spec):
+    if not isinstance(spec, dict):
+        valid.fail(where, "must be a mapping with events and sns_topic", spec)
+    unknown = sorted(set(spec) - set(DESTINATION_KEYS))
+    if unknown:
+        valid.fail(where, f"unknown key(s) {unknown}; allowed: {list(DESTINATION_KEYS)}")
+    events = spec.get("events")
+    if not isinstance(events, list) or not events:
+        valid.fail(f"{where}:events", f"a non-empty list of {list(EVENT_TYPES)}", events)
+    for event in events:
+        if event not in EVENT_TYPES:
+            valid.fail(
+                f"{where}:events", f"unknown event type; allowed: {list(EVENT_TYPES)}", event
+            )
+    queue = spec.get("queue")
+    return {
+        "enabled": valid.boolean(spec.get("enabled", True), f"{where}:enabled"),
+        "events": sorted(set(events)),
+        "sns_topic": valid.sns_topic_name(spec.get("sns_topic"), f"{where}:sns_topic"),
+        "subscribers": valid.email_addresses(spec.get("subscribers"), f"{where}:subscribers"),
+        "queue": None if queue is None else valid.sqs_queue_name(queue, f"{where}:queue"),
+    }
+
+
 def destinations_of(value, arg="event_destinations"):
     """Validate the declared destinations; return them normalised. Pure."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         valid.fail(arg, "must map destination names to {events, sns_topic, ...}", value)
-    result = {}
+    result, feeds = {}, {}
     for dest, spec in value.items():
         where = f"{arg}:{dest}"
         valid.ses_name(dest, where)
-        if not isinstance(spec, dict):
-            valid.fail(where, "must be a mapping with events and sns_topic", spec)
-        unknown = sorted(set(spec) - set(DESTINATION_KEYS))
-        if unknown:
-            valid.fail(where, f"unknown key(s) {unknown}; allowed: {list(DESTINATION_KEYS)}")
-        events = spec.get("events")
-        if not isinstance(events, list) or not events:
-            valid.fail(f"{where}:events", f"a non-empty list of {list(EVENT_TYPES)}", events)
-        for event in events:
-            if event not in EVENT_TYPES:
-                valid.fail(
-                    f"{where}:events", f"unknown event type; allowed: {list(EVENT_TYPES)}", event
-                )
-        topic = valid.sns_topic_name(spec.get("sns_topic"), f"{where}:sns_topic")
-        result[dest] = {
-            "enabled": valid.boolean(spec.get("enabled", True), f"{where}:enabled"),
-            "events": sorted(set(events)),
-            "sns_topic": topic,
-            "subscribers": valid.email_addresses(spec.get("subscribers"), f"{where}:subscribers"),
-        }
+        result[dest] = _destination(where, spec)
+        queue, topic = result[dest]["queue"], result[dest]["sns_topic"]
+        if queue is not None and feeds.setdefault(queue, topic) != topic:
+            valid.fail(f"{where}:queue", f"is fed by the topic {feeds[queue]} already", queue)
     return result
 
 
@@ -107,15 +116,37 @@ def wanted_subscribers(destinations):
     return wanted
 
 
-def plan_topics(destinations, topics):
-    """Steps creating missing topics and subscribing missing addresses. Pure.
+def wanted_queues(destinations):
+    """``{queue name: topic name}``: the SQS queues the destinations' topics feed. Pure."""
+    return {
+        spec["queue"]: spec["sns_topic"]
+        for spec in destinations.values()
+        if spec["queue"] is not None
+    }
 
-    ``topics``: ``{topic name: aws_sns.describe_topic's answer}``.
+
+def plan_topics(destinations, topics, queues=None):
+    """Steps creating missing queues (allowed for their topic only) and topics, and
+    subscribing missing addresses and queues. Pure.
+
+    ``topics``: ``{topic name: aws_sns.describe_topic's answer}``; ``queues``: ``{queue name:
+    aws_sqs.describe_queue's answer}``.
     """
-    return [
+    feeds = wanted_queues(destinations)
+    steps = [
+        item
+        for queue, topic in sorted(feeds.items())
+        for item in sns.plan_queue(queues[queue], topics[topic]["arn"], f" {queue}")
+    ]
+    return steps + [
         item
         for topic, addresses in sorted(wanted_subscribers(destinations).items())
-        for item in sns.plan_topic({"name": topic, **topics[topic]}, addresses, f" {topic}")
+        for item in sns.plan_topic(
+            {"name": topic, **topics[topic]},
+            addresses,
+            f" {topic}",
+            queues=[queues[q]["arn"] for q, fed_by in sorted(feeds.items()) if fed_by == topic],
+        )
     ]
 
 
@@ -203,7 +234,9 @@ def present(
         ``{destination name: {events: [...], sns_topic: TOPIC, subscribers: [emails],
         enabled: true}}``; events are any of SEND, REJECT, BOUNCE, COMPLAINT, DELIVERY,
         OPEN, CLICK, RENDERING_FAILURE, DELIVERY_DELAY, SUBSCRIPTION. The topic is created
-        in the set's region if missing; subscribers must confirm by email.
+        in the set's region if missing; subscribers must confirm by email. ``queue``: an SQS
+        queue created if missing, subscribed to the topic and open to that topic only, for
+        ``aws_ses.feedback QUEUE``.
     suppressed_reasons
         The set's own suppression list reasons (``[BOUNCE, COMPLAINT]``, or ``[]`` to
         suppress nothing for mail sent with this set).
@@ -238,15 +271,23 @@ def present(
         topic: __salt__["aws_sns.describe_topic"](topic, scope=scope, **conn)
         for topic in sorted(wanted)
     }
-    steps = plan_topics(destinations, topics)
+    queues = {
+        queue: __salt__["aws_sqs.describe_queue"](queue, **conn)
+        for queue in sorted(wanted_queues(destinations))
+    }
+    steps = plan_topics(destinations, topics, queues)
     steps += plan_configuration_set(
         name, desired, current, {topic: t["arn"] for topic, t in topics.items()}
     )
     what = f"configuration set {name} ({region})"
     writes = (__context__, [("sns_topic", topic) for topic in topics])
     if st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes):
+        feeds = wanted_queues(destinations)
         for topic, found in topics.items():
-            __salt__["aws_sns.remember_topic"](found, wanted[topic], scope=scope, **conn)
+            fed = [queues[q]["arn"] for q, fed_by in feeds.items() if fed_by == topic]
+            __salt__["aws_sns.remember_topic"](
+                found, wanted[topic], scope=scope, queues=fed, **conn
+            )
     return ret
 
 

@@ -14,6 +14,7 @@ MAIL FROM domain" and "Set up basic notifications" steps make them by hand.
             topic: noreply-example-org    # SNS topic, created (Standard) if missing
             subscribers:
               - ops@example.org           # email subscriptions (confirmed by mail)
+            queue: noreply-example-org-feedback  # SQS copy, read by aws_ses.feedback
             bounce: true
             complaint: true
             delivery: false
@@ -211,8 +212,13 @@ def _header_steps(name, want, notes):
     ]
 
 
-def _plan_notifications(name, want, notes, topic):
-    steps = sns.plan_topic(topic, want["subscribers"])
+def _plan_notifications(name, want, notes, topic, queue):
+    steps = []
+    if want["queue"] is not None:
+        # The queue takes the topic's messages before it is subscribed: none are lost.
+        steps += sns.plan_queue(queue, topic["arn"])
+    queues = [queue["arn"]] if want["queue"] is not None else []
+    steps += sns.plan_topic(topic, want["subscribers"], queues=queues)
     forwarding = _forwarding_step(name, want, notes)
     # Forwarding must be on before a topic goes, and can only go off once both are set.
     if forwarding and want["feedback_forwarding"]:
@@ -259,12 +265,13 @@ def _plan_configuration_set(name, want_set, current):
     ]
 
 
-def plan_identity(desired, current, notes=None, topic=None):
+def plan_identity(desired, current, notes=None, topic=None, queue=None):
     """Steps that take the identity from ``current`` (``aws_ses.get_identity``'s answer,
     ``None`` when missing) to ``desired`` (``desired_identity``'s answer). ``notes`` is the
-    identity's ``aws_ses.notification_attributes`` answer and ``topic`` the notification
-    topic as ``{"name", "arn", "exists", "subscribers"}``; both only matter when
-    notifications are managed. Pure."""
+    identity's ``aws_ses.notification_attributes`` answer, ``topic`` the notification
+    topic as ``aws_sns.describe_topic`` gives it and ``queue`` the feedback queue as
+    ``aws_sqs.describe_queue`` gives it; they only matter when notifications (with a
+    ``queue``) are managed. Pure."""
     name = desired["identity"]
     steps = []
     if current is None:
@@ -292,7 +299,9 @@ def plan_identity(desired, current, notes=None, topic=None):
         steps.extend(_plan_tags(name, desired["tags"], current.get("tags") or {}))
     if desired["notifications"] is not None:
         steps.extend(
-            _plan_notifications(name, desired["notifications"], notes or FRESH_NOTIFICATIONS, topic)
+            _plan_notifications(
+                name, desired["notifications"], notes or FRESH_NOTIFICATIONS, topic, queue
+            )
         )
     return steps
 
@@ -337,7 +346,7 @@ def _peers(name, conn):
 
 
 def _read(desired, conn):
-    """``(identity, notification attributes, topic)`` as they are now."""
+    """``(identity, notification attributes, topic, queue)`` as they are now."""
     identity = desired["identity"]
     current = ra.read(
         globals(),
@@ -349,7 +358,7 @@ def _read(desired, conn):
     )
     want = desired["notifications"]
     if want is None:
-        return current, None, None
+        return current, None, None, None
     scope = st.run_id(globals())
     notes = None
     if current is not None:
@@ -364,7 +373,8 @@ def _read(desired, conn):
         _topic,
         lambda name: __salt__["aws_sns.describe_topic"](name, scope=scope, **conn),
     )
-    return current, notes, topic
+    queue = want["queue"] and __salt__["aws_sqs.describe_queue"](want["queue"], **conn)
+    return current, notes, topic, queue
 
 
 def _touches(desired):
@@ -492,7 +502,9 @@ def present(
         (email endpoints subscribed to it), ``bounce``/``complaint``/``delivery`` (which
         feedback goes to the topic; default true/true/false), ``include_headers`` (original
         headers in notifications, default true), ``feedback_forwarding`` (feedback by email,
-        default true; false needs bounce and complaint on the topic).
+        default true; false needs bounce and complaint on the topic), ``queue`` (an SQS
+        queue, created if missing, subscribed to the topic, with a policy that lets only this
+        topic send to it: ``aws_ses.feedback QUEUE`` reads it).
     configuration_set
         The identity's default configuration set; ``false`` removes it.
     tags
@@ -534,15 +546,17 @@ def present(
     ret, conn, region = st.begin(name, kwargs, __salt__)
     identity, test = desired["identity"], __opts__["test"]
 
-    current, notes, topic = _read(desired, conn)
-    steps = plan_identity(desired, current, notes, topic)
+    current, notes, topic, queue = _read(desired, conn)
+    steps = plan_identity(desired, current, notes, topic, queue)
     what = f"SES identity {identity}"
     writes = (__context__, _touches(desired))
     applied = st.run_plan(ret, steps, __salt__, conn, test, what, writes=writes)
     if topic is not None and applied:
         scope = st.run_id(globals())
+        want = desired["notifications"]
+        queues = [queue["arn"]] if queue else []
         __salt__["aws_sns.remember_topic"](
-            topic, desired["notifications"]["subscribers"], scope=scope, **conn
+            topic, want["subscribers"], scope=scope, queues=queues, **conn
         )
 
     after = current

@@ -15,6 +15,7 @@ MX_FAILURE_BEHAVIORS = ("USE_DEFAULT_VALUE", "REJECT_MESSAGE")
 NOTIFICATION_TYPES = ("Bounce", "Complaint", "Delivery")
 NOTIFICATION_DEFAULTS = {
     "subscribers": [],
+    "queue": None,
     "bounce": True,
     "complaint": True,
     "delivery": False,
@@ -54,6 +55,8 @@ def _notifications(value):
     merged["subscribers"] = valid.email_addresses(
         merged["subscribers"], "notifications:subscribers"
     )
+    if merged["queue"] is not None:
+        valid.sqs_queue_name(merged["queue"], "notifications:queue")
     for key in ("bounce", "complaint", "delivery", "include_headers", "feedback_forwarding"):
         valid.boolean(merged[key], f"notifications:{key}")
     if not merged["feedback_forwarding"] and not (merged["bounce"] and merged["complaint"]):

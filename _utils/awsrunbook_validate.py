@@ -13,6 +13,7 @@ _IAM_NAME_RE = re.compile(r"^[\w+=,.@-]+$")
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _SES_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SNS_TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_SQS_QUEUE_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
 _EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 
@@ -218,6 +219,17 @@ def sns_topic_name(value, arg):
     if not isinstance(value, str) or not _SNS_TOPIC_RE.match(value):
         fail(
             arg, "must be an SNS topic name: 1-256 letters, digits, hyphens and underscores", value
+        )
+    return value
+
+
+def sqs_queue_name(value, arg):
+    """The name of a standard SQS queue (SNS sends only to FIFO queues from FIFO topics)."""
+    if not isinstance(value, str) or not _SQS_QUEUE_RE.match(value):
+        fail(
+            arg,
+            "must be an SQS queue name: 1-80 letters, digits, hyphens and underscores",
+            value,
         )
     return value
 

@@ -31,6 +31,7 @@ PATCH_MODULES = (
     "tests.support.moto_ses_patches",
     "tests.support.moto_sesv2_patches",
     "tests.support.moto_rds_patches",
+    "tests.support.moto_sqs_patches",
 )
 
 _SERVICE_RE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")

@@ -1,10 +1,12 @@
 """ses_configuration_set through Salt's loader, against moto (SES v2 gaps filled by
 tests/support/moto_sesv2_patches.py)."""
 
+import json
+
 import boto3
 import pytest
 
-from tests.support import moto_sesv2_patches
+from tests.support import moto_sesv2_patches, moto_sqs_patches, ses_feedback
 from tests.support.calls import recorded_calls, writes
 
 moto_sesv2_patches.apply()
@@ -177,3 +179,29 @@ def test_bad_input_fails_before_any_call(states, args, message):
     assert ret.result is False
     assert message in ret.comment
     assert calls == []
+
+
+def test_events_reach_a_queue_and_read_back_summarised(states, modules):
+    moto_sqs_patches.apply()
+    with_queue = {DESTINATION: {**RUNBOOK[DESTINATION], "queue": "credere-events"}}
+    with recorded_calls() as calls:
+        planned = present(states, test=True, event_destinations=with_queue)
+    assert writes(calls) == []
+    applied = present(states, event_destinations=with_queue)
+    assert applied.result is True, applied.comment
+    assert applied.changes == planned.changes
+    assert {"queue credere-events", "queue_policy credere-events", f"queues {TOPIC}"} <= set(
+        applied.changes
+    )
+    with recorded_calls() as calls:
+        again = present(states, event_destinations=with_queue)
+    assert again.changes == {}
+    assert writes(calls) == []
+    topic_arn = f"arn:aws:sns:{REGION}:123456789012:{TOPIC}"
+    for event in (ses_feedback.REJECT, ses_feedback.DELIVERY_DELAY):
+        boto3.client("sns", REGION).publish(TopicArn=topic_arn, Message=json.dumps(event))
+    summaries = modules.aws_ses.feedback("credere-events", delete=True, region=REGION)
+    assert sorted((s["type"], s["diagnosis"].split(" ")[0]) for s in summaries) == [
+        ("DeliveryDelay", "delayed;"),
+        ("Reject", "SES"),
+    ]

@@ -8,6 +8,7 @@ the answers against botocore's real API model with a Stubber, independently of t
 """
 
 import datetime
+import json
 import logging
 
 import awsrunbook_client
@@ -18,7 +19,7 @@ from botocore.stub import Stubber
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from tests.support import moto_ses_patches
+from tests.support import moto_ses_patches, moto_sqs_patches
 from tests.support.bind_server import BindServer
 from tests.support.calls import recorded_calls, writes
 
@@ -670,3 +671,33 @@ def test_wait_with_check_dns_logs_what_blocks_verification(states, bind, caplog)
     logged = [r.getMessage() for r in caplog.records if "MISSING" in r.getMessage()]
     assert any(f"{TOKENS[0]}._domainkey.{DOMAIN} CNAME" in line for line in logged), logged
     assert f"MISSING   {TOKENS[0]}._domainkey.{DOMAIN} CNAME" in ret.comment
+
+
+QUEUE = "noreply-example-org-feedback"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:{QUEUE}"
+
+
+def test_feedback_queue_test_mode_apply_and_converged(states, sns):
+    moto_sqs_patches.apply()
+    args = {"region": REGION, "notifications": {**NOTIFICATIONS, "queue": QUEUE}}
+    states.ses_identity.present(DOMAIN, region=REGION, notifications=NOTIFICATIONS)
+    with recorded_calls() as calls:
+        planned = states.ses_identity.present(DOMAIN, test=True, **args)
+    assert writes(calls) == []
+    assert set(planned.changes) == {"queue", "queue_policy", "queues"}
+    applied = states.ses_identity.present(DOMAIN, **args)
+    assert applied.result is True, applied.comment
+    assert applied.changes == planned.changes
+    assert applied.changes["queues"] == {"old": [], "new": [QUEUE_ARN]}
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]
+    (statement,) = json.loads(policy["Policy"])["Statement"]
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": TOPIC_ARN}}
+    subscribed = sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]
+    assert ("sqs", QUEUE_ARN) in [(s["Protocol"], s["Endpoint"]) for s in subscribed]
+    with recorded_calls() as calls:
+        again = states.ses_identity.present(DOMAIN, **args)
+    assert again.result is True
+    assert again.changes == {}
+    assert writes(calls) == []

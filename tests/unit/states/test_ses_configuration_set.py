@@ -94,3 +94,33 @@ def test_plan_topics():
 def test_destination_validation(value, message):
     with pytest.raises(SaltInvocationError, match=message):
         ses_configuration_set.destinations_of(value)
+
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:noreply-events"
+
+
+def test_plan_topics_with_a_queue():
+    destinations = ses_configuration_set.destinations_of(
+        {"d": {"events": ["REJECT"], "sns_topic": "noreply", "queue": "noreply-events"}}
+    )
+    topic = {"arn": TOPIC_ARN, "exists": True, "subscribers": [], "queues": []}
+    queue = {"name": "noreply-events", "arn": QUEUE_ARN, "url": None, "exists": False}
+    steps = ses_configuration_set.plan_topics(
+        destinations, {"noreply": topic}, {"noreply-events": {**queue, "policy": None}}
+    )
+    assert [(s["field"], s["call"]) for s in steps] == [
+        ("queue noreply-events", "aws_sqs.create_queue"),
+        ("queue_policy noreply-events", "aws_sqs.set_queue_policy"),
+        ("queues noreply", "aws_sns.subscribe"),
+    ]
+    assert steps[2]["kwargs"]["endpoint"] == QUEUE_ARN
+
+
+def test_one_queue_fed_by_two_topics_is_refused():
+    with pytest.raises(SaltInvocationError, match=r"^event_destinations:b:queue: is fed by"):
+        ses_configuration_set.destinations_of(
+            {
+                "a": {"events": ["REJECT"], "sns_topic": "one", "queue": "q"},
+                "b": {"events": ["REJECT"], "sns_topic": "two", "queue": "q"},
+            }
+        )

@@ -1,6 +1,7 @@
 """ses_identity's planner: no Salt loader, no AWS."""
 
 import awsrunbook_ses as ses
+import awsrunbook_sns as sns
 
 from _states import (
     ses_identity,
@@ -144,3 +145,45 @@ def test_unmanaged_arguments_are_left_alone():
         ("mail_from", None),
         ("configuration_set", None),
     ]
+
+
+QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:ops-feedback"
+
+
+def with_queue():
+    notifications = {"topic": "ops", "subscribers": ["ops@example.org"], "queue": "ops-feedback"}
+    return desired(notifications=notifications)
+
+
+def test_plan_new_queue_is_created_allowed_then_subscribed():
+    queue = {"name": "ops-feedback", "arn": QUEUE_ARN, "url": None, "exists": False}
+    steps = ses_identity.plan_identity(
+        with_queue(), converged(), NOTES, TOPIC, queue | {"policy": None}
+    )
+    assert [(s["field"], s["call"]) for s in steps] == [
+        ("queue", "aws_sqs.create_queue"),
+        ("queue_policy", "aws_sqs.set_queue_policy"),
+        ("queues", "aws_sns.subscribe"),
+    ]
+    (statement,) = steps[1]["kwargs"]["policy"]["Statement"]
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == QUEUE_ARN
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": ARN}}
+    assert steps[2]["kwargs"] == {"topic_arn": ARN, "protocol": "sqs", "endpoint": QUEUE_ARN}
+    assert (steps[2]["old"], steps[2]["new"]) == ([], [QUEUE_ARN])
+
+
+def test_plan_queue_converged_and_other_statements_kept():
+    by_hand = {"Sid": "by-hand", "Effect": "Allow", "Principal": "*", "Action": "sqs:*"}
+    policy = {"Version": "2012-10-17", "Statement": [by_hand, sns.queue_statement(QUEUE_ARN, ARN)]}
+    queue = {"name": "ops-feedback", "arn": QUEUE_ARN, "url": "u", "exists": True, "policy": policy}
+    topic = dict(TOPIC, queues=[QUEUE_ARN])
+    assert ses_identity.plan_identity(with_queue(), converged(), NOTES, topic, queue) == []
+    (step,) = ses_identity.plan_identity(
+        with_queue(), converged(), NOTES, topic, dict(queue, policy={"Statement": [by_hand]})
+    )
+    assert step["field"] == "queue_policy"
+    assert step["kwargs"]["url"] == "u"
+    assert step["new"]["Statement"][0] == by_hand
+    assert step["new"]["Version"] == "2012-10-17"

@@ -84,6 +84,7 @@ def test_desired_identity_normalizes():
     assert desired["notifications"] == {
         "topic": "ops",
         "subscribers": [],
+        "queue": None,
         "bounce": True,
         "complaint": True,
         "delivery": False,
@@ -120,6 +121,10 @@ def test_desired_identity_normalizes():
         (
             {"name": DOMAIN, "notifications": {"topic": "t", "delivery": "yes"}},
             "notifications:delivery",
+        ),
+        (
+            {"name": DOMAIN, "notifications": {"topic": "t", "queue": "feedback.fifo"}},
+            "notifications:queue",
         ),
         ({"name": DOMAIN, "configuration_set": "bad name"}, "configuration_set"),
         ({"name": DOMAIN, "tags": {"team": 1}}, "tags"),

@@ -265,18 +265,22 @@ def test_a_value_read_where_a_secret_may_be_is_never_shown(states, pillar_path):
     assert "BHunter2SmtpPassword" not in json.dumps(ret.raw, default=str)
 
 
+# One key for site backups (aws:*) and pgBackRest (postgres:backup:*).
+BOTH_KINDS = {
+    "access_key_id": ["aws:access_key", "postgres:backup:s3_key"],
+    "secret_access_key": ["aws:secret_key", "postgres:backup:s3_key_secret"],
+    "region": ["aws:region", "postgres:backup:s3_region"],
+    "bucket": "postgres:backup:s3_bucket",
+    "endpoint": "postgres:backup:s3_endpoint",
+}
+
+
 def test_pgbackrest_and_site_backups_from_one_key(states, pillar_path, loaders):
     ret = present(
         states,
         pillar_path,
         test=False,
-        pillar_keys={
-            "access_key_id": ["aws:access_key", "postgres:backup:s3_key"],
-            "secret_access_key": ["aws:secret_key", "postgres:backup:s3_key_secret"],
-            "region": ["aws:region", "postgres:backup:s3_region"],
-            "bucket": "postgres:backup:s3_bucket",
-            "endpoint": "postgres:backup:s3_endpoint",
-        },
+        pillar_keys=BOTH_KINDS,
     )
     assert ret.result is True, ret.comment
     data = pillar(loaders, pillar_path)
@@ -290,13 +294,7 @@ def test_pgbackrest_and_site_backups_from_one_key(states, pillar_path, loaders):
             states,
             pillar_path,
             test=False,
-            pillar_keys={
-                "access_key_id": ["aws:access_key", "postgres:backup:s3_key"],
-                "secret_access_key": ["aws:secret_key", "postgres:backup:s3_key_secret"],
-                "region": ["aws:region", "postgres:backup:s3_region"],
-                "bucket": "postgres:backup:s3_bucket",
-                "endpoint": "postgres:backup:s3_endpoint",
-            },
+            pillar_keys=BOTH_KINDS,
         )
     assert again.changes == {} and writes(calls) == []
 

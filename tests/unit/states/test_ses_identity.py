@@ -6,37 +6,9 @@ import awsrunbook_sns as sns
 from _states import (
     ses_identity,
 )
-
-DOMAIN = "example.org"
-
-
-TOKENS = ["abc123tokenone", "def456tokentwo", "ghi789tokenthree"]
-
+from tests.support.ses_identities import DOMAIN, converged, desired
 
 ARN = "arn:aws:sns:eu-west-1:123456789012:ops"
-
-
-def converged(tokens=TOKENS):
-    return {
-        "type": "DOMAIN",
-        "verification_status": "SUCCESS",
-        "dkim": {
-            "signing_enabled": True,
-            "status": "SUCCESS",
-            "tokens": tokens,
-            "origin": "AWS_SES",
-            "next_key_length": "RSA_2048_BIT",
-            "current_key_length": "RSA_2048_BIT",
-        },
-        "mail_from": {
-            "domain": "mail.example.org",
-            "status": "SUCCESS",
-            "behavior_on_mx_failure": "USE_DEFAULT_VALUE",
-        },
-        "feedback_forwarding": True,
-        "configuration_set": None,
-        "tags": {"team": "ops"},
-    }
 
 
 NOTES = {
@@ -47,16 +19,6 @@ NOTES = {
 
 
 TOPIC = {"name": "ops", "arn": ARN, "exists": True, "subscribers": ["ops@example.org"]}
-
-
-def desired(**overrides):
-    args = {
-        "mail_from_domain": "mail.example.org",
-        "notifications": {"topic": "ops", "subscribers": ["ops@example.org"]},
-        "tags": {"team": "ops"},
-        **overrides,
-    }
-    return ses.desired_identity(DOMAIN, **args)
 
 
 def test_plan_converged_is_empty():

@@ -7,51 +7,14 @@ import awsrunbook_ses as ses
 import pytest
 from salt.exceptions import SaltInvocationError
 
+from tests.support.ses_identities import DOMAIN, TOKENS, converged, desired
+
 PUBLISHED = [
     ("eu-central-1", "some+secret+key", "BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2"),
     ("eu-central-1", "another+secret+key", "BBbphbrQmrKMx42d1N6+C7VINYEBGI5v9VsZeTxwskfh"),
     ("us-west-1", "some+secret+key", "BH+jbMzper5WwlwUar9E1ySBqHa9whi0GPo+sJ0mVYJj"),
     ("us-west-1", "another+secret+key", "BKVmjjMDFk/qqw8EROW99bjCS65PF8WKvK5bSr4Y6EqF"),
 ]
-
-
-DOMAIN = "example.org"
-
-
-TOKENS = ["abc123tokenone", "def456tokentwo", "ghi789tokenthree"]
-
-
-def converged(tokens=TOKENS):
-    return {
-        "type": "DOMAIN",
-        "verification_status": "SUCCESS",
-        "dkim": {
-            "signing_enabled": True,
-            "status": "SUCCESS",
-            "tokens": tokens,
-            "origin": "AWS_SES",
-            "next_key_length": "RSA_2048_BIT",
-            "current_key_length": "RSA_2048_BIT",
-        },
-        "mail_from": {
-            "domain": "mail.example.org",
-            "status": "SUCCESS",
-            "behavior_on_mx_failure": "USE_DEFAULT_VALUE",
-        },
-        "feedback_forwarding": True,
-        "configuration_set": None,
-        "tags": {"team": "ops"},
-    }
-
-
-def desired(**overrides):
-    args = {
-        "mail_from_domain": "mail.example.org",
-        "notifications": {"topic": "ops", "subscribers": ["ops@example.org"]},
-        "tags": {"team": "ops"},
-        **overrides,
-    }
-    return ses.desired_identity(DOMAIN, **args)
 
 
 @pytest.mark.parametrize(("region", "secret", "password"), PUBLISHED)

@@ -26,8 +26,7 @@ def __virtual__():
 
 
 def _ec2(kwargs):
-    conn = aws.split_connection_args(kwargs)
-    return aws.client("ec2", conn, __salt__.get("config.option"))
+    return aws.connect("ec2", kwargs, __salt__)[0]
 
 
 def _tags(item):
@@ -101,13 +100,17 @@ def describe_vpc(name, with_gateway=False, **kwargs):
     return described
 
 
-def _gateway(ec2, name, vpc):
-    gateways = aws.call(
+def _attached_gateways(ec2, vpc, what):
+    return aws.call(
         ec2,
         "describe_internet_gateways",
-        name,
+        what,
         Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}],
     )["InternetGateways"]
+
+
+def _gateway(ec2, name, vpc):
+    gateways = _attached_gateways(ec2, vpc, name)
     tables = aws.call(
         ec2,
         "describe_route_tables",
@@ -241,13 +244,7 @@ def delete_vpc(vpc, **kwargs):
         aws.call(ec2, "delete_route_table", vpc, RouteTableId=table["RouteTableId"])
     for subnet in aws.call(ec2, "describe_subnets", vpc, Filters=where)["Subnets"]:
         aws.call(ec2, "delete_subnet", vpc, SubnetId=subnet["SubnetId"])
-    gateways = aws.call(
-        ec2,
-        "describe_internet_gateways",
-        vpc,
-        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}],
-    )["InternetGateways"]
-    for gateway in gateways:
+    for gateway in _attached_gateways(ec2, vpc, vpc):
         aws.call(
             ec2,
             "detach_internet_gateway",

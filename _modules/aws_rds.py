@@ -46,8 +46,7 @@ def __virtual__():
 
 
 def _rds(kwargs):
-    conn = aws.split_connection_args(kwargs)
-    return aws.client("rds", conn, __salt__.get("config.option"))
+    return aws.connect("rds", kwargs, __salt__)[0]
 
 
 def _tags(item):

@@ -15,7 +15,6 @@ CLI example::
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_arn as arns
 import awsrunbook_client as aws
 import awsrunbook_readahead as readahead
 
@@ -35,13 +34,6 @@ def _sns(kwargs):
     return aws.connect("sns", kwargs, __salt__)
 
 
-def topic_arn_for(name, **kwargs):
-    """The ARN a topic called ``name`` has (or would have) in the connection's region."""
-    conn = aws.split_connection_args(kwargs)
-    who = __salt__["aws_sts.caller_identity"](**conn)
-    return arns.sns_topic(name, aws.region_of(conn, __salt__.get("config.option")), who["account"])
-
-
 def topic_arn(name, **kwargs):
     """The ARN of the topic ``name``, or ``None`` when there is no such topic.
 
@@ -49,7 +41,7 @@ def topic_arn(name, **kwargs):
 
         salt-call aws_sns.topic_arn data-open-contracting-org
     """
-    arn = topic_arn_for(name, **kwargs)
+    arn = __salt__["aws_sts.regional_arn"]("sns", name, **kwargs)
     sns, _ = _sns(kwargs)
     found = aws.call(sns, "get_topic_attributes", arn, missing=("NotFound",), TopicArn=arn)
     return arn if found is not None else None
@@ -75,7 +67,7 @@ def describe_topic(name, scope=None, **kwargs):
     known = _run_topics(scope, conn)
     if known and name in known:
         return dict(known[name])
-    arn = topic_arn_for(name, **conn)
+    arn = __salt__["aws_sts.regional_arn"]("sns", name, **conn)
     subscriptions = list_subscriptions(arn, **conn)
     return {
         "name": name,

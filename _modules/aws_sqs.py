@@ -12,7 +12,6 @@ CLI example::
 import json
 from typing import TYPE_CHECKING
 
-import awsrunbook_arn as arns
 import awsrunbook_client as aws
 
 __virtualname__ = "aws_sqs"
@@ -31,13 +30,6 @@ def __virtual__():
 
 def _sqs(kwargs):
     return aws.connect("sqs", kwargs, __salt__)
-
-
-def queue_arn_for(name, **kwargs):
-    """The ARN a queue called ``name`` has (or would have) in the connection's region."""
-    conn = aws.split_connection_args(kwargs)
-    who = __salt__["aws_sts.caller_identity"](**conn)
-    return arns.sqs_queue(name, aws.region_of(conn, __salt__.get("config.option")), who["account"])
 
 
 def queue_url(name, **kwargs):
@@ -63,7 +55,8 @@ def describe_queue(name, **kwargs):
     """
     conn = aws.split_connection_args(kwargs)
     url = queue_url(name, **conn)
-    found = {"name": name, "arn": queue_arn_for(name, **conn), "url": url, "exists": bool(url)}
+    arn = __salt__["aws_sts.regional_arn"]("sqs", name, **conn)
+    found = {"name": name, "arn": arn, "url": url, "exists": bool(url)}
     policy = None
     if url:
         sqs, _ = _sqs(conn)
@@ -99,14 +92,11 @@ def receive(url, max_messages=BATCH, wait_seconds=2, **kwargs):
     ``wait_seconds`` for the first: a list of ``{"id", "receipt_handle", "body"}``. The
     messages stay in the queue (invisible for its visibility timeout) until deleted."""
     sqs, _ = _sqs(kwargs)
-    resp = aws.call(
-        sqs,
-        "receive_message",
-        url,
-        QueueUrl=url,
-        MaxNumberOfMessages=max(1, min(int(max_messages), BATCH)),
-        WaitTimeSeconds=max(0, min(int(wait_seconds), LONGEST_WAIT)),
-    )
+    limits = {
+        "MaxNumberOfMessages": max(1, min(int(max_messages), BATCH)),
+        "WaitTimeSeconds": max(0, min(int(wait_seconds), LONGEST_WAIT)),
+    }
+    resp = aws.call(sqs, "receive_message", url, QueueUrl=url, **limits)
     return [
         {"id": msg["MessageId"], "receipt_handle": msg["ReceiptHandle"], "body": msg["Body"]}
         for msg in resp.get("Messages", [])

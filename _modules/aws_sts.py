@@ -8,6 +8,7 @@ CLI example::
 
 from typing import TYPE_CHECKING
 
+import awsrunbook_arn as arns
 import awsrunbook_client as aws
 
 __virtualname__ = "aws_sts"
@@ -30,3 +31,18 @@ def caller_identity(**kwargs):
     """
     conn = aws.split_connection_args(kwargs)
     return aws.caller_identity(conn, __salt__.get("config.option"), __context__)
+
+
+def regional_arn(service, resource, **kwargs):
+    """The ARN ``resource`` of ``service`` (``sns``, ``sqs``: a topic or queue name) has, or
+    would have, in the connection's account and region.
+
+    CLI example::
+
+        salt-call aws_sts.regional_arn sns ses-feedback region=eu-west-1
+    """
+    conn = aws.split_connection_args(kwargs)
+    who = caller_identity(**conn)
+    region = aws.region_of(conn, __salt__.get("config.option"))
+    partition = arns.partition_of(region)
+    return arns.arn(service, resource, partition=partition, region=region, account=who["account"])

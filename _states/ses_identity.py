@@ -58,8 +58,8 @@ FROM domain or a configuration set, give ``false``; to remove every tag, give ``
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_dns as dns
 import awsrunbook_dnsrecords as dnsrecords
+import awsrunbook_identitydns as identitydns
 import awsrunbook_readahead as ra
 import awsrunbook_ses as ses
 import awsrunbook_sns as sns
@@ -385,88 +385,46 @@ def _touches(desired):
     return touches
 
 
-def _wait(identity, after, records, wait, conn, dns_check):
-    """Wait for verification (polling DNS too with ``dns_check``: ``{"resolvers": ...}``);
-    the comment lines for a wait that timed out (else none)."""
-    if ses.is_verified(after):
-        return after, []
-    checks = {"check_dns": True, **dns_check} if dns_check else {}
-    after = __salt__["aws_ses.wait_verified"](identity, wait, **checks, **conn)
-    if after is None or ses.is_verified(after):
-        return after, []
-    missing = ses.missing_records(after, records)
-    return after, [
-        f"Not verified after {wait} s. Records SES has not seen yet:",
-        dns.zone_file(missing) if missing else "(none: see status)",
-    ]
-
-
-def _dns_target(dns_settings, desired):
-    """The validated ``dns`` argument (``None`` when not given)."""
-    if dns_settings is None:
-        return None
-    target = dnsrecords.provider_settings(dns_settings, "dns")
-    if desired["type"] != "DOMAIN":
-        valid.fail("dns", "applies to domain identities only")
-    zone = target[1]
-    if zone and not dnsrecords.in_zone(desired["identity"], zone):
-        valid.fail("dns:zone", f"does not hold {desired['identity']}", zone)
-    return target
-
-
-def _dns_check_args(check_dns, resolvers):
-    """``{"resolvers": ...}`` when the records are to be checked live, else ``None``."""
-    valid.boolean(check_dns, "check_dns")
-    dnsrecords.resolver_addresses(resolvers)
-    return {"resolvers": resolvers} if check_dns else None
-
-
-def _record_sets(target, groups):
-    """The provider's record set per ``(name, type)`` of ``groups``."""
-    module, zone, settings = target
-    return {key: __salt__[f"{module}.get_records"](zone, *key, **settings) for key in groups}
-
-
-def _publish(ret, target, records, dmarc, test):
-    """Publish ``records`` at the DNS host (``changes``: ``dns_records``, one entry per record
-    set written); the comment lines. A DMARC record already there is kept unless ``dmarc``
-    was given; any other rival SPF or DMARC value fails the state and is left alone."""
-    ready = [r for r in records if "<" not in r["name"]]
-    pending = (
-        []
-        if len(ready) == len(records)
-        else ["DKIM CNAMEs: published once SES has assigned the tokens (on the real run)."]
+def _remember_topic(topic, desired, queue, conn):
+    """Tell later states of the run what the topic now holds (see ``aws_sns.remember_topic``)."""
+    queues = [queue["arn"]] if queue else []
+    __salt__["aws_sns.remember_topic"](
+        topic,
+        desired["notifications"]["subscribers"],
+        scope=st.run_id(globals()),
+        queues=queues,
+        **conn,
     )
-    groups = dnsrecords.group_records(ready)
-    steps, conflicts, kept = dnsrecords.plan_publish(
-        target,
-        groups,
-        _record_sets(target, groups),
-        replace_kinds=("DMARC",) if dmarc else (),
-        keep_kinds=("DMARC",) if dmarc is None else (),
+
+
+def _report(ret, desired, current, steps, applied, options, conn, region):
+    """After the plan ran: the records (published with ``dns``, else listed), the wait for
+    verification, the status and the live DNS check, into ``ret``."""
+    identity, test = desired["identity"], __opts__["test"]
+    wrote = applied and not test
+    after = __salt__["aws_ses.get_identity"](identity, **conn) if steps and wrote else current
+    old_records = (
+        [] if current is None else ses.records_for({**desired, "mail_from": None}, current, region)
     )
-    published = st.new_ret(ret["name"])
-    done = st.run_plan(published, steps, __salt__, {}, test, "DNS records")
-    ret["changes"].update(dnsrecords.nest_changes(published["changes"], steps))
-    if not done or conflicts:
-        ret["result"] = False
-    elif published["result"] is None and ret["result"] is True:
-        ret["result"] = None
-    return [published["comment"], *conflicts, *kept, *pending]
-
-
-def _checked(identity, found, conn, dns_check, dmarc):
-    """The live DNS check's comment lines."""
-    report = __salt__["ses_dns.records_report"](
-        identity, found, conn, dns_check["resolvers"], dmarc
-    )
-    return ["DNS check (what DNS shows now):", *report["lines"]]
-
-
-def _records_lines(records):
-    if not records:
-        return ["No DNS records to publish."]
-    return ["DNS records to publish (zone-file form):", dns.zone_file(records)]
+    records = ses.records_for(desired, after, region)
+    where, dns_check = options["dns"], options["check_dns"]
+    if where is None and records != old_records and (test or applied):
+        ret["changes"]["dns_records"] = {"old": old_records, "new": records}
+    lines = []
+    if where and applied:
+        lines += identitydns.publish(ret, __salt__, where, records, options["dmarc"], test)
+    if wrote and options["wait"] and after is not None:
+        after, waited = identitydns.wait(
+            __salt__, identity, after, records, options["wait"], conn, dns_check
+        )
+        ret["result"] = ret["result"] and not waited
+        lines += waited
+    lines += ses.status_lines(after, identity)
+    if dns_check and after is not None and desired["type"] == "DOMAIN":
+        lines += identitydns.checked_lines(
+            __salt__, identity, after, conn, dns_check, options["dmarc"]
+        )
+    ret["comment"] = "\n".join([ret["comment"], *lines, *identitydns.records_lines(records)])
 
 
 @st.reports_errors
@@ -541,52 +499,23 @@ def present(
     )
     if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 0):
         valid.fail("wait", "must be a whole number of seconds", wait)
-    target = _dns_target(dns, desired)
-    dns_check = _dns_check_args(check_dns, resolvers)
+    options = {
+        "dns": identitydns.target(dns, desired),
+        "check_dns": identitydns.check_args(check_dns, resolvers),
+        "wait": wait,
+        "dmarc": dmarc,
+    }
     ret, conn, region = st.begin(name, kwargs, __salt__)
-    identity, test = desired["identity"], __opts__["test"]
 
     current, notes, topic, queue = _read(desired, conn)
     steps = plan_identity(desired, current, notes, topic, queue)
-    what = f"SES identity {identity}"
+    what = f"SES identity {desired['identity']}"
     writes = (__context__, _touches(desired))
-    applied = st.run_plan(ret, steps, __salt__, conn, test, what, writes=writes)
+    applied = st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes)
     if topic is not None and applied:
-        scope = st.run_id(globals())
-        want = desired["notifications"]
-        queues = [queue["arn"]] if queue else []
-        __salt__["aws_sns.remember_topic"](
-            topic, want["subscribers"], scope=scope, queues=queues, **conn
-        )
-
-    after = current
-    if steps and applied and not test:
-        after = __salt__["aws_ses.get_identity"](identity, **conn)
-    old_records = (
-        [] if current is None else ses.records_for({**desired, "mail_from": None}, current, region)
-    )
-    records = ses.records_for(desired, after if applied and not test else current, region)
-    if target is None and records != old_records and (test or applied):
-        ret["changes"]["dns_records"] = {"old": old_records, "new": records}
-    lines = _publish(ret, target, records, dmarc, test) if target and applied else []
-    if applied and not test and wait and after is not None:
-        after, waited = _wait(identity, after, records, wait, conn, dns_check)
-        ret["result"] = ret["result"] and not waited
-        lines += waited
-    lines += ses.status_lines(current if test else after, identity)
-    if dns_check and after is not None and desired["type"] == "DOMAIN":
-        lines += _checked(identity, after, conn, dns_check, dmarc)
-    ret["comment"] = "\n".join([ret["comment"], *lines, *_records_lines(records)])
+        _remember_topic(topic, desired, queue, conn)
+    _report(ret, desired, current, steps, applied, options, conn, region)
     return ret
-
-
-def _unpublish(target, desired, current, region):
-    """The steps taking the identity's records out of DNS: exactly the values it published
-    (its DKIM CNAMEs, MAIL FROM MX and SPF, the DMARC value), other values stay."""
-    if target is None or current is None:
-        return []
-    groups = dnsrecords.group_records(ses.records_for(desired, current, region))
-    return dnsrecords.plan_unpublish(target, groups, _record_sets(target, groups))
 
 
 @st.reports_errors
@@ -597,11 +526,11 @@ def absent(name, dns=None, dmarc=None, **kwargs):
     MX and SPF values and the DMARC value ``dmarc`` (default ``v=DMARC1; p=none;``;
     ``false``: leave DMARC alone); other values at those names stay."""
     desired = ses.desired_identity(name, dmarc=dmarc)
-    target = _dns_target(dns, desired)
+    where = identitydns.target(dns, desired)
     ret, conn, region = st.begin(name, kwargs, __salt__)
     identity = desired["identity"]
     current = __salt__["aws_ses.get_identity"](identity, **conn)
-    unpublish = _unpublish(target, desired, current, region)
+    unpublish = identitydns.unpublish_steps(__salt__, where, desired, current, region)
     steps = unpublish + plan_absent(identity, current)
     what = f"SES identity {identity}"
     writes = (__context__, [("ses_identity", identity)])

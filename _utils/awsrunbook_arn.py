@@ -48,14 +48,6 @@ def ses_identity(identity: str, region: str, account: str) -> str:
     )
 
 
-def sns_topic(name: str, region: str, account: str) -> str:
-    return arn("sns", name, partition=partition_of(region), region=region, account=account)
-
-
-def sqs_queue(name: str, region: str, account: str) -> str:
-    return arn("sqs", name, partition=partition_of(region), region=region, account=account)
-
-
 def account_of(value: str) -> str:
     """The account field of an ARN (``""`` for AWS-managed resources' ``aws``)."""
     account = value.split(":", 5)[4]

@@ -420,7 +420,7 @@ def _report(ret, desired, current, steps, applied, options, conn, region):
         ret["result"] = ret["result"] and not waited
         lines += waited
     lines += ses.status_lines(after, identity)
-    if dns_check and after is not None and desired["type"] == "DOMAIN":
+    if dns_check and after is not None:
         lines += identitydns.checked_lines(
             __salt__, identity, after, conn, dns_check, options["dmarc"]
         )
@@ -501,7 +501,7 @@ def present(
         valid.fail("wait", "must be a whole number of seconds", wait)
     options = {
         "dns": identitydns.target(dns, desired),
-        "check_dns": identitydns.check_args(check_dns, resolvers),
+        "check_dns": identitydns.check_args(check_dns, resolvers, desired),
         "wait": wait,
         "dmarc": dmarc,
     }

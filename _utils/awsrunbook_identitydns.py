@@ -30,10 +30,12 @@ def target(dns_settings, desired) -> Target | None:
     return found
 
 
-def check_args(check_dns, resolvers):
+def check_args(check_dns, resolvers, desired):
     """``{"resolvers": ...}`` when the records are to be checked live, else ``None``."""
     valid.boolean(check_dns, "check_dns")
     dnsrecords.resolver_addresses(resolvers)
+    if check_dns and desired["type"] != "DOMAIN":
+        valid.fail("check_dns", "applies to domain identities only (an address has no records)")
     return {"resolvers": resolvers} if check_dns else None
 
 

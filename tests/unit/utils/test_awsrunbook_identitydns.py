@@ -30,10 +30,16 @@ def test_target_refuses_what_it_cannot_publish(name, dns, argument):
 
 
 def test_check_args():
-    assert identitydns.check_args(False, None) is None
-    assert identitydns.check_args(True, ["127.0.0.1:5353"]) == {"resolvers": ["127.0.0.1:5353"]}
+    domain, address = ses_identities.desired(), ses.desired_identity("ops@example.org")
+    assert identitydns.check_args(False, None, domain) is None
+    assert identitydns.check_args(False, None, address) is None
+    assert identitydns.check_args(True, ["127.0.0.1:5353"], domain) == {
+        "resolvers": ["127.0.0.1:5353"]
+    }
     with pytest.raises(SaltInvocationError, match=r"^check_dns: "):
-        identitydns.check_args("yes", None)
+        identitydns.check_args("yes", None, domain)
+    with pytest.raises(SaltInvocationError, match=r"^check_dns: applies to domain identities"):
+        identitydns.check_args(True, None, address)
 
 
 def test_wait_skips_a_verified_identity_and_lists_what_blocks_an_unverified_one():

@@ -61,10 +61,12 @@ from typing import TYPE_CHECKING
 import awsrunbook_dns as dns
 import awsrunbook_dnsrecords as dnsrecords
 import awsrunbook_readahead as ra
+import awsrunbook_receipt as receipt
 import awsrunbook_ses as ses
 import awsrunbook_sns as sns
 import awsrunbook_state as st
 import awsrunbook_validate as valid
+import awsrunbook_verification as verification
 
 __virtualname__ = "ses_identity"
 
@@ -483,6 +485,7 @@ def present(
     dns=None,
     check_dns=False,
     resolvers=None,
+    verify=None,
     **kwargs,
 ):
     """Ensure the SES identity ``name`` (a domain or an email address) exists as described.
@@ -526,6 +529,14 @@ def present(
     resolvers
         ``HOST`` or ``HOST:PORT`` strings the check asks instead of the zone's authoritative
         nameservers.
+    verify
+        For an address: verify it through an SES receipt rule, without a mailbox (``via:
+        receipt_rule``; ``bucket``, ``rule_set``, ``rule`` default to the runbook's
+        ``ocp-aws-verification``, ``email-address-verification``, ``deliver-to-s3-bucket``;
+        ``timeout`` seconds, default 900; ``cleanup``: true (default), false, or ``all`` to
+        delete the bucket too; ``resolvers`` for the MX lookup; ``dns``: a provider as for
+        ``dns``, to add the receiving MX for the duration when the domain has none). See
+        README, "Verifying an address through a receipt rule".
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
@@ -543,6 +554,7 @@ def present(
         valid.fail("wait", "must be a whole number of seconds", wait)
     target = _dns_target(dns, desired)
     dns_check = _dns_check_args(check_dns, resolvers)
+    receiving = receipt.verify_settings(verify, desired["identity"], desired["type"])
     ret, conn, region = st.begin(name, kwargs, __salt__)
     identity, test = desired["identity"], __opts__["test"]
 
@@ -550,6 +562,9 @@ def present(
     steps = plan_identity(desired, current, notes, topic, queue)
     what = f"SES identity {identity}"
     writes = (__context__, _touches(desired))
+    if receiving is not None:
+        args = (ret, steps, current, receiving, conn, region, __salt__, __opts__, writes)
+        return verification.present(*args)
     applied = st.run_plan(ret, steps, __salt__, conn, test, what, writes=writes)
     if topic is not None and applied:
         scope = st.run_id(globals())

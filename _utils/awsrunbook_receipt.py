@@ -72,7 +72,16 @@ def _timeout(value: Any) -> int:
     return value
 
 
-def verify_settings(verify: Any, identity_type: str) -> dict | None:
+def _dns_target(dns_settings: Any, address: str):
+    if dns_settings is None:
+        return None
+    target = dnsrecords.provider_settings(dns_settings, "verify:dns")
+    if target[1] and not dnsrecords.in_zone(domain_of(address), target[1]):
+        valid.fail("verify:dns:zone", f"does not hold {domain_of(address)}", target[1])
+    return target
+
+
+def verify_settings(verify: Any, identity: str, identity_type: str) -> dict | None:
     """The validated ``verify`` argument of ``ses_identity.present`` with the runbook's
     defaults filled in (``None`` when not given). Raises naming the bad key."""
     if verify is None:
@@ -86,7 +95,6 @@ def verify_settings(verify: Any, identity_type: str) -> dict | None:
         valid.fail("verify:via", "must be receipt_rule", verify.get("via"))
     resolvers = verify.get("resolvers")
     dnsrecords.resolver_addresses(resolvers)
-    dns_settings = verify.get("dns")
     return {
         "bucket": _name(
             verify.get("bucket", DEFAULT_BUCKET), "verify:bucket", _BUCKET_RE, "an S3 bucket name"
@@ -98,9 +106,7 @@ def verify_settings(verify: Any, identity_type: str) -> dict | None:
         "timeout": _timeout(verify.get("timeout", DEFAULT_TIMEOUT)),
         "cleanup": _cleanup(verify.get("cleanup", True)),
         "resolvers": resolvers,
-        "dns": None
-        if dns_settings is None
-        else dnsrecords.provider_settings(dns_settings, "verify:dns"),
+        "dns": _dns_target(verify.get("dns"), identity),
     }
 
 

@@ -33,6 +33,7 @@ import json
 import os
 import secrets
 import threading
+import time
 import urllib.parse
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -189,15 +190,25 @@ def confirm(token):
 
 class LinkServer:
     """The test's stand-in for ``email-verification.REGION.amazonaws.com``: an HTTP server on
-    127.0.0.1 that confirms issued links and records every request path (``requests``)."""
+    127.0.0.1 that confirms issued links and records every request path (``requests``).
+    While ``holding`` is set, a link request is kept waiting without being confirmed and
+    ``held`` is set (a test kills the caller meanwhile)."""
+
+    HOLD_SECONDS = 30
 
     def __init__(self):
         self.requests = []
+        self.holding = threading.Event()
+        self.held = threading.Event()
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
+                if server.holding.is_set():
+                    server.held.set()
+                    time.sleep(server.HOLD_SECONDS)
+                    return
                 query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
                 token = (query.get("X-Amz-Signature") or [""])[0]
                 ok = self.path.startswith("/verify") and confirm(token)

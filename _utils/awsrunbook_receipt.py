@@ -94,7 +94,7 @@ def verify_settings(verify: Any, identity: str, identity_type: str) -> dict | No
     if verify.get("via", "receipt_rule") != "receipt_rule":
         valid.fail("verify:via", "must be receipt_rule", verify.get("via"))
     resolvers = verify.get("resolvers")
-    dnsrecords.resolver_addresses(resolvers)
+    dnsrecords.resolver_addresses(resolvers, "verify:resolvers")
     return {
         "bucket": _name(
             verify.get("bucket", DEFAULT_BUCKET), "verify:bucket", _BUCKET_RE, "an S3 bucket name"

@@ -167,3 +167,33 @@ def test_bad_verify_arguments_fail_before_any_call(states, ses, name, verify, me
     assert result.result is False
     assert message in result.comment
     assert calls == []
+
+
+def test_no_mx_gets_a_temporary_one_through_the_dns_provider(states, ses, tmp_path):
+    server = _bind(tmp_path, None)
+    try:
+        args = verify_args(server, dns=server.settings())
+        result = states.ses_identity.present(ADDRESS, **args)
+        left = server.dig(DOMAIN, "MX")
+    finally:
+        server.stop()
+    assert result.result is True, result.comment
+    assert status() == "SUCCESS"
+    assert result.changes["temporary_mx"]["new"] == {
+        "values": [f"10 inbound-smtp.{REGION}.amazonaws.com"],
+        "ttl": result.changes["temporary_mx"]["new"]["ttl"],
+    }
+    assert result.changes["cleanup_temporary_mx"]["new"] is None
+    assert left == []
+
+
+def test_no_mx_and_no_dns_provider_fails_before_any_write(states, ses, tmp_path):
+    server = _bind(tmp_path, None)
+    try:
+        with recorded_calls() as calls:
+            result = states.ses_identity.present(ADDRESS, **verify_args(server))
+    finally:
+        server.stop()
+    assert result.result is False
+    assert "has no MX record" in result.comment
+    assert writes(calls) == []

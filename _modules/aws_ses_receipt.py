@@ -181,16 +181,10 @@ def delete_messages(bucket, prefix, **kwargs):
     s3, _ = _s3(kwargs)
     with aws.aws_errors("ListObjectsV2", f"{bucket}/{prefix}"):
         pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix))
-    for page in pages:
-        objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if objects:
-            aws.call(
-                s3,
-                "delete_objects",
-                bucket,
-                Bucket=bucket,
-                Delete={"Objects": objects, "Quiet": True},
-            )
+    keys = [{"Key": item["Key"]} for page in pages for item in page.get("Contents", [])]
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes up to 1000 keys
+        delete = {"Objects": keys[start : start + 1000], "Quiet": True}
+        aws.call(s3, "delete_objects", bucket, Bucket=bucket, Delete=delete)
     return True
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.conftest import BIN
 from tests.support import moto_ses_receiving
-from tests.support.bind_server import BindServer
+from tests.support.ses_receiving import mx_server
 
 REGION = "us-east-1"
 DOMAIN = "example.org"
@@ -33,17 +33,10 @@ def links():
     moto_ses_receiving.extra_lines.clear()
 
 
-def start_bind(tmp_path, mx_host):
-    directory = tmp_path / "bind"
-    directory.mkdir()
-    return BindServer(directory, DOMAIN, f"{DOMAIN}. 300 IN MX 10 {mx_host}.\n").start()
-
-
 @pytest.fixture
 def bind(tmp_path):
-    server = start_bind(tmp_path, f"inbound-smtp.{REGION}.amazonaws.com")
-    yield server
-    server.stop()
+    with mx_server(tmp_path, DOMAIN, f"inbound-smtp.{REGION}.amazonaws.com") as server:
+        yield server
 
 
 @pytest.fixture
@@ -123,12 +116,9 @@ def test_first_run_verifies_and_restores_the_active_rule_set(
 
 
 def test_mx_elsewhere_is_pending_and_sets_nothing_up(salt_call, account, tmp_path, moto_server):
-    server = start_bind(tmp_path, "mx.mailhost.example")
-    try:
+    with mx_server(tmp_path, DOMAIN, "mx.mailhost.example") as server:
         moto_server.reset_counts()
         _, ret = apply(salt_call, server)
-    finally:
-        server.stop()
     assert ret["result"] is None, ret["comment"]
     assert f"check the mailbox of {ADDRESS}" in ret["comment"]
     # Only the identity itself (SES mails the link to the domain's own mail server).

@@ -10,6 +10,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from tests.support import moto_ses_patches, moto_ses_receiving
+from tests.support.ses_receiving import CLEANUP_FIELDS, SETUP_FIELDS
 
 REGION = "eu-west-1"
 ADDRESS = "check@example.org"
@@ -30,15 +31,7 @@ def test_setup_receives_the_address_into_the_bucket_and_cleanup_restores(modules
 
     made = modules.aws_ses_receipt.setup_receiving(ADDRESS, region=REGION)
 
-    assert set(made["changes"]) == {
-        "verification_bucket",
-        "verification_bucket_public_access_block",
-        "verification_bucket_lifecycle",
-        "verification_bucket_policy",
-        "receipt_rule_set",
-        "receipt_rule",
-        "active_receipt_rule_set",
-    }
+    assert list(made["changes"]) == SETUP_FIELDS
     assert made["changes"]["active_receipt_rule_set"] == {
         "old": "theirs",
         "new": "email-address-verification",
@@ -60,12 +53,7 @@ def test_setup_receives_the_address_into_the_bucket_and_cleanup_restores(modules
     assert again["changes"] == {}
 
     cleaned = modules.aws_ses_receipt.cleanup_receiving(made["restore"], region=REGION)
-    assert set(cleaned) == {
-        "cleanup_active_receipt_rule_set",
-        "cleanup_receipt_rule",
-        "cleanup_receipt_rule_set",
-        "cleanup_received_messages",
-    }
+    assert list(cleaned) == CLEANUP_FIELDS
     assert ses.describe_active_receipt_rule_set()["Metadata"]["Name"] == "theirs"
     assert [s["Name"] for s in ses.list_receipt_rule_sets()["RuleSets"]] == ["theirs"]
     assert "Contents" not in boto3.client("s3").list_objects_v2(Bucket=BUCKET)

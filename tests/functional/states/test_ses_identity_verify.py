@@ -10,8 +10,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from tests.support import moto_ses_patches, moto_ses_receiving
-from tests.support.bind_server import BindServer
 from tests.support.calls import recorded_calls, writes
+from tests.support.ses_receiving import CLEANUP_FIELDS, SETUP_FIELDS, mx_server
 
 REGION = "us-east-1"
 DOMAIN = "example.org"
@@ -33,17 +33,10 @@ def links():
     server.stop()
 
 
-def _bind(tmp_path, mx):
-    server = BindServer(tmp_path / "bind", DOMAIN, f"{DOMAIN}. 300 IN MX 10 {mx}.\n" if mx else "")
-    server.directory.mkdir()
-    return server.start()
-
-
 @pytest.fixture
 def bind(tmp_path):
-    server = _bind(tmp_path, f"inbound-smtp.{REGION}.amazonaws.com")
-    yield server
-    server.stop()
+    with mx_server(tmp_path, DOMAIN, f"inbound-smtp.{REGION}.amazonaws.com") as server:
+        yield server
 
 
 @pytest.fixture
@@ -68,19 +61,10 @@ def test_test_mode_lists_the_steps_and_writes_nothing(states, ses, bind):
         result = states.ses_identity.present(ADDRESS, test=True, **verify_args(bind))
     assert result.result is None, result.comment
     assert list(result.changes) == [
-        "verification_bucket",
-        "verification_bucket_public_access_block",
-        "verification_bucket_lifecycle",
-        "verification_bucket_policy",
-        "receipt_rule_set",
-        "receipt_rule",
-        "active_receipt_rule_set",
+        *SETUP_FIELDS,
         "identity",
         "verification_link",
-        "cleanup_active_receipt_rule_set",
-        "cleanup_receipt_rule",
-        "cleanup_receipt_rule_set",
-        "cleanup_received_messages",
+        *CLEANUP_FIELDS,
         "verification_status",
     ]
     assert writes(calls) == []
@@ -130,12 +114,8 @@ def test_only_the_aws_link_for_this_address_is_requested(states, ses, bind, link
 
 
 def test_mx_elsewhere_leaves_it_pending_and_sets_nothing_up(states, ses, tmp_path):
-    server = _bind(tmp_path, "mx.mailhost.example")
-    try:
-        with recorded_calls() as calls:
-            result = states.ses_identity.present(ADDRESS, **verify_args(server))
-    finally:
-        server.stop()
+    with mx_server(tmp_path, DOMAIN, "mx.mailhost.example") as server, recorded_calls() as calls:
+        result = states.ses_identity.present(ADDRESS, **verify_args(server))
     assert result.result is None, result.comment
     assert f"check the mailbox of {ADDRESS}" in result.comment
     assert [call for call in writes(calls) if call[0] != "sesv2"] == []
@@ -170,30 +150,23 @@ def test_bad_verify_arguments_fail_before_any_call(states, ses, name, verify, me
 
 
 def test_no_mx_gets_a_temporary_one_through_the_dns_provider(states, ses, tmp_path):
-    server = _bind(tmp_path, None)
-    try:
+    with mx_server(tmp_path, DOMAIN, None) as server:
         args = verify_args(server, dns=server.settings())
         result = states.ses_identity.present(ADDRESS, **args)
         left = server.dig(DOMAIN, "MX")
-    finally:
-        server.stop()
     assert result.result is True, result.comment
     assert status() == "SUCCESS"
-    assert result.changes["temporary_mx"]["new"] == {
-        "values": [f"10 inbound-smtp.{REGION}.amazonaws.com"],
-        "ttl": result.changes["temporary_mx"]["new"]["ttl"],
-    }
+    assert result.changes["temporary_mx"]["old"] is None
+    assert result.changes["temporary_mx"]["new"]["values"] == [
+        f"10 inbound-smtp.{REGION}.amazonaws.com"
+    ]
     assert result.changes["cleanup_temporary_mx"]["new"] is None
     assert left == []
 
 
 def test_no_mx_and_no_dns_provider_fails_before_any_write(states, ses, tmp_path):
-    server = _bind(tmp_path, None)
-    try:
-        with recorded_calls() as calls:
-            result = states.ses_identity.present(ADDRESS, **verify_args(server))
-    finally:
-        server.stop()
+    with mx_server(tmp_path, DOMAIN, None) as server, recorded_calls() as calls:
+        result = states.ses_identity.present(ADDRESS, **verify_args(server))
     assert result.result is False
     assert "has no MX record" in result.comment
     assert writes(calls) == []

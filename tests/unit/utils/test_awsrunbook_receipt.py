@@ -8,6 +8,8 @@ import awsrunbook_receipt as receipt
 import pytest
 from salt.exceptions import SaltInvocationError
 
+from tests.support.ses_receiving import SETUP_FIELDS
+
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 ADDRESS = "ops@example.org"
@@ -101,15 +103,7 @@ def fields(steps):
 
 def test_plan_receiving_from_nothing_sets_everything_up_in_order():
     steps = receipt.plan_receiving(TARGET, found(active="theirs"), REGION, ACCOUNT)
-    assert fields(steps) == [
-        "verification_bucket",
-        "verification_bucket_public_access_block",
-        "verification_bucket_lifecycle",
-        "verification_bucket_policy",
-        "receipt_rule_set",
-        "receipt_rule",
-        "active_receipt_rule_set",
-    ]
+    assert fields(steps) == SETUP_FIELDS
     assert steps[-1]["kwargs"]["previous"] == "theirs"
     policy = json.loads(steps[3]["kwargs"]["policy"])
     condition = policy["Statement"][0]["Condition"]["StringEquals"]

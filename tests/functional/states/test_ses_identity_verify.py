@@ -170,3 +170,16 @@ def test_no_mx_and_no_dns_provider_fails_before_any_write(states, ses, tmp_path)
     assert result.result is False
     assert "has no MX record" in result.comment
     assert writes(calls) == []
+
+
+def test_a_pending_address_without_a_message_gets_a_new_one(states, ses, bind, modules):
+    modules.aws_ses.create_identity(ADDRESS, region=REGION)  # no rule: no message received
+    moto_ses_patches.set_status(ses_backends[DEFAULT_ACCOUNT_ID][REGION], ADDRESS, "PENDING")
+
+    result = states.ses_identity.present(ADDRESS, **verify_args(bind))
+
+    assert result.result is True, result.comment
+    assert result.changes["verification_message"] == {"old": None, "new": "requested again"}
+    assert "identity" not in result.changes
+    assert result.changes["verification_status"] == {"old": "PENDING", "new": "SUCCESS"}
+    assert status() == "SUCCESS"

@@ -75,10 +75,12 @@ def test_the_address_is_verified_and_receiving_taken_down(states, ses, bind, lin
     ses.create_receipt_rule_set(RuleSetName="theirs")
     ses.set_active_receipt_rule_set(RuleSetName="theirs")
     caplog.set_level(1)
+    planned = states.ses_identity.present(ADDRESS, test=True, **verify_args(bind))
 
     result = states.ses_identity.present(ADDRESS, **verify_args(bind))
 
     assert result.result is True, result.comment
+    assert set(result.changes) == set(planned.changes)  # test mode reported exactly these
     assert status() == "SUCCESS"
     assert result.changes["verification_status"] == {"old": None, "new": "SUCCESS"}
     assert result.changes["verification_link"] == {"old": "not followed", "new": "followed"}

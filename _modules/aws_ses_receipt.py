@@ -118,12 +118,13 @@ def set_active_rule_set(rule_set=None, **kwargs):
     return True
 
 
-def activate_rule_set(rule_set, previous, bucket, record, **kwargs):
-    """Make ``rule_set`` active, first writing ``previous`` (the rule set active until now)
-    into the object ``record`` of ``bucket``, so that a run that stops before its cleanup
-    leaves the next run able to restore it."""
+def activate_rule_set(rule_set, bucket, record, remember, **kwargs):
+    """Make ``rule_set`` active, first writing ``remember`` (the rule set active until now,
+    ``previous_active``, and what else the cleanup needs) into the object ``record`` of
+    ``bucket``, so that a run that stops before its cleanup leaves the next run able to
+    finish it."""
     s3, conn = _s3(dict(kwargs))
-    body = json.dumps({"previous_active": previous}).encode()
+    body = json.dumps(remember).encode()
     aws.call(s3, "put_object", f"{bucket}/{record}", Bucket=bucket, Key=record, Body=body)
     return set_active_rule_set(rule_set, **conn)
 

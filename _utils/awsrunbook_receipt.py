@@ -295,11 +295,14 @@ def _rule_steps(receiving: dict, rule_set: dict | None):
     return steps
 
 
-def plan_receiving(receiving: dict, found: dict, region: str, account: str) -> list:
+def plan_receiving(
+    receiving: dict, found: dict, region: str, account: str, temporary_mx: bool = False
+) -> list:
     """Steps that make SES receive mail for the address into the bucket: the bucket (public
     access blocked, objects expiring after a day, the policy SES needs), the rule set and
     the rule, and the rule set made active, remembering in the bucket which one was active
-    before (``found`` is ``aws_ses_receipt.describe_receiving``'s answer). Pure."""
+    before and whether the receiving MX was added for the run (``temporary_mx``); ``found``
+    is ``aws_ses_receipt.describe_receiving``'s answer. Pure."""
     statement = policy_statement(receiving, region, account)
     steps = _bucket_steps(receiving, found["bucket"], found["bucket_policy"], statement)
     steps += _rule_steps(receiving, found["rule_set"])
@@ -311,12 +314,21 @@ def plan_receiving(receiving: dict, found: dict, region: str, account: str) -> l
                 receiving["rule_set"],
                 "aws_ses_receipt.activate_rule_set",
                 rule_set=receiving["rule_set"],
-                previous=found["active_rule_set"],
                 bucket=receiving["bucket"],
                 record=record_key(receiving["address"]),
+                remember={
+                    "previous_active": found["active_rule_set"],
+                    "temporary_mx": temporary_mx,
+                },
             )
         )
     return steps
+
+
+def remembered(found: dict, fact: str):
+    """What the run that set receiving up remembered in the bucket (``previous_active``,
+    ``temporary_mx``); ``None`` when nothing was."""
+    return (found.get("record") or {}).get(fact)
 
 
 def previous_active(found: dict, receiving: dict) -> str | None:
@@ -324,7 +336,7 @@ def previous_active(found: dict, receiving: dict) -> str | None:
     (a run that stopped half way): then the one that run remembered."""
     if found["active_rule_set"] != receiving["rule_set"]:
         return found["active_rule_set"]
-    return (found.get("record") or {}).get("previous_active")
+    return remembered(found, "previous_active")
 
 
 def _other_rules(found: dict, receiving: dict) -> list:

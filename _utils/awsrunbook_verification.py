@@ -106,15 +106,22 @@ def _mx_state(run: _Run) -> str:
     return "ses" if receipt.mx_points_to_ses(answer["values"], run.region) else "elsewhere"
 
 
-def _temporary_mx(run: _Run) -> tuple[list, list]:
-    """The steps adding the receiving MX at the DNS host and taking it out again."""
+def _no_mx(run: _Run):
+    return CommandExecutionError(
+        f"verify: {run.domain} has no MX record, so SES cannot receive the verification "
+        f"message: add '{run.domain}. MX 10 {receipt.inbound_host(run.region)}.' or give "
+        "verify:dns to have it added for the duration"
+    )
+
+
+def _mx_steps(run: _Run, found: dict, mx_state: str) -> tuple[list, list]:
+    """The steps adding the receiving MX at the DNS host (when there is none) and taking it
+    out again (also when a stopped run added it)."""
     target = run.settings["dns"]
-    if target is None:
-        raise CommandExecutionError(
-            f"verify: {run.domain} has no MX record, so SES cannot receive the verification "
-            f"message: add '{run.domain}. MX 10 {receipt.inbound_host(run.region)}.' or give "
-            "verify:dns to have it added for the duration"
-        )
+    if mx_state == "missing" and target is None:
+        raise _no_mx(run)
+    if target is None or (mx_state != "missing" and not receipt.remembered(found, "temporary_mx")):
+        return [], []
     module, zone, settings = target
     groups = receipt.receiving_mx(run.domain, run.region)
     key = next(iter(groups))
@@ -210,8 +217,10 @@ def _confirm(run: _Run, since: float, deadline: float, old_status) -> bool:
 
 def _receive(run: _Run, current, identity_steps, mx_state, writes):
     found = run.describe()
-    mx_add, mx_remove = _temporary_mx(run) if mx_state == "missing" else ([], [])
-    setup = receipt.plan_receiving(run.target, found, run.region, found["account"])
+    mx_add, mx_remove = _mx_steps(run, found, mx_state)
+    setup = receipt.plan_receiving(
+        run.target, found, run.region, found["account"], temporary_mx=bool(mx_add or mx_remove)
+    )
     since, request = _message_steps(run, current, found, identity_steps)
     cleanup = receipt.plan_cleanup(run.target, found, run.settings["cleanup"]) + mx_remove
     old_status = current["verification_status"] if current else None
@@ -247,7 +256,9 @@ def _converged(run: _Run, identity_steps, writes):
     rule_set = run.call("aws_ses_receipt.describe_rule_set", run.target["rule_set"])
     wanted = receipt.receipt_rule(run.target)
     if rule_set and wanted in rule_set["rules"]:
-        steps += receipt.plan_cleanup(run.target, run.describe(), run.settings["cleanup"])
+        found = run.describe()
+        steps += receipt.plan_cleanup(run.target, found, run.settings["cleanup"])
+        steps += _mx_steps(run, found, "ses")[1]
     run.apply(steps, writes=writes)
 
 

@@ -4,6 +4,8 @@ through Salt's loader against moto in-process with the receiving stand-in
 mails a verification link pointing at the test's ``LinkServer``), MX answers from a real
 BIND on 127.0.0.1."""
 
+import json
+
 import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -184,4 +186,26 @@ def test_a_pending_address_without_a_message_gets_a_new_one(states, ses, bind, m
     assert result.changes["verification_message"] == {"old": None, "new": "requested again"}
     assert "identity" not in result.changes
     assert result.changes["verification_status"] == {"old": "PENDING", "new": "SUCCESS"}
+    assert status() == "SUCCESS"
+
+
+def test_the_temporary_mx_of_a_stopped_run_is_removed_by_the_next(states, ses, modules, tmp_path):
+    inbound = f"inbound-smtp.{REGION}.amazonaws.com"
+    with mx_server(tmp_path, DOMAIN, inbound) as server:
+        # What a run that added the MX leaves when it is killed before the link was requested.
+        modules.aws_ses_receipt.setup_receiving(ADDRESS, region=REGION)
+        record = {"previous_active": None, "temporary_mx": True}
+        boto3.client("s3").put_object(
+            Bucket=BUCKET, Key=f"{ADDRESS}/awsrunbook-receiving.json", Body=json.dumps(record)
+        )
+        modules.aws_ses.create_identity(ADDRESS, region=REGION)
+        assert status() == "PENDING"
+
+        result = states.ses_identity.present(ADDRESS, **verify_args(server, dns=server.settings()))
+        left = server.dig(DOMAIN, "MX")
+
+    assert result.result is True, result.comment
+    assert "temporary_mx" not in result.changes
+    assert result.changes["cleanup_temporary_mx"]["new"] is None
+    assert left == []
     assert status() == "SUCCESS"

@@ -104,7 +104,7 @@ def fields(steps):
 def test_plan_receiving_from_nothing_sets_everything_up_in_order():
     steps = receipt.plan_receiving(TARGET, found(active="theirs"), REGION, ACCOUNT)
     assert fields(steps) == SETUP_FIELDS
-    assert steps[-1]["kwargs"]["previous"] == "theirs"
+    assert steps[-1]["kwargs"]["remember"] == {"previous_active": "theirs", "temporary_mx": False}
     policy = json.loads(steps[3]["kwargs"]["policy"])
     condition = policy["Statement"][0]["Condition"]["StringEquals"]
     assert condition == {

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 import awsrunbook_receipt as receipt
+import awsrunbook_secrets as secrets
 import awsrunbook_state as st
 from salt.exceptions import CommandExecutionError
 
@@ -313,10 +314,10 @@ def _request(url):
 
 
 def follow_link(link, **kwargs):
-    """Request the verification link ``link`` (an ``awsrunbook_secrets.Secret``): GET, a short
-    timeout, redirects only within the same host. Returns the HTTP status. Neither the link
-    nor its token is ever logged or put in an error."""
-    url = link.value
+    """Request the verification link ``link`` (an ``awsrunbook_secrets.Secret``, or the URL):
+    GET, a short timeout, redirects only within the same host. Returns the HTTP status.
+    Neither the link nor its token is ever logged or put in an error."""
+    url = link.value if isinstance(link, secrets.Secret) else str(link)
     host = urllib.parse.urlsplit(url).netloc
     for _ in range(MAX_REDIRECTS + 1):
         try:

@@ -78,9 +78,16 @@ class _Run:
             target["rule"],
         )
 
-    def apply(self, steps, writes=None) -> bool:
+    def apply(self, steps, writes=None, converged="is in the desired state") -> bool:
         return st.run_plan(
-            self.ret, steps, self.salt, self.conn, self.test, self.what, writes=writes
+            self.ret,
+            steps,
+            self.salt,
+            self.conn,
+            self.test,
+            self.what,
+            writes=writes,
+            converged=converged,
         )
 
     def note(self, *lines: str) -> None:
@@ -232,13 +239,16 @@ def _receive(run: _Run, current, identity_steps, mx_state, writes):
     try:
         if run.apply([*mx_add, *setup, *request], writes=writes):
             _confirm(run, since, deadline, old_status)
+    except CommandExecutionError as exc:  # a read while waiting: keep the changes made so far
+        run.ret["result"] = False
+        run.note(f"{run.what}: {exc}")
     finally:
         if cleanup:
             run.apply(cleanup)
 
 
 def _pending_elsewhere(run: _Run, identity_steps, writes):
-    run.apply(identity_steps, writes=writes)
+    run.apply(identity_steps, writes=writes, converged="exists; its verification is pending")
     if run.ret["result"] is True:
         run.ret["result"] = None
     run.note(

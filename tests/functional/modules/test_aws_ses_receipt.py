@@ -2,11 +2,14 @@
 (``setup_receiving`` → ``wait_for_message`` → ``cleanup_receiving``), against moto with the
 receiving stand-in of ``tests/support/moto_ses_receiving.py``."""
 
+import http.server
 import json
+import threading
 import time
 
 import boto3
 import pytest
+from awsrunbook_secrets import Secret
 from salt.exceptions import CommandExecutionError
 
 from tests.support import moto_ses_patches, moto_ses_receiving
@@ -75,3 +78,39 @@ def test_a_bucket_in_another_region_is_refused(modules, ses):
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
     with pytest.raises(CommandExecutionError, match="is in us-east-1"):
         modules.aws_ses_receipt.setup_receiving(ADDRESS, region=REGION)
+
+
+class _Redirecting(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/away"):
+            self.send_response(302)
+            self.send_header("Location", "http://elsewhere.invalid/?X-Amz-Signature=abc")
+        elif self.path.startswith("/here"):
+            self.send_response(302)
+            self.send_header("Location", "/done")
+        else:
+            self.send_response(200 if self.path == "/done" else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        return
+
+
+@pytest.fixture
+def web():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+def test_follow_link_stays_on_its_host_and_never_shows_the_link(modules, web):
+    token = "X-Amz-Signature=" + "f00d" * 16
+    assert modules.aws_ses_receipt.follow_link(Secret(f"{web}/here?{token}")) == 200
+    for path, problem in (("away", "redirects to another host"), ("gone", "answered HTTP 404")):
+        with pytest.raises(CommandExecutionError, match=problem) as raised:
+            modules.aws_ses_receipt.follow_link(Secret(f"{web}/{path}?{token}"))
+        assert token not in str(raised.value)

@@ -5,6 +5,8 @@ mails a verification link pointing at the test's ``LinkServer``), MX answers fro
 BIND on 127.0.0.1."""
 
 import json
+import logging
+import time
 
 import boto3
 import pytest
@@ -209,3 +211,22 @@ def test_the_temporary_mx_of_a_stopped_run_is_removed_by_the_next(states, ses, m
     assert result.changes["cleanup_temporary_mx"]["new"] is None
     assert left == []
     assert status() == "SUCCESS"
+
+
+def test_no_message_stops_at_the_timeout_and_takes_receiving_down(
+    states, ses, bind, monkeypatch, caplog
+):
+    monkeypatch.setattr(moto_ses_receiving, "_send_verification", lambda backend, address: None)
+    ses.create_receipt_rule_set(RuleSetName="theirs")
+    ses.set_active_receipt_rule_set(RuleSetName="theirs")
+    caplog.set_level(logging.INFO)
+    started = time.monotonic()
+
+    result = states.ses_identity.present(ADDRESS, **verify_args(bind, timeout=3))
+
+    assert time.monotonic() - started < 15
+    assert result.result is False
+    assert "No verification message for ops@example.org arrived within 3 s" in result.comment
+    assert "Waiting for the verification message for ops@example.org" in caplog.text
+    assert list(result.changes)[-len(CLEANUP_FIELDS) :] == CLEANUP_FIELDS
+    assert ses.describe_active_receipt_rule_set()["Metadata"]["Name"] == "theirs"

@@ -15,7 +15,8 @@ idempotent). Each gap it fills, as seen in moto 5.2.5:
     ``AMAZON_SES_SETUP_NOTIFICATION`` object under the rule's prefix.
  4. Nothing was ever received. ``deliver(region, recipient, raw)`` now puts a message where
     the active rule set's first matching rule with an S3 action says (bucket, prefix plus a
-    message id), as SES receiving does; the delivery checks reuse it for sent mail.
+    message id), as SES receiving does, and only for a recipient whose domain is a verified
+    identity in the region; the delivery checks reuse it for sent mail.
  5. Creating an address identity (v1 ``VerifyEmailIdentity``, v2 ``CreateEmailIdentity``)
     verified it at once. Now, when an active rule receives for the address, the identity
     stays ``PENDING`` and SES's verification message (MIME, quoted-printable, from
@@ -81,7 +82,9 @@ def _matches(rule, recipient):
 
 def _s3_action(backend, recipient):
     rule_set = backend.describe_active_receipt_rule_set()
-    if rule_set is None:
+    domain = backend.email_identities.get(recipient.rsplit("@", 1)[-1].lower())
+    # SES receives only for domains verified in the region.
+    if rule_set is None or domain is None or domain.verification_status != "SUCCESS":
         return None
     for rule in rule_set.rules:
         if rule.get("Enabled", False) in (True, "true") and _matches(rule, recipient):

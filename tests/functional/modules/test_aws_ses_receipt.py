@@ -24,6 +24,7 @@ BUCKET = "ocp-aws-verification"
 def ses(modules):
     moto_ses_patches.apply()
     moto_ses_receiving.apply()
+    modules.aws_ses.create_identity("example.org", region=REGION)  # SES receives for it
     return boto3.client("ses", region_name=REGION)
 
 

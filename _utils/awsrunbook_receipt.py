@@ -409,12 +409,6 @@ def plan_cleanup(receiving: dict, found: dict, cleanup: bool | str = True) -> li
     return steps
 
 
-def is_set_up(found: dict, receiving: dict) -> bool:
-    """Whether our rule is still there (a run stopped before its cleanup)."""
-    rule_set = found["rule_set"] or {"rules": []}
-    return any(r["Name"] == receiving["rule"] for r in rule_set["rules"])
-
-
 # --- the verification message ---------------------------------------------------------------
 
 

@@ -61,10 +61,12 @@ from typing import TYPE_CHECKING
 import awsrunbook_dnsrecords as dnsrecords
 import awsrunbook_identitydns as identitydns
 import awsrunbook_readahead as ra
+import awsrunbook_receipt as receipt
 import awsrunbook_ses as ses
 import awsrunbook_sns as sns
 import awsrunbook_state as st
 import awsrunbook_validate as valid
+import awsrunbook_verification as verification
 
 __virtualname__ = "ses_identity"
 
@@ -441,6 +443,7 @@ def present(
     dns=None,
     check_dns=False,
     resolvers=None,
+    verify=None,
     **kwargs,
 ):
     """Ensure the SES identity ``name`` (a domain or an email address) exists as described.
@@ -484,6 +487,14 @@ def present(
     resolvers
         ``HOST`` or ``HOST:PORT`` strings the check asks instead of the zone's authoritative
         nameservers.
+    verify
+        For an address: verify it through an SES receipt rule, without a mailbox (``via:
+        receipt_rule``; ``bucket``, ``rule_set``, ``rule`` default to the runbook's
+        ``ocp-aws-verification``, ``email-address-verification``, ``deliver-to-s3-bucket``;
+        ``timeout`` seconds, default 900; ``cleanup``: true (default), false, or ``all`` to
+        delete the bucket too; ``resolvers`` for the MX lookup; ``dns``: a provider as for
+        ``dns``, to add the receiving MX for the duration when the domain has none). See
+        README, "Verifying an address through a receipt rule".
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
@@ -505,12 +516,16 @@ def present(
         "wait": wait,
         "dmarc": dmarc,
     }
+    receiving = receipt.verify_settings(verify, desired["identity"], desired["type"])
     ret, conn, region = st.begin(name, kwargs, __salt__)
 
     current, notes, topic, queue = _read(desired, conn)
     steps = plan_identity(desired, current, notes, topic, queue)
     what = f"SES identity {desired['identity']}"
     writes = (__context__, _touches(desired))
+    if receiving is not None:
+        args = (ret, steps, current, receiving, conn, region, __salt__, __opts__, writes)
+        return verification.present(*args)
     applied = st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes)
     if topic is not None and applied:
         _remember_topic(topic, desired, queue, conn)

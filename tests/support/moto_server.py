@@ -32,6 +32,7 @@ PATCH_MODULES = (
     "tests.support.moto_sesv2_patches",
     "tests.support.moto_rds_patches",
     "tests.support.moto_sqs_patches",
+    "tests.support.moto_ses_receiving",
 )
 
 _SERVICE_RE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")

@@ -31,3 +31,24 @@ class MultiZoneBind(BindServer):
             )
             stanzas.append(f'zone "{zone}" {{\n    type primary;\n    file "{path}";\n}};\n')
         config.write_text(config.read_text() + "".join(stanzas))
+
+
+# SES's own DKIM selector (a real one's shape; the key is the test's).
+SES_SELECTOR = "224i4yxa5dv7c2xz3womw6peuasteono"
+
+
+def ses_sending_zones(domain, region, dmarc, easy_key, ses_key, *other_keys):
+    """The zones of a domain that sends and receives through SES: MX to SES receiving, the
+    DMARC record, the Easy DKIM CNAME of ``easy_key`` into ``amazonses.com`` (where its key
+    and ``ses_key`` are published), and ``other_keys`` in the domain's zone."""
+    token = easy_key.selector
+    own = (
+        f"@ IN MX 10 inbound-smtp.{region}.amazonaws.com.\n"
+        f'_dmarc IN TXT "{dmarc}"\n'
+        f"{token}._domainkey IN CNAME {token}.dkim.amazonses.com.\n"
+    )
+    easy = easy_key.zone_lines().replace(easy_key.record_name, f"{token}.dkim.amazonses.com")
+    return {
+        domain: own + "".join(key.zone_lines() for key in other_keys),
+        "amazonses.com": ses_key.zone_lines() + easy,
+    }

@@ -31,7 +31,7 @@ from moto.ses import models as ses_models
 
 from tests.support import moto_ses_receiving
 
-_MARK = "_awsrunbook_sending_delivery"
+_moto_send_raw_email = None  # moto's own, once apply() has run
 SENDING_IP = "54.240.8.1"
 
 # From domain -> tests.support.dkim_keys.DkimKey signing its mail (Easy DKIM).
@@ -117,27 +117,23 @@ def received_message(backend, raw):
     return receiving.encode() + signed
 
 
-def _wrap_send_raw(original):
-    def send_raw_email(self, source, destinations, raw_data):
-        message = original(self, source, destinations, raw_data)
-        raw = raw_data.encode("utf-8") if isinstance(raw_data, str) else raw_data
-        # moto adds the To/Cc header addresses to the destinations: each address once.
-        addresses = {email.utils.parseaddr(d)[1] for d in message.destinations}
-        for address in sorted(addresses):
-            # SES receives only for the domains verified in the region.
-            if address.rpartition("@")[2].lower() in self.email_identities:
-                moto_ses_receiving.deliver(
-                    self.region_name, address, received_message(self, raw), self.account_id
-                )
-        return message
-
-    return send_raw_email
+def _send_raw_email(self, source, destinations, raw_data):
+    message = _moto_send_raw_email(self, source, destinations, raw_data)
+    raw = raw_data.encode("utf-8") if isinstance(raw_data, str) else raw_data
+    # moto adds the To/Cc header addresses to the destinations: each address once.
+    addresses = {email.utils.parseaddr(d)[1] for d in message.destinations}
+    for address in sorted(addresses):
+        # SES receives only for the domains verified in the region.
+        if address.rpartition("@")[2].lower() in self.email_identities:
+            moto_ses_receiving.deliver(
+                self.region_name, address, received_message(self, raw), self.account_id
+            )
+    return message
 
 
 def apply():
     """Patch moto's SES backend (idempotent)."""
-    backend = ses_models.SESBackend
-    if getattr(backend, _MARK, False):
-        return
-    backend.send_raw_email = _wrap_send_raw(backend.send_raw_email)
-    setattr(backend, _MARK, True)
+    global _moto_send_raw_email
+    if _moto_send_raw_email is None:
+        _moto_send_raw_email = ses_models.SESBackend.send_raw_email
+        ses_models.SESBackend.send_raw_email = _send_raw_email

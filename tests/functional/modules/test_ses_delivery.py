@@ -12,7 +12,7 @@ from tests.support import (
     moto_ses_sending_delivery,
 )
 from tests.support.calls import recorded_calls
-from tests.support.dkim_dns import MultiZoneBind
+from tests.support.dkim_dns import SES_SELECTOR, MultiZoneBind, ses_sending_zones
 from tests.support.dkim_keys import DkimKey
 
 REGION = "eu-west-1"
@@ -20,7 +20,6 @@ DOMAIN = "example.org"
 SENDER = "ops@example.org"
 CHECK = "check@example.org"
 BUCKET = "ocp-aws-verification"
-SES_SELECTOR = "224i4yxa5dv7c2xz3womw6peuasteono"
 DMARC = "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
 
 
@@ -35,17 +34,7 @@ def keys():
 
 @pytest.fixture(scope="module")
 def bind(tmp_path_factory, keys):
-    easy, ses, sub = keys["easy"], keys["ses"], keys["sub"]
-    zones = {
-        DOMAIN: f"""\
-            @ IN MX 10 inbound-smtp.{REGION}.amazonaws.com.
-            _dmarc IN TXT "{DMARC}"
-            tok1._domainkey IN CNAME tok1.dkim.amazonses.com.
-            """
-        + sub.zone_lines(),
-        "amazonses.com": ses.zone_lines()
-        + easy.zone_lines().replace(easy.record_name, "tok1.dkim.amazonses.com"),
-    }
+    zones = ses_sending_zones(DOMAIN, REGION, DMARC, keys["easy"], keys["ses"], keys["sub"])
     with MultiZoneBind(tmp_path_factory.mktemp("bind"), zones) as server:
         yield server
 

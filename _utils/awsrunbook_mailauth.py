@@ -110,19 +110,20 @@ def _results_of(body):
 
 def authentication_results(message, authserv_id=None):
     """Each result of the ``Authentication-Results`` headers, topmost header first:
-    ``{"authserv_id", "method", "result", "reason", "properties", "comment"}``. With
-    ``authserv_id``, only the headers that receiver wrote (anyone upstream can add such a
-    header: trust only the receiving side's)."""
+    ``{"authserv_id", "method", "result", "reason", "properties"}``. With ``authserv_id``,
+    only the topmost header of that receiver: it prepends its own, and anyone upstream can
+    add one naming it (RFC 8601 5)."""
     found = []
     for value in message.get_all("Authentication-Results") or []:
-        text = _unfold(value)
-        server, _, body = text.partition(";")
+        server, _, body = _unfold(value).partition(";")
         server = _COMMENT_RE.sub("", server).split()[0].lower() if server.strip() else ""
         if authserv_id and server != authserv_id.lower():
             continue
         for result in _results_of(body):
             reason = result["properties"].pop("reason", None)
             found.append({"authserv_id": server, **result, "reason": reason})
+        if authserv_id:
+            break
     return found
 
 

@@ -165,18 +165,20 @@ def test_subdomain_policy_from_the_organisational_record(keys):
     assert report["dmarc"]["disposition"] == "reject"
 
 
-def test_authentication_results_of_other_servers_are_ignored():
+def test_only_the_receivers_topmost_authentication_results_count():
     message = auth.parse_message(
         b"Authentication-Results: evil.example; dkim=pass header.d=example.org\r\n"
         b"Authentication-Results: amazonses.com (SES); spf=softfail (comment; with semicolon)"
         b' smtp.mailfrom=bounce@example.org; dkim=fail reason="bad sig" header.d=example.org\r\n'
+        b"Authentication-Results: amazonses.com; dmarc=pass header.from=example.org\r\n"
         b"From: a@example.org\r\n\r\nx\r\n"
     )
     results = auth.authentication_results(message, "amazonses.com")
     assert [(r["method"], r["result"]) for r in results] == [("spf", "softfail"), ("dkim", "fail")]
     assert results[0]["properties"] == {"smtp.mailfrom": "bounce@example.org"}
     assert results[1]["reason"] == "bad sig"
-    assert len(auth.authentication_results(message)) == 3
+    # Only the receiver's topmost header counts: the one below it was forged upstream.
+    assert len(auth.authentication_results(message)) == 4
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ def _arguments(from_address, to_address, resolvers, bucket, rule_set, rule, time
     }
 
 
-def test_message(from_address, to_address, token):
+def probe_message(from_address, to_address, token):
     """The raw test message: plain text, the run's ``token`` in the subject."""
     message = email.message.EmailMessage()
     message["From"] = from_address
@@ -116,10 +116,33 @@ def analyse(raw, resolvers=None, timeout=DNS_TIMEOUT):
     return mailauth.analyse(raw, verifications, policy, RECEIVER)
 
 
+def _check_receiving(to_address, resolvers, timeout, conn):
+    """Fail before any write when SES cannot receive the test message: its domain must be a
+    verified identity and its MX point to SES receiving in the region. A DNS lookup that
+    times out is logged and the check goes on (the wait will tell)."""
+    domain = receipt.domain_of(to_address)
+    region = aws.region_of(conn, __salt__.get("config.option"))
+    found = __salt__["aws_ses.get_identity"](domain, **conn)
+    status = "not an SES identity" if found is None else found["verification_status"]
+    if status != "SUCCESS":
+        raise CommandExecutionError(
+            f"to_address: SES in {region} receives only for verified domains; {domain} is {status}"
+        )
+    mx = __salt__["dns_lookup.lookup"](domain, "MX", resolvers, timeout)
+    if mx["status"] in ("timeout", "error"):
+        log.info("MX of %s: lookup %s (%s); sending anyway", domain, mx["status"], mx["detail"])
+    elif not receipt.mx_points_to_ses(mx["values"], region):
+        where = ", ".join(mx["values"]) or "nowhere (no MX record)"
+        raise CommandExecutionError(
+            f"to_address: the MX of {domain} points to {where}, not "
+            f"{receipt.inbound_host(region)}: SES would not receive the test message"
+        )
+
+
 def _receive(args, token, conn):
     """Send the test message and wait for it; its raw bytes and SES's message id."""
     since = time.time() - CLOCK_SKEW
-    raw = test_message(args["from_address"], args["to_address"], token)
+    raw = probe_message(args["from_address"], args["to_address"], token)
     message_id = send_raw(args["from_address"], args["to_address"], raw, **conn)
     log.info("Sent test message %s; waiting up to %.0f s for it", message_id, args["timeout"])
     received = __salt__["aws_ses_receipt.wait_for_message"](
@@ -156,6 +179,7 @@ def check_delivery(
     args = _arguments(
         from_address, to_address, resolvers, bucket, rule_set, rule, timeout, dns_timeout
     )
+    _check_receiving(args["to_address"], args["resolvers"], args["dns_timeout"], conn)
     token = secrets.token_hex(8)
     setup = __salt__["aws_ses_receipt.setup_receiving"](
         args["to_address"], args["bucket"], args["rule_set"], args["rule"], **conn

@@ -52,11 +52,29 @@ def check_delivery(salt_call, bind, *extra):
 
 
 def test_easy_dkim_passes_and_the_receiving_set_up_is_undone(
-    salt_call, aws_cli, bind, sending, keys
+    salt_call, aws_cli, bind, sending, keys, moto_server
 ):
     sending.signing_keys[DOMAIN] = keys["easy"]
+    moto_server.reset_counts()
 
     report = check_delivery(salt_call, bind)
+
+    # Set up receiving, send once, then undo it all (the bucket stays, as for verification).
+    assert [call[1] for call in moto_server.writes()] == [
+        "PUT /ocp-aws-verification",
+        "PUT /ocp-aws-verification?publicAccessBlock",
+        "PUT /ocp-aws-verification?lifecycle",
+        "PUT /ocp-aws-verification?policy",
+        "CreateReceiptRuleSet",
+        "CreateReceiptRule",
+        "PUT /ocp-aws-verification/check@example.org/awsrunbook-receiving.json",
+        "SetActiveReceiptRuleSet",
+        "POST /v2/email/outbound-emails",
+        "SetActiveReceiptRuleSet",
+        "DeleteReceiptRule",
+        "DeleteReceiptRuleSet",
+        "POST /ocp-aws-verification?delete",
+    ]
 
     dkim = {entry["domain"]: entry for entry in report["dkim"]}
     assert dkim[DOMAIN] | {"error": None} == {

@@ -18,8 +18,8 @@ idempotent; after ``moto_ses_receiving``). The gap it fills, as seen in moto 5.2
     ``Authentication-Results`` (``amazonses.com``) headers.
 
 What a real receiver would decide is a test's setting: ``spf_result`` (the SPF verdict for
-the MAIL FROM domain) and ``alter_body`` (a relay changed the body after signing, so every
-signature fails). ``reset()`` restores the defaults.
+the MAIL FROM domain), ``alter_body`` (a relay changed the body after signing, so every
+signature fails) and ``dropped`` (nothing arrives). ``reset()`` restores the defaults.
 """
 
 import email
@@ -40,12 +40,13 @@ signing_keys = {}
 ses_key = None
 spf_result = "pass"
 alter_body = False
+dropped = False  # the message never arrives (held or lost on the receiving side)
 
 
 def reset():
-    global ses_key, spf_result, alter_body
+    global ses_key, spf_result, alter_body, dropped
     signing_keys.clear()
-    ses_key, spf_result, alter_body = None, "pass", False
+    ses_key, spf_result, alter_body, dropped = None, "pass", False, False
 
 
 def _organizational(domain):
@@ -124,7 +125,7 @@ def _send_raw_email(self, source, destinations, raw_data):
     addresses = {email.utils.parseaddr(d)[1] for d in message.destinations}
     for address in sorted(addresses):
         # SES receives only for the domains verified in the region.
-        if address.rpartition("@")[2].lower() in self.email_identities:
+        if not dropped and address.rpartition("@")[2].lower() in self.email_identities:
             moto_ses_receiving.deliver(
                 self.region_name, address, received_message(self, raw), self.account_id
             )

@@ -11,7 +11,7 @@ from tests.support import (
     moto_ses_receiving,
     moto_ses_sending_delivery,
 )
-from tests.support.calls import recorded_calls
+from tests.support.calls import recorded_calls, writes
 from tests.support.dkim_dns import SES_SELECTOR, MultiZoneBind, ses_sending_zones
 from tests.support.dkim_keys import DkimKey
 
@@ -151,8 +151,7 @@ def test_spf_through_a_custom_mail_from_domain(modules, ses, bind, spf, outcome)
 
 
 def test_a_message_that_never_arrives_times_out_and_cleans_up(modules, ses, bind):
-    ses.delete_identity(Identity=DOMAIN)
-    ses.verify_email_identity(EmailAddress=SENDER)  # sending works; receiving does not
+    moto_ses_sending_delivery.dropped = True
 
     with pytest.raises(CommandExecutionError, match=r"did not arrive .* within 2 s"):
         modules.aws_ses.check_delivery(
@@ -160,6 +159,25 @@ def test_a_message_that_never_arrives_times_out_and_cleans_up(modules, ses, bind
         )
 
     assert "Metadata" not in ses.describe_active_receipt_rule_set()
+
+
+def test_an_mx_pointing_elsewhere_stops_before_any_write(modules, ses, bind):
+    bind.tamper(DOMAIN, "MX", "10 mx.mailbox.example.net.")
+    try:
+        with recorded_calls() as calls, pytest.raises(CommandExecutionError, match="to_address"):
+            check(modules, bind)
+    finally:
+        bind.tamper(DOMAIN, "MX", f"10 inbound-smtp.{REGION}.amazonaws.com.")
+    assert writes(calls) == []
+
+
+def test_a_domain_ses_does_not_receive_for_stops_before_any_write(modules, ses, bind):
+    ses.delete_identity(Identity=DOMAIN)
+    ses.verify_email_identity(EmailAddress=SENDER)  # sending works; receiving does not
+
+    with recorded_calls() as calls, pytest.raises(CommandExecutionError, match="verified"):
+        check(modules, bind)
+    assert writes(calls) == []
 
 
 @pytest.mark.parametrize(

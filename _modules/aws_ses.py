@@ -18,6 +18,7 @@ CLI examples::
     salt-call aws_ses.check_dmarc example.org region=eu-west-1 --out=json
     salt-call aws_ses.feedback ses-feedback max=20 --out=json
     salt-call aws_ses.explain_notification /tmp/bounce.json
+    salt-call aws_ses.check_delivery ops@example.org check@example.org --out=json
 """
 
 import logging
@@ -532,3 +533,24 @@ def feedback(queue, max=10, delete=False, wait_seconds=2, **kwargs):
     if delete and handles:
         __salt__["aws_sqs.delete"](url, handles, **conn)
     return summaries
+
+
+def check_delivery(from_address, to_address, resolvers=None, timeout=300, **kwargs):
+    """Send a test message through SES from ``from_address`` (a verified identity) to
+    ``to_address`` (an address of a domain whose mail SES receives: verified, MX to
+    ``inbound-smtp.REGION.amazonaws.com``), receive it into S3 through a receipt rule made
+    for the run (``bucket``, ``rule_set``, ``rule``: the address verification's defaults;
+    removed afterwards, the rule set active before restored), waiting up to ``timeout``
+    seconds, and report SPF, each DKIM signature (``d=``, selector, verified by us against
+    DNS, aligned, the receiver's result; SES's own ``d=amazonses.com`` signature is expected
+    and never aligned), the DMARC result and policy (RFC 7489) and a ``diagnosis``;
+    ``lines`` is the readable summary. ``resolvers``: ``HOST`` or ``HOST:PORT`` strings for
+    the DNS lookups. See ``ses_delivery.check_delivery``.
+
+    CLI example::
+
+        salt-call aws_ses.check_delivery ops@example.org check@example.org --out=json
+    """
+    return __salt__["ses_delivery.check_delivery"](
+        from_address, to_address, resolvers, timeout=timeout, **kwargs
+    )

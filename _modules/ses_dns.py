@@ -106,6 +106,12 @@ def _dmarc_answers(domain, resolvers, timeout):
     return own, __salt__["dns_lookup.lookup"](f"_dmarc.{org}", "TXT", resolvers, timeout)
 
 
+def dmarc_policy(domain, resolvers=None, timeout=DEFAULT_TIMEOUT):
+    """The DMARC record that applies to mail from ``domain`` (its own, else its
+    organisational domain's): ``awsrunbook_dnscheck.dmarc_record``'s answer."""
+    return check.dmarc_record(domain, *_dmarc_answers(domain, resolvers, timeout))
+
+
 def check_dmarc(domain, resolvers=None, timeout=DEFAULT_TIMEOUT, **kwargs):
     """Whether mail SES sends for ``domain`` passes DMARC, from DNS and SES's view of the
     identity: the DMARC record (one only, its policy, ``adkim``/``aspf``, ``rua``/``ruf``),
@@ -128,5 +134,5 @@ def check_dmarc(domain, resolvers=None, timeout=DEFAULT_TIMEOUT, **kwargs):
     entries = check.check_records(groups, answers)
     cnames = [e for e in entries if e["type"] == "CNAME"]
     mx_entry = next((e for e in entries if e["type"] == "MX"), None)
-    dmarc = check.dmarc_record(domain, *_dmarc_answers(domain, resolvers, timeout))
+    dmarc = dmarc_policy(domain, resolvers, timeout)
     return check.dmarc_report(domain, found, dmarc, cnames, mx_entry)

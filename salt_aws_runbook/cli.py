@@ -20,7 +20,8 @@ MINION_ID = "aws-admin"
 # boto3 and what it imports, as the top-level names salt-ssh's thin_extra_mods takes (urllib3
 # is in the thin since Salt 3008 only).
 # What our modules import that Salt's thin lacks, with what those import in turn: boto3's
-# stack, and dnspython, requests and publicsuffixlist for the DNS modules.
+# stack, and dnspython, requests and publicsuffixlist for the DNS modules, dkimpy (``dkim``)
+# for aws_ses.check_delivery.
 THIN_DEPENDENCIES = (
     "boto3",
     "botocore",
@@ -35,6 +36,7 @@ THIN_DEPENDENCIES = (
     "charset_normalizer",
     "certifi",
     "publicsuffixlist",
+    "dkim",
 )
 
 

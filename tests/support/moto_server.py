@@ -33,6 +33,7 @@ PATCH_MODULES = (
     "tests.support.moto_rds_patches",
     "tests.support.moto_sqs_patches",
     "tests.support.moto_ses_receiving",
+    "tests.support.moto_ses_sending_delivery",
 )
 
 _SERVICE_RE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")

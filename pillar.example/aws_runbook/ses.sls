@@ -1,6 +1,6 @@
-# SES identities, rendered by salt/aws/ses.sls (state: ses_identity).
+# SES identities, rendered by salt/aws_runbook/ses.sls (state: ses_identity).
 # Connection arguments (region, profile, keyid, key, role_arn) come from
-# aws_runbook:connection, shared with the other aws/*.sls files.
+# aws_runbook:connection, shared with the other aws_runbook/*.sls files.
 aws_runbook:
   ses:
     identities:
@@ -31,6 +31,12 @@ aws_runbook:
 
       # An email address: SES mails it a verification link.
       noreply@open-contracting.org: {}
+      # With no mailbox behind it (the domain's MX points to SES receiving), let the state
+      # receive the message into S3 and request the link itself:
+      # noreply@open-contracting.org:
+      #   verify:
+      #     via: receipt_rule                # bucket, rule_set, rule: the runbook's names
+      #     timeout: 900
 
       # A retired identity.
       # old.open-contracting.org:

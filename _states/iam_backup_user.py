@@ -177,12 +177,8 @@ def present(
     )
     ret, conn, region = st.begin(name, kwargs, __salt__)
     document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
-    layout.no_collision(
-        globals().get("__lowstate__"),
-        globals().get("__low__"),
-        pillar_file,
-        layout.every_path(paths),
-    )
+    writers = st.once_per_run(globals(), "pillar_writers", layout.pillar_writers)
+    layout.no_collision(writers, globals().get("__low__"), pillar_file, layout.every_path(paths))
     values = {
         "region": region,
         "bucket": bucket,

@@ -354,9 +354,18 @@ READ_AHEAD = (
 def _peers(name, conn):
     """Other identities with notifications in this run on the same connection: read in the
     same batched call as ``name``."""
-    lowstate = globals().get("__lowstate__")
-    found = ra.peers(lowstate, __virtualname__, conn, lambda c: _topic(c) and _identity(c).key)
+    found = st.once_per_run(
+        globals(),
+        "ses_identity notifications",
+        lambda lowstate: ra.peers(lowstate, __virtualname__, conn, _with_topic),
+        conn,
+    )
     return [peer for peer in found if peer != name]
+
+
+def _with_topic(chunk):
+    """The identity of a chunk that manages notifications to a topic (else ``None``)."""
+    return _topic(chunk) and _identity(chunk).key
 
 
 def _read(desired, conn):

@@ -153,7 +153,10 @@ def _module_kinds(state_globals: Mapping[str, Any]) -> list:
         if name == own:
             found.append((name, state_globals["READ_AHEAD"]))
         elif name in STATES and loader is not None and f"{name}.present" in loader:
-            found.append((name, loader[f"{name}.present"].__globals__["READ_AHEAD"]))
+            # A module Salt could not hand over this way is left to its own states' reads.
+            module_globals = getattr(loader[f"{name}.present"], "__globals__", {})
+            if "READ_AHEAD" in module_globals:
+                found.append((name, module_globals["READ_AHEAD"]))
     return found
 
 

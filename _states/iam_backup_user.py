@@ -124,6 +124,11 @@ def _describe(names, conn):
     return user, __salt__["aws_iam.describe_policy"](names[1], **conn)
 
 
+READ_AHEAD = (
+    ra.Kind("iam_backup_user", _user, lambda conn, _run: lambda names: _describe(names, conn)),
+)
+
+
 @st.reports_errors
 def present(
     name,
@@ -172,12 +177,8 @@ def present(
     )
     ret, conn, region = st.begin(name, kwargs, __salt__)
     document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
-    layout.no_collision(
-        globals().get("__lowstate__"),
-        globals().get("__low__"),
-        pillar_file,
-        layout.every_path(paths),
-    )
+    writers = st.once_per_run(globals(), "pillar_writers", layout.pillar_writers)
+    layout.no_collision(writers, globals().get("__low__"), pillar_file, layout.every_path(paths))
     values = {
         "region": region,
         "bucket": bucket,
@@ -197,9 +198,7 @@ def present(
         pillar_file, layout.every_path(paths), mask=list(secret_paths)
     )
     me = _user({"name": name, "policy_name": policy_name})
-    current_user, current_policy = ra.read(
-        globals(), "iam_backup_user", conn, me, _user, lambda names: _describe(names, conn)
-    )
+    current_user, current_policy = ra.read(globals(), "iam_backup_user", conn, me)
     policy_arn = __salt__["aws_iam.policy_arn"](policy_name, **conn)
 
     matches = iam.same_document(current_policy and current_policy["document"], document)

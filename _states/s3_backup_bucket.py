@@ -209,6 +209,15 @@ def _bucket(chunk):
     return ra.peer(chunk["name"], ("s3_bucket", chunk["name"]))
 
 
+READ_AHEAD = (
+    ra.Kind(
+        "s3_bucket",
+        _bucket,
+        lambda conn, _run: lambda bucket: __salt__["aws_s3.describe_bucket"](bucket, **conn),
+    ),
+)
+
+
 @st.reports_errors
 def present(
     name,
@@ -254,14 +263,7 @@ def present(
     valid.boolean(exclusive_lifecycle, "exclusive_lifecycle")
     ret, conn, region = st.begin(name, kwargs, __salt__)
 
-    current = ra.read(
-        globals(),
-        "s3_bucket",
-        conn,
-        _bucket({"name": name}),
-        _bucket,
-        lambda bucket: __salt__["aws_s3.describe_bucket"](bucket, **conn),
-    )
+    current = ra.read(globals(), "s3_bucket", conn, _bucket({"name": name}))
     if current is not None and current["region"] != region:
         raise CommandExecutionError(
             f"bucket {name} exists in {current['region']}, not {region}: a bucket cannot move "

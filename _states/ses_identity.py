@@ -339,24 +339,42 @@ def _topic(chunk):
     return ra.peer(topic, ("sns_topic", topic)) if isinstance(topic, str) and topic else None
 
 
+READ_AHEAD = (
+    ra.Kind(
+        "ses_identity",
+        _identity,
+        lambda conn, _run: lambda name: __salt__["aws_ses.get_identity"](name, **conn),
+    ),
+    ra.Kind(
+        "sns_topic",
+        _topic,
+        lambda conn, run: lambda name: __salt__["aws_sns.describe_topic"](name, scope=run, **conn),
+    ),
+)
+
+
 def _peers(name, conn):
     """Other identities with notifications in this run on the same connection: read in the
     same batched call as ``name``."""
-    lowstate = globals().get("__lowstate__")
-    found = ra.peers(lowstate, __virtualname__, conn, lambda c: _topic(c) and _identity(c).key)
+    found = st.once_per_run(
+        globals(),
+        "ses_identity notifications",
+        lambda lowstate: ra.peers(lowstate, __virtualname__, conn, _with_topic),
+        conn,
+    )
     return [peer for peer in found if peer != name]
+
+
+def _with_topic(chunk):
+    """The identity of a chunk that manages notifications to a topic (else ``None``)."""
+    return _topic(chunk) and _identity(chunk).key
 
 
 def _read(desired, conn):
     """``(identity, notification attributes, topic, queue)`` as they are now."""
     identity = desired["identity"]
     current = ra.read(
-        globals(),
-        "ses_identity",
-        conn,
-        ra.peer(identity, ("ses_identity", identity)),
-        _identity,
-        lambda name: __salt__["aws_ses.get_identity"](name, **conn),
+        globals(), "ses_identity", conn, ra.peer(identity, ("ses_identity", identity))
     )
     want = desired["notifications"]
     if want is None:
@@ -367,14 +385,8 @@ def _read(desired, conn):
         notes = __salt__["aws_ses.notification_attributes"](
             [identity], prefetch=_peers(identity, conn), scope=scope, **conn
         )[identity]
-    topic = ra.read(
-        globals(),
-        "sns_topic",
-        conn,
-        ra.peer(want["topic"], ("sns_topic", want["topic"])),
-        _topic,
-        lambda name: __salt__["aws_sns.describe_topic"](name, scope=scope, **conn),
-    )
+    me = ra.peer(want["topic"], ("sns_topic", want["topic"]))
+    topic = ra.read(globals(), "sns_topic", conn, me)
     queue = want["queue"] and __salt__["aws_sqs.describe_queue"](want["queue"], **conn)
     return current, notes, topic, queue
 

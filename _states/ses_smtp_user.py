@@ -121,9 +121,8 @@ def present(
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
     all_paths = layout.every_path(per_region)
-    layout.no_collision(
-        globals().get("__lowstate__"), globals().get("__low__"), pillar_file, all_paths
-    )
+    writers = st.once_per_run(globals(), "pillar_writers", layout.pillar_writers)
+    layout.no_collision(writers, globals().get("__low__"), pillar_file, all_paths)
     # The file gets the SMTP password derived from the secret, not the secret itself.
     secret_paths = {
         path: f"smtp_password:{region}"

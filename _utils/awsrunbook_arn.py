@@ -19,6 +19,7 @@ def partition_of(region: str) -> str:
         return "aws"
 
 
+@functools.lru_cache(maxsize=64)
 def s3_endpoint(region: str) -> str:
     """The S3 endpoint host of ``region`` (``s3.eu-west-2.amazonaws.com``), as pgBackRest's
     ``repo1-s3-endpoint`` wants it."""

@@ -67,6 +67,27 @@ def _resolve_profile(profile, config_option):
     return {}, profile
 
 
+# What boto3's default region depends on besides the profile (the config file's contents
+# through its modification time): a change to any of them is seen on the next call.
+_REGION_SOURCES = ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+_DEFAULT_REGIONS = {}
+
+
+def _default_region(aws_profile):
+    """boto3's default region for ``aws_profile`` (environment, shared config), ``None`` when
+    there is none. Remembered: a boto3 session costs tens of milliseconds of CPU to make, and
+    every state and call asks."""
+    config_file = os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
+    try:
+        config_mtime = os.stat(config_file).st_mtime_ns
+    except OSError:
+        config_mtime = None
+    key = (aws_profile, config_file, config_mtime, *map(os.environ.get, _REGION_SOURCES))
+    if key not in _DEFAULT_REGIONS:
+        _DEFAULT_REGIONS[key] = boto3.session.Session(profile_name=aws_profile).region_name
+    return _DEFAULT_REGIONS[key]
+
+
 def resolve_connection(conn, config_option=None):
     """Merge explicit arguments over the profile; return the settings a client needs.
 
@@ -79,7 +100,7 @@ def resolve_connection(conn, config_option=None):
     if aws_profile:
         settings["aws_profile"] = aws_profile
     if not settings.get("region"):
-        region = boto3.session.Session(profile_name=aws_profile).region_name
+        region = _default_region(aws_profile)
         if not region:
             raise SaltInvocationError(
                 "region: not given, and no default region in the environment or AWS config"

@@ -182,22 +182,30 @@ def _chunk_paths(chunk):
     return None
 
 
-def no_collision(lowstate, low, pillar_file, paths):
-    """Fail when another state of this run (``lowstate``; ``low`` is this state's chunk)
-    writes a path of ``paths`` (or one inside it) in the same ``pillar_file``: the two
-    would overwrite each other's keys run after run."""
-    me = (low or {}).get("__id__")
+def pillar_writers(lowstate):
+    """``{pillar_file: [(state, ID, paths)]}``: the key paths each chunk of the run's low state
+    writes in each pillar file (for ``no_collision``)."""
+    writers = {}
     for chunk in lowstate or []:
-        if chunk.get("__id__") == me and chunk.get("state") == (low or {}).get("state"):
-            continue
         found = _chunk_paths(chunk)
-        if not found or found[0] != pillar_file:
+        if found:
+            writers.setdefault(found[0], []).append((chunk["state"], chunk.get("__id__"), found[1]))
+    return writers
+
+
+def no_collision(writers, low, pillar_file, paths):
+    """Fail when another state of this run (``writers``: ``pillar_writers`` of the run; ``low``
+    is this state's chunk) writes a path of ``paths`` (or one inside it) in the same
+    ``pillar_file``: the two would overwrite each other's keys run after run."""
+    me = ((low or {}).get("state"), (low or {}).get("__id__"))
+    for state, chunk_id, found in writers.get(pillar_file, []):
+        if (state, chunk_id) == me:
             continue
         for path in paths:
-            clash = next((other for other in found[1] if _overlap(path, other)), None)
+            clash = next((other for other in found if _overlap(path, other)), None)
             if clash:
                 valid.fail(
                     "pillar_keys",
-                    f"{path} in {pillar_file} is also written by {chunk['state']} "
-                    f"{chunk.get('__id__')} ({clash}): give each state its own key paths",
+                    f"{path} in {pillar_file} is also written by {state} "
+                    f"{chunk_id} ({clash}): give each state its own key paths",
                 )

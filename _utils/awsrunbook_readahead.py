@@ -1,18 +1,25 @@
-"""Read-ahead: when a state run holds many resources of one kind, the first state of that kind
-reads all of them concurrently, and each state plans from its own entry.
+"""Read-ahead: when a state run holds many resources, the run's first state that reads ahead
+starts reading all of them concurrently, of every kind on its connection, and each state plans
+from its own entry.
 
-Every state names the resources its read covers as ``(kind, name)`` pairs (a bucket
-``("s3_bucket", NAME)``; a backup user covers its user and its policy). Entries live for one
-state run (in ``__context__``, under the run's id) and serve one state each; a state about to
-write a resource makes the run forget every entry covering it (``forget``, called by
+A state module lists what it reads ahead in ``READ_AHEAD``: one ``Kind`` per kind of resource
+(a bucket; a backup user with its policy; an SES identity, and its SNS topic), each saying
+what a chunk of the module's state reads (``peer_of``: a ``Peer``, naming the ``(kind, name)``
+resources whose writes make the answer stale) and how to read it (``reader``). Entries live
+for one state run (in ``__context__``, under the run's id) and serve one state each; a state
+about to write a resource makes the run forget every entry covering it (``forget``, called by
 ``run_plan``), so a later state sharing it (a policy, an SNS topic) reads it again instead of
-planning from an answer that no longer holds. Once the kind has been read ahead, a resource
+planning from an answer that no longer holds. Once the reads have started, a resource
 without an entry is read as before.
 
-The pool is bounded per service (minion config ``aws_runbook_read_concurrency``: a number for
-every service, or a mapping of service to number), and its clients use botocore's adaptive
-retry mode, so throttling slows the read-ahead down instead of failing it. A run with one
-resource of a kind reads it as before: no pool, no extra call.
+The reads run in the background: a state waits only for its own entry, so the states of the
+first kind plan while the reads of the later kinds are still under way. Each kind's first read
+runs alone before the rest of that kind (what it teaches the run, the account ID, then serves
+the others). The reads in flight are bounded per service (minion config
+``aws_runbook_read_concurrency``: a number for every service, or a mapping of service to
+number), and their clients use botocore's adaptive retry mode, so throttling slows the
+read-ahead down instead of failing it. A run with one resource reads it as before: no thread,
+no extra call.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import logging
+import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -49,6 +57,21 @@ def peer(key: Hashable, *resources: tuple[str, str]) -> Peer:
     return Peer(key, frozenset(resources))
 
 
+class Kind(NamedTuple):
+    """A kind of resource a state module reads ahead (an item of its ``READ_AHEAD``): ``name``
+    (its prefix names the service whose limit applies: ``s3_bucket``, ``s3``), ``peer_of``
+    (what a chunk of the module's state reads, see ``peers``) and ``reader``: called with
+    the connection and the run's id, it gives the function reading one key."""
+
+    name: str
+    peer_of: Callable[[Mapping], Peer | None]
+    reader: Callable[[dict, Any], Callable[[Hashable], Any]]
+
+
+# The state modules with a READ_AHEAD: the first of their states in a run reads for them all.
+STATES = ("s3_backup_bucket", "iam_backup_user", "ses_identity")
+
+
 def peers(
     lowstate: Iterable[Mapping] | None,
     state: str,
@@ -62,7 +85,8 @@ def peers(
     for chunk in lowstate or ():
         if chunk.get("state") != state or chunk.get("fun") != "present":
             continue
-        if aws.split_connection_args({k: v for k, v in chunk.items() if v is not None}) != conn:
+        chunk_conn = {k: chunk[k] for k in aws.CONNECTION_ARGS if chunk.get(k) is not None}
+        if chunk_conn != conn:
             continue
         try:
             value = peer_of(chunk)
@@ -88,73 +112,103 @@ def concurrency(service: str, configured: Any) -> int:
     return configured
 
 
-def read_all(keys: Iterable[Hashable], reader: Callable[[Hashable], Any], limit: int) -> dict:
-    """``{key: reader(key)}``, read by at most ``limit`` threads at once, each client in
-    adaptive retry mode. A read that fails is left out: its own state reads it again and
-    reports the error."""
-
-    def read_one(key):
+def _fill(future: concurrent.futures.Future, reader: Callable, key: Hashable) -> None:
+    """Read ``key`` into ``future``, in adaptive retry mode."""
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
         with aws.adaptive_retries():
-            return reader(key)
-
-    keys = list(dict.fromkeys(keys))
-    if not keys:
-        return {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(limit, len(keys))) as pool:
-        # Each read in a copy of the caller's context: Salt finds its loader (what
-        # ``__salt__`` means in the reader) there.
-        futures = {key: pool.submit(contextvars.copy_context().run, read_one, key) for key in keys}
-    answers = {}
-    for key, future in futures.items():
-        try:
-            answers[key] = future.result()
-        except (CommandExecutionError, SaltInvocationError) as exc:
-            log.debug("read-ahead of %s failed, left to its state: %s", key, exc)
-    return answers
+            future.set_result(reader(key))
+    except Exception as exc:  # handed to the state that waits for it
+        future.set_exception(exc)
 
 
-def _store(context, scope, kind: str, conn: dict) -> dict | None:
+def read_batches(batches: list, limits: Mapping[str, int]) -> None:
+    """Fill the futures of ``batches`` (``(service, reader, [(key, future)])``, one per kind, in
+    run order), at most ``limits[service]`` reads of a service at once. Each batch's first
+    read runs alone, before the rest of its batch. Each read runs in a copy of the caller's
+    context: Salt finds its loader (what ``__salt__`` means in the reader) there."""
+    pools = {
+        service: concurrent.futures.ThreadPoolExecutor(limit, f"awsrunbook-{service}")
+        for service, limit in limits.items()
+    }
+    try:
+        for service, reader, futures in batches:
+            for index, (key, future) in enumerate(futures):
+                pools[service].submit(contextvars.copy_context().run, _fill, future, reader, key)
+                if index == 0:
+                    concurrent.futures.wait([future])
+    finally:
+        for pool in pools.values():
+            pool.shutdown(wait=False)  # the reads queued still run; the threads then end
+
+
+def _module_kinds(state_globals: Mapping[str, Any]) -> list:
+    """``[(state module name, its READ_AHEAD)]`` for the read-ahead modules in the run, in run
+    order (each loaded through ``__states__`` if it is not yet)."""
+    own, loader = state_globals["__virtualname__"], state_globals.get("__states__")
+    lowstate = state_globals.get("__lowstate__") or ()
+    found = []
+    for name in dict.fromkeys(chunk.get("state") for chunk in lowstate):
+        if name == own:
+            found.append((name, state_globals["READ_AHEAD"]))
+        elif name in STATES and loader is not None and f"{name}.present" in loader:
+            # A module Salt could not hand over this way is left to its own states' reads.
+            module_globals = getattr(loader[f"{name}.present"], "__globals__", {})
+            if "READ_AHEAD" in module_globals:
+                found.append((name, module_globals["READ_AHEAD"]))
+    return found
+
+
+def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tuple) -> None:
+    """Give every resource the run reads ahead on ``conn`` (but ``mine``, ``(kind, key)``)
+    an entry, and start reading them in a background thread."""
+    scope, digest = state_globals["__instance_id__"], aws.conn_digest(conn)
+    lowstate, batches = state_globals.get("__lowstate__"), []
+    for state, kinds in _module_kinds(state_globals):
+        for kind in kinds:
+            futures = []
+            for found in peers(lowstate, state, conn, kind.peer_of):
+                if (kind.name, found.key) != mine:
+                    future = concurrent.futures.Future()
+                    entries[(kind.name, digest, found.key)] = (future, found.resources)
+                    futures.append((found.key, future))
+            if futures:
+                batches.append((kind.name.split("_", 1)[0], kind.reader(conn, scope), futures))
+    if not batches:
+        return
+    option = state_globals["__salt__"]["config.option"](CONFIG_OPTION, None)
+    limits = {service: concurrency(service, option) for service, _, _ in batches}
+    run = contextvars.copy_context().run
+    threading.Thread(target=run, args=(read_batches, batches, limits), daemon=True).start()
+
+
+def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> Any:
+    """``me.key`` as ``kind``'s reader (in ``READ_AHEAD`` of the state module whose globals are
+    ``state_globals``) reads it. Salt puts the run's ``__lowstate__``, ``__instance_id__``,
+    ``__context__`` and ``__states__`` into those globals. The run's first state that reads
+    ahead on ``conn`` reads its own resource, then starts reading every other one of the run
+    on ``conn`` (see ``_start``); a state with an entry waits for it."""
+    context, scope = state_globals.get("__context__"), state_globals.get("__instance_id__")
+    reader = next(k for k in state_globals["READ_AHEAD"] if k.name == kind).reader(conn, scope)
     run = aws.run_scoped(context, CACHE_KEY, scope)
     if run is None:
-        return None
-    return run.setdefault((kind, aws.conn_digest(conn)), {"done": False, "entries": {}})
-
-
-def read(
-    state_globals: Mapping[str, Any],
-    kind: str,
-    conn: dict,
-    me: Peer,
-    peer_of: Callable[[Mapping], Peer | None],
-    reader: Callable[[Hashable], Any],
-) -> Any:
-    """``reader(me.key)``, for the state whose module globals are ``state_globals`` (Salt puts
-    the run's ``__lowstate__``, ``__instance_id__`` and ``__context__`` there). The first state
-    of ``kind`` on ``conn`` in the run also reads its peers (``peer_of`` of every chunk of its
-    state module, see ``peers``) concurrently and keeps their answers for them; ``kind``'s
-    prefix names the service whose limit applies (``s3_bucket``: ``s3``)."""
-    context, scope = state_globals.get("__context__"), state_globals.get("__instance_id__")
-    store = _store(context, scope, kind, conn)
-    if store is None:
         return reader(me.key)
-    if me.key in store["entries"]:
-        return store["entries"].pop(me.key)[0]
-    if store["done"]:
+    entries, started = run.setdefault("entries", {}), run.setdefault("started", set())
+    entry = entries.pop((kind, aws.conn_digest(conn), me.key), None)
+    if entry is not None:
+        try:
+            return entry[0].result()
+        except (CommandExecutionError, SaltInvocationError) as exc:
+            log.debug("read-ahead of %s failed, read again by its state: %s", me.key, exc)
+            return reader(me.key)
+    if aws.conn_digest(conn) in started:
         return reader(me.key)
-    store["done"] = True
+    started.add(aws.conn_digest(conn))
     # This state's own read first, alone and as without read-ahead: its errors are its own,
-    # and what it teaches the run (the account ID) then serves the peers' reads.
+    # and what it teaches the run (the account ID) then serves the other reads.
     mine = reader(me.key)
-    lowstate = state_globals.get("__lowstate__")
-    others = {
-        p.key: p.resources
-        for p in peers(lowstate, state_globals["__virtualname__"], conn, peer_of)
-        if p.key != me.key
-    }
-    if others:
-        option = state_globals["__salt__"]["config.option"](CONFIG_OPTION, None)
-        answers = read_all(others, reader, concurrency(kind.split("_", 1)[0], option))
-        store["entries"].update({key: (answers[key], others[key]) for key in answers})
+    _start(state_globals, entries, conn, (kind, me.key))
     return mine
 
 
@@ -163,9 +217,8 @@ def forget(context, resources: Iterable[tuple[str, str]]) -> None:
     (they are about to be written)."""
     run = (context or {}).get(CACHE_KEY)
     resources = set(resources)
-    if not run or not resources:
+    entries = run["data"].get("entries") if run else None
+    if not entries or not resources:
         return
-    for store in run["data"].values():
-        stale = [key for key, (_, covers) in store["entries"].items() if covers & resources]
-        for key in stale:
-            del store["entries"][key]
+    for key in [key for key, (_, covers) in entries.items() if covers & resources]:
+        del entries[key]

@@ -32,6 +32,9 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 # What run_plan says when an ``absent`` function finds nothing to remove.
 ABSENT = "is already absent"
 
+# Where once_per_run keeps its answers in __context__.
+ONCE_KEY = "awsrunbook_once_per_run"
+
 # The state function being run ("s3_backup_bucket.present"), for messages that name it.
 _FUNCTION = contextvars.ContextVar("awsrunbook_state_function", default="this state")
 
@@ -260,6 +263,20 @@ def run_id(state_globals: Mapping[str, Any]) -> Any:
     """The id of the state run Salt is in (its ``__instance_id__``, which Salt injects into
     the state module's ``globals()``), or ``None`` outside one."""
     return state_globals.get("__instance_id__")
+
+
+def once_per_run(state_globals: Mapping[str, Any], name: str, compute: Callable, conn=None) -> Any:
+    """``compute(lowstate)`` for the run's low state, computed once per state run and connection
+    ``conn`` (kept in ``__context__`` under ``name`` and the run's id), so that a state scanning
+    the run's other states costs each of them nothing; outside a run, every time."""
+    lowstate = state_globals.get("__lowstate__")
+    kept = aws.run_scoped(state_globals.get("__context__"), ONCE_KEY, run_id(state_globals))
+    if kept is None:
+        return compute(lowstate)
+    key = (name, aws.conn_digest(conn or {}))
+    if key not in kept:
+        kept[key] = compute(lowstate)
+    return kept[key]
 
 
 def reports_errors(func):

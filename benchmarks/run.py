@@ -182,7 +182,7 @@ def ses_status():
 class SaltBench:
     """``salt-call --local state.apply bench`` with its own config dir and pillar."""
 
-    def __init__(self, root, env, ses):
+    def __init__(self, root, env, ses, read_concurrency=None):
         self.root = root
         self.env = env
         self.ses = ses
@@ -212,6 +212,9 @@ class SaltBench:
                 """
             )
         )
+        if read_concurrency:
+            with (self.conf / "minion").open("a") as minion:
+                minion.write(yaml.safe_dump({"aws_runbook_read_concurrency": read_concurrency}))
         (self.pillar_root / "top.sls").write_text("base:\n  '*':\n    - bench\n")
 
     def declare(self, n):
@@ -419,14 +422,14 @@ def latency(server):
     return f"answers delayed {server.counter.latency * 1000:.0f} ms"
 
 
-def compare(server, root, ses, repeat):
+def compare(server, root, ses, repeat, read_concurrency):
     env = aws_env(server)
     venv = ansible_venv()
     version = subprocess.run(
         [str(venv / "bin" / "ansible"), "--version"], capture_output=True, text=True
     ).stdout.splitlines()[0]
     ansible = AnsibleBench(root / "ansible", env, ses, venv)
-    ours = SaltBench(root / "salt-compare", env, ses)
+    ours = SaltBench(root / "salt-compare", env, ses, read_concurrency)
     ours.declare(1)
 
     results = {}
@@ -484,9 +487,9 @@ def compare(server, root, ses, repeat):
     ]
 
 
-def scale(server, root, ses, sizes, repeat):
+def scale(server, root, ses, sizes, repeat, read_concurrency):
     env = aws_env(server)
-    ours = SaltBench(root / "salt-scale", env, ses)
+    ours = SaltBench(root / "salt-scale", env, ses, read_concurrency)
     kinds = 3 if ses else 2
     rows, per_resource, op_rows = [], {}, {}
     for n in sizes:
@@ -535,6 +538,16 @@ def scale(server, root, ses, sizes, repeat):
     ]
 
 
+def read_limits(text):
+    """``iam=8,ses=4`` as ``{"iam": 8, "ses": 4}``."""
+    try:
+        return {service: int(limit) for service, limit in (p.split("=") for p in text.split(","))}
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected SERVICE=N[,SERVICE=N...], got {text!r}"
+        ) from None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     only = parser.add_mutually_exclusive_group()
@@ -549,6 +562,12 @@ def main(argv=None):
         default=0,
         help="delay every AWS answer by this much (a network round trip; default 0)",
     )
+    parser.add_argument(
+        "--read-concurrency",
+        type=read_limits,
+        help="the minion option aws_runbook_read_concurrency for our runs, e.g. iam=8,ses=4"
+        " (default: not set, the extension's defaults)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
 
@@ -561,15 +580,25 @@ def main(argv=None):
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request
     server = MotoServer(latency_ms=args.latency_ms).start()
     print(f"moto server on {server.url}; {load()}; checkout {checkout()}", flush=True)
+    if args.read_concurrency:
+        print(f"ours with aws_runbook_read_concurrency: {args.read_concurrency}", flush=True)
     verdicts = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             root = pathlib.Path(tmp)
             sections = []
             if not args.scale_only:
-                sections.append(lambda ses: compare(server, root / "compare", ses, args.repeat))
+                sections.append(
+                    lambda ses: compare(
+                        server, root / "compare", ses, args.repeat, args.read_concurrency
+                    )
+                )
             if not args.ansible_only:
-                sections.append(lambda ses: scale(server, root / "scale", ses, sizes, args.repeat))
+                sections.append(
+                    lambda ses: scale(
+                        server, root / "scale", ses, sizes, args.repeat, args.read_concurrency
+                    )
+                )
             for section in sections:
                 try:
                     verdicts += section(ses)

@@ -3,8 +3,10 @@ users and SES identities read concurrently by the first state of their kind, and
 where an earlier state of the run changes what a later one read ahead."""
 
 import collections
+import threading
 
 import boto3
+import botocore.client
 import pytest
 import salt.version
 
@@ -185,3 +187,34 @@ bucket:
         "GetBucketEncryption",
         "GetBucketLifecycleConfiguration",
     ]
+
+
+def test_the_first_state_reads_ahead_for_every_kind_of_the_run(modules, tmp_path, monkeypatch):
+    sls = many(tmp_path)
+    assert not modules.state.template_str(sls).failed
+    threads = collections.defaultdict(set)
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        service = self.meta.service_model.service_name
+        threads[(service, operation_name)].add(threading.current_thread().name.split("_")[0])
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    assert not modules.state.template_str(sls).failed
+    kinds = {
+        "bucket": {"HeadBucket", "GetPublicAccessBlock", "GetBucketEncryption"},
+        "user": {"ListAttachedUserPolicies", "ListAccessKeys", "GetPolicy", "GetPolicyVersion"},
+        "identity": {"GetEmailIdentity"},
+    }
+    # Only the run's first state reads in the main thread (its own resource, and the batch
+    # of notification attributes): every other read, of every kind, ran in its service's
+    # pool (the modules after the first loaded through Salt's __states__).
+    in_main = {op for (_, op), names in threads.items() if "MainThread" in names}
+    assert in_main - {"GetBucketLifecycleConfiguration", "GetIdentityNotificationAttributes"} in (
+        kinds.values()
+    )
+    pools = {"sesv2": "ses"}
+    for (service, op), names in threads.items():
+        if op != "GetIdentityNotificationAttributes":
+            assert names - {"MainThread"} == {f"awsrunbook-{pools.get(service, service)}"}, op

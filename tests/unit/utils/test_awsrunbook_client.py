@@ -1,5 +1,7 @@
 """Connection plumbing: arguments, profiles, cached clients, errors."""
 
+import os
+
 import awsrunbook_client as aws
 import boto3
 import botocore.exceptions
@@ -42,6 +44,26 @@ def test_no_region_anywhere(monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     with pytest.raises(SaltInvocationError, match=r"^region: not given"):
         aws.resolve_connection({})
+
+
+def test_default_region_is_remembered_until_its_sources_change(monkeypatch, tmp_path):
+    sessions = []
+    real_session = boto3.session.Session
+    monkeypatch.setattr(
+        boto3.session, "Session", lambda **kw: sessions.append(kw) or real_session(**kw)
+    )
+    assert [aws.region_of({}) for _ in range(3)] == ["us-east-1"] * 3
+    assert len(sessions) == 1  # one boto3 session for three answers
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    assert aws.region_of({}) == "eu-west-2"
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nregion = ap-south-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert aws.region_of({}) == "ap-south-1"
+    config.write_text("[default]\nregion = sa-east-1\n")
+    os.utime(config, ns=(0, config.stat().st_mtime_ns + 1_000_000))  # an edit, seen by mtime
+    assert aws.region_of({}) == "sa-east-1"
 
 
 def test_clients_are_cached_per_service_region_and_credentials():

@@ -82,7 +82,7 @@ def test_states_of_one_run_may_not_share_a_path_in_one_file():
     with pytest.raises(
         SaltInvocationError, match="also written by iam_backup_user web1-pgbackrest"
     ):
-        layout.no_collision([low, other], low, "/p.sls", mine)
+        layout.no_collision(layout.pillar_writers([low, other]), low, "/p.sls", mine)
     apart = chunk(
         "iam_backup_user",
         "web1-pgbackrest",
@@ -92,14 +92,14 @@ def test_states_of_one_run_may_not_share_a_path_in_one_file():
             "region": None,
         },
     )
-    layout.no_collision([low, apart], low, "/p.sls", mine)
+    layout.no_collision(layout.pillar_writers([low, apart]), low, "/p.sls", mine)
     elsewhere = dict(other, pillar_file="/other.sls")
-    layout.no_collision([low, elsewhere], low, "/p.sls", mine)
+    layout.no_collision(layout.pillar_writers([low, elsewhere]), low, "/p.sls", mine)
     smtp = chunk(
         "ses_smtp_user", "web1-smtp", regions=["us-east-1"], pillar_keys={"password": "aws"}
     )
     with pytest.raises(SaltInvocationError, match="ses_smtp_user web1-smtp"):
-        layout.no_collision([low, smtp], low, "/p.sls", mine)
+        layout.no_collision(layout.pillar_writers([low, smtp]), low, "/p.sls", mine)
 
 
 def test_layout_merges_defaults_and_rejects_unknown_names():

@@ -1,7 +1,9 @@
 """The run's read-ahead: peers, the bounded pool, the cache and its per-resource forgetting."""
 
+import concurrent.futures
 import threading
 import time
+import types
 
 import awsrunbook_client
 import awsrunbook_readahead as ra
@@ -55,7 +57,17 @@ def run_globals(lowstate, option=None, instance_id="run-1", context=None):
 
 
 def read(state_globals, name, reader):
-    return ra.read(state_globals, "s3_bucket", dict(CONN), bucket({"name": name}), bucket, reader)
+    state_globals["READ_AHEAD"] = (ra.Kind("s3_bucket", bucket, lambda conn, run: reader),)
+    return ra.read(state_globals, "s3_bucket", dict(CONN), bucket({"name": name}))
+
+
+def settle(reader, count):
+    """Wait until ``reader`` has made ``count`` reads (the read-ahead runs in the background)."""
+    deadline = time.monotonic() + 5
+    while len(reader.reads) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)  # and no more
+    return reader.reads
 
 
 def test_peers_are_the_same_states_on_the_same_connection_in_order_once():
@@ -98,19 +110,37 @@ def test_control_plane_defaults_stay_far_below_s3():
     assert ra.DEFAULT_CONCURRENCY["ses"] < ra.DEFAULT_CONCURRENCY["iam"]
 
 
-def test_read_all_is_bounded_and_leaves_failed_reads_to_their_state():
+def futures_of(keys):
+    return [(key, concurrent.futures.Future()) for key in keys]
+
+
+def test_read_batches_is_bounded_and_hands_failed_reads_to_their_state():
     reader = Reader(fail={"k3"}, delay=0.05)
-    answers = ra.read_all([f"k{i}" for i in range(12)], reader, limit=3)
+    futures = futures_of(f"k{i}" for i in range(12))
+    ra.read_batches([("s3", reader, futures)], {"s3": 3})
+    concurrent.futures.wait([future for _, future in futures])
     assert reader.most == 3
+    assert reader.reads[0] == "k0"  # the first alone, before the rest
     assert sorted(reader.reads) == sorted(f"k{i}" for i in range(12))
-    assert "k3" not in answers and answers["k11"] == {"read": "k11"}
+    assert isinstance(futures[3][1].exception(), CommandExecutionError)
+    assert futures[11][1].result() == {"read": "k11"}
 
 
-def test_read_all_runs_its_reads_with_adaptive_retries():
+def test_read_batches_limits_each_service_on_its_own():
+    slow_iam, s3 = Reader(delay=0.05), Reader(delay=0.05)
+    iam_futures, s3_futures = futures_of(range(6)), futures_of(range(6))
+    ra.read_batches([("iam", slow_iam, iam_futures), ("s3", s3, s3_futures)], {"iam": 1, "s3": 6})
+    concurrent.futures.wait([future for _, future in iam_futures + s3_futures])
+    assert slow_iam.most == 1 and s3.most == 5  # all but the first at once
+
+
+def test_read_batches_reads_with_adaptive_retries():
     def mode(_key):
         return awsrunbook_client._ADAPTIVE.get()
 
-    assert ra.read_all(["a", "b"], mode, limit=2) == {"a": True, "b": True}
+    futures = futures_of(["a", "b"])
+    ra.read_batches([("s3", mode, futures)], {"s3": 2})
+    assert [future.result(timeout=5) for _, future in futures] == [True, True]
     assert awsrunbook_client._ADAPTIVE.get() is False
 
 
@@ -118,7 +148,7 @@ def test_the_first_state_reads_its_peers_and_each_plans_from_its_entry_once():
     state_globals = run_globals([chunk("a"), chunk("b"), chunk("c")])
     reader = Reader()
     assert read(state_globals, "a", reader) == {"read": "a"}
-    assert sorted(reader.reads) == ["a", "b", "c"]
+    assert sorted(settle(reader, 3)) == ["a", "b", "c"]
     assert reader.reads[0] == "a"  # its own read first, alone
     assert read(state_globals, "b", reader) == {"read": "b"}
     assert read(state_globals, "c", reader) == {"read": "c"}
@@ -135,6 +165,7 @@ def test_a_written_resource_is_read_again():
     ra.forget(state_globals["__context__"], [("s3_bucket", "b"), ("iam_user", "x")])
     read(state_globals, "b", reader)
     read(state_globals, "c", reader)
+    settle(reader, 4)
     assert reader.reads.count("b") == 2 and reader.reads.count("c") == 1
 
 
@@ -151,10 +182,11 @@ def test_an_entry_covering_several_resources_goes_with_any_of_them():
         return ra.peer(name, ("iam_user", name), ("iam_policy", "shared"))
 
     reader = Reader()
-    ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u1"}), user, reader)
+    state_globals["READ_AHEAD"] = (ra.Kind("iam_backup_user", user, lambda conn, run: reader),)
+    ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u1"}))
     ra.forget(context, [("iam_policy", "shared")])
-    ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u2"}), user, reader)
-    assert reader.reads.count("u2") == 2
+    ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u2"}))
+    assert settle(reader, 3).count("u2") == 2
 
 
 def test_a_single_resource_costs_nothing_extra():
@@ -185,11 +217,49 @@ def test_a_new_run_starts_afresh():
     reader = Reader()
     read(run_globals([chunk("a"), chunk("b")], context=context), "a", reader)
     read(run_globals([chunk("a"), chunk("b")], context=context, instance_id="run-2"), "b", reader)
-    assert reader.reads.count("b") == 2
+    assert settle(reader, 3).count("b") == 2
 
 
 def test_the_configured_limit_applies():
     reader = Reader(delay=0.05)
     lowstate = [chunk(f"b{i}") for i in range(7)]
     read(run_globals(lowstate, option={"s3": 2}), "b0", reader)
-    assert reader.most == 2 and len(reader.reads) == 7
+    assert len(settle(reader, 7)) == 7 and reader.most == 2
+
+
+def test_a_state_waits_only_for_its_own_entry():
+    reader = Reader(delay=0.2)
+    state_globals = run_globals([chunk(f"b{i}") for i in range(4)], option={"s3": 1})
+    start = time.monotonic()
+    read(state_globals, "b0", reader)
+    read(state_globals, "b1", reader)
+    # b0 alone, then b1; b2 and b3 are still to come (one at a time).
+    assert time.monotonic() - start < 0.6 and len(reader.reads) < 4
+    assert len(settle(reader, 4)) == 4
+
+
+def test_the_first_state_reads_ahead_for_every_kind_of_the_run_in_run_order():
+    users, buckets = Reader(), Reader()
+
+    def user(chunk_args):
+        return ra.peer(chunk_args["name"], ("iam_user", chunk_args["name"]))
+
+    def loaded(read_ahead):  # a state function as Salt's loader hands it out
+        return types.SimpleNamespace(__globals__={"READ_AHEAD": read_ahead})
+
+    lowstate = [
+        chunk("b1"),
+        chunk("u1", state="iam_backup_user"),
+        chunk("u2", state="iam_backup_user"),
+        chunk("f1", state="file"),  # not a read-ahead state: never loaded
+        chunk("b2"),
+    ]
+    state_globals = run_globals(lowstate)
+    state_globals["__states__"] = {
+        "iam_backup_user.present": loaded(
+            (ra.Kind("iam_backup_user", user, lambda conn, run: users),)
+        ),
+        "file.present": None,
+    }
+    read(state_globals, "b1", buckets)
+    assert settle(users, 2) == ["u1", "u2"] and settle(buckets, 2) == ["b1", "b2"]

@@ -120,3 +120,22 @@ def test_secrets_mask_themselves():
     assert "hunter2" not in f"{secret} {secret!r} {[secret]}"
     with pytest.raises(TypeError):
         __import__("pickle").dumps(secret)
+
+
+def test_once_per_run_computes_once_per_run_and_connection():
+    computed = []
+
+    def count(lowstate):
+        computed.append(lowstate)
+        return len(lowstate)
+
+    run = {"__lowstate__": [{}, {}], "__instance_id__": "run-1", "__context__": {}}
+    assert [st.once_per_run(run, "count", count) for _ in range(3)] == [2, 2, 2]
+    assert st.once_per_run(run, "count", count, {"region": "eu-west-1"}) == 2
+    assert len(computed) == 2  # once without a connection, once for eu-west-1
+    st.once_per_run({**run, "__instance_id__": "run-2"}, "count", count)
+    assert len(computed) == 3  # a new run computes afresh
+    outside = {**run, "__instance_id__": None}
+    st.once_per_run(outside, "count", count)
+    st.once_per_run(outside, "count", count)
+    assert len(computed) == 5

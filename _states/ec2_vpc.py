@@ -72,19 +72,11 @@ def plan_gateway(name, vpc_id, current, subnet_ids):
     """An internet gateway, a route table named ``name`` routing 0.0.0.0/0 to it, and the
     subnets associated with it. Pure. ``subnet_ids``: ``{name: ID or Ref}``."""
     steps = []
+    named = {"vpc": vpc_id, "name": name}  # both are made in the VPC, with a Name tag
     gateway = current["internet_gateway"] if current else None
     if gateway is None:
-        steps.append(
-            st.step(
-                "internet_gateway",
-                None,
-                name,
-                "aws_ec2.create_internet_gateway",
-                save="gateway",
-                vpc=vpc_id,
-                name=name,
-            )
-        )
+        create = "aws_ec2.create_internet_gateway"
+        steps.append(st.step("internet_gateway", None, name, create, save="gateway", **named))
         gateway = st.Ref("gateway")
     table = current["route_table"] if current else None
     if table is None:
@@ -95,9 +87,8 @@ def plan_gateway(name, vpc_id, current, subnet_ids):
                 {"default_route": "internet gateway"},
                 "aws_ec2.create_public_route_table",
                 save="table",
-                vpc=vpc_id,
-                name=name,
                 gateway=gateway,
+                **named,
             )
         )
         table_id, associated = st.Ref("table"), []

@@ -117,15 +117,19 @@ def _user(chunk):
     return ra.peer((name, policy_name), ("iam_user", name), ("iam_policy", policy_name))
 
 
-def _describe(names, conn):
+def _describe(salt_funcs, names, conn):
     """``(user, policy)`` as they are now; ``names``: ``(user name, policy name)``. The user
     first: its attached policy tells the account, so the policy's ARN needs no STS call."""
-    user = __salt__["aws_iam.describe_user"](names[0], **conn)
-    return user, __salt__["aws_iam.describe_policy"](names[1], **conn)
+    user = salt_funcs["aws_iam.describe_user"](names[0], **conn)
+    return user, salt_funcs["aws_iam.describe_policy"](names[1], **conn)
 
 
 READ_AHEAD = (
-    ra.Kind("iam_backup_user", _user, lambda conn, _run: lambda names: _describe(names, conn)),
+    ra.Kind(
+        "iam_backup_user",
+        _user,
+        lambda salt_funcs, conn, _run: lambda names: _describe(salt_funcs, names, conn),
+    ),
 )
 
 
@@ -255,7 +259,7 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
         paths = layout.backup_user(pillar_keys)
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
-    current_user, current_policy = _describe((name, policy_name), conn)
+    current_user, current_policy = _describe(__salt__, (name, policy_name), conn)
     in_pillar = (
         __salt__["pillar_file.read"](
             pillar_file, layout.every_path(paths), mask=paths["secret_access_key"]

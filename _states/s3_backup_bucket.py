@@ -213,7 +213,9 @@ READ_AHEAD = (
     ra.Kind(
         "s3_bucket",
         _bucket,
-        lambda conn, _run: lambda bucket: __salt__["aws_s3.describe_bucket"](bucket, **conn),
+        lambda salt_funcs, conn, _run: (
+            lambda bucket: salt_funcs["aws_s3.describe_bucket"](bucket, **conn)
+        ),
     ),
 )
 

@@ -343,12 +343,16 @@ READ_AHEAD = (
     ra.Kind(
         "ses_identity",
         _identity,
-        lambda conn, _run: lambda name: __salt__["aws_ses.get_identity"](name, **conn),
+        lambda salt_funcs, conn, _run: (
+            lambda name: salt_funcs["aws_ses.get_identity"](name, **conn)
+        ),
     ),
     ra.Kind(
         "sns_topic",
         _topic,
-        lambda conn, run: lambda name: __salt__["aws_sns.describe_topic"](name, scope=run, **conn),
+        lambda salt_funcs, conn, run: (
+            lambda name: salt_funcs["aws_sns.describe_topic"](name, scope=run, **conn)
+        ),
     ),
 )
 

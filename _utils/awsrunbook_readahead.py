@@ -61,11 +61,14 @@ class Kind(NamedTuple):
     """A kind of resource a state module reads ahead (an item of its ``READ_AHEAD``): ``name``
     (its prefix names the service whose limit applies: ``s3_bucket``, ``s3``), ``peer_of``
     (what a chunk of the module's state reads, see ``peers``) and ``reader``: called with
-    the connection and the run's id, it gives the function reading one key."""
+    the execution functions, the connection and the run's id, it gives the function reading
+    one key. The execution functions are the reading state's ``__salt__``, not those of the
+    module the kind comes from: Salt 3006 can hand over another state module (through
+    ``__states__``) whose own ``__salt__`` finds no loader in the read-ahead's threads."""
 
     name: str
     peer_of: Callable[[Mapping], Peer | None]
-    reader: Callable[[dict, Any], Callable[[Hashable], Any]]
+    reader: Callable[[Mapping[str, Callable], dict, Any], Callable[[Hashable], Any]]
 
 
 # The state modules with a READ_AHEAD: the first of their states in a run reads for them all.
@@ -164,6 +167,7 @@ def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tu
     """Give every resource the run reads ahead on ``conn`` (but ``mine``, ``(kind, key)``)
     an entry, and start reading them in a background thread."""
     scope, digest = state_globals["__instance_id__"], aws.conn_digest(conn)
+    salt_funcs = state_globals["__salt__"]
     lowstate, batches = state_globals.get("__lowstate__"), []
     for state, kinds in _module_kinds(state_globals):
         for kind in kinds:
@@ -174,7 +178,9 @@ def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tu
                     entries[(kind.name, digest, found.key)] = (future, found.resources)
                     futures.append((found.key, future))
             if futures:
-                batches.append((kind.name.split("_", 1)[0], kind.reader(conn, scope), futures))
+                batches.append(
+                    (kind.name.split("_", 1)[0], kind.reader(salt_funcs, conn, scope), futures)
+                )
     if not batches:
         return
     option = state_globals["__salt__"]["config.option"](CONFIG_OPTION, None)
@@ -190,7 +196,8 @@ def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> A
     ahead on ``conn`` reads its own resource, then starts reading every other one of the run
     on ``conn`` (see ``_start``); a state with an entry waits for it."""
     context, scope = state_globals.get("__context__"), state_globals.get("__instance_id__")
-    reader = next(k for k in state_globals["READ_AHEAD"] if k.name == kind).reader(conn, scope)
+    kinds = state_globals["READ_AHEAD"]
+    reader = next(k for k in kinds if k.name == kind).reader(state_globals["__salt__"], conn, scope)
     run = aws.run_scoped(context, CACHE_KEY, scope)
     if run is None:
         return reader(me.key)

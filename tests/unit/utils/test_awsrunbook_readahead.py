@@ -57,7 +57,9 @@ def run_globals(lowstate, option=None, instance_id="run-1", context=None):
 
 
 def read(state_globals, name, reader):
-    state_globals["READ_AHEAD"] = (ra.Kind("s3_bucket", bucket, lambda conn, run: reader),)
+    state_globals["READ_AHEAD"] = (
+        ra.Kind("s3_bucket", bucket, lambda salt_funcs, conn, run: reader),
+    )
     return ra.read(state_globals, "s3_bucket", dict(CONN), bucket({"name": name}))
 
 
@@ -182,7 +184,9 @@ def test_an_entry_covering_several_resources_goes_with_any_of_them():
         return ra.peer(name, ("iam_user", name), ("iam_policy", "shared"))
 
     reader = Reader()
-    state_globals["READ_AHEAD"] = (ra.Kind("iam_backup_user", user, lambda conn, run: reader),)
+    state_globals["READ_AHEAD"] = (
+        ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run: reader),
+    )
     ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u1"}))
     ra.forget(context, [("iam_policy", "shared")])
     ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u2"}))
@@ -257,7 +261,7 @@ def test_the_first_state_reads_ahead_for_every_kind_of_the_run_in_run_order():
     state_globals = run_globals(lowstate)
     state_globals["__states__"] = {
         "iam_backup_user.present": loaded(
-            (ra.Kind("iam_backup_user", user, lambda conn, run: users),)
+            (ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run: users),)
         ),
         "file.present": None,
     }

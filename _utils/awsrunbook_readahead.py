@@ -62,9 +62,8 @@ class Kind(NamedTuple):
     (its prefix names the service whose limit applies: ``s3_bucket``, ``s3``), ``peer_of``
     (what a chunk of the module's state reads, see ``peers``) and ``reader``: called with
     the execution functions, the connection and the run's id, it gives the function reading
-    one key. The execution functions are the reading state's ``__salt__``, not those of the
-    module the kind comes from: Salt 3006 can hand over another state module (through
-    ``__states__``) whose own ``__salt__`` finds no loader in the read-ahead's threads."""
+    one key. The execution functions are the loader behind the reading state's ``__salt__``
+    (see ``_loader_of``), not the ``__salt__`` of the module the kind comes from."""
 
     name: str
     peer_of: Callable[[Mapping], Peer | None]
@@ -163,11 +162,20 @@ def _module_kinds(state_globals: Mapping[str, Any]) -> list:
     return found
 
 
+def _loader_of(salt_funcs: Any) -> Any:
+    """The execution-module loader itself behind a state's ``__salt__``. Salt injects a
+    proxy that finds the loader through a context variable; under salt-ssh on Salt 3006 the
+    read-ahead's threads do not see it. The loader's functions set their context themselves
+    when called, in any thread."""
+    value = getattr(salt_funcs, "value", None)
+    return value() if callable(value) else salt_funcs
+
+
 def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tuple) -> None:
     """Give every resource the run reads ahead on ``conn`` (but ``mine``, ``(kind, key)``)
     an entry, and start reading them in a background thread."""
     scope, digest = state_globals["__instance_id__"], aws.conn_digest(conn)
-    salt_funcs = state_globals["__salt__"]
+    salt_funcs = _loader_of(state_globals["__salt__"])
     lowstate, batches = state_globals.get("__lowstate__"), []
     for state, kinds in _module_kinds(state_globals):
         for kind in kinds:

@@ -267,3 +267,16 @@ def test_the_first_state_reads_ahead_for_every_kind_of_the_run_in_run_order():
     }
     read(state_globals, "b1", buckets)
     assert settle(users, 2) == ["u1", "u2"] and settle(buckets, 2) == ["b1", "b2"]
+
+
+def test_the_loader_behind_salts_proxy_is_handed_to_the_reads():
+    class Proxy:  # what Salt injects as __salt__: it finds the loader through a context variable
+        def __init__(self, loader):
+            self.loader = loader
+
+        def value(self):
+            return self.loader
+
+    loader = {"aws_s3.describe_bucket": print}
+    assert ra._loader_of(Proxy(loader)) is loader
+    assert ra._loader_of(loader) is loader

@@ -209,15 +209,7 @@ def _bucket(chunk):
     return ra.peer(chunk["name"], ("s3_bucket", chunk["name"]))
 
 
-READ_AHEAD = (
-    ra.Kind(
-        "s3_bucket",
-        _bucket,
-        lambda salt_funcs, conn, _run: (
-            lambda bucket: salt_funcs["aws_s3.describe_bucket"](bucket, **conn)
-        ),
-    ),
-)
+READ_AHEAD = (ra.Kind("s3_bucket", _bucket, ra.reads_with("aws_s3.describe_bucket")),)
 
 
 @st.reports_errors

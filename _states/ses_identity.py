@@ -340,20 +340,8 @@ def _topic(chunk):
 
 
 READ_AHEAD = (
-    ra.Kind(
-        "ses_identity",
-        _identity,
-        lambda salt_funcs, conn, _run: (
-            lambda name: salt_funcs["aws_ses.get_identity"](name, **conn)
-        ),
-    ),
-    ra.Kind(
-        "sns_topic",
-        _topic,
-        lambda salt_funcs, conn, run: (
-            lambda name: salt_funcs["aws_sns.describe_topic"](name, scope=run, **conn)
-        ),
-    ),
+    ra.Kind("ses_identity", _identity, ra.reads_with("aws_ses.get_identity")),
+    ra.Kind("sns_topic", _topic, ra.reads_with("aws_sns.describe_topic", scoped=True)),
 )
 
 

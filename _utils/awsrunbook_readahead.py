@@ -70,6 +70,17 @@ class Kind(NamedTuple):
     reader: Callable[[Mapping[str, Callable], dict, Any], Callable[[Hashable], Any]]
 
 
+def reads_with(function: str, scoped: bool = False) -> Callable:
+    """A ``Kind.reader`` that reads one key with the execution function ``function`` (given
+    the run's id as ``scope`` when ``scoped``)."""
+
+    def reader(salt_funcs: Mapping[str, Callable], conn: dict, run: Any) -> Callable:
+        extra = {"scope": run} if scoped else {}
+        return lambda key: salt_funcs[function](key, **extra, **conn)
+
+    return reader
+
+
 # The state modules with a READ_AHEAD: the first of their states in a run reads for them all.
 STATES = ("s3_backup_bucket", "iam_backup_user", "ses_identity")
 

@@ -280,3 +280,17 @@ def test_the_loader_behind_salts_proxy_is_handed_to_the_reads():
     loader = {"aws_s3.describe_bucket": print}
     assert ra._loader_of(Proxy(loader)) is loader
     assert ra._loader_of(loader) is loader
+
+
+def test_reads_with_calls_the_function_with_the_connection_and_the_runs_scope():
+    calls = []
+
+    def describe(key, **kwargs):
+        calls.append((key, kwargs))
+        return key.upper()
+
+    salt_funcs = {"aws_sns.describe_topic": describe}
+    plain = ra.reads_with("aws_sns.describe_topic")(salt_funcs, {"region": "eu-west-1"}, "run-1")
+    scoped = ra.reads_with("aws_sns.describe_topic", scoped=True)(salt_funcs, {}, "run-1")
+    assert (plain("ops"), scoped("feedback")) == ("OPS", "FEEDBACK")
+    assert calls == [("ops", {"region": "eu-west-1"}), ("feedback", {"scope": "run-1"})]

@@ -40,6 +40,7 @@ rules at once. Rules that the state does not manage are left alone unless
 from typing import TYPE_CHECKING
 
 import awsrunbook_readahead as ra
+import awsrunbook_s3 as s3
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError
@@ -53,62 +54,10 @@ DEFAULT_RULE_NAME = "delete-after-30-days"
 RULE_KEYS = ("expire_days", "abort_multipart_days", "prefix")
 RULE_DEFAULTS = {"expire_days": 30, "abort_multipart_days": 7, "prefix": None}
 MAX_DAYS = 36500  # a hundred years: anything longer is a typo, not a retention policy
-PUBLIC_ACCESS_BLOCKED = {
-    "BlockPublicAcls": True,
-    "IgnorePublicAcls": True,
-    "BlockPublicPolicy": True,
-    "RestrictPublicBuckets": True,
-}
 
 
 def __virtual__():
     return __virtualname__
-
-
-def lifecycle_rule(rule_name, expire_days, abort_multipart_days, prefix=None):
-    """The rule as S3's API spells it (for the whole bucket, or the keys under
-    ``PREFIX/``), or ``None`` when it would do nothing."""
-    if expire_days is None and abort_multipart_days is None:
-        return None
-    rule = {
-        "ID": rule_name,
-        "Status": "Enabled",
-        "Filter": {"Prefix": f"{prefix}/" if prefix else ""},
-    }
-    if expire_days is not None:
-        rule["Expiration"] = {"Days": expire_days}
-    if abort_multipart_days is not None:
-        rule["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": abort_multipart_days}
-    return rule
-
-
-def _normalized(rule):
-    """A rule with S3's equivalent spellings of "the whole bucket" folded into one."""
-    rule = dict(rule)
-    prefix = rule.pop("Prefix", None)
-    if rule.get("Filter") in ({}, {"Prefix": ""}, None) and not prefix:
-        rule["Filter"] = {"Prefix": ""}
-    elif prefix:
-        rule["Filter"] = {"Prefix": prefix}
-    return rule
-
-
-def plan_lifecycle(current_rules, desired_rules, exclusive):
-    """The full rule list the bucket should have, or ``None`` when it already has it.
-    ``desired_rules``: ``{rule name: rule, or None to remove it}``. Our rules keep their
-    place in the list; other rules stay unless ``exclusive``."""
-    rules = [_normalized(rule) for rule in current_rules]
-    wanted, placed = [], set()
-    for rule in rules:
-        name = rule.get("ID")
-        if name in desired_rules:
-            if desired_rules[name] and name not in placed:
-                wanted.append(desired_rules[name])
-                placed.add(name)
-        elif not exclusive:
-            wanted.append(rule)
-    wanted += [rule for name, rule in desired_rules.items() if rule and name not in placed]
-    return None if wanted == rules else wanted
 
 
 def desired_rules(rules, single):
@@ -138,7 +87,7 @@ def _rule(rule_name, spec, where):
     for arg in ("expire_days", "abort_multipart_days"):
         valid.positive_days(spec[arg], f"{where}{arg}", allow_none=True, maximum=MAX_DAYS)
     prefix = valid.s3_prefix(spec["prefix"], f"{where}prefix")
-    return lifecycle_rule(rule_name, spec["expire_days"], spec["abort_multipart_days"], prefix)
+    return s3.lifecycle_rule(rule_name, spec["expire_days"], spec["abort_multipart_days"], prefix)
 
 
 def plan_bucket(name, current, region, rules, exclusive):
@@ -150,15 +99,15 @@ def plan_bucket(name, current, region, rules, exclusive):
             st.step("bucket", None, {"region": region}, "aws_s3.create_bucket", bucket=name)
         )
         current = {"public_access_block": None, "encryption": None, "lifecycle_rules": []}
-    if current["public_access_block"] != PUBLIC_ACCESS_BLOCKED:
+    if current["public_access_block"] != s3.PUBLIC_ACCESS_BLOCKED:
         steps.append(
             st.step(
                 "public_access_block",
                 current["public_access_block"],
-                PUBLIC_ACCESS_BLOCKED,
+                s3.PUBLIC_ACCESS_BLOCKED,
                 "aws_s3.put_public_access_block",
                 bucket=name,
-                configuration=PUBLIC_ACCESS_BLOCKED,
+                configuration=s3.PUBLIC_ACCESS_BLOCKED,
             )
         )
     if not current["encryption"]:
@@ -172,12 +121,12 @@ def plan_bucket(name, current, region, rules, exclusive):
                 algorithm="AES256",
             )
         )
-    rules = plan_lifecycle(current["lifecycle_rules"], rules, exclusive)
+    rules = s3.plan_lifecycle(current["lifecycle_rules"], rules, exclusive)
     if rules is not None:
         steps.append(
             st.step(
                 "lifecycle_rules",
-                [_normalized(rule) for rule in current["lifecycle_rules"]],
+                [s3.normalized(rule) for rule in current["lifecycle_rules"]],
                 rules,
                 "aws_s3.put_lifecycle",
                 bucket=name,

@@ -19,6 +19,7 @@ from typing import Any
 
 import awsrunbook_arn as arns
 import awsrunbook_dnsrecords as dnsrecords
+import awsrunbook_s3 as s3
 import awsrunbook_secrets as secrets
 import awsrunbook_state as st
 import awsrunbook_validate as valid
@@ -37,12 +38,6 @@ RECORD_NAME = "awsrunbook-receiving.json"
 LIFECYCLE_RULE_ID = "expire-received-mail"
 MESSAGE_LIFETIME_DAYS = 1  # the messages carry a verification token
 LINK_LIFETIME_SECONDS = 24 * 3600
-PUBLIC_ACCESS_BLOCK = {
-    "BlockPublicAcls": True,
-    "IgnorePublicAcls": True,
-    "BlockPublicPolicy": True,
-    "RestrictPublicBuckets": True,
-}
 # The minion config key that may replace the accepted verification link pattern.
 LINK_PATTERN_OPTION = "aws_runbook_verification_link_pattern"
 _VERIFY_KEYS = ("via", "bucket", "rule_set", "rule", "timeout", "cleanup", "resolvers", "dns")
@@ -189,15 +184,6 @@ def merged_policy(current: str | None, statement: dict) -> str | None:
     return json.dumps({**document, "Statement": [*others, statement]}, sort_keys=True)
 
 
-def lifecycle_rule() -> dict:
-    return {
-        "ID": LIFECYCLE_RULE_ID,
-        "Filter": {"Prefix": ""},
-        "Status": "Enabled",
-        "Expiration": {"Days": MESSAGE_LIFETIME_DAYS},
-    }
-
-
 def receipt_rule(receiving: dict) -> dict:
     """The receipt rule: mail to exactly the address, stored in the bucket under its prefix."""
     return {
@@ -239,24 +225,24 @@ def _bucket_steps(receiving: dict, bucket: dict | None, policy: str | None, stat
             st.step("verification_bucket", None, name, "aws_s3.create_bucket", bucket=name)
         )
         bucket = {"public_access_block": None, "lifecycle_rules": []}
-    if bucket["public_access_block"] != PUBLIC_ACCESS_BLOCK:
+    if bucket["public_access_block"] != s3.PUBLIC_ACCESS_BLOCKED:
         steps.append(
             st.step(
                 "verification_bucket_public_access_block",
                 bucket["public_access_block"],
-                PUBLIC_ACCESS_BLOCK,
+                s3.PUBLIC_ACCESS_BLOCKED,
                 "aws_s3.put_public_access_block",
                 bucket=name,
-                configuration=PUBLIC_ACCESS_BLOCK,
+                configuration=s3.PUBLIC_ACCESS_BLOCKED,
             )
         )
-    rules = bucket["lifecycle_rules"]
-    if lifecycle_rule() not in rules:
-        wanted = [r for r in rules if r.get("ID") != LIFECYCLE_RULE_ID] + [lifecycle_rule()]
+    expiry = s3.lifecycle_rule(LIFECYCLE_RULE_ID, MESSAGE_LIFETIME_DAYS, None)
+    wanted = s3.plan_lifecycle(bucket["lifecycle_rules"], {LIFECYCLE_RULE_ID: expiry}, False)
+    if wanted is not None:
         steps.append(
             st.step(
                 "verification_bucket_lifecycle",
-                rules,
+                [s3.normalized(rule) for rule in bucket["lifecycle_rules"]],
                 wanted,
                 "aws_s3.put_lifecycle",
                 bucket=name,

@@ -1,5 +1,6 @@
 """s3_backup_bucket's lifecycle rule and planner."""
 
+import awsrunbook_s3 as s3
 import pytest
 from salt.exceptions import SaltInvocationError
 
@@ -7,29 +8,16 @@ from _states import (
     s3_backup_bucket,
 )
 
-RULE = s3_backup_bucket.lifecycle_rule("delete-after-30-days", 30, 7)
+RULE = s3.lifecycle_rule("delete-after-30-days", 30, 7)
 
 
 def converged(rules):
     return {
         "region": "eu-west-2",
-        "public_access_block": dict(s3_backup_bucket.PUBLIC_ACCESS_BLOCKED),
+        "public_access_block": dict(s3.PUBLIC_ACCESS_BLOCKED),
         "encryption": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}],
         "lifecycle_rules": rules,
     }
-
-
-def test_lifecycle_rule_is_the_runbooks():
-    assert RULE == {
-        "ID": "delete-after-30-days",
-        "Status": "Enabled",
-        "Filter": {"Prefix": ""},
-        "Expiration": {"Days": 30},
-        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-    }
-    no_expiry = s3_backup_bucket.lifecycle_rule("keep", None, 7)
-    assert "Expiration" not in no_expiry
-    assert s3_backup_bucket.lifecycle_rule("x", None, None) is None
 
 
 def test_plan_for_missing_bucket_creates_everything():
@@ -68,10 +56,10 @@ def test_foreign_rules_are_kept_unless_exclusive():
     )
     assert steps[0]["field"] == "lifecycle_rules"
     assert steps[0]["new"] == [foreign, RULE]
-    exclusive = s3_backup_bucket.plan_lifecycle([foreign, RULE], {RULE["ID"]: RULE}, True)
+    exclusive = s3.plan_lifecycle([foreign, RULE], {RULE["ID"]: RULE}, True)
     assert exclusive == [RULE]
-    assert s3_backup_bucket.plan_lifecycle([foreign], {RULE["ID"]: None}, False) is None
-    assert s3_backup_bucket.plan_lifecycle([foreign, RULE], {RULE["ID"]: None}, False) == [foreign]
+    assert s3.plan_lifecycle([foreign], {RULE["ID"]: None}, False) is None
+    assert s3.plan_lifecycle([foreign, RULE], {RULE["ID"]: None}, False) == [foreign]
 
 
 def test_several_rules_scoped_to_prefixes():
@@ -88,7 +76,7 @@ def test_several_rules_scoped_to_prefixes():
     assert pgbackrest["Filter"] == {"Prefix": "pgbackrest/"} and "Expiration" not in pgbackrest
     assert pgbackrest["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
     foreign = {"ID": "mine", "Status": "Enabled", "Filter": {"Prefix": "x/"}}
-    planned = s3_backup_bucket.plan_lifecycle([foreign], wanted, False)
+    planned = s3.plan_lifecycle([foreign], wanted, False)
     assert planned == [foreign, wanted["delete-after-30-days"], pgbackrest]
 
 

@@ -5,6 +5,7 @@ import email.message
 import json
 
 import awsrunbook_receipt as receipt
+import awsrunbook_s3 as s3
 import pytest
 from salt.exceptions import SaltInvocationError
 
@@ -121,7 +122,7 @@ def test_plan_receiving_keeps_other_policy_statements_and_lifecycle_rules():
     theirs = {"Sid": "Theirs", "Effect": "Deny", "Principal": "*", "Action": "s3:*"}
     policy = json.dumps({"Version": "2012-10-17", "Statement": [theirs]})
     bucket = {
-        "public_access_block": receipt.PUBLIC_ACCESS_BLOCK,
+        "public_access_block": s3.PUBLIC_ACCESS_BLOCKED,
         "lifecycle_rules": [{"ID": "keep", "Status": "Enabled"}],
     }
     steps = receipt.plan_receiving(TARGET, found(bucket=bucket, policy=policy), REGION, ACCOUNT)
@@ -131,6 +132,17 @@ def test_plan_receiving_keeps_other_policy_statements_and_lifecycle_rules():
     assert written["Statement"][0] == theirs
     again = json.dumps(written)
     assert receipt.merged_policy(again, written["Statement"][1]) is None
+
+
+def test_plan_receiving_reads_the_expiry_rule_in_s3s_other_spelling_as_set():
+    # S3 may give "the whole bucket" back as a top-level Prefix instead of an empty Filter.
+    spelled = {"ID": "expire-received-mail", "Status": "Enabled", "Prefix": ""}
+    bucket = {
+        "public_access_block": s3.PUBLIC_ACCESS_BLOCKED,
+        "lifecycle_rules": [{**spelled, "Expiration": {"Days": 1}}],
+    }
+    steps = receipt.plan_receiving(TARGET, found(bucket=bucket), REGION, ACCOUNT)
+    assert "verification_bucket_lifecycle" not in fields(steps)
 
 
 def test_cleanup_restores_the_previous_rule_set_and_keeps_a_shared_one():

@@ -1,0 +1,56 @@
+"""Pure S3 settings shared by the states that make buckets: the public access block they
+all want, and lifecycle rules as S3's API spells them, planned so that rules the state does
+not manage keep their place."""
+
+PUBLIC_ACCESS_BLOCKED = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+
+
+def lifecycle_rule(rule_name, expire_days, abort_multipart_days, prefix=None):
+    """The rule as S3's API spells it (for the whole bucket, or the keys under
+    ``PREFIX/``), or ``None`` when it would do nothing."""
+    if expire_days is None and abort_multipart_days is None:
+        return None
+    rule = {
+        "ID": rule_name,
+        "Status": "Enabled",
+        "Filter": {"Prefix": f"{prefix}/" if prefix else ""},
+    }
+    if expire_days is not None:
+        rule["Expiration"] = {"Days": expire_days}
+    if abort_multipart_days is not None:
+        rule["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": abort_multipart_days}
+    return rule
+
+
+def normalized(rule):
+    """A rule with S3's equivalent spellings of "the whole bucket" folded into one."""
+    rule = dict(rule)
+    prefix = rule.pop("Prefix", None)
+    if rule.get("Filter") in ({}, {"Prefix": ""}, None) and not prefix:
+        rule["Filter"] = {"Prefix": ""}
+    elif prefix:
+        rule["Filter"] = {"Prefix": prefix}
+    return rule
+
+
+def plan_lifecycle(current_rules, desired_rules, exclusive):
+    """The full rule list the bucket should have, or ``None`` when it already has it.
+    ``desired_rules``: ``{rule name: rule, or None to remove it}``. Our rules keep their
+    place in the list; other rules stay unless ``exclusive``."""
+    rules = [normalized(rule) for rule in current_rules]
+    wanted, placed = [], set()
+    for rule in rules:
+        name = rule.get("ID")
+        if name in desired_rules:
+            if desired_rules[name] and name not in placed:
+                wanted.append(desired_rules[name])
+                placed.add(name)
+        elif not exclusive:
+            wanted.append(rule)
+    wanted += [rule for name, rule in desired_rules.items() if rule and name not in placed]
+    return None if wanted == rules else wanted

@@ -190,21 +190,38 @@ def delete_messages(bucket, prefix, **kwargs):
     return True
 
 
-def wait_for_message(bucket, prefix, since, timeout, **kwargs):
-    """Poll ``bucket`` (backing off from 2 s to 15 s, logging at info level) until a message
-    stored under ``prefix`` at or after ``since`` (epoch seconds) is there; its raw bytes,
-    or ``None`` when ``timeout`` seconds passed first. The newest such message wins."""
+def _newest_accepted(bucket, prefix, since, accept, seen, kwargs):
+    """What ``accept`` makes of the newest message not ``seen`` yet that it takes (``None``
+    when none); each message is read once."""
+    for item in reversed(list_messages(bucket, prefix, since, **kwargs)):
+        if item["key"] in seen:
+            continue
+        seen.add(item["key"])
+        answer = accept(get_message(bucket, item["key"], **kwargs))
+        if answer is not None:
+            return answer
+        log.info("A message under s3://%s/%s is not the one awaited: ignored", bucket, prefix)
+    return None
+
+
+def wait_for_message(bucket, prefix, since, timeout, accept=None, what="mail", **kwargs):
+    """Poll ``bucket`` (backing off from 2 s to 15 s, logging at info level that ``what`` is
+    awaited) until a message stored under ``prefix`` at or after ``since`` (epoch seconds)
+    is there; its raw bytes, or ``None`` when ``timeout`` seconds passed first. The newest
+    such message wins. ``accept`` (from Python, not the CLI): a function of the raw bytes;
+    messages it answers ``None`` for are passed over, and its answer for the first one it
+    takes is returned instead of the bytes."""
     deadline = time.monotonic() + float(timeout)
-    delay = 2.0
+    seen, delay = set(), 2.0
     while True:
-        found = list_messages(bucket, prefix, since, **kwargs)
-        if found:
-            return get_message(bucket, found[-1]["key"], **kwargs)
+        found = _newest_accepted(bucket, prefix, since, accept or (lambda raw: raw), seen, kwargs)
+        if found is not None:
+            return found
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            log.info("No message under s3://%s/%s after %s s", bucket, prefix, timeout)
+            log.info("No %s under s3://%s/%s after %s s", what, bucket, prefix, timeout)
             return None
-        log.info("Waiting for mail under s3://%s/%s (%.0f s left)", bucket, prefix, remaining)
+        log.info("Waiting for %s in s3://%s/%s (%.0f s left)", what, bucket, prefix, remaining)
         time.sleep(min(delay, remaining))
         delay = min(delay * 2, 15.0)
 

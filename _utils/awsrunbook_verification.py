@@ -173,30 +173,17 @@ def _follow_step(link) -> st.Step:
 
 def _find_link(run: _Run, since: float, deadline: float):
     """Poll the bucket (backing off, logging at info level) for a message carrying the
-    verification link; the link (a ``Secret``), or ``None`` at the deadline."""
-    bucket, prefix = run.target["bucket"], run.target["prefix"]
-    seen, delay = set(), 2.0
-    while True:
-        found = run.call("aws_ses_receipt.list_messages", bucket, prefix, since)
-        for item in reversed([item for item in found if item["key"] not in seen]):
-            seen.add(item["key"])
-            raw = run.call("aws_ses_receipt.get_message", bucket, item["key"])
-            link = receipt.verification_link(raw, run.address, run.pattern)
-            if link is not None:
-                return link
-            log.info("Mail for %s without the verification link: ignored", run.address)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        log.info(
-            "Waiting for the verification message for %s in s3://%s/%s (%.0f s left)",
-            run.address,
-            bucket,
-            prefix,
-            remaining,
-        )
-        time.sleep(min(delay, remaining))
-        delay = min(delay * 2, 15.0)
+    verification link; the link (a ``Secret``), or ``None`` at the deadline. Mail without
+    the link is passed over."""
+    return run.call(
+        "aws_ses_receipt.wait_for_message",
+        run.target["bucket"],
+        run.target["prefix"],
+        since,
+        max(deadline - time.monotonic(), 0),
+        accept=lambda raw: receipt.verification_link(raw, run.address, run.pattern),
+        what=f"the verification message for {run.address}",
+    )
 
 
 def _confirm(run: _Run, since: float, deadline: float, old_status) -> bool:

@@ -262,6 +262,33 @@ def describe_receiving(
     }
 
 
+def receiving_readiness(address, resolvers=None, timeout=None, **kwargs):
+    """Whether SES in the connection's region can receive mail for ``address``: its domain must
+    be a verified SES identity there and its MX point to SES receiving.
+    ``{"domain", "region", "domain_status"`` (``SUCCESS``, another verification status, or
+    ``None``: not an identity), ``"mx"`` (``awsrunbook_receipt.mx_state``), ``"mx_values",
+    "detail"}``. ``resolvers``/``timeout``: for the MX lookup.
+
+    CLI example::
+
+        salt-call aws_ses_receipt.receiving_readiness check@example.org region=eu-west-1
+    """
+    conn = aws.split_connection_args(kwargs)
+    domain = receipt.domain_of(address)
+    region = aws.region_of(conn, __salt__.get("config.option"))
+    found = __salt__["aws_ses.get_identity"](domain, **conn)
+    limit = {} if timeout is None else {"timeout": timeout}
+    answer = __salt__["dns_lookup.lookup"](domain, "MX", resolvers, **limit)
+    return {
+        "domain": domain,
+        "region": region,
+        "domain_status": found and found["verification_status"],
+        "mx": receipt.mx_state(answer, region),
+        "mx_values": answer["values"],
+        "detail": answer["detail"],
+    }
+
+
 def _apply(steps, what, conn):
     ret = st.new_ret(what)
     if not st.run_plan(ret, steps, __salt__, conn, False, what):

@@ -120,19 +120,17 @@ def _check_receiving(to_address, resolvers, timeout, conn):
     """Fail before any write when SES cannot receive the test message: its domain must be a
     verified identity and its MX point to SES receiving in the region. A DNS lookup that
     times out is logged and the check goes on (the wait will tell)."""
-    domain = receipt.domain_of(to_address)
-    region = aws.region_of(conn, __salt__.get("config.option"))
-    found = __salt__["aws_ses.get_identity"](domain, **conn)
-    status = "not an SES identity" if found is None else found["verification_status"]
+    ready = __salt__["aws_ses_receipt.receiving_readiness"](to_address, resolvers, timeout, **conn)
+    domain, region = ready["domain"], ready["region"]
+    status = ready["domain_status"] or "not an SES identity"
     if status != "SUCCESS":
         raise CommandExecutionError(
             f"to_address: SES in {region} receives only for verified domains; {domain} is {status}"
         )
-    mx = __salt__["dns_lookup.lookup"](domain, "MX", resolvers, timeout)
-    if mx["status"] in ("timeout", "error"):
-        log.info("MX of %s: lookup %s (%s); sending anyway", domain, mx["status"], mx["detail"])
-    elif not receipt.mx_points_to_ses(mx["values"], region):
-        where = ", ".join(mx["values"]) or "nowhere (no MX record)"
+    if ready["mx"] in ("timeout", "error"):
+        log.info("MX of %s: lookup %s (%s); sending anyway", domain, ready["mx"], ready["detail"])
+    elif ready["mx"] != "ses":
+        where = ", ".join(ready["mx_values"]) or "nowhere (no MX record)"
         raise CommandExecutionError(
             f"to_address: the MX of {domain} points to {where}, not "
             f"{receipt.inbound_host(region)}: SES would not receive the test message"

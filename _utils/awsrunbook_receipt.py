@@ -129,6 +129,15 @@ def mx_points_to_ses(values: list[str], region: str) -> bool:
     return bool(hosts) and hosts == {inbound_host(region)}
 
 
+def mx_state(answer: dict, region: str) -> str:
+    """Where a domain's mail goes, from its MX lookup (``dns_lookup.lookup``'s answer): ``ses``
+    (SES receiving in ``region``), ``elsewhere``, ``missing`` (no MX record), or the
+    lookup's ``timeout`` or ``error``."""
+    if answer["status"] == "found":
+        return "ses" if mx_points_to_ses(answer["values"], region) else "elsewhere"
+    return answer["status"]
+
+
 def prefix_of(address: str) -> str:
     """The object key prefix the rule for ``address`` delivers under."""
     return f"{address}/"

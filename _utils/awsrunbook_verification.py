@@ -97,20 +97,17 @@ class _Run:
 def _mx_state(run: _Run) -> str:
     """``ses``, ``elsewhere`` or ``missing``; fails when the domain is not a verified identity
     or DNS did not answer."""
-    domain = run.call("aws_ses.get_identity", run.domain)
-    if domain is None or domain["verification_status"] != "SUCCESS":
+    ready = run.call("aws_ses_receipt.receiving_readiness", run.address, run.settings["resolvers"])
+    if ready["domain_status"] != "SUCCESS":
         raise CommandExecutionError(
             f"verify: {run.domain} is not a verified SES domain identity in {run.region}: SES "
             "receives mail only for verified domains (verify the domain first)"
         )
-    answer = run.salt["dns_lookup.lookup"](run.domain, "MX", run.settings["resolvers"])
-    if answer["status"] == "missing":
-        return "missing"
-    if answer["status"] != "found":
+    if ready["mx"] in ("timeout", "error"):
         raise CommandExecutionError(
-            f"verify: the MX lookup of {run.domain} gave {answer['status']}: {answer['detail']}"
+            f"verify: the MX lookup of {run.domain} gave {ready['mx']}: {ready['detail']}"
         )
-    return "ses" if receipt.mx_points_to_ses(answer["values"], run.region) else "elsewhere"
+    return ready["mx"]
 
 
 def _no_mx(run: _Run):

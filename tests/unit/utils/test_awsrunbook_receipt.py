@@ -177,6 +177,17 @@ def test_mx_must_point_to_this_regions_inbound_host_only():
     assert not receipt.mx_points_to_ses([], REGION)
 
 
+def test_mx_state_says_where_the_domains_mail_goes():
+    def answer(status, values=()):
+        return {"status": status, "values": list(values), "detail": ""}
+
+    ses = f"10 inbound-smtp.{REGION}.amazonaws.com."
+    assert receipt.mx_state(answer("found", [ses]), REGION) == "ses"
+    assert receipt.mx_state(answer("found", ["10 mx.example.org."]), REGION) == "elsewhere"
+    assert receipt.mx_state(answer("missing"), REGION) == "missing"
+    assert receipt.mx_state(answer("timeout"), REGION) == "timeout"
+
+
 def test_verify_settings_fill_the_runbooks_names():
     settings = receipt.verify_settings({}, ADDRESS, "EMAIL_ADDRESS")
     assert settings == {

@@ -280,6 +280,7 @@ def present(  # noqa: PLR0913 - the state's read results and Salt's injected obj
             _pending_elsewhere(run, identity_steps, writes)
         else:
             _receive(run, current, identity_steps, mx_state, writes)
-    after = current if run.test else run.call("aws_ses.get_identity", run.address)
+    changed = ret["changes"] and not run.test  # else the state's own read still holds
+    after = run.call("aws_ses.get_identity", run.address) if changed else current
     run.note(*ses.status_lines(after, run.address))
     return ret

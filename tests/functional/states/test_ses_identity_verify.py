@@ -101,6 +101,8 @@ def test_the_address_is_verified_and_receiving_taken_down(states, ses, bind, lin
     assert again.result is True, again.comment
     assert again.changes == {}
     assert writes(calls) == []
+    # A converged run reads the identity once (nothing changed, so nothing to read again).
+    assert calls.count(("sesv2", "GetEmailIdentity")) == 1, calls
 
 
 def test_only_the_aws_link_for_this_address_is_requested(states, ses, bind, links):

@@ -41,18 +41,10 @@ LINK_LIFETIME_SECONDS = 24 * 3600
 # The minion config key that may replace the accepted verification link pattern.
 LINK_PATTERN_OPTION = "aws_runbook_verification_link_pattern"
 _VERIFY_KEYS = ("via", "bucket", "rule_set", "rule", "timeout", "cleanup", "resolvers", "dns")
-_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?$")
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _URL_RE = re.compile(r"https?://[^\s\"'<>]+")
 
 
 # --- the verify argument --------------------------------------------------------------------
-
-
-def _name(value: Any, arg: str, pattern: re.Pattern, what: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
-        valid.fail(arg, f"must be {what}", value)
-    return value
 
 
 def _cleanup(value: Any) -> bool | str:
@@ -91,13 +83,11 @@ def verify_settings(verify: Any, identity: str, identity_type: str) -> dict | No
     resolvers = verify.get("resolvers")
     dnsrecords.resolver_addresses(resolvers, "verify:resolvers")
     return {
-        "bucket": _name(
-            verify.get("bucket", DEFAULT_BUCKET), "verify:bucket", _BUCKET_RE, "an S3 bucket name"
+        "bucket": valid.bucket_name(verify.get("bucket", DEFAULT_BUCKET), "verify:bucket"),
+        "rule_set": valid.receipt_rule_name(
+            verify.get("rule_set", DEFAULT_RULE_SET), "verify:rule_set"
         ),
-        "rule_set": _name(
-            verify.get("rule_set", DEFAULT_RULE_SET), "verify:rule_set", _NAME_RE, "a rule set name"
-        ),
-        "rule": _name(verify.get("rule", DEFAULT_RULE), "verify:rule", _NAME_RE, "a rule name"),
+        "rule": valid.receipt_rule_name(verify.get("rule", DEFAULT_RULE), "verify:rule"),
         "timeout": _timeout(verify.get("timeout", DEFAULT_TIMEOUT)),
         "cleanup": _cleanup(verify.get("cleanup", True)),
         "resolvers": resolvers,

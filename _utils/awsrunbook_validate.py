@@ -12,6 +12,7 @@ _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_NAME_RE = re.compile(r"^[\w+=,.@-]+$")
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _SES_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_RECEIPT_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?$")
 _SNS_TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _SQS_QUEUE_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
@@ -211,6 +212,19 @@ def ses_name(value, arg="name"):
     """A configuration set or event destination name."""
     if not isinstance(value, str) or not _SES_NAME_RE.match(value):
         fail(arg, "must be 1-64 letters, digits, underscores and hyphens", value)
+    return value
+
+
+def receipt_rule_name(value, arg):
+    """The name of an SES receipt rule set or rule: letters, digits, underscores, hyphens and
+    periods, starting and ending with a letter or digit, at most 64 characters."""
+    if not isinstance(value, str) or not _RECEIPT_NAME_RE.match(value):
+        fail(
+            arg,
+            "must be 1-64 letters, digits, underscores, hyphens and periods, starting and "
+            "ending with a letter or digit",
+            value,
+        )
     return value
 
 

@@ -42,3 +42,14 @@ def test_region():
         SaltInvocationError, match=r"^region: unknown AWS region \(got 'eu-westt-2'\)"
     ):
         valid.region("eu-westt-2")
+
+
+@pytest.mark.parametrize("name", ["deliver-to-s3-bucket", "email.address_verification", "a"])
+def test_receipt_rule_names(name):
+    assert valid.receipt_rule_name(name, "rule") == name
+
+
+@pytest.mark.parametrize("name", ["", "-leading", "trailing.", "bad name", "x" * 65, None])
+def test_invalid_receipt_rule_names(name):
+    with pytest.raises(SaltInvocationError, match=r"^rule: "):
+        valid.receipt_rule_name(name, "rule")

@@ -59,8 +59,8 @@ def _arguments(from_address, to_address, resolvers, bucket, rule_set, rule, time
         "to_address": valid.email_address(to_address, "to_address", keep_case=True),
         "resolvers": resolvers,
         "bucket": valid.bucket_name(bucket, "bucket"),
-        "rule_set": valid.receipt_rule_name(rule_set, "rule_set"),
-        "rule": valid.receipt_rule_name(rule, "rule"),
+        "rule_set": valid.ses_name(rule_set, "rule_set"),
+        "rule": valid.ses_name(rule, "rule"),
         "timeout": _seconds(timeout, "timeout"),
         "dns_timeout": _seconds(dns_timeout, "dns_timeout"),
     }

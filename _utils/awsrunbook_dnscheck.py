@@ -39,6 +39,16 @@ def organizational_domain(domain):
     return _suffix_list().privatesuffix(domain) or domain
 
 
+def identifiers_aligned(domain, author_domain, mode="r"):
+    """Identifier alignment (RFC 7489 3.1): strict: the same domain; relaxed: the same
+    organisational domain (Public Suffix List)."""
+    if not domain:
+        return False
+    if mode == "s":
+        return domain == author_domain
+    return organizational_domain(domain) == organizational_domain(author_domain)
+
+
 # --- check_dns ------------------------------------------------------------------------------
 
 
@@ -255,11 +265,10 @@ def spf_alignment(domain, identity, mx_entry, aspf="r"):
             else "SES rejects mail until it is fixed (REJECT_MESSAGE)"
         )
         return {"aligned": False, "reasons": [f"SPF not aligned: {failure}; {outcome}"]}
+    aligned = identifiers_aligned(name, domain, aspf)
     if aspf == "s":
-        aligned = name == domain
         reason = f"MAIL FROM {name} {'equals' if aligned else 'is not exactly'} {domain} (aspf=s)"
     else:
-        aligned = organizational_domain(name) == organizational_domain(domain)
         reason = (
             f"MAIL FROM {name} and {domain} "
             f"{'share' if aligned else 'do not share'} the organisational domain "

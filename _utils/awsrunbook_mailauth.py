@@ -139,16 +139,6 @@ def _result_domain(result):
 # --- alignment and the DMARC result ---------------------------------------------------------
 
 
-def aligned(domain, author_domain, mode="r"):
-    """Identifier alignment (RFC 7489 3.1): strict: the same domain; relaxed: the same
-    organisational domain (Public Suffix List)."""
-    if not domain:
-        return False
-    if mode == "s":
-        return domain == author_domain
-    return dnscheck.organizational_domain(domain) == dnscheck.organizational_domain(author_domain)
-
-
 def _receiver_dkim(signature, receiver, used):
     """The receiver's result for ``signature``: the first unused DKIM result for its domain
     (``header.b`` decides between several signatures of one domain, when given)."""
@@ -180,7 +170,7 @@ def dkim_report(signatures, verifications, receiver, author_domain, adkim="r"):
                 "algorithm": signature["algorithm"],
                 "verified": verdict["verified"],
                 "error": verdict["error"],
-                "aligned": aligned(signature["domain"], author_domain, adkim),
+                "aligned": dnscheck.identifiers_aligned(signature["domain"], author_domain, adkim),
                 "receiver_result": _receiver_dkim(signature, receiver, used),
                 "note": "SES's own signature: expected, never aligned" if is_ses else None,
             }
@@ -201,7 +191,7 @@ def spf_report(receiver, return_path, author_domain, aspf="r"):
     return {
         "result": result["result"] if result else "none",
         "domain": domain or None,
-        "aligned": aligned(domain, author_domain, aspf),
+        "aligned": dnscheck.identifiers_aligned(domain, author_domain, aspf),
     }
 
 

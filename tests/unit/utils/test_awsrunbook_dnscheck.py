@@ -192,3 +192,11 @@ def test_legacy_token_is_obsolete_not_an_error():
     assert check.legacy_token(DOMAIN, MISSING) is None
     entry = check.legacy_token(DOMAIN, found("abc="))
     assert entry["name"] == "_amazonses.example.org" and "obsolete" in entry["note"]
+
+
+def test_strict_alignment_needs_the_exact_domain_relaxed_the_organisational_one():
+    assert check.identifiers_aligned("mail.example.org", DOMAIN, "r")
+    assert not check.identifiers_aligned("mail.example.org", DOMAIN, "s")
+    assert check.identifiers_aligned("example.co.uk", "news.example.co.uk", "r")
+    assert not check.identifiers_aligned("other.co.uk", "example.co.uk", "r")
+    assert not check.identifiers_aligned(None, DOMAIN)

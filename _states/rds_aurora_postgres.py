@@ -226,10 +226,9 @@ def present(
     """
     args = dict(locals())
     checked = _inputs(name, args)
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
     name, desired = checked["name"], checked["desired"]
-    db, values_now, current = rds.read_database(
-        "cluster", ENGINE, checked, pillar_file, wait, conn, __salt__
+    ret, conn, db, values_now, current = rds.read_database(
+        "cluster", ENGINE, checked, args, __salt__
     )
     version, floor, refusal = _version_and_floor(
         current, checked, allow_major_version_upgrade, conn
@@ -290,15 +289,7 @@ def absent(
     """Ensure the cluster ``name`` (with its instances and its DB subnet group) is gone.
     ``final_snapshot: NAME`` or ``skip_final_snapshot: true`` is required; deletion
     protection is refused. With ``pillar_file``, its connection details are removed."""
-    name = rds.identifier(name)
-    paths = rds.absent_inputs(final_snapshot, skip_final_snapshot, pillar_file, pillar_keys)
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
-    current = __salt__["aws_rds.describe_db_cluster"](name, **conn)
-    everything = rds.pillar_paths(paths)
-    in_pillar = pillar_file and __salt__["pillar_file.read"](
-        pillar_file, everything, mask=everything
-    )
-    steps = rds.plan_absent("cluster", name, current, final_snapshot, pillar_file, in_pillar)
+    ret, conn, name, current, steps = rds.read_absent("cluster", dict(locals()), __salt__)
     notes = []
     if __salt__["aws_rds.describe_db_subnet_group"](name, **conn):
         if current is None:

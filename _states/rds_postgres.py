@@ -209,10 +209,9 @@ def present(
     """
     args = dict(locals())
     checked = _inputs(name, args)
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
     name, desired = checked["name"], checked["desired"]
-    db, values_now, current = rds.read_database(
-        "instance", ENGINE, checked, pillar_file, wait, conn, __salt__
+    ret, conn, db, values_now, current = rds.read_database(
+        "instance", ENGINE, checked, args, __salt__
     )
     version = _version(current, checked["engine_version"], allow_major_version_upgrade, conn)
     desired["security_group_ids"] = _group_ids(
@@ -245,15 +244,7 @@ def absent(
     taken first) or ``skip_final_snapshot: true``: data is never deleted silently. An
     instance with deletion protection is refused (turn it off with ``present`` first). With
     ``pillar_file``, its connection details are removed from the file."""
-    name = rds.identifier(name)
-    paths = rds.absent_inputs(final_snapshot, skip_final_snapshot, pillar_file, pillar_keys)
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
-    current = __salt__["aws_rds.describe_db_instance"](name, **conn)
-    everything = rds.pillar_paths(paths)
-    in_pillar = pillar_file and __salt__["pillar_file.read"](
-        pillar_file, everything, mask=everything
-    )
-    steps = rds.plan_absent("instance", name, current, final_snapshot, pillar_file, in_pillar)
+    ret, conn, name, current, steps = rds.read_absent("instance", dict(locals()), __salt__)
     st.run_plan(
         ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", converged=st.ABSENT
     )

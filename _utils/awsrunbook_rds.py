@@ -518,18 +518,21 @@ def database(kind, name, engine, pillar_file, paths, length):
     }
 
 
-def read_database(kind, engine, checked, pillar_file, wait, conn, salt_funcs):
-    """The reads both database states start with, after their arguments were checked
-    (``checked``): ``(db, what the pillar file holds, the database as RDS describes it)``.
-    The pillar file must be able to take every detail before RDS is asked anything."""
+def read_database(kind, engine, checked, args, salt_funcs):
+    """The start both database states' ``present`` share, after their arguments were checked
+    (``checked``; ``args``: ``present``'s arguments): ``(ret, conn, db, what the pillar file
+    holds, the database as RDS describes it)``. The pillar file must be able to take every
+    detail before RDS is asked anything."""
+    ret, conn, _ = st.begin(args["name"], args["kwargs"], salt_funcs)
+    pillar_file = args["pillar_file"]
     db = database(kind, checked["name"], engine, pillar_file, checked["paths"], checked["length"])
     paths = pillar_paths(checked["paths"])
     salt_funcs["pillar_file.check_writable"](pillar_file, paths)
     values_now = salt_funcs["pillar_file.read"](
         pillar_file, paths, mask=secret_paths(checked["paths"])
     )
-    current = salt_funcs["aws_rds.describe_settled"](kind, checked["name"], wait, **conn)
-    return db, values_now, current
+    current = salt_funcs["aws_rds.describe_settled"](kind, checked["name"], args["wait"], **conn)
+    return ret, conn, db, values_now, current
 
 
 def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
@@ -882,6 +885,30 @@ def plan_absent(kind, name, current, final_snapshot, pillar_file, in_pillar):
             )
         )
     return steps + keys.plan_pillar_removal(pillar_file, in_pillar or {})
+
+
+def read_absent(kind, args, salt_funcs):
+    """The start both database states' ``absent`` share: check its arguments (``args``), read
+    the database and what the pillar file holds of it, and plan their removal. Returns
+    ``(ret, conn, name, the database as RDS describes it, steps)``."""
+    name = identifier(args["name"])
+    final_snapshot, pillar_file = args["final_snapshot"], args["pillar_file"]
+    paths = absent_inputs(
+        final_snapshot, args["skip_final_snapshot"], pillar_file, args["pillar_keys"]
+    )
+    ret, conn, _ = st.begin(name, args["kwargs"], salt_funcs)
+    current = salt_funcs[f"aws_rds.describe_db_{kind}"](name, **conn)
+    everything = pillar_paths(paths)
+    in_pillar = pillar_file and salt_funcs["pillar_file.read"](
+        pillar_file, everything, mask=everything
+    )
+    return (
+        ret,
+        conn,
+        name,
+        current,
+        plan_absent(kind, name, current, final_snapshot, pillar_file, in_pillar),
+    )
 
 
 def pillar_paths(paths):

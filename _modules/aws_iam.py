@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 import awsrunbook_arn as arns
 import awsrunbook_client as aws
+import awsrunbook_iam as iam_docs
 import awsrunbook_secrets as secrets
+import botocore.exceptions
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -43,34 +45,25 @@ def policy_arn(name, path="/", **kwargs):
     return arns.iam_policy(name, who["account"], who["partition"], path)
 
 
-def describe_policy(name, path="/", **kwargs):
+def describe_policy(name, path="/", listing=None, **kwargs):
     """``{"arn", "default_version", "document", "attachment_count"}`` of the managed policy
-    ``name``, or ``None``.
+    ``name``, or ``None``. With ``listing`` (``list_users_and_policies``'s answer), from that
+    instead of IAM.
 
     CLI example::
 
         salt-call aws_iam.describe_policy redmine-backup
     """
     arn = policy_arn(name, path, **kwargs)
+    if listing is not None:
+        return listing["policies"].get(arn)
     iam, _ = _iam(kwargs)
     policy = aws.call(iam, "get_policy", arn, missing=("NoSuchEntity",), PolicyArn=arn)
     if policy is None:
         return None
     version_id = policy["Policy"]["DefaultVersionId"]
-    version = aws.call(iam, "get_policy_version", arn, PolicyArn=arn, VersionId=version_id)[
-        "PolicyVersion"
-    ]
-    return {
-        "arn": arn,
-        "default_version": version_id,
-        "document": _document(version["Document"]),
-        "attachment_count": policy["Policy"].get("AttachmentCount", 0),
-    }
-
-
-def _document(document):
-    # boto3 decodes policy documents into dicts; a string means an older botocore.
-    return json.loads(document) if isinstance(document, str) else document
+    version = aws.call(iam, "get_policy_version", arn, PolicyArn=arn, VersionId=version_id)
+    return iam_docs.policy_record(arn, policy["Policy"], version["PolicyVersion"]["Document"])
 
 
 def create_policy(name, document, path="/", description="", **kwargs):
@@ -124,34 +117,63 @@ def delete_policy(arn, **kwargs):
     return True
 
 
-def describe_user(name, **kwargs):
+def describe_user(name, listing=None, **kwargs):
     """``{"attached_policies", "access_keys"}`` of the IAM user ``name``, or ``None``. Access
-    keys are listed as ID, status and creation date (never a secret).
+    keys are listed as ID, status and creation date (never a secret). With ``listing``
+    (``list_users_and_policies``'s answer), only the access keys are read from IAM.
 
     CLI example::
 
         salt-call aws_iam.describe_user redmine-backup
     """
     iam, conn = _iam(kwargs)
-    # No GetUser: listing the attachments answers NoSuchEntity for a missing user too.
-    attached = aws.call(
-        iam, "list_attached_user_policies", name, missing=("NoSuchEntity",), UserName=name
-    )
-    if attached is None:
+    if listing is not None:
+        arns = listing["users"].get(name)
+    else:
+        # No GetUser: listing the attachments answers NoSuchEntity for a missing user too.
+        attached = aws.call(
+            iam, "list_attached_user_policies", name, missing=("NoSuchEntity",), UserName=name
+        )
+        arns = attached and [p["PolicyArn"] for p in attached["AttachedPolicies"]]
+    if arns is None:
         return None
     access_keys = aws.call(iam, "list_access_keys", name, UserName=name)
-    arns = sorted(p["PolicyArn"] for p in attached["AttachedPolicies"])
     for arn in arns:
         # A policy attached to a user of this account is an AWS one (account "aws") or
         # belongs to this account: the account ID without asking STS.
         aws.learn_caller_account(conn, __salt__.get("config.option"), __context__, arn)
-    return {
-        "attached_policies": arns,
-        "access_keys": [
-            {key: item[key] for key in ("AccessKeyId", "Status", "CreateDate")}
-            for item in access_keys["AccessKeyMetadata"]
-        ],
-    }
+    return iam_docs.user_record(arns, access_keys["AccessKeyMetadata"])
+
+
+def list_users_and_policies(**kwargs):
+    """Every IAM user of the account with the ARNs of its attached managed policies, and every
+    customer managed policy with its default version's document:
+    ``{"users": {name: [ARN]}, "policies": {ARN: describe_policy's record}}``, from
+    ``GetAccountAuthorizationDetails`` (a page per 1,000 entries), or ``None`` when the
+    credentials may not call it (``iam:GetAccountAuthorizationDetails``). A run with many
+    backup users reads them ahead from this instead of three calls per user.
+
+    CLI example::
+
+        salt-call aws_iam.list_users_and_policies
+    """
+    iam, conn = _iam(kwargs)
+    pages = iam.get_paginator("get_account_authorization_details").paginate(
+        Filter=["User", "LocalManagedPolicy"], PaginationConfig={"PageSize": 1000}
+    )
+    with aws.aws_errors("GetAccountAuthorizationDetails", "the account"):
+        try:
+            listing = iam_docs.account_listing(list(pages))
+        except botocore.exceptions.ClientError as exc:
+            if aws.error_code(exc) in ("AccessDenied", "AccessDeniedException"):
+                log.info("IAM: not allowed to list the account (%s)", aws.error_code(exc))
+                return None
+            raise
+    if listing["account_arn"]:
+        aws.learn_caller_account(
+            conn, __salt__.get("config.option"), __context__, listing["account_arn"]
+        )
+    return listing
 
 
 def create_user(name, path="/", **kwargs):
@@ -270,7 +292,7 @@ def get_user_policy(user, policy_name, **kwargs):
     )
     if found is None:
         return None
-    return _document(found["PolicyDocument"])
+    return iam_docs.decoded_document(found["PolicyDocument"])
 
 
 def put_user_policy(user, policy_name, document, **kwargs):

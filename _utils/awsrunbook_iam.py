@@ -95,3 +95,57 @@ def canonical_document(document: dict) -> dict:
 def same_document(current: dict | None, wanted: dict) -> bool:
     """True when IAM's ``current`` document is equivalent to ``wanted``."""
     return current is not None and canonical_document(current) == canonical_document(wanted)
+
+
+# --- what IAM says of users and policies ---------------------------------------------------
+
+
+def user_record(attached_arns: list[str], access_keys: list[dict]) -> dict:
+    """A user as ``aws_iam.describe_user`` gives it: its attached policies' ARNs, sorted, and
+    its access keys as ID, status and creation date (never a secret)."""
+    return {
+        "attached_policies": sorted(attached_arns),
+        "access_keys": [
+            {key: item[key] for key in ("AccessKeyId", "Status", "CreateDate")}
+            for item in access_keys
+        ],
+    }
+
+
+def decoded_document(document: dict | str) -> dict:
+    """A policy document as IAM returned it: boto3 decodes documents into dicts; a string
+    means an older botocore."""
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def policy_record(arn: str, policy: dict, default_document: dict | str) -> dict:
+    """A customer managed policy as ``aws_iam.describe_policy`` gives it, from IAM's
+    ``Policy`` (or ``ManagedPolicyDetail``) and its default version's document."""
+    return {
+        "arn": arn,
+        "default_version": policy["DefaultVersionId"],
+        "document": decoded_document(default_document),
+        "attachment_count": policy.get("AttachmentCount", 0),
+    }
+
+
+def account_listing(pages: list[dict]) -> dict:
+    """What ``GetAccountAuthorizationDetails`` pages (filtered to users and customer managed
+    policies) say: ``{"users": {name: [attached policy ARNs]}, "policies": {ARN: record},
+    "account_arn": an ARN of the account or None}`` (records as ``policy_record``; a policy is
+    keyed by ARN, which names its path too)."""
+    users, policies, account_arn = {}, {}, None
+    for page in pages:
+        for user in page.get("UserDetailList", []):
+            account_arn = account_arn or user["Arn"]
+            users[user["UserName"]] = sorted(
+                p["PolicyArn"] for p in user.get("AttachedManagedPolicies", [])
+            )
+        for policy in page.get("Policies", []):
+            default = next(
+                v
+                for v in policy.get("PolicyVersionList", [])
+                if v["VersionId"] == policy["DefaultVersionId"]
+            )
+            policies[policy["Arn"]] = policy_record(policy["Arn"], policy, default["Document"])
+    return {"users": users, "policies": policies, "account_arn": account_arn}

@@ -53,6 +53,20 @@ class Peer(NamedTuple):
     resources: frozenset
 
 
+def once(compute: Callable[[], Any]) -> Callable[[], Any]:
+    """``compute()``, computed by the first caller and shared with the others (in any thread):
+    what every read of a batch shares, such as one listing of the account."""
+    lock, kept = threading.Lock(), []
+
+    def shared() -> Any:
+        with lock:
+            if not kept:
+                kept.append(compute())
+            return kept[0]
+
+    return shared
+
+
 def peer(key: Hashable, *resources: tuple[str, str]) -> Peer:
     return Peer(key, frozenset(resources))
 
@@ -61,20 +75,21 @@ class Kind(NamedTuple):
     """A kind of resource a state module reads ahead (an item of its ``READ_AHEAD``): ``name``
     (its prefix names the service whose limit applies: ``s3_bucket``, ``s3``), ``peer_of``
     (what a chunk of the module's state reads, see ``peers``) and ``reader``: called with
-    the execution functions, the connection and the run's id, it gives the function reading
-    one key. The execution functions are the loader behind the reading state's ``__salt__``
-    (see ``_loader_of``), not the ``__salt__`` of the module the kind comes from."""
+    the execution functions, the connection, the run's id and how many keys it will read (1
+    for a state's own read), it gives the function reading one key. The execution functions
+    are the loader behind the reading state's ``__salt__`` (see ``_loader_of``), not the
+    ``__salt__`` of the module the kind comes from."""
 
     name: str
     peer_of: Callable[[Mapping], Peer | None]
-    reader: Callable[[Mapping[str, Callable], dict, Any], Callable[[Hashable], Any]]
+    reader: Callable[[Mapping[str, Callable], dict, Any, int], Callable[[Hashable], Any]]
 
 
 def reads_with(function: str, scoped: bool = False) -> Callable:
     """A ``Kind.reader`` that reads one key with the execution function ``function`` (given
     the run's id as ``scope`` when ``scoped``)."""
 
-    def reader(salt_funcs: Mapping[str, Callable], conn: dict, run: Any) -> Callable:
+    def reader(salt_funcs: Mapping[str, Callable], conn: dict, run: Any, _size: int) -> Callable:
         extra = {"scope": run} if scoped else {}
         return lambda key: salt_funcs[function](key, **extra, **conn)
 
@@ -197,9 +212,8 @@ def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tu
                     entries[(kind.name, digest, found.key)] = (future, found.resources)
                     futures.append((found.key, future))
             if futures:
-                batches.append(
-                    (kind.name.split("_", 1)[0], kind.reader(salt_funcs, conn, scope), futures)
-                )
+                reader = kind.reader(salt_funcs, conn, scope, len(futures))
+                batches.append((kind.name.split("_", 1)[0], reader, futures))
     if not batches:
         return
     option = state_globals["__salt__"]["config.option"](CONFIG_OPTION, None)
@@ -216,7 +230,9 @@ def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> A
     on ``conn`` (see ``_start``); a state with an entry waits for it."""
     context, scope = state_globals.get("__context__"), state_globals.get("__instance_id__")
     kinds = state_globals["READ_AHEAD"]
-    reader = next(k for k in kinds if k.name == kind).reader(state_globals["__salt__"], conn, scope)
+    reader = next(k for k in kinds if k.name == kind).reader(
+        state_globals["__salt__"], conn, scope, 1
+    )
     run = aws.run_scoped(context, CACHE_KEY, scope)
     if run is None:
         return reader(me.key)

@@ -3,12 +3,15 @@ users and SES identities read concurrently by the first state of their kind, and
 where an earlier state of the run changes what a later one read ahead."""
 
 import collections
+import logging
 import threading
 
 import boto3
 import botocore.client
 import pytest
 import salt.version
+from moto.core.exceptions import AccessDeniedError
+from moto.iam.responses import IamResponse
 
 from tests.support import moto_ses_patches, moto_sesv2_patches
 from tests.support.calls import recorded_calls, writes
@@ -218,3 +221,76 @@ def test_the_first_state_reads_ahead_for_every_kind_of_the_run(modules, tmp_path
     for (service, op), names in threads.items():
         if op != "GetIdentityNotificationAttributes":
             assert names - {"MainThread"} == {f"awsrunbook-{pools.get(service, service)}"}, op
+
+
+def users(tmp_path, n, policy_name=None):
+    """``n`` backup users of one bucket, each with its own policy unless ``policy_name``."""
+    shared = f"\n    - policy_name: {policy_name}" if policy_name else ""
+    return "".join(
+        f"""
+user-{i}:
+  iam_backup_user.present:
+    - name: listed-user-{i}
+    - bucket: listed-bucket{shared}
+    - pillar_file: {tmp_path}/listed-{i}.sls
+    - region: {REGION}
+"""
+        for i in range(n)
+    )
+
+
+MANY_USERS = 6  # the first reads alone, the other five (LISTING_FROM) from one listing
+
+
+def test_many_backup_users_are_read_ahead_from_one_listing_of_the_account(modules, tmp_path):
+    sls = users(tmp_path, MANY_USERS)
+    first = modules.state.template_str(sls)
+    assert not first.failed, first.errors
+    with recorded_calls() as calls:
+        again = modules.state.template_str(sls)
+    assert not again.failed, again.errors
+    assert all(r["changes"] == {} for r in again.raw.values())
+    assert writes(calls) == []
+    ops = collections.Counter(operation for _, operation in calls)
+    # The first user as without read-ahead; the rest from the listing and their access keys.
+    assert ops["GetAccountAuthorizationDetails"] == 1
+    assert ops["ListAttachedUserPolicies"] == ops["GetPolicy"] == ops["GetPolicyVersion"] == 1
+    assert ops["ListAccessKeys"] == MANY_USERS
+    assert len(calls) == MANY_USERS + 4
+
+
+def test_without_leave_to_list_the_account_each_user_is_read_on_its_own(
+    modules, tmp_path, monkeypatch, caplog
+):
+    sls = users(tmp_path, MANY_USERS)
+    assert not modules.state.template_str(sls).failed
+
+    def denied(_response):
+        raise AccessDeniedError(
+            "arn:aws:iam::123456789012:user/ops", "GetAccountAuthorizationDetails"
+        )
+
+    monkeypatch.setattr(IamResponse, "get_account_authorization_details", denied)
+    with caplog.at_level(logging.INFO), recorded_calls() as calls:
+        again = modules.state.template_str(sls)
+    assert not again.failed, again.errors
+    assert all(r["changes"] == {} for r in again.raw.values()) and writes(calls) == []
+    ops = collections.Counter(operation for _, operation in calls)
+    assert ops["GetAccountAuthorizationDetails"] == 1
+    assert ops["GetPolicy"] == ops["ListAttachedUserPolicies"] == MANY_USERS
+    assert "not allowed to list the account (AccessDenied)" in caplog.text
+
+
+def test_a_policy_shared_by_many_users_is_read_again_after_the_first_writes_it(modules, tmp_path):
+    """As with few users, when the others were read from one listing taken before the
+    first user created the policy they share."""
+    sls = users(tmp_path, MANY_USERS, policy_name="listed-shared")
+    with recorded_calls() as calls:
+        first = modules.state.template_str(sls)
+    assert not first.failed, first.errors
+    assert calls.count(("iam", "GetAccountAuthorizationDetails")) == 1
+    assert calls.count(("iam", "CreatePolicy")) == 1
+    assert calls.count(("iam", "AttachUserPolicy")) == MANY_USERS
+    with recorded_calls() as calls:
+        again = modules.state.template_str(sls)
+    assert writes(calls) == [] and not again.failed

@@ -56,10 +56,13 @@ def run_globals(lowstate, option=None, instance_id="run-1", context=None):
     }
 
 
-def read(state_globals, name, reader):
-    state_globals["READ_AHEAD"] = (
-        ra.Kind("s3_bucket", bucket, lambda salt_funcs, conn, run: reader),
-    )
+def read(state_globals, name, reader, sizes=None):
+    def build(_salt_funcs, _conn, _run, size):
+        if sizes is not None:
+            sizes.append(size)
+        return reader
+
+    state_globals["READ_AHEAD"] = (ra.Kind("s3_bucket", bucket, build),)
     return ra.read(state_globals, "s3_bucket", dict(CONN), bucket({"name": name}))
 
 
@@ -160,6 +163,30 @@ def test_the_first_state_reads_its_peers_and_each_plans_from_its_entry_once():
     assert len(reader.reads) == 4
 
 
+def test_a_reader_is_told_how_many_keys_it_will_read():
+    """One for a state's own read, the batch's size for the rest: a reader may read a batch
+    differently (the backup users list the account once)."""
+    state_globals, sizes = run_globals([chunk(name) for name in "abcd"]), []
+    reader = Reader()
+    read(state_globals, "a", reader, sizes)
+    settle(reader, 4)
+    assert sizes == [1, 3]
+
+
+def test_once_computes_for_the_first_caller_and_shares_it_with_every_thread():
+    computed = []
+
+    def compute():
+        time.sleep(0.05)
+        computed.append(1)
+        return {"listing": len(computed)}
+
+    shared = ra.once(compute)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: shared(), range(8)))
+    assert computed == [1] and answers == [{"listing": 1}] * 8
+
+
 def test_a_written_resource_is_read_again():
     state_globals = run_globals([chunk("a"), chunk("b"), chunk("c")])
     reader = Reader()
@@ -185,7 +212,7 @@ def test_an_entry_covering_several_resources_goes_with_any_of_them():
 
     reader = Reader()
     state_globals["READ_AHEAD"] = (
-        ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run: reader),
+        ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run, size: reader),
     )
     ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u1"}))
     ra.forget(context, [("iam_policy", "shared")])
@@ -261,7 +288,7 @@ def test_the_first_state_reads_ahead_for_every_kind_of_the_run_in_run_order():
     state_globals = run_globals(lowstate)
     state_globals["__states__"] = {
         "iam_backup_user.present": loaded(
-            (ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run: users),)
+            (ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run, size: users),)
         ),
         "file.present": None,
     }
@@ -290,7 +317,7 @@ def test_reads_with_calls_the_function_with_the_connection_and_the_runs_scope():
         return key.upper()
 
     salt_funcs = {"aws_sns.describe_topic": describe}
-    plain = ra.reads_with("aws_sns.describe_topic")(salt_funcs, {"region": "eu-west-1"}, "run-1")
-    scoped = ra.reads_with("aws_sns.describe_topic", scoped=True)(salt_funcs, {}, "run-1")
+    plain = ra.reads_with("aws_sns.describe_topic")(salt_funcs, {"region": "eu-west-1"}, "run-1", 1)
+    scoped = ra.reads_with("aws_sns.describe_topic", scoped=True)(salt_funcs, {}, "run-1", 2)
     assert (plain("ops"), scoped("feedback")) == ("OPS", "FEEDBACK")
     assert calls == [("ops", {"region": "eu-west-1"}), ("feedback", {"scope": "run-1"})]

@@ -32,7 +32,8 @@ for _name in ("botocore.parsers", "botocore.endpoint", "botocore.hooks", "botoco
     logging.getLogger(_name).setLevel(logging.INFO)
 
 CONNECTION_ARGS = ("region", "profile", "keyid", "key", "role_arn")
-PROFILE_KEYS = ("region", "keyid", "key", "role_arn", "retry_mode", "max_attempts")
+_RETRY_SETTINGS = ("retry_mode", "max_attempts")
+PROFILE_KEYS = ("region", "keyid", "key", "role_arn", *_RETRY_SETTINGS)
 DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 10}
 
 # Error codes that mean "try again shortly"; botocore's standard mode already retries
@@ -40,6 +41,7 @@ DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 10}
 NOT_YET_VISIBLE = ("NoSuchBucket", "NoSuchEntity", "NotFound", "404")
 
 _CLIENTS = {}
+_SESSIONS = {}
 _CLIENTS_LOCK = threading.Lock()
 # Set while concurrent reads run (see adaptive_retries).
 _ADAPTIVE = contextvars.ContextVar("awsrunbook_adaptive_retries", default=False)
@@ -164,6 +166,27 @@ def _client_config(settings, retry=True):
     )
 
 
+def _fresh(expires):
+    """Whether what was made with credentials expiring at ``expires`` (``None``: they do not)
+    may still be used."""
+    return expires is None or expires - time.time() > _ASSUMED_ROLE_REFRESH_MARGIN
+
+
+def _session(settings):
+    """``(boto3 session, expiry)`` for ``settings``, made once per process and shared by the
+    clients of every service: each new session decodes botocore's endpoint data again (about
+    0.1 s of CPU). Call with ``_CLIENTS_LOCK`` held (a session is not thread-safe)."""
+    key = _cache_key(None, {k: v for k, v in settings.items() if k not in _RETRY_SETTINGS})
+    cached = _SESSIONS.get(key)
+    if cached and _fresh(cached[1]):
+        return cached
+    session, expires = _base_session(settings), None
+    if settings.get("role_arn"):
+        session, expires = _assume_role(session, settings)
+    _SESSIONS[key] = (session, expires)
+    return session, expires
+
+
 def client(service, conn, config_option=None, retry=True):
     """Return a cached boto3 client for ``service`` and the connection arguments ``conn``.
     ``retry=False``: a client that never re-sends a request, for creates that are not
@@ -174,11 +197,9 @@ def client(service, conn, config_option=None, retry=True):
     key = _cache_key(service, settings, retry)
     with _CLIENTS_LOCK:
         cached = _CLIENTS.get(key)
-        if cached and (cached[1] is None or cached[1] - time.time() > _ASSUMED_ROLE_REFRESH_MARGIN):
+        if cached and _fresh(cached[1]):
             return cached[0]
-        session, expires = _base_session(settings), None
-        if settings.get("role_arn"):
-            session, expires = _assume_role(session, settings)
+        session, expires = _session(settings)
         made = session.client(service, config=_client_config(settings, retry))
         _CLIENTS[key] = (made, expires)
         return made

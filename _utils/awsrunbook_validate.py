@@ -5,7 +5,7 @@ import functools
 import ipaddress
 import re
 
-import botocore.session
+import awsrunbook_arn as arns
 from salt.exceptions import SaltInvocationError
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -69,7 +69,7 @@ def boolean(value, arg):
 
 @functools.lru_cache(maxsize=1)
 def _known_regions():
-    session = botocore.session.get_session()
+    session = arns.endpoint_data()
     regions = set()
     for partition in session.get_available_partitions():
         for service in ("s3", "iam", "sts", "ses", "sesv2", "sns"):
@@ -89,7 +89,7 @@ def region(value, arg="region"):
 
 @functools.lru_cache(maxsize=1)
 def _ses_regions():
-    session = botocore.session.get_session()
+    session = arns.endpoint_data()
     return frozenset(
         region
         for partition in session.get_available_partitions()

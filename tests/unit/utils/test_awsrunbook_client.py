@@ -86,6 +86,28 @@ def test_role_arn_is_assumed():
     assert not aws.uses_session_credentials({"region": "us-east-1"})
 
 
+def test_the_clients_of_one_connection_share_one_session(monkeypatch):
+    """A session decodes botocore's endpoint data when its first client is made: one per
+    connection, whatever the service or retry mode, not one per client."""
+    made = []
+    original = aws._base_session
+
+    def counted(settings):
+        made.append(settings["region"])
+        return original(settings)
+
+    monkeypatch.setattr(aws, "_base_session", counted)
+    conn = {"region": "ca-central-1", "keyid": "AKIASHARED", "key": "k"}
+    iam, sesv2 = aws.client("iam", conn), aws.client("sesv2", conn)
+    with aws.adaptive_retries():
+        adaptive = aws.client("iam", conn)
+    assert adaptive is not iam and adaptive.meta.config.retries["mode"] == "adaptive"
+    assert made == ["ca-central-1"]
+    assert iam._request_signer._credentials is sesv2._request_signer._credentials
+    aws.client("iam", {**conn, "key": "other"})
+    assert made == ["ca-central-1", "ca-central-1"]
+
+
 def test_client_errors_name_the_operation_and_resource():
     s3 = boto3.client("s3", region_name="us-east-1")
     with Stubber(s3) as stub:

@@ -57,8 +57,9 @@ def by_id(result):
     return {key.split("_|-")[1]: value for key, value in result.raw.items()}
 
 
-def test_a_run_of_many_resources_converges_with_the_same_calls_and_no_writes(modules, tmp_path):
-    sls = many(tmp_path)
+def apply_twice(modules, sls):
+    """Apply ``sls`` twice: ``(the first run's calls, the second's)``, once both succeeded and
+    the second changed and wrote nothing."""
     with recorded_calls() as first_calls:
         first = modules.state.template_str(sls)
     assert not first.failed, first.errors
@@ -67,6 +68,11 @@ def test_a_run_of_many_resources_converges_with_the_same_calls_and_no_writes(mod
     assert not again.failed, again.errors
     assert all(r["changes"] == {} for r in again.raw.values())
     assert writes(calls) == []
+    return first_calls, calls
+
+
+def test_a_run_of_many_resources_converges_with_the_same_calls_and_no_writes(modules, tmp_path):
+    first_calls, calls = apply_twice(modules, many(tmp_path))
     ops = collections.Counter(operation for _, operation in calls)
     # What each state reads without read-ahead, once per resource (topics: once each).
     assert ops["HeadBucket"] == ops["GetBucketLifecycleConfiguration"] == N
@@ -243,14 +249,7 @@ MANY_USERS = 6  # the first reads alone, the other five (LISTING_FROM) from one 
 
 
 def test_many_backup_users_are_read_ahead_from_one_listing_of_the_account(modules, tmp_path):
-    sls = users(tmp_path, MANY_USERS)
-    first = modules.state.template_str(sls)
-    assert not first.failed, first.errors
-    with recorded_calls() as calls:
-        again = modules.state.template_str(sls)
-    assert not again.failed, again.errors
-    assert all(r["changes"] == {} for r in again.raw.values())
-    assert writes(calls) == []
+    _, calls = apply_twice(modules, users(tmp_path, MANY_USERS))
     ops = collections.Counter(operation for _, operation in calls)
     # The first user as without read-ahead; the rest from the listing and their access keys.
     assert ops["GetAccountAuthorizationDetails"] == 1

@@ -99,17 +99,7 @@ def plan_bucket(name, current, region, rules, exclusive):
             st.step("bucket", None, {"region": region}, "aws_s3.create_bucket", bucket=name)
         )
         current = {"public_access_block": None, "encryption": None, "lifecycle_rules": []}
-    if current["public_access_block"] != s3.PUBLIC_ACCESS_BLOCKED:
-        steps.append(
-            st.step(
-                "public_access_block",
-                current["public_access_block"],
-                s3.PUBLIC_ACCESS_BLOCKED,
-                "aws_s3.put_public_access_block",
-                bucket=name,
-                configuration=s3.PUBLIC_ACCESS_BLOCKED,
-            )
-        )
+    steps += s3.public_access_steps("public_access_block", name, current["public_access_block"])
     if not current["encryption"]:
         steps.append(
             st.step(
@@ -121,18 +111,9 @@ def plan_bucket(name, current, region, rules, exclusive):
                 algorithm="AES256",
             )
         )
-    rules = s3.plan_lifecycle(current["lifecycle_rules"], rules, exclusive)
-    if rules is not None:
-        steps.append(
-            st.step(
-                "lifecycle_rules",
-                [s3.normalized(rule) for rule in current["lifecycle_rules"]],
-                rules,
-                "aws_s3.put_lifecycle",
-                bucket=name,
-                rules=rules,
-            )
-        )
+    steps += s3.lifecycle_steps(
+        "lifecycle_rules", name, current["lifecycle_rules"], rules, exclusive
+    )
     return steps
 
 

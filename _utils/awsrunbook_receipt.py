@@ -224,30 +224,17 @@ def _bucket_steps(receiving: dict, bucket: dict | None, policy: str | None, stat
             st.step("verification_bucket", None, name, "aws_s3.create_bucket", bucket=name)
         )
         bucket = {"public_access_block": None, "lifecycle_rules": []}
-    if bucket["public_access_block"] != s3.PUBLIC_ACCESS_BLOCKED:
-        steps.append(
-            st.step(
-                "verification_bucket_public_access_block",
-                bucket["public_access_block"],
-                s3.PUBLIC_ACCESS_BLOCKED,
-                "aws_s3.put_public_access_block",
-                bucket=name,
-                configuration=s3.PUBLIC_ACCESS_BLOCKED,
-            )
-        )
+    steps += s3.public_access_steps(
+        "verification_bucket_public_access_block", name, bucket["public_access_block"]
+    )
     expiry = s3.lifecycle_rule(LIFECYCLE_RULE_ID, MESSAGE_LIFETIME_DAYS, None)
-    wanted = s3.plan_lifecycle(bucket["lifecycle_rules"], {LIFECYCLE_RULE_ID: expiry}, False)
-    if wanted is not None:
-        steps.append(
-            st.step(
-                "verification_bucket_lifecycle",
-                [s3.normalized(rule) for rule in bucket["lifecycle_rules"]],
-                wanted,
-                "aws_s3.put_lifecycle",
-                bucket=name,
-                rules=wanted,
-            )
-        )
+    steps += s3.lifecycle_steps(
+        "verification_bucket_lifecycle",
+        name,
+        bucket["lifecycle_rules"],
+        {LIFECYCLE_RULE_ID: expiry},
+        exclusive=False,
+    )
     new_policy = merged_policy(policy, statement)
     if new_policy is not None:
         steps.append(

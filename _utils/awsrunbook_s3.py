@@ -1,6 +1,8 @@
 """Pure S3 settings shared by the states that make buckets: the public access block they
 all want, and lifecycle rules as S3's API spells them, planned so that rules the state does
-not manage keep their place."""
+not manage keep their place; and the plan steps that set them."""
+
+import awsrunbook_state as st
 
 PUBLIC_ACCESS_BLOCKED = {
     "BlockPublicAcls": True,
@@ -54,3 +56,30 @@ def plan_lifecycle(current_rules, desired_rules, exclusive):
             wanted.append(rule)
     wanted += [rule for name, rule in desired_rules.items() if rule and name not in placed]
     return None if wanted == rules else wanted
+
+
+def public_access_steps(field, bucket, current):
+    """The step blocking all public access to ``bucket`` (``current``: its public access block
+    now), or none when it is blocked already."""
+    if current == PUBLIC_ACCESS_BLOCKED:
+        return []
+    return [
+        st.step(
+            field,
+            current,
+            PUBLIC_ACCESS_BLOCKED,
+            "aws_s3.put_public_access_block",
+            bucket=bucket,
+            configuration=PUBLIC_ACCESS_BLOCKED,
+        )
+    ]
+
+
+def lifecycle_steps(field, bucket, current_rules, desired_rules, exclusive):
+    """The step giving ``bucket`` the rule list ``plan_lifecycle`` plans (``changes`` shows the
+    current rules normalised), or none when it has them already."""
+    rules = plan_lifecycle(current_rules, desired_rules, exclusive)
+    if rules is None:
+        return []
+    old = [normalized(rule) for rule in current_rules]
+    return [st.step(field, old, rules, "aws_s3.put_lifecycle", bucket=bucket, rules=rules)]

@@ -55,14 +55,21 @@ class Peer(NamedTuple):
 
 def once(compute: Callable[[], Any]) -> Callable[[], Any]:
     """``compute()``, computed by the first caller and shared with the others (in any thread):
-    what every read of a batch shares, such as one listing of the account."""
+    what every read of a batch shares, such as one listing of the account. An error it raised
+    is raised again to each caller, not computed again by each."""
     lock, kept = threading.Lock(), []
 
     def shared() -> Any:
         with lock:
             if not kept:
-                kept.append(compute())
-            return kept[0]
+                try:
+                    kept.append((compute(), None))
+                except Exception as exc:  # every read of the batch gets it, as its own error
+                    kept.append((None, exc))
+            value, error = kept[0]
+        if error is not None:
+            raise error
+        return value
 
     return shared
 

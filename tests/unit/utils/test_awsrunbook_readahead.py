@@ -187,6 +187,20 @@ def test_once_computes_for_the_first_caller_and_shares_it_with_every_thread():
     assert computed == [1] and answers == [{"listing": 1}] * 8
 
 
+def test_once_computes_a_failure_once_too():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        raise CommandExecutionError("GetAccountAuthorizationDetails failed: ServiceUnavailable")
+
+    shared = ra.once(compute)
+    for _ in range(3):
+        with pytest.raises(CommandExecutionError, match="ServiceUnavailable"):
+            shared()
+    assert calls == [1]
+
+
 def test_a_written_resource_is_read_again():
     state_globals = run_globals([chunk("a"), chunk("b"), chunk("c")])
     reader = Reader()

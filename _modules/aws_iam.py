@@ -12,6 +12,7 @@ CLI example::
 
 import json
 import logging
+import time
 from typing import TYPE_CHECKING
 
 import awsrunbook_arn as arns
@@ -29,6 +30,9 @@ if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook_typing import __context__, __salt__
 
 IAM_POLICY_VERSION_LIMIT = 5
+# A throttled CreateAccessKey is sent this many times in all, waiting 1, 2, 4... seconds.
+CREATE_KEY_ATTEMPTS = 5
+CREATE_KEY_BACKOFF = 1.0
 
 
 def __virtual__():
@@ -211,16 +215,32 @@ def create_access_key(user, known_keys=(), **kwargs):
     so that it prints as ``********``. For the states' plans, whose next step writes it into
     the pillar file: from the command line use ``iam_backup_user.present`` instead.
 
-    CreateAccessKey is not idempotent, so it is sent once, never retried: after an error or a
+    CreateAccessKey is not idempotent, so it is never re-sent blindly: after an error or a
     timeout IAM may still have made a key, whose secret nobody has. The user's keys are then
     listed, and a key that is not in ``known_keys`` (the user's keys before this call) is
-    deleted; the error says what was found.
+    deleted; the error says what was found. A throttled call (which IAM refused before doing
+    anything) is sent again after that read, with backoff, up to ``CREATE_KEY_ATTEMPTS``
+    times in all.
     """
     iam, conn = _iam(kwargs, retry=False)
-    try:
-        created = aws.call(iam, "create_access_key", user, UserName=user)["AccessKey"]
-    except CommandExecutionError as exc:
-        raise CommandExecutionError(f"{exc}. {_reconcile_keys(user, known_keys, conn)}") from None
+    for attempt in range(1, CREATE_KEY_ATTEMPTS + 1):
+        try:
+            answer = aws.call(iam, "create_access_key", user, missing=aws.THROTTLED, UserName=user)
+        except CommandExecutionError as exc:
+            raise CommandExecutionError(
+                f"{exc}. {_reconcile_keys(user, known_keys, conn)}"
+            ) from None
+        if answer is not None:
+            break
+        found = _reconcile_keys(user, known_keys, conn)
+        if attempt == CREATE_KEY_ATTEMPTS:
+            raise CommandExecutionError(
+                f"CreateAccessKey on {user} was throttled {attempt} times: run again later. {found}"
+            )
+        delay = CREATE_KEY_BACKOFF * 2 ** (attempt - 1)
+        log.info("CreateAccessKey on %s was throttled (%s); again in %.1f s", user, found, delay)
+        time.sleep(delay)
+    created = answer["AccessKey"]
     log.info("Created access key %s of %s", created["AccessKeyId"], user)
     return {
         "access_key_id": created["AccessKeyId"],

@@ -22,6 +22,7 @@ CLI examples::
 """
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # what Salt's loader injects
 
 BATCH_SIZE = 100  # the most identities one v1 GetIdentity*Attributes call takes
 NOTIFICATIONS_KEY = "aws_ses.notifications"
+_NOTIFICATIONS_LOCK = threading.Lock()
 _V1_STATUS = {
     "Success": "SUCCESS",
     "Pending": "PENDING",
@@ -49,7 +51,6 @@ _V1_STATUS = {
     "TemporaryFailure": "TEMPORARY_FAILURE",
     "NotStarted": "NOT_STARTED",
 }
-_THROTTLED = ("Throttling", "ThrottlingException", "TooManyRequestsException")
 
 
 def __virtual__():
@@ -166,8 +167,15 @@ def notification_attributes(identities, prefetch=(), scope=None, **kwargs):
     if isinstance(identities, str):
         identities = [identities]
     kept = aws.run_scoped(__context__, NOTIFICATIONS_KEY, scope)
-    if kept is not None:
+    if kept is None:
+        return _notification_attributes(ses, identities, (), None)
+    # The states of a batch ask at once: the first one's read serves the others.
+    with _NOTIFICATIONS_LOCK:
         kept = kept.setdefault(aws.conn_digest(conn), {})
+        return _notification_attributes(ses, identities, prefetch, kept)
+
+
+def _notification_attributes(ses, identities, prefetch, kept):
     result, to_read = {}, []
     for identity in dict.fromkeys(identities):
         if kept is not None and identity in kept:
@@ -289,7 +297,7 @@ def wait_verified(identity, timeout, check_dns=False, resolvers=None, **kwargs):
         try:
             found = get_identity(identity, **conn)
         except CommandExecutionError as exc:
-            if not any(code in str(exc) for code in _THROTTLED) or found is None:
+            if not any(code in str(exc) for code in aws.THROTTLED) or found is None:
                 raise
             delay = min(delay * 2, 120.0)
             log.info("SES throttled status reads of %s; backing off %.0f s", identity, delay)

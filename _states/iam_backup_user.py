@@ -35,6 +35,7 @@ The secret access key is never shown: ``changes`` reports
 from typing import TYPE_CHECKING
 
 import awsrunbook_arn as arns
+import awsrunbook_batch as batch
 import awsrunbook_iam as iam
 import awsrunbook_keys as keys
 import awsrunbook_layout as layout
@@ -141,6 +142,7 @@ def _reader(salt_funcs, conn, _run, size):
 READ_AHEAD = (ra.Kind("iam_backup_user", _user, _reader),)
 
 
+@batch.concurrent("iam")
 @st.reports_errors
 def present(
     name,
@@ -190,7 +192,7 @@ def present(
     ret, conn, region = st.begin(name, kwargs, __salt__)
     document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
     writers = st.once_per_run(globals(), "pillar_writers", layout.pillar_writers)
-    layout.no_collision(writers, globals().get("__low__"), pillar_file, layout.every_path(paths))
+    layout.no_collision(writers, st.low(globals()), pillar_file, layout.every_path(paths))
     values = {
         "region": region,
         "bucket": bucket,

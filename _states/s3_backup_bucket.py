@@ -39,6 +39,7 @@ rules at once. Rules that the state does not manage are left alone unless
 
 from typing import TYPE_CHECKING
 
+import awsrunbook_batch as batch
 import awsrunbook_readahead as ra
 import awsrunbook_s3 as s3
 import awsrunbook_state as st
@@ -142,6 +143,7 @@ def _bucket(chunk):
 READ_AHEAD = (ra.Kind("s3_bucket", _bucket, ra.reads_with("aws_s3.describe_bucket")),)
 
 
+@batch.concurrent("s3")
 @st.reports_errors
 def present(
     name,

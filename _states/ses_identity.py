@@ -58,6 +58,7 @@ FROM domain or a configuration set, give ``false``; to remove every tag, give ``
 
 from typing import TYPE_CHECKING
 
+import awsrunbook_batch as batch
 import awsrunbook_dnsrecords as dnsrecords
 import awsrunbook_identitydns as identitydns
 import awsrunbook_readahead as ra
@@ -433,6 +434,7 @@ def _report(ret, desired, current, steps, applied, options, conn, region):
     ret["comment"] = "\n".join([ret["comment"], *lines, *identitydns.records_lines(records)])
 
 
+@batch.concurrent("ses", alone_with=("verify", "dns"))
 @st.reports_errors
 def present(
     name,

@@ -122,7 +122,7 @@ def present(
 
     all_paths = layout.every_path(per_region)
     writers = st.once_per_run(globals(), "pillar_writers", layout.pillar_writers)
-    layout.no_collision(writers, globals().get("__low__"), pillar_file, all_paths)
+    layout.no_collision(writers, st.low(globals()), pillar_file, all_paths)
     # The file gets the SMTP password derived from the secret, not the secret itself.
     secret_paths = {
         path: f"smtp_password:{region}"

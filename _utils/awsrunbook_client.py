@@ -39,10 +39,13 @@ DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 10}
 # Error codes that mean "try again shortly"; botocore's standard mode already retries
 # throttling and 5xx. These are the eventual-consistency cases right after a create.
 NOT_YET_VISIBLE = ("NoSuchBucket", "NoSuchEntity", "NotFound", "404")
+# Error codes of a request AWS refused because of its rate, before doing anything.
+THROTTLED = ("Throttling", "ThrottlingException", "TooManyRequestsException")
 
 _CLIENTS = {}
 _SESSIONS = {}
 _CLIENTS_LOCK = threading.Lock()
+_SCOPED_LOCK = threading.Lock()
 # Set while concurrent reads run (see adaptive_retries).
 _ADAPTIVE = contextvars.ContextVar("awsrunbook_adaptive_retries", default=False)
 _ASSUMED_ROLE_REFRESH_MARGIN = 300
@@ -261,10 +264,11 @@ def run_scoped(context, key, scope):
     states of one run share reads and remember what earlier states did."""
     if scope is None:
         return None
-    kept = context.get(key)
-    if not kept or kept["scope"] != scope:
-        kept = context[key] = {"scope": scope, "data": {}}
-    return kept["data"]
+    with _SCOPED_LOCK:  # the states of a batch (awsrunbook_batch) ask from several threads
+        kept = context.get(key)
+        if not kept or kept["scope"] != scope:
+            kept = context[key] = {"scope": scope, "data": {}}
+        return kept["data"]
 
 
 def conn_digest(conn):

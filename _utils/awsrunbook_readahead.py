@@ -20,10 +20,14 @@ the others). The reads in flight are bounded per service (minion config
 number), and their clients use botocore's adaptive retry mode, so throttling slows the
 read-ahead down instead of failing it. A run with one resource reads it as before: no thread,
 no extra call.
+
+The states of a batch (``awsrunbook_batch``) take and forget entries from several threads (a
+lock guards them), and see what Salt injected for their own call through ``injected``.
 """
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextvars
 import logging
@@ -43,6 +47,9 @@ CONFIG_OPTION = "aws_runbook_read_concurrency"
 # and adaptive retries slow those down further when AWS says so.
 DEFAULT_CONCURRENCY = {"s3": 16, "sns": 8, "iam": 4, "ses": 2}
 CACHE_KEY = "awsrunbook_readahead"
+# Guards the run's entries: the states of a batch (awsrunbook_batch) take and forget them
+# from several threads.
+_ENTRIES_LOCK = threading.RLock()
 
 
 class Peer(NamedTuple):
@@ -132,17 +139,23 @@ def peers(
     return list(dict.fromkeys(found))
 
 
-def concurrency(service: str, configured: Any) -> int:
-    """How many reads of ``service`` may be in flight: from ``configured`` (the config option's
-    value: a number, or a mapping of service to number), else the default."""
+def concurrency(
+    service: str,
+    configured: Any,
+    option: str = CONFIG_OPTION,
+    defaults: Mapping[str, int] = DEFAULT_CONCURRENCY,
+) -> int:
+    """How many of ``service``'s reads (or states: ``option`` and ``defaults`` name the setting)
+    may be in flight: from ``configured`` (the option's value: a number, or a mapping of
+    service to number), else the default."""
     if isinstance(configured, Mapping):
         configured = configured.get(service)
     if configured in (None, ""):  # config.option's answer when the option is not set
-        return DEFAULT_CONCURRENCY[service]
+        return defaults[service]
     if isinstance(configured, bool) or not isinstance(configured, int) or configured < 1:
         raise SaltInvocationError(
-            f"{CONFIG_OPTION}: must be a whole number of at least 1, or a mapping of service "
-            f"({', '.join(DEFAULT_CONCURRENCY)}) to one; got {configured!r}"
+            f"{option}: must be a whole number of at least 1, or a mapping of service "
+            f"({', '.join(defaults)}) to one; got {configured!r}"
         )
     return configured
 
@@ -216,7 +229,8 @@ def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tu
             for found in peers(lowstate, state, conn, kind.peer_of):
                 if (kind.name, found.key) != mine:
                     future = concurrent.futures.Future()
-                    entries[(kind.name, digest, found.key)] = (future, found.resources)
+                    with _ENTRIES_LOCK:
+                        entries[(kind.name, digest, found.key)] = (future, found.resources)
                     futures.append((found.key, future))
             if futures:
                 reader = kind.reader(salt_funcs, conn, scope, len(futures))
@@ -229,12 +243,47 @@ def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tu
     threading.Thread(target=run, args=(read_batches, batches, limits), daemon=True).start()
 
 
+# What Salt injected for the state call this thread runs, when that is not what the state
+# module's globals hold: the states of a batch (awsrunbook_batch) run in threads while Salt
+# calls another state.
+INJECTED = contextvars.ContextVar("awsrunbook_injected", default=None)
+
+
+def injected(state_globals: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``state_globals`` (a state module's ``globals()``) with what Salt injected for the
+    state call running in this thread (``__low__``, ``__instance_id__``, ``__lowstate__``)."""
+    mine = INJECTED.get()
+    return state_globals if mine is None else collections.ChainMap(mine, state_globals)
+
+
+def resources_of(state_globals: Mapping[str, Any]) -> Callable[[Mapping], frozenset | None]:
+    """For the chunks of the run: the ``(kind, name)`` resources a chunk of a read-ahead
+    module writes (what its ``READ_AHEAD`` says it reads); ``None`` for a chunk of another
+    module, or with bad input."""
+    kinds = dict(_module_kinds(state_globals))
+
+    def resources(chunk: Mapping) -> frozenset | None:
+        if chunk.get("fun") != "present" or chunk.get("state") not in kinds:
+            return None
+        found = frozenset()
+        for kind in kinds[chunk["state"]]:
+            try:
+                peer = kind.peer_of(chunk)
+            except SaltInvocationError:
+                return None
+            found |= peer.resources if peer is not None else frozenset()
+        return found
+
+    return resources
+
+
 def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> Any:
     """``me.key`` as ``kind``'s reader (in ``READ_AHEAD`` of the state module whose globals are
     ``state_globals``) reads it. Salt puts the run's ``__lowstate__``, ``__instance_id__``,
     ``__context__`` and ``__states__`` into those globals. The run's first state that reads
     ahead on ``conn`` reads its own resource, then starts reading every other one of the run
     on ``conn`` (see ``_start``); a state with an entry waits for it."""
+    state_globals = injected(state_globals)
     context, scope = state_globals.get("__context__"), state_globals.get("__instance_id__")
     kinds = state_globals["READ_AHEAD"]
     reader = next(k for k in kinds if k.name == kind).reader(
@@ -243,17 +292,20 @@ def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> A
     run = aws.run_scoped(context, CACHE_KEY, scope)
     if run is None:
         return reader(me.key)
-    entries, started = run.setdefault("entries", {}), run.setdefault("started", set())
-    entry = entries.pop((kind, aws.conn_digest(conn), me.key), None)
+    digest = aws.conn_digest(conn)
+    with _ENTRIES_LOCK:
+        entries, started = run.setdefault("entries", {}), run.setdefault("started", set())
+        entry = entries.pop((kind, digest, me.key), None)
+        first = entry is None and digest not in started
+        started.add(digest)
     if entry is not None:
         try:
             return entry[0].result()
         except (CommandExecutionError, SaltInvocationError) as exc:
             log.debug("read-ahead of %s failed, read again by its state: %s", me.key, exc)
             return reader(me.key)
-    if aws.conn_digest(conn) in started:
+    if not first:
         return reader(me.key)
-    started.add(aws.conn_digest(conn))
     # This state's own read first, alone and as without read-ahead: its errors are its own,
     # and what it teaches the run (the account ID) then serves the other reads.
     mine = reader(me.key)
@@ -269,5 +321,6 @@ def forget(context, resources: Iterable[tuple[str, str]]) -> None:
     entries = run["data"].get("entries") if run else None
     if not entries or not resources:
         return
-    for key in [key for key, (_, covers) in entries.items() if covers & resources]:
-        del entries[key]
+    with _ENTRIES_LOCK:
+        for key in [key for key, (_, covers) in entries.items() if covers & resources]:
+            del entries[key]

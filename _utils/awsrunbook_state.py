@@ -19,11 +19,10 @@ next run converges from there.
 from __future__ import annotations
 
 import contextvars
-import functools
-import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict
 
+import awsrunbook_batch as batch
 import awsrunbook_client as aws
 import awsrunbook_readahead as readahead
 import awsrunbook_validate as valid
@@ -262,14 +261,19 @@ def begin(name: str, kwargs: dict, salt_funcs: Mapping[str, Callable]) -> tuple[
 def run_id(state_globals: Mapping[str, Any]) -> Any:
     """The id of the state run Salt is in (its ``__instance_id__``, which Salt injects into
     the state module's ``globals()``), or ``None`` outside one."""
-    return state_globals.get("__instance_id__")
+    return readahead.injected(state_globals).get("__instance_id__")
+
+
+def low(state_globals: Mapping[str, Any]) -> Any:
+    """The chunk Salt is running (its ``__low__``), or ``None`` outside a state run."""
+    return readahead.injected(state_globals).get("__low__")
 
 
 def once_per_run(state_globals: Mapping[str, Any], name: str, compute: Callable, conn=None) -> Any:
     """``compute(lowstate)`` for the run's low state, computed once per state run and connection
     ``conn`` (kept in ``__context__`` under ``name`` and the run's id), so that a state scanning
     the run's other states costs each of them nothing; outside a run, every time."""
-    lowstate = state_globals.get("__lowstate__")
+    lowstate = readahead.injected(state_globals).get("__lowstate__")
     kept = aws.run_scoped(state_globals.get("__context__"), ONCE_KEY, run_id(state_globals))
     if kept is None:
         return compute(lowstate)
@@ -295,9 +299,6 @@ def reports_errors(func):
         finally:
             current.reset(token)
 
-    # The wrapper runs with the state module's globals (everything else it uses is in its
-    # closure), so what Salt injects for a run (__lowstate__, __instance_id__) lands there.
-    rebound = types.FunctionType(
-        wrapper.__code__, func.__globals__, func.__name__, None, wrapper.__closure__
-    )
-    return functools.wraps(func)(rebound)
+    # Everything the wrapper uses is in its closure: it runs with the state module's globals,
+    # so that what Salt injects for a run (__lowstate__, __instance_id__) lands there.
+    return batch.bound_to_module(wrapper, func)

@@ -182,7 +182,7 @@ def ses_status():
 class SaltBench:
     """``salt-call --local state.apply bench`` with its own config dir and pillar."""
 
-    def __init__(self, root, env, ses, read_concurrency=None):
+    def __init__(self, root, env, ses, minion_options=None):
         self.root = root
         self.env = env
         self.ses = ses
@@ -212,9 +212,9 @@ class SaltBench:
                 """
             )
         )
-        if read_concurrency:
+        if minion_options:
             with (self.conf / "minion").open("a") as minion:
-                minion.write(yaml.safe_dump({"aws_runbook_read_concurrency": read_concurrency}))
+                minion.write(yaml.safe_dump(minion_options))
         (self.pillar_root / "top.sls").write_text("base:\n  '*':\n    - bench\n")
 
     def declare(self, n):
@@ -422,14 +422,14 @@ def latency(server):
     return f"answers delayed {server.counter.latency * 1000:.0f} ms"
 
 
-def compare(server, root, ses, repeat, read_concurrency):
+def compare(server, root, ses, repeat, minion_options):
     env = aws_env(server)
     venv = ansible_venv()
     version = subprocess.run(
         [str(venv / "bin" / "ansible"), "--version"], capture_output=True, text=True
     ).stdout.splitlines()[0]
     ansible = AnsibleBench(root / "ansible", env, ses, venv)
-    ours = SaltBench(root / "salt-compare", env, ses, read_concurrency)
+    ours = SaltBench(root / "salt-compare", env, ses, minion_options)
     ours.declare(1)
 
     results = {}
@@ -487,9 +487,9 @@ def compare(server, root, ses, repeat, read_concurrency):
     ]
 
 
-def scale(server, root, ses, sizes, repeat, read_concurrency):
+def scale(server, root, ses, sizes, repeat, minion_options):
     env = aws_env(server)
-    ours = SaltBench(root / "salt-scale", env, ses, read_concurrency)
+    ours = SaltBench(root / "salt-scale", env, ses, minion_options)
     kinds = 3 if ses else 2
     rows, per_resource, op_rows = [], {}, {}
     for n in sizes:
@@ -538,7 +538,7 @@ def scale(server, root, ses, sizes, repeat, read_concurrency):
     ]
 
 
-def read_limits(text):
+def limits(text):
     """``iam=8,ses=4`` as ``{"iam": 8, "ses": 4}``."""
     try:
         return {service: int(limit) for service, limit in (p.split("=") for p in text.split(","))}
@@ -548,7 +548,8 @@ def read_limits(text):
         ) from None
 
 
-def main(argv=None):
+def parse(argv):
+    """``(arguments, the minion options of our runs)``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--scale-only", action="store_true", help="skip the Ansible comparison")
@@ -562,13 +563,24 @@ def main(argv=None):
         default=0,
         help="delay every AWS answer by this much (a network round trip; default 0)",
     )
-    parser.add_argument(
-        "--read-concurrency",
-        type=read_limits,
-        help="the minion option aws_runbook_read_concurrency for our runs, e.g. iam=8,ses=4"
-        " (default: not set, the extension's defaults)",
-    )
+    for kind in ("read", "write"):
+        parser.add_argument(
+            f"--{kind}-concurrency",
+            type=limits,
+            help=f"the minion option aws_runbook_{kind}_concurrency for our runs, e.g."
+            " iam=8,ses=4, or all=1 (default: not set, the extension's defaults)",
+        )
     args = parser.parse_args(argv)
+    minion_options = {
+        f"aws_runbook_{kind}_concurrency": value.get("all", value)
+        for kind, value in (("read", args.read_concurrency), ("write", args.write_concurrency))
+        if value
+    }
+    return args, minion_options
+
+
+def main(argv=None):
+    args, minion_options = parse(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
 
     ses, reason = ses_status()
@@ -580,8 +592,8 @@ def main(argv=None):
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request
     server = MotoServer(latency_ms=args.latency_ms).start()
     print(f"moto server on {server.url}; {load()}; checkout {checkout()}", flush=True)
-    if args.read_concurrency:
-        print(f"ours with aws_runbook_read_concurrency: {args.read_concurrency}", flush=True)
+    for option, value in minion_options.items():
+        print(f"ours with {option}: {value}", flush=True)
     verdicts = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -589,14 +601,12 @@ def main(argv=None):
             sections = []
             if not args.scale_only:
                 sections.append(
-                    lambda ses: compare(
-                        server, root / "compare", ses, args.repeat, args.read_concurrency
-                    )
+                    lambda ses: compare(server, root / "compare", ses, args.repeat, minion_options)
                 )
             if not args.ansible_only:
                 sections.append(
                     lambda ses: scale(
-                        server, root / "scale", ses, sizes, args.repeat, args.read_concurrency
+                        server, root / "scale", ses, sizes, args.repeat, minion_options
                     )
                 )
             for section in sections:

@@ -1,0 +1,283 @@
+"""Batches: once Salt has run a bucket, backup user or SES identity state, the run's later
+states of that function that do not depend on anything still to come run at once.
+
+A first run spends its time in writes, one round trip after another: a bucket's four, a
+backup user's four, an SES identity's seven. Different buckets (users, identities) do not
+depend on one another, so after Salt has run the first state of a kind, the states of that
+kind that come next in the run are started in a bounded pool of threads (``concurrent``),
+each called as Salt would call it; when Salt reaches one, it collects its answer instead of
+running it. Test mode (which writes nothing) and ``failhard`` runs do not batch.
+
+Which later states join the batch (``members``), scanning the run in Salt's order:
+
+- a state of the same function and connection joins when its only requisites are
+  ``require``\\ s of states that have succeeded, or that run in an earlier batch (it then
+  waits for them, and does not run if one failed: Salt will not call it either), when no
+  state ``prereq``\\ s it, when it sets no run-time option (``onlyif``, ``retry``...) and no
+  argument its module runs on its own (an SES identity publishing DNS records), and when
+  the resources it writes are not written by a state before it that has not run yet;
+- a bucket, user or identity state that does not join is passed over (the batch's states
+  then run before it: their resources are disjoint from its, by the rule above);
+- any other state ends the scan: Salt's order around it holds.
+
+"Resources" are what each module's ``READ_AHEAD`` says a chunk reads (a bucket; a user and
+its policy; an identity and its topic), so two users of one policy, or two identities of
+one topic, still run one after the other.
+
+The states in flight at once are bounded per service (minion config
+``aws_runbook_write_concurrency``: a number for every service, or a mapping of service to
+number; 1 turns batches off), and their clients use botocore's adaptive retry mode, so
+throttling slows the batch down instead of failing it. A create that is not idempotent is
+still sent once (see ``awsrunbook_client.client``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+import types
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import awsrunbook_client as aws
+import awsrunbook_readahead as ra
+import salt.state
+import salt.utils.args
+
+log = logging.getLogger(__name__)
+
+CONFIG_OPTION = "aws_runbook_write_concurrency"
+# States in flight at once, per service: as for the read-ahead, few for IAM and SES, whose
+# control planes throttle each account far below S3.
+DEFAULT_CONCURRENCY = {"s3": 8, "iam": 4, "ses": 2}
+CACHE_KEY = "awsrunbook_batch"
+
+# What Salt injects into a state module's globals for each call.
+PER_CALL = ("__low__", "__running__", "__instance_id__", "__lowstate__", "__env__", "__user__")
+# Every keyword Salt reads in a chunk besides the state's arguments (``test`` too)...
+SALT_KEYWORDS = salt.state.STATE_INTERNAL_KEYWORDS | {"test"}
+# ...and those a chunk may carry and still join a batch.
+HARMLESS_KEYS = frozenset(
+    {
+        "__id__",
+        "__sls__",
+        "__env__",
+        "__sls_included_from__",
+        "__orchestration_jid__",
+        "fun",
+        "state",
+        "name",
+        "order",
+        "fire_event",
+        "saltenv",
+        "no_log",
+        "require",
+    }
+)
+
+
+def bound_to_module(wrapper: Callable, func: Callable) -> Callable:
+    """``wrapper`` (which decorates ``func``) run with the globals of ``func``'s module, so
+    that what Salt injects for a call lands there. ``wrapper`` may use only its arguments
+    and its closure."""
+    rebound = types.FunctionType(
+        wrapper.__code__, func.__globals__, func.__name__, None, wrapper.__closure__
+    )
+    return functools.wraps(func)(rebound)
+
+
+def tag(chunk: Mapping) -> str:
+    """Salt's key for a chunk in a run's results (``state_|-id_|-name_|-fun``)."""
+    return f"{chunk['state']}_|-{chunk['__id__']}_|-{chunk['name']}_|-{chunk['fun']}"
+
+
+def conn_of(chunk: Mapping) -> dict:
+    """The connection arguments a chunk gives."""
+    return {k: chunk[k] for k in aws.CONNECTION_ARGS if chunk.get(k) is not None}
+
+
+def _waits(chunk: Mapping, chunks: list, running: Mapping, pending: Iterable[str]) -> set | None:
+    """The tags of the states in ``pending`` (an earlier batch's) that ``chunk`` requires,
+    once every other state it requires has succeeded (``running``: Salt's results so far);
+    ``None`` when one has not, or for a requisite this does not read plainly (``sls:``, a
+    glob)."""
+    require = chunk.get("require", [])
+    if not isinstance(require, list):
+        return None
+    waits = set()
+    for item in require:
+        if not isinstance(item, Mapping) or len(item) != 1:
+            return None
+        ((kind, value),) = item.items()
+        if kind == "sls" or not isinstance(value, str) or any(c in value for c in "*?["):
+            return None
+        named = [
+            tag(c)
+            for c in chunks
+            if kind in ("id", c.get("state")) and value in (c.get("__id__"), c.get("name"))
+        ]
+        for key in named:
+            if key in pending:
+                waits.add(key)
+            elif running.get(key, {}).get("result") is not True:
+                return None
+        if not named:
+            return None
+    return waits
+
+
+def _prereq_targets(chunks: Iterable[Mapping]) -> set:
+    """``(state or "id", id or name)`` of every state another state ``prereq``\\ s."""
+    found = set()
+    for chunk in chunks:
+        for item in chunk.get("prereq") or ():
+            if isinstance(item, Mapping):
+                found.update((kind, str(value)) for kind, value in item.items())
+    return found
+
+
+def _alone(chunk: Mapping, prereqs: set, alone_with: Iterable[str]) -> bool:
+    """Whether ``chunk`` must run when Salt reaches it: a requisite other than ``require``, a
+    run-time option, an argument of ``alone_with`` set, or another state's ``prereq`` on it."""
+    if any(k in SALT_KEYWORDS and k not in HARMLESS_KEYS for k in chunk):
+        return True
+    if any(chunk.get(arg) not in (None, False) for arg in alone_with):
+        return True
+    names = {chunk.get("__id__"), chunk.get("name")}
+    return any(kind in ("id", chunk.get("state")) and value in names for kind, value in prereqs)
+
+
+def members(
+    chunks: list,
+    low: Mapping,
+    running: Mapping[str, Mapping],
+    resources_of: Callable[[Mapping], frozenset | None],
+    alone_with: Iterable[str] = (),
+    pending: Iterable[str] = (),
+) -> list:
+    """``[(chunk, tags it waits for)]``: the states after ``low`` in ``chunks`` (Salt's ordered
+    low state) that may run at once, now that ``low`` has run (see the module's docstring).
+    Pure. ``running``: Salt's results so far; ``resources_of(chunk)``: the resources a chunk
+    writes, ``None`` for a state of another kind or with bad input; ``alone_with``: the
+    arguments that make a state run on its own; ``pending``: the tags of earlier batches'
+    states that Salt has not collected yet."""
+    keys = [tag(c) for c in chunks]
+    if tag(low) not in keys:
+        return []
+    pending, prereqs, conn = set(pending), _prereq_targets(chunks), conn_of(low)
+    before, found = set(), []  # the resources of the states passed over, and the batch's
+    for chunk in chunks[keys.index(tag(low)) + 1 :]:
+        if tag(chunk) in running:  # Salt ran it early, for another state's requisite
+            continue
+        resources = resources_of(chunk)
+        if resources is None:
+            break
+        joins = (
+            (chunk["state"], chunk["fun"]) == (low["state"], low["fun"])
+            and tag(chunk) not in pending
+            and conn_of(chunk) == conn
+            and not _alone(chunk, prereqs, alone_with)
+            and not resources & before
+        )
+        waits = _waits(chunk, chunks, running, pending) if joins else None
+        before |= resources
+        if waits is not None:
+            found.append((chunk, waits))
+    return found
+
+
+def _run_member(func: Callable, call: Mapping, mine: Mapping, waits: list[Future]) -> Any:
+    """One state of a batch, in its thread: ``func`` with the arguments Salt would give it,
+    seeing ``mine`` as what Salt injected, once the states it requires have succeeded
+    (``None`` if one did not: Salt will not call it)."""
+    if any(future.result()["result"] is not True for future in waits):
+        return None
+    token = ra.INJECTED.set(mine)
+    try:
+        with aws.adaptive_retries():
+            return func(*call["args"], **call["kwargs"])
+    finally:
+        ra.INJECTED.reset(token)
+
+
+def _start(
+    func: Callable,
+    service: str,
+    alone_with: Iterable[str],
+    module: Mapping,
+    started: dict,
+) -> None:
+    """Start the batch after the state just run (``module``: its module's globals, as Salt
+    injected them for it); ``started``: ``{tag: future}`` of the run, which gets its states."""
+    if module["__opts__"].get("test") or module["__opts__"].get("failhard"):
+        return
+    chunks = list(module.get("__lowstate__") or ())
+    running = module.get("__running__") or {}
+    found = members(
+        chunks, module["__low__"], running, ra.resources_of(module), alone_with, started
+    )
+    option = module["__salt__"]["config.option"](CONFIG_OPTION, None)
+    limit = ra.concurrency(service, option, CONFIG_OPTION, DEFAULT_CONCURRENCY)
+    if len(found) < 2 or limit < 2:
+        return
+    low = module["__low__"]
+    log.info(
+        "After %s, %d later %s.%s states run at once, %d at a time: %s",
+        low["__id__"],
+        len(found),
+        low["state"],
+        low["fun"],
+        limit,
+        ", ".join(str(chunk["__id__"]) for chunk, _ in found),
+    )
+    pool = ThreadPoolExecutor(limit, f"awsrunbook-batch-{service}")
+    same = {key: module[key] for key in PER_CALL if key in module}
+    for chunk, waits in found:
+        call = salt.utils.args.format_call(
+            func, chunk, expected_extra_kws=salt.state.STATE_INTERNAL_KEYWORDS
+        )
+        mine, after = {**same, "__low__": chunk}, [started[key] for key in waits]
+        run = contextvars.copy_context().run
+        started[tag(chunk)] = pool.submit(run, _run_member, func, call, mine, after)
+    pool.shutdown(wait=False)  # the states queued still run; the threads then end
+
+
+def _dispatch(
+    func: Callable,
+    service: str,
+    alone_with: Iterable[str],
+    module: Mapping,
+    name: Any,
+    args: tuple,
+    kwargs: dict,
+) -> dict:
+    """Salt's call of a state function decorated with ``concurrent``."""
+    low = module.get("__low__")
+    run = aws.run_scoped(module.get("__context__"), CACHE_KEY, module.get("__instance_id__"))
+    if run is None or not low or ra.INJECTED.get() is not None:
+        return func(name, *args, **kwargs)
+    started = run.setdefault("started", {})
+    future = started.pop(tag(low), None)
+    ret = future.result() if future is not None else None
+    if ret is None:  # not in a batch (or, against expectation, a batch did not run it)
+        ret = func(name, *args, **kwargs)
+        _start(func, service, alone_with, module, started)
+    return ret
+
+
+def concurrent(service: str, alone_with: Iterable[str] = ()) -> Callable:
+    """Decorates a state function (over ``reports_errors``): once Salt has run one of its
+    states, the run's later states of it run at once, at most
+    ``aws_runbook_write_concurrency`` of ``service`` in flight (see the module's docstring).
+    ``alone_with``: arguments that, when set, make a state run on its own."""
+    dispatch, alone_with = _dispatch, tuple(alone_with)
+
+    def decorate(func: Callable) -> Callable:
+        def wrapper(name, *args, **kwargs):
+            return dispatch(func, service, alone_with, func.__globals__, name, args, kwargs)
+
+        return bound_to_module(wrapper, func)
+
+    return decorate

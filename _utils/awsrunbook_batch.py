@@ -38,7 +38,7 @@ import functools
 import logging
 import types
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import awsrunbook_client as aws
@@ -188,16 +188,26 @@ def members(
     return found
 
 
-def _run_member(func: Callable, call: Mapping, mine: Mapping, waits: list[Future]) -> Any:
+def _loader_running(salt_funcs: Any) -> Any:
+    """The loader Salt runs the state in: what the proxy Salt injects as ``__salt__`` finds
+    through a context variable (``None`` outside Salt)."""
+    loader = getattr(salt_funcs, "loader", None)
+    return loader() if callable(loader) else None
+
+
+def _run_member(func: Callable, call: Mapping, mine: Mapping, waits: list, loader: Any) -> Any:
     """One state of a batch, in its thread: ``func`` with the arguments Salt would give it,
     seeing ``mine`` as what Salt injected, once the states it requires have succeeded
-    (``None`` if one did not: Salt will not call it)."""
+    (``None`` if one did not: Salt will not call it). It runs in ``loader``'s context, as
+    Salt runs a state: under salt-ssh a thread does not inherit it."""
     if any(future.result()["result"] is not True for future in waits):
         return None
     token = ra.INJECTED.set(mine)
     try:
         with aws.adaptive_retries():
-            return func(*call["args"], **call["kwargs"])
+            if loader is None:
+                return func(*call["args"], **call["kwargs"])
+            return loader.run(func, *call["args"], **call["kwargs"])
     finally:
         ra.INJECTED.reset(token)
 
@@ -234,13 +244,14 @@ def _start(
     )
     pool = ThreadPoolExecutor(limit, f"awsrunbook-batch-{service}")
     same = {key: module[key] for key in PER_CALL if key in module}
+    loader = _loader_running(module["__salt__"])
     for chunk, waits in found:
         call = salt.utils.args.format_call(
             func, chunk, expected_extra_kws=salt.state.STATE_INTERNAL_KEYWORDS
         )
         mine, after = {**same, "__low__": chunk}, [started[key] for key in waits]
         run = contextvars.copy_context().run
-        started[tag(chunk)] = pool.submit(run, _run_member, func, call, mine, after)
+        started[tag(chunk)] = pool.submit(run, _run_member, func, call, mine, after, loader)
     pool.shutdown(wait=False)  # the states queued still run; the threads then end
 
 

@@ -105,10 +105,15 @@ def test_salt_ssh_applies_backup_states_on_the_target(
             {
                 "aws_runbook": {
                     "connection": {"region": "eu-west-2"},
+                    # Three of each: the second and third run in a batch (in threads).
                     "backup": {
-                        "buckets": {"ssh-backups": {}},
+                        "buckets": {f"ssh-backups-{i}": {} for i in (1, 2, 3)},
                         "users": {
-                            "web1-backup": {"bucket": "ssh-backups", "pillar_file": str(private)}
+                            f"web{i}-backup": {
+                                "bucket": f"ssh-backups-{i}",
+                                "pillar_file": str(pillar / "private" / f"web{i}.sls"),
+                            }
+                            for i in (1, 2, 3)
                         },
                     },
                 }
@@ -126,6 +131,8 @@ def test_salt_ssh_applies_backup_states_on_the_target(
             pki_dir: {state_root}/pki
             ssh_log_file: {state_root}/salt-ssh.log
             log_level_logfile: all
+            ssh_minion_opts:
+              log_level_logfile: info
             file_roots:
               base:
                 - {ext}
@@ -175,9 +182,12 @@ def test_salt_ssh_applies_backup_states_on_the_target(
     results = json.loads(first.stdout)["aws-admin"]
     assert all(r["result"] is True and r["changes"] for r in results.values()), results
 
+    for i in (1, 2, 3):
+        written = yaml.safe_load((pillar / "private" / f"web{i}.sls").read_text())
+        user = f"web{i}-backup"
+        keys = aws_cli("iam", "list-access-keys", "--user-name", user)["AccessKeyMetadata"]
+        assert [k["AccessKeyId"] for k in keys] == [written["aws"]["access_key"]]
     data = yaml.safe_load(private.read_text())
-    keys = aws_cli("iam", "list-access-keys", "--user-name", "web1-backup")["AccessKeyMetadata"]
-    assert [k["AccessKeyId"] for k in keys] == [data["aws"]["access_key"]]
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert private.read_text().startswith("# web1\n")
     secret = data["aws"]["secret_key"]
@@ -185,6 +195,10 @@ def test_salt_ssh_applies_backup_states_on_the_target(
     log = (state_root / "salt-ssh.log").read_text()
     assert "DEBUG" in log, "the log must be at debug level for this check to mean anything"
     assert secret not in log
+    # The target's own log (salt-call's, in the thin directory) says the batches ran.
+    target_log = "".join(path.read_text() for path in (tmp_path / "thin").rglob("salt-call.log"))
+    assert "2 later iam_backup_user.present states run at once" in target_log
+    assert secret not in target_log
 
     second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     again = json.loads(second.stdout)["aws-admin"]

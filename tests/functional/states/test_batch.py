@@ -74,7 +74,7 @@ class InFlight:
         self.threads, self.ids = collections.defaultdict(set), collections.defaultdict(set)
         original = batch._run_member
 
-        def counting(func, call, mine, waits):
+        def counting(func, call, mine, waits, loader):
             state = mine["__low__"]["state"]
             with self.lock:
                 self.now[state] += 1
@@ -84,7 +84,7 @@ class InFlight:
                 self.lock.notify_all()
                 self.lock.wait_for(lambda: self.most[state] > 1, timeout=5)
             try:
-                return original(func, call, mine, waits)
+                return original(func, call, mine, waits, loader)
             finally:
                 with self.lock:
                     self.now[state] -= 1

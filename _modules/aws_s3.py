@@ -8,6 +8,8 @@ CLI example::
     salt-call aws_s3.describe_bucket ocp-redmine-backup region=eu-west-2
 """
 
+import concurrent.futures
+import contextvars
 from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
@@ -41,6 +43,7 @@ def bucket_region(bucket, **kwargs):
             resp = s3.head_bucket(Bucket=bucket)
         except botocore.exceptions.ClientError as exc:
             if aws.error_code(exc) in ("404", "NoSuchBucket"):
+                aws.answered()
                 return None
             if aws.error_code(exc) in ("403", "AccessDenied"):
                 raise CommandExecutionError(
@@ -49,6 +52,7 @@ def bucket_region(bucket, **kwargs):
                     "name) or the credentials lack s3:ListBucket on it"
                 ) from None
             raise
+    aws.answered()
     region = resp.get("BucketRegion") or resp["ResponseMetadata"]["HTTPHeaders"].get(
         "x-amz-bucket-region"
     )
@@ -56,6 +60,14 @@ def bucket_region(bucket, **kwargs):
         location = aws.call(s3, "get_bucket_location", bucket, Bucket=bucket)
         region = location.get("LocationConstraint") or "us-east-1"
     return region
+
+
+# What describe_bucket reads after HeadBucket, and the error code meaning "not set".
+_SETTINGS = (
+    ("get_public_access_block", "NoSuchPublicAccessBlockConfiguration"),
+    ("get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError"),
+    ("get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration"),
+)
 
 
 def describe_bucket(bucket, **kwargs):
@@ -70,27 +82,21 @@ def describe_bucket(bucket, **kwargs):
     if region is None:
         return None
     s3, _ = _s3(dict(kwargs, region=region))
-    pab = aws.call(
-        s3,
-        "get_public_access_block",
-        bucket,
-        missing=("NoSuchPublicAccessBlockConfiguration",),
-        Bucket=bucket,
-    )
-    encryption = aws.call(
-        s3,
-        "get_bucket_encryption",
-        bucket,
-        missing=("ServerSideEncryptionConfigurationNotFoundError",),
-        Bucket=bucket,
-    )
-    lifecycle = aws.call(
-        s3,
-        "get_bucket_lifecycle_configuration",
-        bucket,
-        missing=("NoSuchLifecycleConfiguration",),
-        Bucket=bucket,
-    )
+    # The three settings are read at once: each is a round trip to AWS.
+    with concurrent.futures.ThreadPoolExecutor(len(_SETTINGS), "awsrunbook-s3-bucket") as pool:
+        reads = [
+            pool.submit(
+                contextvars.copy_context().run,
+                aws.call,
+                s3,
+                operation,
+                bucket,
+                missing=(missing,),
+                Bucket=bucket,
+            )
+            for operation, missing in _SETTINGS
+        ]
+    pab, encryption, lifecycle = (read.result() for read in reads)
     return {
         "region": region,
         "public_access_block": pab["PublicAccessBlockConfiguration"] if pab else None,

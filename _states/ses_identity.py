@@ -342,7 +342,12 @@ def _topic(chunk):
 
 READ_AHEAD = (
     ra.Kind("ses_identity", _identity, ra.reads_with("aws_ses.get_identity")),
-    ra.Kind("sns_topic", _topic, ra.reads_with("aws_sns.describe_topic", scoped=True)),
+    ra.Kind(
+        "sns_topic",
+        _topic,
+        ra.reads_with("aws_sns.describe_topic", scoped=True),
+        needs_account=True,
+    ),
 )
 
 

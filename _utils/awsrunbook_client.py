@@ -48,6 +48,8 @@ _CLIENTS_LOCK = threading.Lock()
 _SCOPED_LOCK = threading.Lock()
 # Set while concurrent reads run (see adaptive_retries).
 _ADAPTIVE = contextvars.ContextVar("awsrunbook_adaptive_retries", default=False)
+# Set while the run's first read-ahead state reads its own resource (see on_answer).
+_ANSWERED = contextvars.ContextVar("awsrunbook_answered", default=None)
 _ASSUMED_ROLE_REFRESH_MARGIN = 300
 
 
@@ -337,11 +339,31 @@ def call(aws_client, operation, resource, missing=(), **params):
     """
     with aws_errors(_op_name(aws_client, operation), resource):
         try:
-            return getattr(aws_client, operation)(**params)
+            answer = getattr(aws_client, operation)(**params)
         except botocore.exceptions.ClientError as exc:
-            if error_code(exc) in missing:
-                return None
-            raise
+            if error_code(exc) not in missing:
+                raise
+            answer = None
+    answered()
+    return answer
+
+
+def answered():
+    """Say that AWS answered a call (see ``on_answer``); ``call`` says it itself."""
+    callback = _ANSWERED.get()
+    if callback is not None:
+        callback()
+
+
+@contextlib.contextmanager
+def on_answer(callback):
+    """In the block (in this thread), ``callback()`` runs after each ``call`` that AWS answered
+    (a "missing" answer included): the credentials and the connection work."""
+    token = _ANSWERED.set(callback)
+    try:
+        yield
+    finally:
+        _ANSWERED.reset(token)
 
 
 def call_after_create(aws_client, operation, resource, attempts=6, delay=0.5, **params):

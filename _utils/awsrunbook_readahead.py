@@ -97,6 +97,9 @@ class Kind(NamedTuple):
     name: str
     peer_of: Callable[[Mapping], Peer | None]
     reader: Callable[[Mapping[str, Callable], dict, Any, int], Callable[[Hashable], Any]]
+    # Its reads need the account ID: they wait for the first read of each kind before it in
+    # the run (a backup user's read teaches the account, which then saves an STS call).
+    needs_account: bool = False
 
 
 def reads_with(function: str, scoped: bool = False) -> Callable:
@@ -171,24 +174,63 @@ def _fill(future: concurrent.futures.Future, reader: Callable, key: Hashable) ->
         future.set_exception(exc)
 
 
-def read_batches(batches: list, limits: Mapping[str, int]) -> None:
-    """Fill the futures of ``batches`` (``(service, reader, [(key, future)])``, one per kind, in
-    run order), at most ``limits[service]`` reads of a service at once. Each batch's first
-    read runs alone, before the rest of its batch. Each read runs in a copy of the caller's
-    context: Salt finds its loader (what ``__salt__`` means in the reader) there."""
+def _read_kind(pool: Any, reader: Callable, futures: list, after: list) -> None:
+    """Read one kind's ``futures`` (``[(key, future)]``) in ``pool``: its first read alone,
+    once the futures ``after`` are done, then the rest."""
+    concurrent.futures.wait(after)
+    for index, (key, future) in enumerate(futures):
+        pool.submit(contextvars.copy_context().run, _fill, future, reader, key)
+        if index == 0:
+            concurrent.futures.wait([future])
+
+
+def read_batches(batches: list, limits: Mapping[str, int], gate: Gate | None = None) -> None:
+    """Fill the futures of ``batches`` (``(service, reader, [(key, future)], needs_account)``,
+    one per kind, in run order), at most ``limits[service]`` reads of a service at once. The
+    kinds are read at the same time, each batch's first read alone before the rest of its
+    batch; a kind that needs the account starts once the first reads of the kinds before it
+    are done. With ``gate``, nothing is read unless it opens. Each read runs in a copy of the
+    caller's context: Salt finds its loader (what ``__salt__`` means in the reader) there."""
+    if gate is not None and not gate.wait():
+        return
     pools = {
         service: concurrent.futures.ThreadPoolExecutor(limit, f"awsrunbook-{service}")
         for service, limit in limits.items()
     }
+    threads, firsts = [], []
     try:
-        for service, reader, futures in batches:
-            for index, (key, future) in enumerate(futures):
-                pools[service].submit(contextvars.copy_context().run, _fill, future, reader, key)
-                if index == 0:
-                    concurrent.futures.wait([future])
+        for service, reader, futures, needs_account in batches:
+            after = list(firsts) if needs_account else []
+            args = (pools[service], reader, futures, after)
+            run = contextvars.copy_context().run
+            threads.append(threading.Thread(target=run, args=(_read_kind, *args), daemon=True))
+            threads[-1].start()
+            firsts.append(futures[0][1])
+        for thread in threads:
+            thread.join()
     finally:
         for pool in pools.values():
             pool.shutdown(wait=False)  # the reads queued still run; the threads then end
+
+
+class Gate:
+    """When the run's first read-ahead state reads its own resource, the others' reads wait for
+    its first call that AWS answers (``open``): with bad credentials, or no connection, they
+    are not sent at all. ``close``: its read failed before any answer."""
+
+    def __init__(self) -> None:
+        self._event, self.opened = threading.Event(), False
+
+    def open(self) -> None:
+        self.opened = True
+        self._event.set()
+
+    def close(self) -> None:
+        self._event.set()
+
+    def wait(self) -> bool:
+        self._event.wait()
+        return self.opened
 
 
 def _module_kinds(state_globals: Mapping[str, Any]) -> list:
@@ -217,9 +259,11 @@ def _loader_of(salt_funcs: Any) -> Any:
     return value() if callable(value) else salt_funcs
 
 
-def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tuple) -> None:
+def _start(
+    state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tuple, gate: Gate
+) -> None:
     """Give every resource the run reads ahead on ``conn`` (but ``mine``, ``(kind, key)``)
-    an entry, and start reading them in a background thread."""
+    an entry, and start reading them in a background thread once ``gate`` opens."""
     scope, digest = state_globals["__instance_id__"], aws.conn_digest(conn)
     salt_funcs = _loader_of(state_globals["__salt__"])
     lowstate, batches = state_globals.get("__lowstate__"), []
@@ -234,13 +278,14 @@ def _start(state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tu
                     futures.append((found.key, future))
             if futures:
                 reader = kind.reader(salt_funcs, conn, scope, len(futures))
-                batches.append((kind.name.split("_", 1)[0], reader, futures))
+                service = kind.name.split("_", 1)[0]
+                batches.append((service, reader, futures, kind.needs_account))
     if not batches:
         return
     option = state_globals["__salt__"]["config.option"](CONFIG_OPTION, None)
-    limits = {service: concurrency(service, option) for service, _, _ in batches}
+    limits = {service: concurrency(service, option) for service, *_ in batches}
     run = contextvars.copy_context().run
-    threading.Thread(target=run, args=(read_batches, batches, limits), daemon=True).start()
+    threading.Thread(target=run, args=(read_batches, batches, limits, gate), daemon=True).start()
 
 
 # What Salt injected for the state call this thread runs, when that is not what the state
@@ -306,11 +351,28 @@ def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> A
             return reader(me.key)
     if not first:
         return reader(me.key)
-    # This state's own read first, alone and as without read-ahead: its errors are its own,
-    # and what it teaches the run (the account ID) then serves the other reads.
-    mine = reader(me.key)
-    _start(state_globals, entries, conn, (kind, me.key))
+    # This state's own read first, as without read-ahead: the other reads start once AWS has
+    # answered one of its calls, so that with bad credentials its errors are the only ones.
+    gate = Gate()
+    _start(state_globals, entries, conn, (kind, me.key), gate)
+    try:
+        with aws.on_answer(gate.open):
+            mine = reader(me.key)
+    except Exception:
+        if not gate.opened:
+            _drop(run, digest)
+            gate.close()
+        raise
+    gate.open()
     return mine
+
+
+def _drop(run: dict, digest: str) -> None:
+    """Forget the entries of the connection ``digest``: their reads will not be sent."""
+    with _ENTRIES_LOCK:
+        entries = run.get("entries", {})
+        for key in [key for key in entries if key[1] == digest]:
+            del entries[key]
 
 
 def forget(context, resources: Iterable[tuple[str, str]]) -> None:

@@ -8,6 +8,7 @@ import threading
 
 import boto3
 import botocore.client
+import botocore.exceptions
 import pytest
 import salt.version
 from moto.core.exceptions import AccessDeniedError
@@ -190,11 +191,12 @@ bucket:
     modules.state.template_str(sls)
     with recorded_calls() as calls:
         modules.state.template_str(sls)
-    assert [op for _, op in calls] == [
-        "HeadBucket",
-        "GetPublicAccessBlock",
+    # HeadBucket first (it says where the bucket is), then its three settings at once.
+    assert calls[0] == ("s3", "HeadBucket")
+    assert sorted(op for _, op in calls[1:]) == [
         "GetBucketEncryption",
         "GetBucketLifecycleConfiguration",
+        "GetPublicAccessBlock",
     ]
 
 
@@ -217,15 +219,18 @@ def test_the_first_state_reads_ahead_for_every_kind_of_the_run(modules, tmp_path
         "identity": {"GetEmailIdentity"},
     }
     # Only the run's first state reads in the main thread (its own resource, and the batch
-    # of notification attributes): every other read, of every kind, ran in its service's
-    # pool (the modules after the first loaded through Salt's __states__).
+    # of notification attributes; a bucket's three settings are read at once, in threads):
+    # every other read, of every kind, ran in its service's pool (the modules after the
+    # first loaded through Salt's __states__).
     in_main = {op for (_, op), names in threads.items() if "MainThread" in names}
-    assert in_main - {"GetBucketLifecycleConfiguration", "GetIdentityNotificationAttributes"} in (
-        kinds.values()
-    )
+    first = in_main - {"GetIdentityNotificationAttributes"}
+    assert first in ({"HeadBucket"}, kinds["user"], kinds["identity"])
     pools = {"sesv2": "ses"}
+    settings = kinds["bucket"] - {"HeadBucket"} | {"GetBucketLifecycleConfiguration"}
     for (service, op), names in threads.items():
-        if op != "GetIdentityNotificationAttributes":
+        if op in settings:
+            assert names == {"awsrunbook-s3-bucket"}, op
+        elif op != "GetIdentityNotificationAttributes":
             assert names - {"MainThread"} == {f"awsrunbook-{pools.get(service, service)}"}, op
 
 
@@ -293,3 +298,23 @@ def test_a_policy_shared_by_many_users_is_read_again_after_the_first_writes_it(m
     with recorded_calls() as calls:
         again = modules.state.template_str(sls)
     assert writes(calls) == [] and not again.failed
+
+
+def test_with_credentials_aws_refuses_each_state_sends_its_own_read_once(
+    modules, tmp_path, monkeypatch
+):
+    """The read-ahead starts only once AWS has answered one of the first state's calls: with
+    credentials AWS refuses, nothing is read in the background and nothing twice."""
+    sls = many(tmp_path, n=3)
+    calls = []
+
+    def refused(self, operation_name, api_params):
+        calls.append(operation_name)
+        error = {"Error": {"Code": "InvalidClientTokenId", "Message": "bad token"}}
+        raise botocore.exceptions.ClientError(error, operation_name)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refused)
+    result = modules.state.template_str(sls)
+    assert all(r["result"] is False for r in result.raw.values())
+    assert all("InvalidClientTokenId" in r["comment"] for r in result.raw.values())
+    assert len(calls) == len(result.raw) == 9

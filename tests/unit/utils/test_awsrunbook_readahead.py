@@ -122,7 +122,7 @@ def futures_of(keys):
 def test_read_batches_is_bounded_and_hands_failed_reads_to_their_state():
     reader = Reader(fail={"k3"}, delay=0.05)
     futures = futures_of(f"k{i}" for i in range(12))
-    ra.read_batches([("s3", reader, futures)], {"s3": 3})
+    ra.read_batches([("s3", reader, futures, False)], {"s3": 3})
     concurrent.futures.wait([future for _, future in futures])
     assert reader.most == 3
     assert reader.reads[0] == "k0"  # the first alone, before the rest
@@ -134,9 +134,50 @@ def test_read_batches_is_bounded_and_hands_failed_reads_to_their_state():
 def test_read_batches_limits_each_service_on_its_own():
     slow_iam, s3 = Reader(delay=0.05), Reader(delay=0.05)
     iam_futures, s3_futures = futures_of(range(6)), futures_of(range(6))
-    ra.read_batches([("iam", slow_iam, iam_futures), ("s3", s3, s3_futures)], {"iam": 1, "s3": 6})
+    batches = [("iam", slow_iam, iam_futures, False), ("s3", s3, s3_futures, False)]
+    ra.read_batches(batches, {"iam": 1, "s3": 6})
     concurrent.futures.wait([future for _, future in iam_futures + s3_futures])
     assert slow_iam.most == 1 and s3.most == 5  # all but the first at once
+
+
+def test_the_kinds_are_read_at_once_but_one_needing_the_account_waits_for_those_before():
+    order, lock = [], threading.Lock()
+
+    def reader(kind, delay):
+        def read(key):
+            with lock:
+                order.append(f"{kind} {key} start")
+            time.sleep(delay)
+            with lock:
+                order.append(f"{kind} {key} end")
+
+        return read
+
+    users, identities, topics = futures_of(["u"]), futures_of(["i"]), futures_of(["t"])
+    batches = [
+        ("iam", reader("user", 0.2), users, False),
+        ("ses", reader("identity", 0.0), identities, False),
+        ("sns", reader("topic", 0.0), topics, True),
+    ]
+    ra.read_batches(batches, {"iam": 1, "ses": 1, "sns": 1})
+    concurrent.futures.wait([f for _, f in users + identities + topics])
+    # The identity did not wait for the user's slow read; the topic did (it needs the account
+    # the user's read teaches).
+    assert order.index("identity i end") < order.index("user u end")
+    assert order.index("user u end") < order.index("topic t start")
+
+
+def test_nothing_is_read_when_the_gate_closes_and_all_once_it_opens():
+    reader = Reader()
+    closed, opened = ra.Gate(), ra.Gate()
+    closed.close()
+    ra.read_batches([("s3", reader, futures_of(["a"]), False)], {"s3": 1}, closed)
+    assert reader.reads == []
+    opened.open()
+    futures = futures_of(["b"])
+    ra.read_batches([("s3", reader, futures, False)], {"s3": 1}, opened)
+    concurrent.futures.wait([f for _, f in futures])
+    assert reader.reads == ["b"]
 
 
 def test_read_batches_reads_with_adaptive_retries():
@@ -144,7 +185,7 @@ def test_read_batches_reads_with_adaptive_retries():
         return awsrunbook_client._ADAPTIVE.get()
 
     futures = futures_of(["a", "b"])
-    ra.read_batches([("s3", mode, futures)], {"s3": 2})
+    ra.read_batches([("s3", mode, futures, False)], {"s3": 2})
     assert [future.result(timeout=5) for _, future in futures] == [True, True]
     assert awsrunbook_client._ADAPTIVE.get() is False
 

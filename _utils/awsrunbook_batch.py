@@ -45,6 +45,7 @@ import awsrunbook_client as aws
 import awsrunbook_readahead as ra
 import salt.state
 import salt.utils.args
+from salt.exceptions import SaltInvocationError
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,7 @@ def _run_member(func: Callable, call: Mapping, mine: Mapping, waits: list, loade
     seeing ``mine`` as what Salt injected, once the states it requires have succeeded
     (``None`` if one did not: Salt will not call it). It runs in ``loader``'s context, as
     Salt runs a state: under salt-ssh a thread does not inherit it."""
-    if any(future.result()["result"] is not True for future in waits):
+    if any((future.result() or {}).get("result") is not True for future in waits):
         return None
     token = ra.INJECTED.set(mine)
     try:
@@ -218,21 +219,17 @@ def _start(
     alone_with: Iterable[str],
     module: Mapping,
     started: dict,
+    limit: int,
 ) -> None:
-    """Start the batch after the state just run (``module``: its module's globals, as Salt
-    injected them for it); ``started``: ``{tag: future}`` of the run, which gets its states."""
-    if module["__opts__"].get("test") or module["__opts__"].get("failhard"):
-        return
+    """Start the batch after the state just run, at most ``limit`` at a time (``module``: its
+    module's globals, as Salt injected them for it); ``started``: ``{tag: future}`` of the
+    run, which gets its states."""
     chunks = list(module.get("__lowstate__") or ())
     running = module.get("__running__") or {}
-    found = members(
-        chunks, module["__low__"], running, ra.resources_of(module), alone_with, started
-    )
-    option = module["__salt__"]["config.option"](CONFIG_OPTION, None)
-    limit = ra.concurrency(service, option, CONFIG_OPTION, DEFAULT_CONCURRENCY)
-    if len(found) < 2 or limit < 2:
-        return
     low = module["__low__"]
+    found = members(chunks, low, running, ra.resources_of(module), alone_with, started)
+    if len(found) < 2:
+        return
     log.info(
         "After %s, %d later %s.%s states run at once, %d at a time: %s",
         low["__id__"],
@@ -255,6 +252,17 @@ def _start(
     pool.shutdown(wait=False)  # the states queued still run; the threads then end
 
 
+def _limit(module: Mapping, service: str, run: dict) -> int:
+    """How many states of ``service`` a batch runs at once in this run: 1 (no batches) in
+    test mode and with ``failhard``, else the config option's (read once per run)."""
+    opts = module["__opts__"]
+    if opts.get("test") or opts.get("failhard"):
+        return 1
+    if "option" not in run:
+        run["option"] = module["__salt__"]["config.option"](CONFIG_OPTION, None)
+    return ra.concurrency(service, run["option"], CONFIG_OPTION, DEFAULT_CONCURRENCY)
+
+
 def _dispatch(
     func: Callable,
     service: str,
@@ -272,9 +280,16 @@ def _dispatch(
     started = run.setdefault("started", {})
     future = started.pop(tag(low), None)
     ret = future.result() if future is not None else None
-    if ret is None:  # not in a batch (or, against expectation, a batch did not run it)
-        ret = func(name, *args, **kwargs)
-        _start(func, service, alone_with, module, started)
+    if ret is not None:
+        return ret
+    # Not in a batch (or, against expectation, a batch did not run it): as Salt would.
+    try:
+        limit = _limit(module, service, run)
+    except SaltInvocationError as exc:  # before the state does anything
+        return {"name": name, "result": False, "changes": {}, "comment": str(exc)}
+    ret = func(name, *args, **kwargs)
+    if limit > 1:
+        _start(func, service, alone_with, module, started, limit)
     return ret
 
 

@@ -1,13 +1,13 @@
 """Batches: which later states of a run join one (``members``, pure), and the dispatcher that
 runs them in threads and hands Salt their answers."""
 
+import concurrent.futures
 import threading
 import types
 
 import awsrunbook_batch as batch
 import awsrunbook_readahead as ra
 import pytest
-from salt.exceptions import SaltInvocationError
 
 CONN = {"region": "eu-west-2"}
 
@@ -200,6 +200,17 @@ def test_test_mode_failhard_and_a_limit_of_one_run_every_state_in_salts_thread(o
     assert {thread for _, thread, _, _ in seen} == {threading.current_thread().name}
 
 
-def test_a_bad_limit_fails_naming_the_option():
-    with pytest.raises(SaltInvocationError, match="aws_runbook_write_concurrency"):
-        run([chunk(f"b{i}") for i in range(3)], option=0)
+def test_a_bad_limit_fails_the_state_naming_the_option_before_it_runs():
+    results, seen = run([chunk(f"b{i}") for i in range(3)], option=0)
+    assert seen == []
+    assert all(r["result"] is False for r in results.values())
+    assert all("aws_runbook_write_concurrency" in r["comment"] for r in results.values())
+
+
+def test_a_state_whose_requisite_an_earlier_batch_failed_is_not_run():
+    failed = concurrent.futures.Future()
+    failed.set_result({"result": False})
+    skipped = concurrent.futures.Future()
+    skipped.set_result(None)  # its own requisite had failed: the batch did not run it
+    for waits in ([failed], [skipped]):
+        assert batch._run_member(None, {}, {}, waits, None) is None

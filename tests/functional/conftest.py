@@ -6,6 +6,7 @@ import salt.config
 from saltfactories.utils.functional import Loaders
 
 from tests.conftest import REPO
+from tests.support import moto_ses_patches, moto_sesv2_patches
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,14 @@ def loaders(_module_loaders):
 def aws():
     with moto.mock_aws():
         yield
+
+
+@pytest.fixture
+def moto_ses_as_documented():
+    """moto's SES v1 and v2 with the gaps tests/support lists filled (for whole runs of SES
+    identities with notifications)."""
+    moto_ses_patches.apply()
+    moto_sesv2_patches.apply()
 
 
 @pytest.fixture

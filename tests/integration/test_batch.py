@@ -3,32 +3,14 @@ first of each run at once against moto's server, with AWS throttling their write
 
 import yaml
 
+from tests.support.sls import backup_pillar
+
 N = 6
-
-
-def pillar(n):
-    return yaml.safe_dump(
-        {
-            "aws_runbook": {
-                "connection": {"region": "eu-west-2"},
-                "backup": {
-                    "buckets": {f"batch-backup-{i}": {} for i in range(n)},
-                    "users": {
-                        f"batch-user-{i}": {
-                            "bucket": f"batch-backup-{i}",
-                            "pillar_file": f"private/batch-{i}.sls",
-                        }
-                        for i in range(n)
-                    },
-                },
-            }
-        }
-    )
 
 
 def test_a_throttled_batch_of_writes_converges(salt_call, moto_server):
     salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
-    salt_call.write_pillar("aws_runbook.sls", pillar(N))
+    salt_call.write_pillar("aws_runbook.sls", backup_pillar(N, "batch"))
     # Each batched bucket's lifecycle write and each batched user's creation is throttled
     # twice, and one public access block answers 503: adaptive retries carry them through.
     # Each batched user's CreateAccessKey is throttled once: it is sent again once a read of

@@ -1,36 +1,16 @@
 """The run's read-ahead in a real `salt-call --local state.apply`: many buckets and backup users
 against moto's server, with IAM throttling the concurrent reads."""
 
-import yaml
+from tests.support.sls import backup_pillar
 
 N = 8
-
-
-def pillar(n):
-    return yaml.safe_dump(
-        {
-            "aws_runbook": {
-                "connection": {"region": "eu-west-2"},
-                "backup": {
-                    "buckets": {f"ra-backup-{i}": {} for i in range(n)},
-                    "users": {
-                        f"ra-user-{i}": {
-                            "bucket": f"ra-backup-{i}",
-                            "pillar_file": f"private/ra-{i}.sls",
-                        }
-                        for i in range(n)
-                    },
-                },
-            }
-        }
-    )
 
 
 def test_a_throttled_run_of_many_resources_converges(salt_call, moto_server):
     with (salt_call.conf / "minion").open("a") as minion:
         minion.write("aws_runbook_read_concurrency:\n  iam: 3\n")
     salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
-    salt_call.write_pillar("aws_runbook.sls", pillar(N))
+    salt_call.write_pillar("aws_runbook.sls", backup_pillar(N, "ra"))
     moto_server.reset_counts()
     # The first user reads alone; IAM throttles the listing of the account the other users are
     # read ahead from, and the reads of each of them (concurrent) twice: adaptive retries slow

@@ -8,56 +8,45 @@ import threading
 import awsrunbook_batch as batch
 import pytest
 
-from tests.support import moto_ses_patches, moto_sesv2_patches
+from tests.support import sls as make_sls
 from tests.support.calls import recorded_calls, writes
 
-REGION = "eu-west-2"
 N = 5
 
 
-@pytest.fixture(autouse=True)
-def _moto_as_documented():
-    moto_ses_patches.apply()
-    moto_sesv2_patches.apply()
+pytestmark = pytest.mark.usefixtures("moto_ses_as_documented")
 
 
-def grouped(tmp_path, n=N, extra=""):
+def grouped(tmp_path, n=N):
     """``n`` buckets, then ``n`` backup users (each requiring its bucket, as
     ``aws_runbook.backup`` declares them), then ``n`` SES domains with a topic each."""
-    buckets = "".join(
-        f"""
-bucket-{i}:
-  s3_backup_bucket.present:
-    - name: batch-bucket-{i}
-    - region: {REGION}
-"""
-        for i in range(n)
+    return "".join(
+        [
+            *(make_sls.bucket(f"bucket-{i}", f"batch-bucket-{i}") for i in range(n)),
+            *(
+                make_sls.user(
+                    f"user-{i}",
+                    f"batch-user-{i}",
+                    f"batch-bucket-{i}",
+                    tmp_path / f"user-{i}.sls",
+                    f"    - require:\n      - s3_backup_bucket: bucket-{i}\n",
+                )
+                for i in range(n)
+            ),
+            *(
+                make_sls.domain(f"domain-{i}", f"batch-{i}.example.org", f"batch-topic-{i}")
+                for i in range(n)
+            ),
+        ]
     )
-    users = "".join(
-        f"""
-user-{i}:
-  iam_backup_user.present:
-    - name: batch-user-{i}
-    - bucket: batch-bucket-{i}
-    - pillar_file: {tmp_path}/user-{i}.sls
-    - region: {REGION}
-    - require:
-      - s3_backup_bucket: bucket-{i}
-"""
-        for i in range(n)
+
+
+def buckets(prefix, n, extra=lambda i: ""):
+    """``n`` buckets ``bucket-I`` named ``PREFIX-bucket-I``; ``extra(i)``: more argument
+    lines for one."""
+    return "".join(
+        make_sls.bucket(f"bucket-{i}", f"{prefix}-bucket-{i}", extra(i)) for i in range(n)
     )
-    domains = "".join(
-        f"""
-domain-{i}:
-  ses_identity.present:
-    - name: batch-{i}.example.org
-    - region: {REGION}
-    - notifications: {{topic: batch-topic-{i}, subscribers: [ops@example.org]}}
-"""
-        for i in range(n)
-    )
-    # Salt runs these in the order they are written (state_auto_order).
-    return buckets + users + domains + extra
 
 
 def by_id(result):
@@ -159,18 +148,7 @@ def test_a_batch_reports_what_one_state_after_another_reports(modules, tmp_path,
 def test_a_policy_shared_by_the_users_keeps_them_one_after_another(modules, tmp_path, monkeypatch):
     """Every user's policy is one policy: no two of them may write it at once."""
     flight = InFlight(monkeypatch)
-    sls = "".join(
-        f"""
-user-{i}:
-  iam_backup_user.present:
-    - name: shared-user-{i}
-    - bucket: shared-bucket
-    - policy_name: shared-backup
-    - pillar_file: {tmp_path}/shared-{i}.sls
-    - region: {REGION}
-"""
-        for i in range(4)
-    )
+    sls = make_sls.users(tmp_path, 4, "shared", policy_name="shared-backup")
     with recorded_calls() as calls:
         first = modules.state.template_str(sls)
     assert not first.failed, first.errors
@@ -194,23 +172,8 @@ def test_a_state_with_more_than_a_met_require_runs_when_salt_reaches_it(
     passing it over (Salt runs bucket-9, ordered last, before bucket-2 when bucket-2
     requires it)."""
     flight = InFlight(monkeypatch)
-    sls = "".join(
-        f"""
-bucket-{i}:
-  s3_backup_bucket.present:
-    - name: cut-bucket-{i}
-    - region: {REGION}
-"""
-        + (extra if i == 2 else "")
-        for i in range(5)
-    )
-    sls += f"""
-bucket-9:
-  s3_backup_bucket.present:
-    - name: cut-bucket-9
-    - region: {REGION}
-    - order: last
-"""
+    sls = buckets("cut", 5, lambda i: extra if i == 2 else "")
+    sls += make_sls.bucket("bucket-9", "cut-bucket-9", "    - order: last\n")
     result = modules.state.template_str(sls)
     assert not result.failed, result.errors
     assert flight.ids == {"s3_backup_bucket": {"bucket-1", "bucket-3", "bucket-4", "bucket-9"}}
@@ -219,16 +182,7 @@ bucket-9:
 def test_a_state_of_another_kind_ends_the_batch(modules, monkeypatch):
     """Salt's order around any other state holds: nothing after it runs before it."""
     flight = InFlight(monkeypatch)
-    sls = "".join(
-        f"""
-bucket-{i}:
-  s3_backup_bucket.present:
-    - name: other-bucket-{i}
-    - region: {REGION}
-    - order: {10 * i}
-"""
-        for i in range(5)
-    )
+    sls = buckets("other", 5, lambda i: f"    - order: {10 * i}\n")
     sls += """
 something-else:
   test.succeed_without_changes:

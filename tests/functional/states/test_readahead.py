@@ -14,44 +14,25 @@ import salt.version
 from moto.core.exceptions import AccessDeniedError
 from moto.iam.responses import IamResponse
 
-from tests.support import moto_ses_patches, moto_sesv2_patches
+from tests.support import sls as make_sls
 from tests.support.calls import recorded_calls, writes
 
 REGION = "eu-west-2"
 N = 4
 
 
-@pytest.fixture(autouse=True)
-def _moto_as_documented():
-    moto_ses_patches.apply()
-    moto_sesv2_patches.apply()
+pytestmark = pytest.mark.usefixtures("moto_ses_as_documented")
 
 
 def many(tmp_path, n=N):
     """``n`` buckets, ``n`` backup users of them, ``n`` SES domains; two of the domains share
     one topic."""
-    sls = []
-    for i in range(n):
-        sls.append(
-            f"""
-bucket-{i}:
-  s3_backup_bucket.present:
-    - name: ra-bucket-{i}
-    - region: {REGION}
-user-{i}:
-  iam_backup_user.present:
-    - name: ra-user-{i}
-    - bucket: ra-bucket-{i}
-    - pillar_file: {tmp_path}/user-{i}.sls
-    - region: {REGION}
-domain-{i}:
-  ses_identity.present:
-    - name: ra-{i}.example.org
-    - region: {REGION}
-    - notifications: {{topic: ra-topic-{min(i, 1)}, subscribers: [ops@example.org]}}
-"""
-        )
-    return "".join(sls)
+    return "".join(
+        make_sls.bucket(f"bucket-{i}", f"ra-bucket-{i}")
+        + make_sls.user(f"user-{i}", f"ra-user-{i}", f"ra-bucket-{i}", tmp_path / f"user-{i}.sls")
+        + make_sls.domain(f"domain-{i}", f"ra-{i}.example.org", f"ra-topic-{min(i, 1)}")
+        for i in range(n)
+    )
 
 
 def by_id(result):
@@ -116,26 +97,15 @@ def test_test_mode_reports_what_the_real_run_does(modules, minion_opts, tmp_path
 def test_a_policy_shared_by_two_users_is_read_again_after_the_first_writes_it(modules, tmp_path):
     """Both users' reads were taken before the first one created the shared policy: the
     second plans from a fresh read, attaches the policy and does not create it again."""
-    sls = "".join(
-        f"""
-user-{i}:
-  iam_backup_user.present:
-    - name: shared-user-{i}
-    - bucket: shared-bucket
-    - policy_name: shared-backup
-    - pillar_file: {tmp_path}/shared-{i}.sls
-    - region: {REGION}
-"""
-        for i in range(3)
-    )
+    shared = make_sls.users(tmp_path, 3, "shared", policy_name="shared-backup")
     with recorded_calls() as calls:
-        first = modules.state.template_str(sls)
+        first = modules.state.template_str(shared)
     assert not first.failed, first.errors
     assert calls.count(("iam", "CreatePolicy")) == 1
     assert calls.count(("iam", "AttachUserPolicy")) == 3, [r["comment"] for r in first.raw.values()]
     assert "policy" not in by_id(first)["user-2"]["changes"]
     with recorded_calls() as calls:
-        again = modules.state.template_str(sls)
+        again = modules.state.template_str(shared)
     assert writes(calls) == [] and not again.failed
 
 
@@ -236,18 +206,7 @@ def test_the_first_state_reads_ahead_for_every_kind_of_the_run(modules, tmp_path
 
 def users(tmp_path, n, policy_name=None):
     """``n`` backup users of one bucket, each with its own policy unless ``policy_name``."""
-    shared = f"\n    - policy_name: {policy_name}" if policy_name else ""
-    return "".join(
-        f"""
-user-{i}:
-  iam_backup_user.present:
-    - name: listed-user-{i}
-    - bucket: listed-bucket{shared}
-    - pillar_file: {tmp_path}/listed-{i}.sls
-    - region: {REGION}
-"""
-        for i in range(n)
-    )
+    return make_sls.users(tmp_path, n, "listed", policy_name)
 
 
 MANY_USERS = 6  # the first reads alone, the other five (LISTING_FROM) from one listing

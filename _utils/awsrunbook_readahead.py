@@ -189,8 +189,9 @@ def read_batches(batches: list, limits: Mapping[str, int], gate: Gate | None = N
     one per kind, in run order), at most ``limits[service]`` reads of a service at once. The
     kinds are read at the same time, each batch's first read alone before the rest of its
     batch; a kind that needs the account starts once the first reads of the kinds before it
-    are done. With ``gate``, nothing is read unless it opens. Each read runs in a copy of the
-    caller's context: Salt finds its loader (what ``__salt__`` means in the reader) there."""
+    (and the gate's own read) are done. With ``gate``, nothing is read unless it opens. Each
+    read runs in a copy of the caller's context: Salt finds its loader (what ``__salt__``
+    means in the reader) there."""
     if gate is not None and not gate.wait():
         return
     pools = {
@@ -199,8 +200,9 @@ def read_batches(batches: list, limits: Mapping[str, int], gate: Gate | None = N
     }
     threads, firsts = [], []
     try:
+        mine = [gate.finished] if gate is not None else []
         for service, reader, futures, needs_account in batches:
-            after = list(firsts) if needs_account else []
+            after = [*mine, *firsts] if needs_account else []
             args = (pools[service], reader, futures, after)
             run = contextvars.copy_context().run
             threads.append(threading.Thread(target=run, args=(_read_kind, *args), daemon=True))
@@ -216,10 +218,12 @@ def read_batches(batches: list, limits: Mapping[str, int], gate: Gate | None = N
 class Gate:
     """When the run's first read-ahead state reads its own resource, the others' reads wait for
     its first call that AWS answers (``open``): with bad credentials, or no connection, they
-    are not sent at all. ``close``: its read failed before any answer."""
+    are not sent at all. ``close``: its read failed before any answer. ``finished`` is done
+    once that read is (the kinds that need the account wait for it too: it may teach it)."""
 
     def __init__(self) -> None:
         self._event, self.opened = threading.Event(), False
+        self.finished = concurrent.futures.Future()
 
     def open(self) -> None:
         self.opened = True
@@ -363,6 +367,8 @@ def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> A
             _drop(run, digest)
             gate.close()
         raise
+    finally:
+        gate.finished.set_result(None)
     gate.open()
     return mine
 

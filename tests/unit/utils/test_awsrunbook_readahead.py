@@ -180,6 +180,21 @@ def test_nothing_is_read_when_the_gate_closes_and_all_once_it_opens():
     assert reader.reads == ["b"]
 
 
+def test_a_kind_needing_the_account_also_waits_for_the_first_states_whole_read():
+    gate, identities, topics = ra.Gate(), Reader(), Reader()
+    gate.open()  # AWS answered the first state's first call; its read goes on
+    batches = [("ses", identities, futures_of(["i"]), False)]
+    batches.append(("sns", topics, futures_of(["t"]), True))
+    reading = threading.Thread(target=ra.read_batches, args=(batches, {"ses": 1, "sns": 1}, gate))
+    reading.start()
+    concurrent.futures.wait([batches[0][2][0][1]], timeout=5)
+    assert identities.reads == ["i"] and topics.reads == []
+    gate.finished.set_result(None)  # it may have taught the account
+    reading.join(timeout=5)
+    concurrent.futures.wait([batches[1][2][0][1]], timeout=5)
+    assert topics.reads == ["t"]
+
+
 def test_read_batches_reads_with_adaptive_retries():
     def mode(_key):
         return awsrunbook_client._ADAPTIVE.get()

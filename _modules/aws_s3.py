@@ -43,16 +43,18 @@ def bucket_region(bucket, **kwargs):
             resp = s3.head_bucket(Bucket=bucket)
         except botocore.exceptions.ClientError as exc:
             if aws.error_code(exc) in ("404", "NoSuchBucket"):
-                aws.answered()
-                return None
-            if aws.error_code(exc) in ("403", "AccessDenied"):
+                resp = None
+            elif aws.error_code(exc) in ("403", "AccessDenied"):
                 raise CommandExecutionError(
                     f"bucket {bucket} exists but these credentials may not use it: bucket "
                     "names are global, so it may belong to another account (choose another "
                     "name) or the credentials lack s3:ListBucket on it"
                 ) from None
-            raise
-    aws.answered()
+            else:
+                raise
+    aws.answered()  # HeadBucket is not sent through aws.call, which says it itself
+    if resp is None:
+        return None
     region = resp.get("BucketRegion") or resp["ResponseMetadata"]["HTTPHeaders"].get(
         "x-amz-bucket-region"
     )

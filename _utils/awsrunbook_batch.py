@@ -39,7 +39,7 @@ import logging
 import types
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
 import awsrunbook_client as aws
 import awsrunbook_readahead as ra
@@ -94,12 +94,33 @@ def tag(chunk: Mapping) -> str:
     return f"{chunk['state']}_|-{chunk['__id__']}_|-{chunk['name']}_|-{chunk['fun']}"
 
 
-def conn_of(chunk: Mapping) -> dict:
-    """The connection arguments a chunk gives."""
-    return {k: chunk[k] for k in aws.CONNECTION_ARGS if chunk.get(k) is not None}
+class LowState(NamedTuple):
+    """Salt's ordered low state of the run, indexed once per run for the scans of ``members``
+    (``low_state(chunks)``)."""
+
+    chunks: list
+    tags: list
+    position: dict  # tag → index in chunks
+    named: dict  # (state or "id", id or name) → the tags of the chunks a requisite so names
+    prereqs: set  # (state or "id", id or name) of every state another state prereqs
 
 
-def _waits(chunk: Mapping, chunks: list, running: Mapping, pending: Iterable[str]) -> set | None:
+def low_state(chunks: Iterable[Mapping]) -> LowState:
+    """``chunks`` (Salt's ordered low state) indexed for ``members``."""
+    chunks = list(chunks)
+    tags = [tag(c) for c in chunks]
+    named, prereqs = {}, set()
+    for chunk, key in zip(chunks, tags, strict=True):
+        for kind in ("id", chunk.get("state")):
+            for value in dict.fromkeys((chunk.get("__id__"), chunk.get("name"))):
+                named.setdefault((kind, value), []).append(key)
+        for item in chunk.get("prereq") or ():
+            if isinstance(item, Mapping):
+                prereqs.update((kind, str(value)) for kind, value in item.items())
+    return LowState(chunks, tags, {key: i for i, key in enumerate(tags)}, named, prereqs)
+
+
+def _waits(chunk: Mapping, indexed: LowState, running: Mapping, pending: set) -> set | None:
     """The tags of the states in ``pending`` (an earlier batch's) that ``chunk`` requires,
     once every other state it requires has succeeded (``running``: Salt's results so far);
     ``None`` when one has not, or for a requisite this does not read plainly (``sls:``, a
@@ -114,11 +135,7 @@ def _waits(chunk: Mapping, chunks: list, running: Mapping, pending: Iterable[str
         ((kind, value),) = item.items()
         if kind == "sls" or not isinstance(value, str) or any(c in value for c in "*?["):
             return None
-        named = [
-            tag(c)
-            for c in chunks
-            if kind in ("id", c.get("state")) and value in (c.get("__id__"), c.get("name"))
-        ]
+        named = indexed.named.get((kind, value), [])
         for key in named:
             if key in pending:
                 waits.add(key)
@@ -129,16 +146,6 @@ def _waits(chunk: Mapping, chunks: list, running: Mapping, pending: Iterable[str
     return waits
 
 
-def _prereq_targets(chunks: Iterable[Mapping]) -> set:
-    """``(state or "id", id or name)`` of every state another state ``prereq``\\ s."""
-    found = set()
-    for chunk in chunks:
-        for item in chunk.get("prereq") or ():
-            if isinstance(item, Mapping):
-                found.update((kind, str(value)) for kind, value in item.items())
-    return found
-
-
 def _alone(chunk: Mapping, prereqs: set, alone_with: Iterable[str]) -> bool:
     """Whether ``chunk`` must run when Salt reaches it: a requisite other than ``require``, a
     run-time option, an argument of ``alone_with`` set, or another state's ``prereq`` on it."""
@@ -146,43 +153,43 @@ def _alone(chunk: Mapping, prereqs: set, alone_with: Iterable[str]) -> bool:
         return True
     if any(chunk.get(arg) not in (None, False) for arg in alone_with):
         return True
-    names = {chunk.get("__id__"), chunk.get("name")}
-    return any(kind in ("id", chunk.get("state")) and value in names for kind, value in prereqs)
+    names = (chunk.get("__id__"), chunk.get("name"))
+    return any((kind, name) in prereqs for kind in ("id", chunk.get("state")) for name in names)
 
 
 def members(
-    chunks: list,
+    indexed: LowState,
     low: Mapping,
     running: Mapping[str, Mapping],
     resources_of: Callable[[Mapping], frozenset | None],
     alone_with: Iterable[str] = (),
     pending: Iterable[str] = (),
 ) -> list:
-    """``[(chunk, tags it waits for)]``: the states after ``low`` in ``chunks`` (Salt's ordered
+    """``[(chunk, tags it waits for)]``: the states after ``low`` in ``indexed`` (Salt's ordered
     low state) that may run at once, now that ``low`` has run (see the module's docstring).
     Pure. ``running``: Salt's results so far; ``resources_of(chunk)``: the resources a chunk
     writes, ``None`` for a state of another kind or with bad input; ``alone_with``: the
     arguments that make a state run on its own; ``pending``: the tags of earlier batches'
     states that Salt has not collected yet."""
-    keys = [tag(c) for c in chunks]
-    if tag(low) not in keys:
+    if tag(low) not in indexed.position:
         return []
-    pending, prereqs, conn = set(pending), _prereq_targets(chunks), conn_of(low)
+    pending, conn = set(pending), ra.conn_of(low)
     before, found = set(), []  # the resources of the states passed over, and the batch's
-    for chunk in chunks[keys.index(tag(low)) + 1 :]:
-        if tag(chunk) in running:  # Salt ran it early, for another state's requisite
+    for index in range(indexed.position[tag(low)] + 1, len(indexed.chunks)):
+        chunk, key = indexed.chunks[index], indexed.tags[index]
+        if key in running:  # Salt ran it early, for another state's requisite
             continue
         resources = resources_of(chunk)
         if resources is None:
             break
         joins = (
             (chunk["state"], chunk["fun"]) == (low["state"], low["fun"])
-            and tag(chunk) not in pending
-            and conn_of(chunk) == conn
-            and not _alone(chunk, prereqs, alone_with)
+            and key not in pending
+            and ra.conn_of(chunk) == conn
+            and not _alone(chunk, indexed.prereqs, alone_with)
             and not resources & before
         )
-        waits = _waits(chunk, chunks, running, pending) if joins else None
+        waits = _waits(chunk, indexed, running, pending) if joins else None
         before |= resources
         if waits is not None:
             found.append((chunk, waits))
@@ -218,16 +225,17 @@ def _start(
     service: str,
     alone_with: Iterable[str],
     module: Mapping,
-    started: dict,
+    run: dict,
     limit: int,
 ) -> None:
     """Start the batch after the state just run, at most ``limit`` at a time (``module``: its
-    module's globals, as Salt injected them for it); ``started``: ``{tag: future}`` of the
-    run, which gets its states."""
-    chunks = list(module.get("__lowstate__") or ())
-    running = module.get("__running__") or {}
-    low = module["__low__"]
-    found = members(chunks, low, running, ra.resources_of(module), alone_with, started)
+    module's globals, as Salt injected them for it); ``run``: what the run keeps, whose
+    ``started`` (``{tag: future}``) gets its states."""
+    if "low_state" not in run:  # indexed once per run: each state not in a batch scans it
+        run["low_state"] = low_state(module.get("__lowstate__") or ())
+        run["resources_of"] = _once_per_chunk(ra.resources_of(module))
+    running, low, started = module.get("__running__") or {}, module["__low__"], run["started"]
+    found = members(run["low_state"], low, running, run["resources_of"], alone_with, started)
     if len(found) < 2:
         return
     log.info(
@@ -250,6 +258,19 @@ def _start(
         run = contextvars.copy_context().run
         started[tag(chunk)] = pool.submit(run, _run_member, func, call, mine, after, loader)
     pool.shutdown(wait=False)  # the states queued still run; the threads then end
+
+
+def _once_per_chunk(resources_of: Callable[[Mapping], Any]) -> Callable[[Mapping], Any]:
+    """``resources_of``, worked out once per chunk of the run."""
+    known = {}
+
+    def resources(chunk: Mapping) -> Any:
+        key = tag(chunk)
+        if key not in known:
+            known[key] = resources_of(chunk)
+        return known[key]
+
+    return resources
 
 
 def _limit(module: Mapping, service: str, run: dict) -> int:
@@ -289,7 +310,7 @@ def _dispatch(
         return {"name": name, "result": False, "changes": {}, "comment": str(exc)}
     ret = func(name, *args, **kwargs)
     if limit > 1:
-        _start(func, service, alone_with, module, started, limit)
+        _start(func, service, alone_with, module, run, limit)
     return ret
 
 

@@ -117,6 +117,11 @@ def reads_with(function: str, scoped: bool = False) -> Callable:
 STATES = ("s3_backup_bucket", "iam_backup_user", "ses_identity")
 
 
+def conn_of(chunk: Mapping) -> dict:
+    """The connection arguments a chunk of the run gives."""
+    return {k: chunk[k] for k in aws.CONNECTION_ARGS if chunk.get(k) is not None}
+
+
 def peers(
     lowstate: Iterable[Mapping] | None,
     state: str,
@@ -130,8 +135,7 @@ def peers(
     for chunk in lowstate or ():
         if chunk.get("state") != state or chunk.get("fun") != "present":
             continue
-        chunk_conn = {k: chunk[k] for k in aws.CONNECTION_ARGS if chunk.get(k) is not None}
-        if chunk_conn != conn:
+        if conn_of(chunk) != conn:
             continue
         try:
             value = peer_of(chunk)

@@ -33,7 +33,8 @@ def ids(found):
 
 
 def members(chunks, running=None, pending=(), alone_with=()):
-    return batch.members(chunks, chunks[0], running or {}, resources, alone_with, pending)
+    run = batch.low_state(chunks)
+    return batch.members(run, chunks[0], running or {}, resources, alone_with, pending)
 
 
 def done(*chunks, result=True):
@@ -99,9 +100,10 @@ def test_a_state_requiring_one_of_an_earlier_batch_waits_for_it():
     buckets = [chunk(f"b{i}") for i in range(3)]
     chunks = [buckets[0], users[0], buckets[1], users[1], buckets[2], users[2]]
     running = done(buckets[0])
-    assert ids(batch.members(chunks, buckets[0], running, resources)) == ["b1", "b2"]
+    run = batch.low_state(chunks)
+    assert ids(batch.members(run, buckets[0], running, resources)) == ["b1", "b2"]
     pending = {batch.tag(buckets[1]), batch.tag(buckets[2])}
-    found = batch.members(chunks, users[0], running, resources, (), pending)
+    found = batch.members(run, users[0], running, resources, (), pending)
     assert [(c["__id__"], waits) for c, waits in found] == [
         ("u1", {batch.tag(buckets[1])}),
         ("u2", {batch.tag(buckets[2])}),
@@ -139,7 +141,7 @@ def test_arguments_the_module_runs_alone_keep_a_state_out_and_bad_input_ends_the
 
 
 def test_a_state_not_in_the_run_has_no_batch():
-    assert batch.members([chunk("b1")], chunk("b0"), {}, resources) == []
+    assert batch.members(batch.low_state([chunk("b1")]), chunk("b0"), {}, resources) == []
 
 
 # --- the dispatcher ---------------------------------------------------------------------------
@@ -176,7 +178,7 @@ def run(chunks, **options):
     results = {}
     for low in chunks:
         state_globals.update({"__low__": low, "__running__": dict(results)})
-        results[batch.tag(low)] = wrapped(low["name"], **batch.conn_of(low))
+        results[batch.tag(low)] = wrapped(low["name"], **ra.conn_of(low))
     return results, seen
 
 

@@ -11,7 +11,10 @@ moto server the integration tests start (``PATCH_MODULES`` in ``tests/support/mo
     on the versions that can auto-pause (13.15+, 14.12+, 15.7+, 16.3+, 17) and 0.5 before),
     honouring ``Engine``, ``EngineVersion`` (full or major) and ``DefaultOnly``.
  2. ``PerformanceInsightsEnabled`` was never returned (``EnablePerformanceInsights`` on create
-    and modify was dropped). Now stored and returned, ``false`` by default.
+    and modify was dropped). moto 5.2.6 models it on create (``DBInstance.__init__`` sets
+    ``performance_insights_enabled``) but a modify still only sets ``enable_performance_insights``.
+    Each half is filled only where it is missing: after create, an instance without the
+    attribute gets it; after a modify asking for a value, an instance showing another gets it.
  3. ``EnableHttpEndpoint`` and ``DisableHttpEndpoint`` (the Data API of Aurora Serverless v2
     and provisioned clusters, by ``ResourceArn``) were not implemented (500). Now they set
     the cluster's flag that ``DescribeDBClusters`` reports as ``HttpEndpointEnabled`` (moto
@@ -97,16 +100,24 @@ def _describe_db_engine_versions_response(self):
     return rds_responses.ActionResult({"DBEngineVersions": versions})
 
 
-def _performance_insights_enabled(self):
-    return bool(getattr(self, "enable_performance_insights", False))
-
-
 def _wrap_instance_init(original):
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
-        self.enable_performance_insights = bool(kwargs.get("enable_performance_insights"))
+        if not hasattr(self, "performance_insights_enabled"):
+            self.performance_insights_enabled = bool(kwargs.get("enable_performance_insights"))
 
     return init
+
+
+def _wrap_instance_update(original):
+    def update(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        asked = kwargs.get("enable_performance_insights")
+        wanted = asked in (True, "true")
+        if asked is not None and getattr(self, "performance_insights_enabled", None) != wanted:
+            self.performance_insights_enabled = wanted
+
+    return update
 
 
 def _cluster_by_arn(backend, arn):
@@ -128,13 +139,17 @@ def _set_http_endpoint(enabled):
 def apply():
     if getattr(rds_models.RDSBackend, _MARK, False):
         return
-    rds_models.RDSBackend.describe_db_engine_versions = describe_db_engine_versions
-    rds_responses.RDSResponse.describe_db_engine_versions = _describe_db_engine_versions_response
+    if not hasattr(rds_responses.RDSResponse, "describe_db_engine_versions"):
+        rds_models.RDSBackend.describe_db_engine_versions = describe_db_engine_versions
+        rds_responses.RDSResponse.describe_db_engine_versions = (
+            _describe_db_engine_versions_response
+        )
 
     rds_models.DBInstance.__init__ = _wrap_instance_init(rds_models.DBInstance.__init__)
-    rds_models.DBInstance.performance_insights_enabled = property(_performance_insights_enabled)
+    rds_models.DBInstance.update = _wrap_instance_update(rds_models.DBInstance.update)
 
-    rds_responses.RDSResponse.enable_http_endpoint = _set_http_endpoint(True)
-    rds_responses.RDSResponse.disable_http_endpoint = _set_http_endpoint(False)
+    for action, enabled in (("enable_http_endpoint", True), ("disable_http_endpoint", False)):
+        if not hasattr(rds_responses.RDSResponse, action):
+            setattr(rds_responses.RDSResponse, action, _set_http_endpoint(enabled))
 
     setattr(rds_models.RDSBackend, _MARK, True)

@@ -34,12 +34,17 @@ import functools
 import logging
 import os
 import re
+import stat
 import tempfile
 import time
 
+import awsrunbook_files as files
 import awsrunbook_layout as layout
 import awsrunbook_yamledit as yamledit
+import salt.loader
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+import salt
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +53,7 @@ __virtualname__ = "pillar_file"
 LOCK_TIMEOUT = 60  # seconds a writer waits for another one to finish
 LOCK_POLL = 0.05
 MASKED = "**********"  # what Salt's own pillar masking shows
-# Where this extension's states write secrets by default ("*" stands for any one key) ...
+CONTEXT_KEY = "aws_runbook.declared_secrets"
 UTF8_BOM = b"\xef\xbb\xbf"
 
 _TEMPLATE_RE = re.compile(r"{{|{%|{#")
@@ -156,16 +161,47 @@ def _lookup(data, parts):
     return node
 
 
+def declared_secrets():
+    """The secret key paths of every writer state's default layout, as each declares them
+    beside itself (its module's ``PILLAR_WRITES``): found through Salt's state loader among
+    the state modules that are not Salt's own, once per process.
+
+    CLI example::
+
+        salt-call pillar_file.declared_secrets
+    """
+    if CONTEXT_KEY not in __context__:
+        __context__[CONTEXT_KEY] = sorted(_scan_declared_secrets())
+    return list(__context__[CONTEXT_KEY])
+
+
+def _scan_declared_secrets():
+    loader = salt.loader.states(__opts__, __salt__, {}, {}, context={})
+    salt_own = os.path.realpath(os.path.dirname(salt.__file__)) + os.sep
+    found = set()
+    for name, entry in getattr(loader, "file_mapping", {}).items():
+        if os.path.realpath(entry[0]).startswith(salt_own):
+            continue  # Salt's own states write no pillar
+        try:
+            function = loader[f"{name}.present"]
+        except KeyError:
+            continue
+        writer = layout.declaration(getattr(function, "__globals__", {}))
+        if writer is not None:
+            found.update(writer.default_secrets)
+    return found
+
+
 def is_secret(key, mask=()):
-    """Whether the value at ``key`` (a key path) is a secret, which ``read`` masks: a path of
-    ``awsrunbook_layout.SECRET_PATHS`` or ``mask`` (``*`` matches any one key), or a last
-    key matching ``awsrunbook_layout.SECRET_NAME_RE``.
+    """Whether the value at ``key`` (a key path) is a secret, which ``read`` masks: a path
+    the writer states declare secret (``declared_secrets``) or of ``mask`` (``*`` matches
+    any one key), or a last key matching ``awsrunbook_layout.SECRET_NAME_RE``.
 
     CLI example::
 
         salt-call pillar_file.is_secret smtp:eu-west-1:password
     """
-    return layout.is_secret(key, mask)
+    return layout.is_secret(key, (*declared_secrets(), *mask))
 
 
 def _masked(value, key, mask):
@@ -224,35 +260,78 @@ def _make_directories(directory):
             os.mkdir(created, 0o700)
 
 
-@contextlib.contextmanager
-def _locked(path, target, timeout):
-    """Hold the advisory lock of ``target`` (on ``.<name>.lock`` beside it)."""
-    directory, name = os.path.split(target)
-    lock_path = os.path.join(directory, f".{name}.lock")
+def lock_path(path):
+    """The lock file writers of the pillar file ``path`` take: under the minion's cache
+    directory, keyed by the resolved path (``awsrunbook_files.cache_path``), so every
+    spelling of one file takes one lock and the pillar directory gets no lock file."""
+    return files.cache_path(__opts__["cachedir"], "locks", path, ".lock")
+
+
+def _open_lock(path, lock):
+    _make_directories(os.path.dirname(lock))
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
         raise CommandExecutionError(
-            f"cannot write pillar file {path}: cannot open its lock file {lock_path} "
-            f"({exc.strerror})"
+            f"cannot write pillar file {path}: cannot open its lock file {lock} ({exc.strerror})"
         ) from None
+
+
+def _flock(fd, deadline):
+    """Take the lock on ``fd``; ``False`` when ``deadline`` passed first. A file system that
+    cannot lock a directory (some network file systems) counts as locked: the lock file
+    under the cache directory still holds."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(LOCK_POLL)
+        except OSError:
+            if not stat.S_ISDIR(os.fstat(fd).st_mode):
+                raise
+            return True
+
+
+@contextlib.contextmanager
+def _locked(path, target, timeout):
+    """Hold the locks of ``target``: its lock file under the cache directory (``lock_path``),
+    which serialises every process with this minion config, then a lock on the file's
+    directory itself, which also serialises processes with another cache directory (a
+    second minion config on the machine: their lock files differ) and leaves nothing in
+    that directory."""
+    lock = lock_path(target)
+    fds = [_open_lock(path, lock)]
     try:
+        with contextlib.suppress(OSError):  # unreadable: the lock file alone serialises
+            fds.append(os.open(os.path.dirname(target), os.O_RDONLY | os.O_CLOEXEC))
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise CommandExecutionError(
-                        f"pillar file {path} is being written by another process, which has "
-                        f"held its lock ({lock_path}) for more than {timeout} s; nothing was "
-                        "written: run again when it is done"
-                    ) from None
-                time.sleep(LOCK_POLL)
+        for fd in fds:  # always in this order, so two writers never wait for each other
+            if not _flock(fd, deadline):
+                raise CommandExecutionError(
+                    f"pillar file {path} is being written by another process, which has "
+                    f"held its lock ({lock}) for more than {timeout} s; nothing was "
+                    "written: run again when it is done"
+                ) from None
         yield
     finally:
-        os.close(fd)  # releases the lock
+        for fd in fds:
+            os.close(fd)  # releases the lock
+
+
+def _check_single_link(path, target):
+    """A file with hard links elsewhere is refused: writing replaces the file (atomically),
+    which would leave the other names holding the old content."""
+    with contextlib.suppress(FileNotFoundError):
+        links = os.stat(target).st_nlink
+        if links > 1:
+            raise CommandExecutionError(
+                f"cannot write pillar file {path}: it has {links} hard links, and writing "
+                "replaces the file, which would leave the other names with the old content; "
+                "keep one name and make the others symlinks to it"
+            )
 
 
 def _temp_prefix(target):
@@ -348,6 +427,7 @@ def _edit(path, keys, lock_timeout, edit, create):
     elif not os.path.exists(target):
         return []
     with _locked(path, target, lock_timeout):
+        _check_single_link(path, target)
         _remove_stale_temp_files(target)
         found = _read(path, target)
         bom, text = found or (b"", "")
@@ -419,6 +499,7 @@ def check_writable(path, keys):
     target = _target(path)
     if os.path.isdir(target):
         raise CommandExecutionError(f"cannot write pillar file {path}: it is a directory")
+    _check_single_link(path, target)
     found = _read(path, target)
     _yaml_call(path, yamledit.check_writable, found[1] if found else "", keys)
     _writable_directory(path, target)

@@ -42,6 +42,7 @@ import awsrunbook_layout as layout
 import awsrunbook_readahead as ra
 import awsrunbook_state as st
 import awsrunbook_validate as valid
+import awsrunbook_writers as writers
 
 __virtualname__ = "iam_backup_user"
 
@@ -140,6 +141,12 @@ def _reader(salt_funcs, conn, _run, size):
 
 
 READ_AHEAD = (ra.Kind("iam_backup_user", _user, _reader),)
+# What a present call writes in its pillar file, and which paths are secrets (see
+# awsrunbook_layout.Writer): the run's collision check and pillar_file.read's masking.
+PILLAR_WRITES = layout.Writer(
+    tuple(layout.BACKUP_DEFAULTS[name] for name in layout.BACKUP_SECRETS),
+    lambda args: layout.backup_writes(args, arns.s3_endpoint),
+)
 
 
 @batch.concurrent("iam")
@@ -191,8 +198,10 @@ def present(
     )
     ret, conn, region = st.begin(name, kwargs, __salt__)
     document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
-    writers = st.once_per_run(globals(), "pillar_writers", layout.pillar_writers)
-    layout.no_collision(writers, st.low(globals()), pillar_file, layout.every_path(paths))
+    args = {"pillar_file": pillar_file, "pillar_keys": pillar_keys, "bucket": bucket}
+    writers.check_no_collision(
+        globals(), PILLAR_WRITES.writes({**args, "prefix": prefix, **kwargs})
+    )
     values = {
         "region": region,
         "bucket": bucket,

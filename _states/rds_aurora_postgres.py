@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 import awsrunbook_rds as rds
 import awsrunbook_state as st
 import awsrunbook_validate as valid
+import awsrunbook_writers as writers
 
 __virtualname__ = "rds_aurora_postgres"
 
@@ -54,6 +55,10 @@ if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook_typing import __opts__, __salt__
 
 ENGINE = "aurora-postgresql"
+
+# What a present call writes in its pillar file, and which paths are secrets (see
+# awsrunbook_layout.Writer): the run's collision check and pillar_file.read's masking.
+PILLAR_WRITES = rds.WRITER
 
 
 def __virtual__():
@@ -226,6 +231,7 @@ def present(
     """
     args = dict(locals())
     checked = _inputs(name, args)
+    writers.check_no_collision(globals(), PILLAR_WRITES.writes(args))
     name, desired = checked["name"], checked["desired"]
     ret, conn, db, values_now, current = rds.read_database(
         "cluster", ENGINE, checked, args, __salt__

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import awsrunbook_rds as rds
 import awsrunbook_state as st
 import awsrunbook_validate as valid
+import awsrunbook_writers as writers
 
 __virtualname__ = "rds_postgres"
 
@@ -50,6 +51,10 @@ if TYPE_CHECKING:  # what Salt's loader injects
 
 ENGINE = "postgres"
 STORAGE_TYPES = ("gp2", "gp3")
+
+# What a present call writes in its pillar file, and which paths are secrets (see
+# awsrunbook_layout.Writer): the run's collision check and pillar_file.read's masking.
+PILLAR_WRITES = rds.WRITER
 
 
 def __virtual__():
@@ -209,6 +214,7 @@ def present(
     """
     args = dict(locals())
     checked = _inputs(name, args)
+    writers.check_no_collision(globals(), PILLAR_WRITES.writes(args))
     name, desired = checked["name"], checked["desired"]
     ret, conn, db, values_now, current = rds.read_database(
         "instance", ENGINE, checked, args, __salt__

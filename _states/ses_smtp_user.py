@@ -40,6 +40,7 @@ import awsrunbook_layout as layout
 import awsrunbook_ses as ses
 import awsrunbook_state as st
 import awsrunbook_validate as valid
+import awsrunbook_writers as writers
 
 __virtualname__ = "ses_smtp_user"
 
@@ -63,6 +64,16 @@ def _regions(regions):
     if len(set(regions)) != len(regions):
         valid.fail("regions", "lists a region twice", regions)
     return regions
+
+
+def _pillar_writes(args):
+    regions = _regions(args.get("regions"))
+    return layout.smtp_writes(args, regions, ses.smtp_host, ses.SMTP_PORT)
+
+
+# What a present call writes in its pillar file, and which paths are secrets (see
+# awsrunbook_layout.Writer): the run's collision check and pillar_file.read's masking.
+PILLAR_WRITES = layout.Writer(("smtp:password", "smtp:*:password"), _pillar_writes)
 
 
 def _identities(identities):
@@ -121,8 +132,8 @@ def present(
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
     all_paths = layout.every_path(per_region)
-    writers = st.once_per_run(globals(), "pillar_writers", layout.pillar_writers)
-    layout.no_collision(writers, st.low(globals()), pillar_file, all_paths)
+    args = {"pillar_file": pillar_file, "pillar_keys": pillar_keys, "regions": regions}
+    writers.check_no_collision(globals(), PILLAR_WRITES.writes({**args, **kwargs}))
     # The file gets the SMTP password derived from the secret, not the secret itself.
     secret_paths = {
         path: f"smtp_password:{region}"

@@ -10,6 +10,9 @@ paths: each name may be written under several paths (``aws:access_key`` for site
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import awsrunbook_validate as valid
 from salt.exceptions import SaltInvocationError
@@ -28,22 +31,18 @@ SMTP_MULTI_REGION_DEFAULTS = {name: f"smtp:{{region}}:{name}" for name in SMTP_N
 SMTP_SECRETS = ("password",)
 
 
-# Where this extension's states write secrets by default ("*": any one key).
-SECRET_PATHS = (
-    "aws:secret_key",
-    "postgres:backup:s3_key_secret",
-    "smtp:password",
-    "smtp:*:password",
-    "aws_runbook:connection:key",
-)
-# A last key that names something secret, wherever it is.
+# Secrets in pillar that no writer state declares: the connection's secret key.
+SECRET_PATHS = ("aws_runbook:connection:key",)
+# A last key that names something secret, wherever it is (a second net under the paths the
+# writer states declare: a value an operator keeps beside ours).
 SECRET_NAME_RE = re.compile(r"password|passwd|secret|token|private|credential", re.IGNORECASE)
 
 
 def is_secret(path, mask=()):
-    """Whether the value at ``path`` is (or may be) a secret: a path of ``SECRET_PATHS`` or
-    ``mask`` (``*`` matches any one key), or a last key matching ``SECRET_NAME_RE``
-    (``password``, ``s3_key_secret``, ``api_token``...). Such a value is never shown."""
+    """Whether the value at ``path`` is (or may be) a secret: a path of ``mask`` (the secret
+    paths writer states declare) or ``SECRET_PATHS`` (``*`` matches any one key), or a last
+    key matching ``SECRET_NAME_RE`` (``password``, ``s3_key_secret``, ``api_token``...).
+    Such a value is never shown."""
     parts = path.split(":")
     if SECRET_NAME_RE.search(parts[-1]):
         return True
@@ -56,9 +55,10 @@ def is_secret(path, mask=()):
     return False
 
 
-def shown(path, value):
-    """What ``changes`` may show of ``value``, read from the pillar file at ``path``."""
-    if value is None or not is_secret(path):
+def shown(path, value, mask=()):
+    """What ``changes`` may show of ``value``, read from the pillar file at ``path``
+    (``mask``: the secret paths of the state showing it)."""
+    if value is None or not is_secret(path, mask):
         return value
     return "(set)"
 
@@ -166,46 +166,157 @@ def every_path(paths):
     return sorted({p for entries in paths.values() for p in entries})
 
 
-def _chunk_paths(chunk):
-    """``(pillar_file, [paths])`` a chunk of the low state writes, or ``None``."""
-    if chunk.get("fun") != "present" or not chunk.get("pillar_file"):
-        return None
-    try:
-        if chunk.get("state") == "iam_backup_user":
-            return chunk["pillar_file"], every_path(backup_user(chunk.get("pillar_keys")))
-        if chunk.get("state") == "ses_smtp_user":
-            regions = chunk.get("regions") or []
-            regions = [regions] if isinstance(regions, str) else regions
-            return chunk["pillar_file"], every_path(smtp_user(chunk.get("pillar_keys"), regions))
-    except (SaltInvocationError, TypeError):  # that state reports its own bad input
-        return None
-    return None
+# --- what each writer state declares ---------------------------------------------------------
 
 
-def pillar_writers(lowstate):
-    """``{pillar_file: [(state, ID, paths)]}``: the key paths each chunk of the run's low state
-    writes in each pillar file (for ``no_collision``)."""
-    writers = {}
+class _Unknown:
+    """A value only the run will know (a new access key's ID, a database's host): equal to no
+    other, so two states writing it at one path always collide."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True)
+class Writes:
+    """What one state call writes in its pillar file: the value at each key path (``UNKNOWN``
+    where only the run will know it) and which of those paths hold secrets."""
+
+    pillar_file: str
+    values: Mapping[str, Any]
+    secrets: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted(self.values)
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A writer state's declaration, its module's ``PILLAR_WRITES``: the secret key paths of
+    its default layout (masked by ``pillar_file.read`` whoever asks), and ``writes(args)``:
+    what a ``present`` call with the arguments ``args`` (a chunk of the low state) writes,
+    or ``None`` when it writes no pillar file; raises ``SaltInvocationError`` on bad input."""
+
+    default_secrets: tuple[str, ...]
+    writes: Callable[[Mapping[str, Any]], Writes | None]
+
+
+def declaration(module_globals: Mapping[str, Any]) -> Writer | None:
+    """The ``PILLAR_WRITES`` of a state module (its globals), or ``None``."""
+    found = module_globals.get("PILLAR_WRITES")
+    return found if hasattr(found, "writes") and hasattr(found, "default_secrets") else None
+
+
+def region_value(args: Mapping[str, Any]) -> Any:
+    """The region a state call works in, as far as its arguments tell: the same ``profile``
+    without a ``region`` means the same default region."""
+    return args.get("region") or ("the default region of profile", args.get("profile"))
+
+
+def backup_writes(args: Mapping[str, Any], endpoint: Callable[[str], str]) -> Writes:
+    """``iam_backup_user``'s writes (``endpoint``: a region's S3 endpoint)."""
+    paths = backup_user(args.get("pillar_keys"))
+    region = region_value(args)
+    values = {
+        "access_key_id": UNKNOWN,
+        "secret_access_key": UNKNOWN,
+        "region": region,
+        "bucket": args.get("bucket"),
+        "prefix": valid.s3_prefix(args.get("prefix")),
+        "endpoint": endpoint(region) if isinstance(region, str) else ("endpoint", region),
+    }
+    return _writes(args["pillar_file"], paths, values, BACKUP_SECRETS)
+
+
+def smtp_writes(
+    args: Mapping[str, Any], regions: list[str], host: Callable[[str], str], port: int
+) -> Writes:
+    """``ses_smtp_user``'s writes (``host``: a region's SMTP endpoint)."""
+    found, secrets = {}, set()
+    for region, paths in smtp_user(args.get("pillar_keys"), regions).items():
+        values = {"username": UNKNOWN, "password": UNKNOWN, "host": host(region), "port": port}
+        one = _writes(args["pillar_file"], paths, values, SMTP_SECRETS)
+        found.update(one.values)
+        secrets |= one.secrets
+    return Writes(args["pillar_file"], found, frozenset(secrets))
+
+
+def _writes(pillar_file, paths, values, secret_names):
+    """``Writes`` of a layout ``{name: [paths]}`` with ``values`` by name."""
+    return Writes(
+        pillar_file,
+        {path: values[name] for name, entries in paths.items() for path in entries},
+        frozenset(path for name in secret_names for path in paths.get(name, [])),
+    )
+
+
+# --- states of one run that write one file ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunWriter:
+    """A chunk of the run's low state that writes pillar: its state, ID, file identity (see
+    ``awsrunbook_files.FileIdentity``) and writes."""
+
+    state: str
+    chunk_id: Any
+    identity: Any
+    writes: Writes
+
+
+def pillar_writers(lowstate, declared, identity) -> list[RunWriter]:
+    """The chunks of ``lowstate`` that write pillar, from ``declared`` (``{state module:
+    Writer}``); ``identity(path)`` tells which file a path is. A chunk with bad input is left
+    out: its own state reports it."""
+    writers = []
     for chunk in lowstate or []:
-        found = _chunk_paths(chunk)
-        if found:
-            writers.setdefault(found[0], []).append((chunk["state"], chunk.get("__id__"), found[1]))
+        writer = declared.get(chunk.get("state"))
+        if writer is None or chunk.get("fun") != "present" or not chunk.get("pillar_file"):
+            continue
+        try:
+            writes = writer.writes(chunk)
+        except (SaltInvocationError, TypeError, AttributeError):
+            continue
+        if writes is not None:
+            found = identity(writes.pillar_file)
+            writers.append(RunWriter(chunk["state"], chunk.get("__id__"), found, writes))
     return writers
 
 
-def no_collision(writers, low, pillar_file, paths):
-    """Fail when another state of this run (``writers``: ``pillar_writers`` of the run; ``low``
-    is this state's chunk) writes a path of ``paths`` (or one inside it) in the same
-    ``pillar_file``: the two would overwrite each other's keys run after run."""
-    me = ((low or {}).get("state"), (low or {}).get("__id__"))
-    for state, chunk_id, found in writers.get(pillar_file, []):
-        if (state, chunk_id) == me:
+def _clash(mine: Writes, theirs: Writes, path: str, other: str) -> bool:
+    """Whether ``path`` (of ``mine``) and ``other`` (of ``theirs``) would overwrite each
+    other: one inside the other, a secret, or two different values at one path."""
+    if path != other:
+        return _overlap(path, other)
+    if path in mine.secrets or path in theirs.secrets:
+        return True
+    value, their_value = mine.values[path], theirs.values[path]
+    return value is UNKNOWN or their_value is UNKNOWN or value != their_value
+
+
+def no_collision(writers, me, identity, writes: Writes) -> None:
+    """Fail when another state of this run (``writers``: ``pillar_writers`` of the run; ``me``:
+    ``(state, ID)`` of this state) writes the same file (``identity``) at a key path of
+    ``writes`` or one inside it, unless both write the same value there and it is no secret:
+    the two would overwrite each other's values run after run."""
+    for other in writers:
+        if (other.state, other.chunk_id) == me or not identity.same_file(other.identity):
             continue
-        for path in paths:
-            clash = next((other for other in found if _overlap(path, other)), None)
+        for path in writes.paths:
+            clash = next(
+                (p for p in other.writes.paths if _clash(writes, other.writes, path, p)), None
+            )
             if clash:
                 valid.fail(
                     "pillar_keys",
-                    f"{path} in {pillar_file} is also written by {state} "
-                    f"{chunk_id} ({clash}): give each state its own key paths",
+                    f"{path} in {writes.pillar_file} is also written by {other.state} "
+                    f"{other.chunk_id} ({clash} in {other.writes.pillar_file}): give each state "
+                    "its own key paths"
+                    + (" (a secret is never shared)" if path in writes.secrets else ""),
                 )

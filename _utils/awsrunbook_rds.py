@@ -428,6 +428,28 @@ DEFAULT_PILLAR_KEYS = {
 }
 
 
+# The secret key paths of the default layout (the URL has no default path: this is the one the
+# documentation suggests), masked by pillar_file.read whoever asks.
+DEFAULT_SECRETS = ("postgres:password", "postgres:password_pending", "postgres:url")
+
+
+def pillar_writes(args):
+    """What a ``present`` call with the arguments ``args`` (a chunk of the low state) writes
+    in its pillar file (``awsrunbook_layout.Writes``): the host, the password and the URL
+    are the database's own, so two databases never share their paths."""
+    paths = layout.single(args.get("pillar_keys"), PILLAR_NAMES, DEFAULT_PILLAR_KEYS)
+    known = {
+        "username": args.get("master_username") or "postgres",
+        "dbname": args.get("db_name") or "postgres",
+    }
+    values = dict.fromkeys(pillar_paths(paths), layout.UNKNOWN)
+    values.update({paths[name]: value for name, value in known.items() if name in paths})
+    return layout.Writes(args["pillar_file"], values, frozenset(secret_paths(paths)))
+
+
+WRITER = layout.Writer(DEFAULT_SECRETS, pillar_writes)
+
+
 def connection_values(paths, host, port, username, dbname, secret_arn=None):
     """``{pillar path: value}`` of the non-secret connection details that are known (a
     ``None`` is left out: the host appears only once the database is available)."""

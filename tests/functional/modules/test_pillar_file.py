@@ -3,8 +3,10 @@ writes under a lock, symlinks followed, faults of the file system handled, secre
 
 import errno
 import fcntl
+import hashlib
 import logging
 import os
+import pathlib
 import shutil
 import signal
 import stat
@@ -37,7 +39,7 @@ def pillar_file(loaders):
     return loaders.modules.pillar_file
 
 
-def test_set_values_keeps_comments_and_order(pillar_file, tmp_path):
+def test_set_values_keeps_comments_and_order(pillar_file, tmp_path, minion_opts):
     path = tmp_path / "private" / "web1.sls"
     path.parent.mkdir()
     path.write_text(ORIGINAL)
@@ -58,10 +60,14 @@ def test_set_values_keeps_comments_and_order(pillar_file, tmp_path):
         "    c: 1\n"
     )
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    # beside it only its lock file (mode 0600), no temporary file
+    # nothing beside it: no temporary file, and the lock file (mode 0600) is in the cache
     left = [p.name for p in path.parent.iterdir() if p.name != "web1.sls"]
-    assert left == [".web1.sls.lock"], "temp file left"
-    assert stat.S_IMODE((path.parent / ".web1.sls.lock").stat().st_mode) == 0o600
+    assert left == [], "temp or lock file left in the pillar directory"
+    lock = pathlib.Path(pillar_file.lock_path(str(path)))
+    digest = hashlib.sha256(str(path).encode()).hexdigest()
+    assert lock == pathlib.Path(minion_opts["cachedir"], "aws_runbook", "locks", f"{digest}.lock")
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    assert stat.S_IMODE(lock.parent.stat().st_mode) == 0o700
 
 
 def test_creates_file_and_directory(pillar_file, tmp_path):
@@ -233,8 +239,10 @@ def test_a_symlinked_pillar_file_is_followed(pillar_file, tmp_path):
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text() == "aws:\n  region: us-east-1\n  access_key: AKIA1\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    # the temporary file and the lock live beside the target, not beside the link
-    assert sorted(p.name for p in checkout.iterdir()) == [".web1.sls.lock", "web1.sls"]
+    # the temporary file lived beside the target, not beside the link; the lock is the
+    # target's, in the cache
+    assert sorted(p.name for p in checkout.iterdir()) == ["web1.sls"]
+    assert pillar_file.lock_path(str(link)) == pillar_file.lock_path(str(target))
     assert [p.name for p in pillar.iterdir()] == ["web1.sls"]
 
     target.chmod(0o644)  # the no-change path treats the same file the same way
@@ -315,7 +323,7 @@ def test_a_rename_that_failed_is_an_error_and_changes_nothing(pillar_file, tmp_p
     ):
         pillar_file.set_values(str(path), {"aws:k": "v"})
     assert path.read_text() == "aws: {}\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".web1.sls.lock", "web1.sls"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["web1.sls"]
 
 
 @pytest.fixture
@@ -349,8 +357,11 @@ def test_a_read_only_directory_is_reported_before_and_at_write(pillar_file, read
         CommandExecutionError, match=f"cannot write pillar file {path}: .*directory {path.parent}"
     ):
         pillar_file.check_writable(str(path), ["aws:secret_key"])
+    # the lock file is in the cache, so the write itself is what fails
     with pytest.raises(
-        CommandExecutionError, match=f"cannot write pillar file {path}: cannot open its lock file"
+        CommandExecutionError,
+        match=f"cannot write pillar file {path}: (Read-only file system|Permission denied); it "
+        "was left as it was",
     ):
         pillar_file.set_values(str(path), {"aws:secret_key": NEW_SECRET})
     assert path.read_text() == "aws:\n  region: us-east-1\n"
@@ -392,18 +403,20 @@ def test_a_slow_rename_makes_the_other_writer_wait_and_both_keys_survive(
 def test_a_writer_that_holds_the_lock_too_long_is_reported(pillar_file, tmp_path):
     path = tmp_path / "web1.sls"
     path.write_text("aws: {}\n")
-    lock = os.open(tmp_path / ".web1.sls.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    pillar_file.set_values(str(path), {"aws:first": "v"})  # makes the lock file
+    lock = os.open(pillar_file.lock_path(str(path)), os.O_RDWR)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with pytest.raises(
             CommandExecutionError,
             match=rf"pillar file {path} is being written by another process, which has held "
-            r"its lock \(.*\.web1\.sls\.lock\) for more than 0.3 s; nothing was written",
+            r"its lock \(.*/aws_runbook/locks/[0-9a-f]{64}\.lock\) for more than 0.3 s; nothing "
+            r"was written",
         ):
             pillar_file.set_values(str(path), {"aws:k": "v"}, lock_timeout=0.3)
     finally:
         os.close(lock)
-    assert path.read_text() == "aws: {}\n"
+    assert path.read_text() == "aws: {first: v}\n"
     assert pillar_file.set_values(str(path), {"aws:k": "v"})["changed"] == ["aws:k"]
 
 
@@ -411,9 +424,11 @@ def test_a_writer_that_holds_the_lock_too_long_is_reported(pillar_file, tmp_path
 
 KILLED_WRITER = textwrap.dedent(
     """\
-    import os, stat, sys, time
+    import os, stat, sys, tempfile, time
     sys.path.insert(0, "_utils")
     from _modules import pillar_file
+
+    pillar_file.__opts__ = {"cachedir": tempfile.mkdtemp()}
 
     path, flag, stage = sys.argv[1:]
     real_fsync, real_replace = os.fsync, os.replace
@@ -461,7 +476,7 @@ def test_sigkill_mid_write_leaves_the_old_or_the_new_file(pillar_file, tmp_path,
     assert path.read_text() == {"old": old, "new": old.replace("OLD", "NEW")}[holds]
     # The next writer removes what the killed one left (a temporary file may hold secrets).
     pillar_file.set_values(str(path), {"aws:region": "eu-west-1"})
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".web1.sls.lock", "stopped", "web1.sls"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stopped", "web1.sls"]
 
 
 # --- reading back ---------------------------------------------------------------------------

@@ -538,3 +538,90 @@ def test_check_writable_accepts_what_set_values_can_write(pillar_file, tmp_path)
     assert not (tmp_path / "new").exists()
     with pytest.raises(CommandExecutionError, match="it is a directory"):
         pillar_file.check_writable(str(tmp_path), keys)
+
+
+# --- one file, however it is spelled --------------------------------------------------------
+
+
+def test_every_spelling_of_one_file_takes_one_lock(pillar_file, tmp_path):
+    private = tmp_path / "private"
+    private.mkdir()
+    path = private / "web.sls"
+    path.write_text("aws: {}\n")
+    (tmp_path / "link.sls").symlink_to(path)
+    (tmp_path / "dir-link").symlink_to(private)
+    spellings = [
+        str(path),
+        f"{private}/./web.sls",
+        f"{private}/../private/web.sls",
+        str(tmp_path / "link.sls"),
+        str(tmp_path / "dir-link" / "web.sls"),
+    ]
+    assert len({pillar_file.lock_path(spelling) for spelling in spellings}) == 1
+    assert pillar_file.lock_path(str(tmp_path / "other.sls")) != pillar_file.lock_path(str(path))
+
+
+def test_a_writer_with_another_cache_directory_waits_for_the_directory_lock(pillar_file, tmp_path):
+    """Two minion configs (two cache directories) share no lock file; the lock on the pillar
+    file's directory still serialises them."""
+    path = tmp_path / "web1.sls"
+    path.write_text("aws:\n  region: us-east-1\n")
+    directory = os.open(tmp_path, os.O_RDONLY)
+    try:
+        fcntl.flock(directory, fcntl.LOCK_EX)  # what a writer of another config holds
+        with pytest.raises(CommandExecutionError, match="being written by another process"):
+            pillar_file.set_values(str(path), {"aws:k": "v"}, lock_timeout=0.3)
+    finally:
+        os.close(directory)
+    assert path.read_text() == "aws:\n  region: us-east-1\n"
+    assert pillar_file.set_values(str(path), {"aws:k": "v"})["changed"] == ["aws:k"]
+
+
+def test_a_hard_linked_pillar_file_is_refused_before_and_at_write(pillar_file, tmp_path):
+    path = tmp_path / "web1.sls"
+    path.write_text("aws:\n  region: us-east-1\n")
+    os.link(path, tmp_path / "web1-copy.sls")
+    for call in (
+        lambda: pillar_file.check_writable(str(path), ["aws:secret_key"]),
+        lambda: pillar_file.set_values(str(path), {"aws:secret_key": NEW_SECRET}),
+    ):
+        with pytest.raises(
+            CommandExecutionError,
+            match=f"cannot write pillar file {path}: it has 2 hard links.*make the others symlinks",
+        ):
+            call()
+    assert path.read_text() == (tmp_path / "web1-copy.sls").read_text()
+    assert NEW_SECRET not in path.read_text()
+
+
+# --- masking from the writer states' declarations ------------------------------------------
+
+
+def test_the_states_declare_the_secret_paths_read_masks(pillar_file):
+    declared = pillar_file.declared_secrets()
+    for path in (
+        "aws:secret_key",
+        "smtp:password",
+        "smtp:*:password",
+        "postgres:password",
+        "postgres:password_pending",
+        "postgres:url",
+    ):
+        assert path in declared
+    assert pillar_file.is_secret("postgres:url")
+    assert not pillar_file.is_secret("postgres:host")
+
+
+def test_read_masks_a_database_url(pillar_file, tmp_path):
+    """The URL holds the password (percent-encoded): never shown, read as a key or inside
+    its mapping."""
+    path = tmp_path / "db.sls"
+    url = "postgresql://postgres:p%40ss%2Fw0rd@db.example.org:5432/postgres"
+    path.write_text(f"postgres:\n  host: db.example.org\n  password: p@ss/w0rd\n  url: {url}\n")
+    got = pillar_file.read(str(path), ["postgres", "postgres:url"])
+    assert got == {
+        "postgres": {"host": "db.example.org", "password": "**********", "url": "**********"},
+        "postgres:url": True,
+    }
+    assert "w0rd" not in str(got)
+    assert pillar_file.read(str(path), ["postgres:url"], unmask=True) == {"postgres:url": url}

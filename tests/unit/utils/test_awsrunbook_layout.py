@@ -1,7 +1,9 @@
 """Where credentials go in a pillar file, and the checks that keep those places apart."""
 
+import awsrunbook_files as files
 import awsrunbook_keys as keys
 import awsrunbook_layout as layout
+import awsrunbook_rds as rds
 import pytest
 from salt.exceptions import SaltInvocationError
 
@@ -75,14 +77,37 @@ def chunk(state, state_id, **args):
     return {"state": state, "fun": "present", "__id__": state_id, "pillar_file": "/p.sls", **args}
 
 
+def smtp_writes(args):
+    return layout.smtp_writes(args, args["regions"], lambda r: f"email-smtp.{r}", 587)
+
+
+DECLARED = {
+    "iam_backup_user": layout.Writer(
+        ("aws:secret_key",), lambda args: layout.backup_writes(args, lambda r: f"s3.{r}")
+    ),
+    "ses_smtp_user": layout.Writer(("smtp:password",), smtp_writes),
+    "rds_postgres": rds.WRITER,
+}
+
+
+def identity(path):
+    """Paths as written name files (the real identity is awsrunbook_files.identity's)."""
+    return files.FileIdentity(path.replace("/./", "/"))
+
+
+def check(low, *others):
+    writers = layout.pillar_writers([low, *others], DECLARED, identity)
+    mine = DECLARED[low["state"]].writes(low)
+    layout.no_collision(writers, (low["state"], low["__id__"]), identity(low["pillar_file"]), mine)
+
+
 def test_states_of_one_run_may_not_share_a_path_in_one_file():
-    low = chunk("iam_backup_user", "web1-backup")
-    other = chunk("iam_backup_user", "web1-pgbackrest")
-    mine = layout.every_path(layout.backup_user(None))
+    low = chunk("iam_backup_user", "web1-backup", region="eu-west-2", bucket="b")
+    other = chunk("iam_backup_user", "web1-pgbackrest", region="eu-west-2", bucket="b")
     with pytest.raises(
         SaltInvocationError, match="also written by iam_backup_user web1-pgbackrest"
     ):
-        layout.no_collision(layout.pillar_writers([low, other]), low, "/p.sls", mine)
+        check(low, other)
     apart = chunk(
         "iam_backup_user",
         "web1-pgbackrest",
@@ -92,14 +117,95 @@ def test_states_of_one_run_may_not_share_a_path_in_one_file():
             "region": None,
         },
     )
-    layout.no_collision(layout.pillar_writers([low, apart]), low, "/p.sls", mine)
+    check(low, apart)
     elsewhere = dict(other, pillar_file="/other.sls")
-    layout.no_collision(layout.pillar_writers([low, elsewhere]), low, "/p.sls", mine)
+    check(low, elsewhere)
     smtp = chunk(
         "ses_smtp_user", "web1-smtp", regions=["us-east-1"], pillar_keys={"password": "aws"}
     )
     with pytest.raises(SaltInvocationError, match="ses_smtp_user web1-smtp"):
-        layout.no_collision(layout.pillar_writers([low, smtp]), low, "/p.sls", mine)
+        check(low, smtp)
+
+
+def test_two_spellings_of_one_file_are_one_file():
+    low = chunk("iam_backup_user", "a", region="eu-west-2", bucket="b")
+    other = chunk("iam_backup_user", "b", region="eu-west-2", bucket="b", pillar_file="/./p.sls")
+    with pytest.raises(SaltInvocationError, match=r"aws:access_key in /p.sls is also written"):
+        check(low, other)
+
+
+PGBACKREST = {
+    "access_key_id": "postgres:backup:s3_key",
+    "secret_access_key": "postgres:backup:s3_key_secret",
+}
+
+
+def test_equal_values_at_one_path_are_not_a_collision():
+    """A site-backup user and a pgBackRest user of one server both write aws:region."""
+    site = chunk("iam_backup_user", "site", region="eu-west-2", bucket="b")
+    pgbackrest = chunk(
+        "iam_backup_user", "pg", region="eu-west-2", bucket="b", pillar_keys=PGBACKREST
+    )
+    check(site, pgbackrest)
+    check(pgbackrest, site)
+    # no region given: the same profile means the same default region
+    check(
+        chunk("iam_backup_user", "site", bucket="b"),
+        chunk("iam_backup_user", "pg", bucket="b", pillar_keys=PGBACKREST),
+    )
+
+
+@pytest.mark.parametrize(
+    ("theirs", "message"),
+    [
+        ({"region": "us-east-1"}, "aws:region in /p.sls is also written by iam_backup_user pg"),
+        ({"profile": "other"}, "aws:region in /p.sls"),
+        (
+            {"pillar_keys": {**PGBACKREST, "secret_access_key": "aws:secret_key"}},
+            r"aws:secret_key in /p.sls .*\(a secret is never shared\)",
+        ),
+        (
+            {"pillar_keys": {**PGBACKREST, "region": None, "bucket": "aws:region"}},
+            "aws:region in /p.sls",
+        ),
+    ],
+)
+def test_different_values_or_a_shared_secret_collide(theirs, message):
+    site = chunk("iam_backup_user", "site", bucket="b", region="eu-west-2")
+    pgbackrest = chunk(
+        "iam_backup_user",
+        "pg",
+        bucket="b",
+        **{"region": "eu-west-2", "pillar_keys": PGBACKREST, **theirs},
+    )
+    if "profile" in theirs:
+        site.pop("region")
+        pgbackrest.pop("region")
+    with pytest.raises(SaltInvocationError, match=message):
+        check(site, pgbackrest)
+
+
+def test_two_databases_on_one_file_with_the_default_keys_collide():
+    first = chunk("rds_postgres", "analytics")
+    second = chunk("rds_postgres", "reporting")
+    with pytest.raises(SaltInvocationError, match="also written by rds_postgres reporting"):
+        check(first, second)
+    second["pillar_keys"] = {name: f"reporting:{name}" for name in ("host", "port", "username")}
+    second["pillar_keys"].update({"password": "reporting:password", "dbname": "reporting:db"})
+    check(first, second)
+
+
+def test_a_chunk_with_bad_input_is_left_to_its_own_state():
+    low = chunk("iam_backup_user", "a", bucket="b")
+    broken = chunk("iam_backup_user", "b", pillar_keys={"colour": "a:b"})
+    check(low, broken)
+    assert layout.pillar_writers([broken, chunk("file", "x")], DECLARED, identity) == []
+
+
+def test_declaration_is_read_from_module_globals():
+    assert layout.declaration({"PILLAR_WRITES": rds.WRITER}) is rds.WRITER
+    assert layout.declaration({"PILLAR_WRITES": "nonsense"}) is None
+    assert layout.declaration({}) is None
 
 
 def test_layout_merges_defaults_and_rejects_unknown_names():

@@ -439,7 +439,7 @@ def _edit(path, keys, lock_timeout, edit, create):
     return keys
 
 
-def set_values(path, values, lock_timeout=LOCK_TIMEOUT):
+def set_values(path, values, lock_timeout=LOCK_TIMEOUT, mask=()):
     """Set each ``{key path: value}`` in ``values`` (single values: text, numbers,
     true/false, null) and write the file atomically (mode 0600), creating it and its
     directory if missing. Only the lines of those keys change (plus new lines for new
@@ -447,13 +447,17 @@ def set_values(path, values, lock_timeout=LOCK_TIMEOUT):
 
     lock_timeout
         Seconds to wait for another writer of the same file (default 60).
+    mask
+        Key paths whose values are secrets besides those ``is_secret`` knows: a secret is
+        never written into a mapping that carries an anchor other keys alias.
 
     CLI example::
 
         salt-call pillar_file.set_values /srv/pillar/private/web1.sls '{"aws:region": "eu-west-1"}'
     """
     _check_values(values)
-    edit = functools.partial(yamledit.set_values, values=values)
+    secrets = [key for key in values if is_secret(key, mask)]
+    edit = functools.partial(yamledit.set_values, values=values, secrets=secrets)
     return {"path": path, "changed": _edit(path, list(values), lock_timeout, edit, True)}
 
 
@@ -484,11 +488,13 @@ def _writable_directory(path, target):
         )
 
 
-def check_writable(path, keys):
+def check_writable(path, keys, mask=()):
     """Raise an error naming ``path`` and the problem unless every key path in ``keys`` can
     be written: the file is plain UTF-8 YAML, no parent of a key is a single value or a
-    list, no alias or merge key is in the way, and this user can write the directory.
-    Writes nothing; states call it before any AWS call, in test mode too.
+    list, no alias or merge key is in the way, no secret (``is_secret``, plus ``mask``) would
+    go into a mapping whose anchor other keys alias, the file has no other hard link, and
+    this user can write the directory. Writes nothing; states call it before any AWS call,
+    in test mode too.
 
     CLI example::
 
@@ -501,6 +507,7 @@ def check_writable(path, keys):
         raise CommandExecutionError(f"cannot write pillar file {path}: it is a directory")
     _check_single_link(path, target)
     found = _read(path, target)
-    _yaml_call(path, yamledit.check_writable, found[1] if found else "", keys)
+    secrets = [key for key in keys if is_secret(key, mask)]
+    _yaml_call(path, yamledit.check_writable, found[1] if found else "", keys, secrets)
     _writable_directory(path, target)
     return True

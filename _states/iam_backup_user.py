@@ -216,7 +216,9 @@ def present(
     }
     secret_paths = dict.fromkeys(paths["secret_access_key"], "secret")
     # The file must take every value before AWS makes a key whose secret it would get.
-    __salt__["pillar_file.check_writable"](pillar_file, layout.every_path(paths))
+    __salt__["pillar_file.check_writable"](
+        pillar_file, layout.every_path(paths), mask=list(secret_paths)
+    )
     pillar_now = __salt__["pillar_file.read"](
         pillar_file, layout.every_path(paths), mask=list(secret_paths)
     )

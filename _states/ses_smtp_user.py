@@ -146,7 +146,7 @@ def present(
         wanted_values.update(dict.fromkeys(p.get("port", []), ses.SMTP_PORT))
 
     # The file must take every value before AWS makes a key whose secret it would get.
-    __salt__["pillar_file.check_writable"](pillar_file, all_paths)
+    __salt__["pillar_file.check_writable"](pillar_file, all_paths, mask=list(secret_paths))
     pillar_now = __salt__["pillar_file.read"](pillar_file, all_paths, mask=list(secret_paths))
     account_id = __salt__["aws_sts.caller_identity"](**conn)["account"] if identities else None
     document = iam.ses_sending_policy_document(regions, account_id, identities)

@@ -549,10 +549,9 @@ def read_database(kind, engine, checked, args, salt_funcs):
     pillar_file = args["pillar_file"]
     db = database(kind, checked["name"], engine, pillar_file, checked["paths"], checked["length"])
     paths = pillar_paths(checked["paths"])
-    salt_funcs["pillar_file.check_writable"](pillar_file, paths)
-    values_now = salt_funcs["pillar_file.read"](
-        pillar_file, paths, mask=secret_paths(checked["paths"])
-    )
+    mask = secret_paths(checked["paths"])
+    salt_funcs["pillar_file.check_writable"](pillar_file, paths, mask=mask)
+    values_now = salt_funcs["pillar_file.read"](pillar_file, paths, mask=mask)
     current = salt_funcs["aws_rds.describe_settled"](kind, checked["name"], args["wait"], **conn)
     return ret, conn, db, values_now, current
 

@@ -61,6 +61,7 @@ class _Loader(Composer, _Parser, SafeConstructor, Resolver):
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
         self.anchor_of = {}  # id(node) -> anchor name
+        self.anchor_line = {}  # id(node) -> line (1-based) of its anchor
         self.alias_events = {}  # (id(parent), slot) -> AliasEvent, slot = id(key) or index
         self.aliased_names = set()
         self.document_end = None
@@ -81,6 +82,7 @@ class _Loader(Composer, _Parser, SafeConstructor, Resolver):
             self.alias_events[(id(parent), slot)] = event
         elif event.anchor is not None:
             self.anchor_of[id(node)] = event.anchor
+            self.anchor_line[id(node)] = event.start_mark.line + 1
         return node
 
 
@@ -179,18 +181,22 @@ class _Text:
 
 
 class _Edits:
-    """Text replacements ``(start, end, new)``; insertions at one offset keep their order."""
+    """Text replacements ``(start, end, new)``. Insertions at one offset go by ``rank`` (lines
+    of a deeper mapping before those of the mapping holding it: the last line of a file's
+    last mapping ends where the top level does), then in the order they were added."""
 
     def __init__(self):
         self.items = []
 
-    def add(self, start, end, new):
-        self.items.append((start, end, new))
+    def add(self, start, end, new, rank=0):
+        self.items.append((start, end, new, rank))
 
     def apply(self, text):
-        ordered = sorted(enumerate(self.items), key=lambda item: (item[1][0], item[1][1], item[0]))
+        ordered = sorted(
+            enumerate(self.items), key=lambda item: (item[1][0], item[1][1], item[1][3], item[0])
+        )
         merged = []
-        for _, (start, end, new) in ordered:
+        for _, (start, end, new, _rank) in ordered:
             if merged and start < merged[-1][1]:
                 last_start, last_end, last_new = merged[-1]
                 if new or last_new:
@@ -212,12 +218,13 @@ def _represent(data):
 
 
 def _scalar_style(node, value):
-    """Quotes as the old value had them; text with line breaks double-quoted, on one line."""
+    """Quotes as the old value had them (``node``, ``None`` for a new key); text with line
+    breaks double-quoted, on one line (``\\n`` escapes)."""
     if not isinstance(value, str):
         return None
     if any(char in value for char in BREAK_CHARS):
         return '"'
-    return node.style if node.style in ("'", '"') else None
+    return node.style if node is not None and node.style in ("'", '"') else None
 
 
 def _render_scalar(value, style=None, flow=False):
@@ -396,13 +403,36 @@ class Document:
 
     # --- planning -------------------------------------------------------------------------
 
-    def set_values(self, values):
-        """Plan ``{key path: scalar}``; returns the key paths whose value changes."""
+    def _check_no_shared_mapping(self, key):
+        """A secret must not go into a mapping that carries an anchor other keys alias: every
+        alias would get a copy of it, in places nobody looks for one."""
+        mapping = self.root
+        for part in split_path(key)[:-1]:
+            if not isinstance(mapping, MappingNode):
+                return
+            index = self._own_pairs(mapping, part)
+            if index is None:
+                return
+            mapping = mapping.value[index][1]
+            anchor = self.loader.anchor_of.get(id(mapping))
+            if isinstance(mapping, MappingNode) and anchor in self.loader.aliased_names:
+                raise YamlEditError(
+                    f"{key} is a secret and would go into the mapping with the anchor &{anchor} "
+                    f"(line {self.loader.anchor_line[id(mapping)]}), which other keys alias: "
+                    "every alias would get a copy of it; give the secret a key outside that "
+                    "mapping"
+                )
+
+    def set_values(self, values, secrets=()):
+        """Plan ``{key path: scalar}`` (``secrets``: the key paths whose values are secrets);
+        returns the key paths whose value changes."""
         check_paths(values)
         new_branches, changed = {}, []
         for key, value in values.items():
             if not isinstance(value, SCALAR_TYPES):
                 raise YamlEditError(f"{key} must be a single value, not {type(value).__name__}")
+            if key in secrets:
+                self._check_no_shared_mapping(key)
             parts = split_path(key)
             if self.root is None or not isinstance(self.root, MappingNode):
                 target, index, depth = None, None, 0
@@ -481,7 +511,7 @@ class Document:
                 lines.append(key)
                 lines += self._block_lines(sub, column + self.indent)
             else:
-                lines.append(f"{key} {_render_scalar(sub)}")
+                lines.append(f"{key} {_render_scalar(sub, _scalar_style(None, sub))}")
         return lines
 
     @staticmethod
@@ -491,18 +521,19 @@ class Document:
             shown = (
                 "{" + Document._flow_items(sub) + "}"
                 if isinstance(sub, dict)
-                else _render_scalar(sub, flow=True)
+                else _render_scalar(sub, _scalar_style(None, sub), flow=True)
             )
             items.append(f"{_render_scalar(part, flow=True)}: {shown}")
         return ", ".join(items)
 
-    def _lines_at(self, position, lines):
-        """Insert whole lines at ``position`` (a line start, or the end of the text)."""
+    def _lines_at(self, position, lines, column=0):
+        """Insert whole lines at ``position`` (a line start, or the end of the text), indented
+        to ``column`` (deeper lines go first at one position)."""
         eol = self.text.eol
         if position == len(self.text.text) and self.text.text and not self.text.ends_with_break():
-            self.edits.add(position, position, "".join(eol + line for line in lines))
+            self.edits.add(position, position, "".join(eol + line for line in lines), -column)
         else:
-            self.edits.add(position, position, "".join(line + eol for line in lines))
+            self.edits.add(position, position, "".join(line + eol for line in lines), -column)
 
     def _insert_into_mapping(self, mapping, branch):
         if mapping.flow_style:
@@ -513,7 +544,8 @@ class Document:
             self.edits.add(content_end, content_end, separator + self._flow_items(branch))
         else:
             column = mapping.value[0][0].start_mark.column
-            self._lines_at(self._last_line_end(mapping), self._block_lines(branch, column))
+            lines = self._block_lines(branch, column)
+            self._lines_at(self._last_line_end(mapping), lines, column)
         self.expected.append(lambda: mapping.value.extend(_represent(branch).value))
 
     def _insert_into_null(self, mapping, index, branch):
@@ -533,7 +565,7 @@ class Document:
             if start != end:  # "~" or "null": drop it with the blanks before it
                 self.edits.add(len(text[:start].rstrip(" \t")), end, "")
             column = key.start_mark.column + self.indent
-            self._lines_at(self.text.next_line(end), self._block_lines(branch, column))
+            self._lines_at(self.text.next_line(end), self._block_lines(branch, column), column)
         self.expected.append(lambda: self._expect_value(mapping, index, branch))
 
     def _insert_into_empty_document(self, branch):
@@ -726,10 +758,11 @@ class _Matcher(_Loader):
         return isinstance(self.get_event(), yaml.CollectionEndEvent)  # no item left over
 
 
-def set_values(text, values):
-    """``text`` with each ``{key path: value}`` set; returns ``(new text, changed paths)``."""
+def set_values(text, values, secrets=()):
+    """``text`` with each ``{key path: value}`` set (``secrets``: the key paths whose values
+    are secrets); returns ``(new text, changed paths)``."""
     document = Document(text)
-    changed = document.set_values(values)
+    changed = document.set_values(values, secrets)
     return document.result(), changed
 
 
@@ -741,8 +774,9 @@ def remove(text, keys):
     return document.result(), removed
 
 
-def check_writable(text, keys):
-    """Raise ``YamlEditError`` unless every key path in ``keys`` can be set in ``text``."""
+def check_writable(text, keys, secrets=()):
+    """Raise ``YamlEditError`` unless every key path in ``keys`` (``secrets``: those whose
+    values are secrets) can be set in ``text``."""
     document = Document(text)
-    document.set_values(dict.fromkeys(keys, "placeholder"))
+    document.set_values(dict.fromkeys(keys, "placeholder"), secrets)
     document.result()

@@ -369,3 +369,81 @@ def test_the_same_edits_without_libyaml(monkeypatch, registry):
     assert pure.set_values(registry, values) == yamledit.set_values(registry, values)
     keys = ["aws:secret_key", "vm:nr_hugepages", "vm:swappiness"]
     assert pure.remove(registry, keys) == yamledit.remove(registry, keys)
+
+
+# --- anchors never copy a secret; edits that used to be refused as unusual -----------------
+
+ANCHORED = """\
+aws: &AWS
+  region: eu-west-2
+backup_copy: *AWS
+"""
+
+
+@pytest.mark.parametrize("key", ["aws:secret_key", "aws:region"])
+def test_a_secret_is_never_written_into_an_aliased_mapping(key):
+    with pytest.raises(
+        yamledit.YamlEditError,
+        match=rf"^{key} is a secret and would go into the mapping with the anchor &AWS "
+        r"\(line 1\), which other keys alias",
+    ):
+        yamledit.set_values(ANCHORED, {key: "s3cr3t-value"}, secrets=[key])
+    with pytest.raises(yamledit.YamlEditError, match="anchor &AWS"):
+        yamledit.check_writable(ANCHORED, [key], secrets=[key])
+
+
+def test_the_anchor_is_found_below_the_top_level():
+    text = "servers:\n  web: &WEB\n    host: a\nother: *WEB\n"
+    with pytest.raises(yamledit.YamlEditError, match=r"anchor &WEB \(line 2\)"):
+        yamledit.set_values(text, {"servers:web:password": "x"}, secrets=["servers:web:password"])
+
+
+def test_what_is_no_secret_still_follows_its_anchor():
+    """A region written into an aliased mapping is what an operator who aliased it wants."""
+    new, changed = yamledit.set_values(ANCHORED, {"aws:region": "us-east-1"})
+    assert changed == ["aws:region"]
+    assert yaml.safe_load(new)["backup_copy"] == {"region": "us-east-1"}
+    # an anchor nobody aliases copies nothing
+    text = "aws: &AWS\n  region: eu-west-2\n"
+    assert yamledit.set_values(text, {"aws:secret_key": "s"}, secrets=["aws:secret_key"])[0] == (
+        text + "  secret_key: s\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"smtp:password": "p", "aws:secret_key": "s"},
+        {"aws:secret_key": "s", "smtp:password": "p"},
+    ],
+)
+def test_a_new_top_level_key_and_a_key_in_the_last_mapping_in_one_write(values):
+    text = "web:\n  domain: x\naws:\n  region: us-east-1\n"
+    new, _ = yamledit.set_values(text, values)
+    assert new == text + "  secret_key: s\nsmtp:\n  password: p\n"
+
+
+def test_keys_at_three_depths_ending_at_one_offset():
+    new, _ = yamledit.set_values(
+        "aws:\n  deep:\n    k: 1\n", {"top": 1, "aws:deep:j": 2, "aws:x": 3}
+    )
+    assert new == "aws:\n  deep:\n    k: 1\n    j: 2\n  x: 3\ntop: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "expected"),
+    [
+        ("aws: {}\n", {"aws:note": "a\nb"}, 'aws: {note: "a\\nb"}\n'),
+        ("aws:\n  r: 1\n", {"aws:note": "a\nb"}, 'aws:\n  r: 1\n  note: "a\\nb"\n'),
+        ("aws:\n  r: 1\n", {"x:y": "1\r\n2"}, 'aws:\n  r: 1\nx:\n  y: "1\\r\\n2"\n'),
+        ("aws:\n  r: 1\n", {"aws:r": "one\ntwo"}, 'aws:\n  r: "one\\ntwo"\n'),
+    ],
+)
+def test_values_with_line_breaks_are_written_quoted(text, values, expected):
+    new, _ = yamledit.set_values(text, values)
+    assert new == expected
+    key, value = next(iter(values.items()))
+    found = yaml.safe_load(new)
+    for part in key.split(":"):
+        found = found[part]
+    assert found == value

@@ -196,12 +196,11 @@ def present(
     prefix, paths = _inputs(
         name, bucket, prefix, policy_name, pillar_file, pillar_keys, rotate_after_days, prune_keys
     )
-    ret, conn, region = st.begin(name, kwargs, __salt__)
-    document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
     args = {"pillar_file": pillar_file, "pillar_keys": pillar_keys, "bucket": bucket}
-    writers.check_no_collision(
-        globals(), PILLAR_WRITES.writes({**args, "prefix": prefix, **kwargs})
-    )
+    writes = PILLAR_WRITES.writes({**args, "prefix": prefix, **kwargs})  # before begin takes
+    ret, conn, region = st.begin(name, kwargs, __salt__)  # the connection out of kwargs
+    document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
+    writers.check_no_collision(globals(), writes)
     values = {
         "region": region,
         "bucket": bucket,

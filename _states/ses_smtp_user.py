@@ -129,11 +129,12 @@ def present(
     valid.iam_name(policy_name, "policy_name", 128)
     valid.positive_days(rotate_after_days, "rotate_after_days", allow_none=True)
     valid.boolean(prune_keys, "prune_keys")
+    args = {"pillar_file": pillar_file, "pillar_keys": pillar_keys, "regions": regions}
+    writes = PILLAR_WRITES.writes({**args, **kwargs})  # before begin takes the connection
     ret, conn, _ = st.begin(name, kwargs, __salt__)
 
     all_paths = layout.every_path(per_region)
-    args = {"pillar_file": pillar_file, "pillar_keys": pillar_keys, "regions": regions}
-    writers.check_no_collision(globals(), PILLAR_WRITES.writes({**args, **kwargs}))
+    writers.check_no_collision(globals(), writes)
     # The file gets the SMTP password derived from the secret, not the secret itself.
     secret_paths = {
         path: f"smtp_password:{region}"

@@ -110,7 +110,8 @@ def test_two_databases_on_one_file_are_refused_before_any_call(salt_call, moto_s
     assert set(by_id) == {"aws-rds_postgres-analytics", "aws-rds_postgres-reporting"}
     assert_refused_before_any_call(by_id, moto_server, "postgres:")
     assert (
-        "also written by rds_postgres reporting" in by_id["aws-rds_postgres-analytics"]["comment"]
+        "also written by rds_postgres aws-rds_postgres-reporting"
+        in by_id["aws-rds_postgres-analytics"]["comment"]
     )
     assert not (salt_call.pillar_root / "private" / "db.sls").exists()
 

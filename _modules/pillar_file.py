@@ -98,6 +98,18 @@ def _check_values(values):
             )
 
 
+def outside_root(path, root):
+    """Whether ``path`` lies outside the directory ``root`` once symlinks are followed (a
+    relative ``pillar_file`` under a symlinked directory of the pillar root).
+
+    CLI example::
+
+        salt-call pillar_file.outside_root /srv/pillar/private/web1.sls /srv/pillar
+    """
+    _check_path(path)
+    return files.outside_root(path, root)
+
+
 # --- reading ----------------------------------------------------------------------------
 
 

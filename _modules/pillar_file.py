@@ -182,7 +182,7 @@ def declared_secrets():
 
         salt-call pillar_file.declared_secrets
     """
-    if "__opts__" not in globals():  # imported outside Salt's loader: no states to ask
+    if "__context__" not in globals():  # imported outside Salt's loader: no states to ask
         return []
     if CONTEXT_KEY not in __context__:
         __context__[CONTEXT_KEY] = sorted(_scan_declared_secrets())

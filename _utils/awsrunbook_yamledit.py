@@ -411,8 +411,8 @@ class Document:
             if not isinstance(mapping, MappingNode):
                 return
             index = self._own_pairs(mapping, part)
-            if index is None:
-                return
+            if index is None or self._value_alias(mapping, mapping.value[index][0]):
+                return  # an alias on the way: refused as such
             mapping = mapping.value[index][1]
             anchor = self.loader.anchor_of.get(id(mapping))
             if isinstance(mapping, MappingNode) and anchor in self.loader.aliased_names:

@@ -44,8 +44,6 @@ import awsrunbook_yamledit as yamledit
 import salt.loader
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-import salt
-
 log = logging.getLogger(__name__)
 
 __virtualname__ = "pillar_file"
@@ -191,7 +189,8 @@ def declared_secrets():
 
 def _scan_declared_secrets():
     loader = salt.loader.states(__opts__, __salt__, {}, {}, context={})
-    salt_own = os.path.realpath(os.path.dirname(salt.__file__)) + os.sep
+    # salt/loader/__init__.py: two levels up is Salt's own package
+    salt_own = os.path.dirname(os.path.dirname(os.path.realpath(salt.loader.__file__))) + os.sep
     found = set()
     for name, entry in getattr(loader, "file_mapping", {}).items():
         if os.path.realpath(entry[0]).startswith(salt_own):

@@ -29,6 +29,7 @@ CLI examples::
 """
 
 import contextlib
+import contextvars
 import fcntl
 import functools
 import logging
@@ -52,6 +53,7 @@ LOCK_TIMEOUT = 60  # seconds a writer waits for another one to finish
 LOCK_POLL = 0.05
 MASKED = "**********"  # what Salt's own pillar masking shows
 CONTEXT_KEY = "aws_runbook.declared_secrets"
+SCAN_NAMESPACE = "salt.loaded.aws_runbook_declarations"
 UTF8_BOM = b"\xef\xbb\xbf"
 
 _TEMPLATE_RE = re.compile(r"{{|{%|{#")
@@ -183,12 +185,18 @@ def declared_secrets():
     if "__context__" not in globals():  # imported outside Salt's loader: no states to ask
         return []
     if CONTEXT_KEY not in __context__:
-        __context__[CONTEXT_KEY] = sorted(_scan_declared_secrets())
+        # In a context of its own: loading modules sets Salt's loader context variables,
+        # which must not change what the running state's __opts__ (test mode) resolve to.
+        found = contextvars.copy_context().run(_scan_declared_secrets)
+        __context__[CONTEXT_KEY] = sorted(found)
     return list(__context__[CONTEXT_KEY])
 
 
 def _scan_declared_secrets():
-    loader = salt.loader.states(__opts__, __salt__, {}, {}, context={})
+    # A namespace of its own: the run's state loader keeps its modules and their __opts__.
+    loader = salt.loader.states(
+        dict(__opts__), __salt__, {}, {}, context={}, loaded_base_name=SCAN_NAMESPACE
+    )
     # salt/loader/__init__.py: two levels up is Salt's own package
     salt_own = os.path.dirname(os.path.dirname(os.path.realpath(salt.loader.__file__))) + os.sep
     found = set()
@@ -206,15 +214,21 @@ def _scan_declared_secrets():
 
 
 def is_secret(key, mask=()):
-    """Whether the value at ``key`` (a key path) is a secret, which ``read`` masks: a path
-    the writer states declare secret (``declared_secrets``) or of ``mask`` (``*`` matches
-    any one key), or a last key matching ``awsrunbook_layout.SECRET_NAME_RE``.
+    """Whether the value at ``key`` (a key path) is a secret, which ``read`` masks: a path of
+    ``mask`` (``*`` matches any one key; without one, the paths the writer states declare,
+    ``declared_secrets``), or a last key matching ``awsrunbook_layout.SECRET_NAME_RE``.
 
     CLI example::
 
         salt-call pillar_file.is_secret smtp:eu-west-1:password
     """
-    return layout.is_secret(key, (*declared_secrets(), *mask))
+    return layout.is_secret(key, _secret_paths(mask))
+
+
+def _secret_paths(mask):
+    """``mask``, or without one (a read from the command line) the paths the writer states
+    declare. States always give their own, so a state run never loads state modules here."""
+    return tuple(mask) if mask else tuple(declared_secrets())
 
 
 def _masked(value, key, mask):
@@ -461,15 +475,15 @@ def set_values(path, values, lock_timeout=LOCK_TIMEOUT, mask=()):
     lock_timeout
         Seconds to wait for another writer of the same file (default 60).
     mask
-        Key paths whose values are secrets besides those ``is_secret`` knows: a secret is
-        never written into a mapping that carries an anchor other keys alias.
+        Key paths whose values are secrets besides those the key-name rule finds: a secret
+        is never written into a mapping that carries an anchor other keys alias.
 
     CLI example::
 
         salt-call pillar_file.set_values /srv/pillar/private/web1.sls '{"aws:region": "eu-west-1"}'
     """
     _check_values(values)
-    secrets = [key for key in values if is_secret(key, mask)]
+    secrets = [key for key in values if layout.is_secret(key, mask)]
     edit = functools.partial(yamledit.set_values, values=values, secrets=secrets)
     return {"path": path, "changed": _edit(path, list(values), lock_timeout, edit, True)}
 
@@ -504,7 +518,7 @@ def _writable_directory(path, target):
 def check_writable(path, keys, mask=()):
     """Raise an error naming ``path`` and the problem unless every key path in ``keys`` can
     be written: the file is plain UTF-8 YAML, no parent of a key is a single value or a
-    list, no alias or merge key is in the way, no secret (``is_secret``, plus ``mask``) would
+    list, no alias or merge key is in the way, no secret (``mask``, or by its key name) would
     go into a mapping whose anchor other keys alias, the file has no other hard link, and
     this user can write the directory. Writes nothing; states call it before any AWS call,
     in test mode too.
@@ -520,7 +534,7 @@ def check_writable(path, keys, mask=()):
         raise CommandExecutionError(f"cannot write pillar file {path}: it is a directory")
     _check_single_link(path, target)
     found = _read(path, target)
-    secrets = [key for key in keys if is_secret(key, mask)]
+    secrets = [key for key in keys if layout.is_secret(key, mask)]
     _yaml_call(path, yamledit.check_writable, found[1] if found else "", keys, secrets)
     _writable_directory(path, target)
     return True

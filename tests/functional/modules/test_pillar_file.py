@@ -625,3 +625,22 @@ def test_read_masks_a_database_url(pillar_file, tmp_path):
     }
     assert "w0rd" not in str(got)
     assert pillar_file.read(str(path), ["postgres:url"], unmask=True) == {"postgres:url": url}
+
+
+def test_a_secret_is_not_copied_through_an_anchored_mapping(pillar_file, tmp_path):
+    path = tmp_path / "web1.sls"
+    text = "aws: &AWS\n  region: eu-west-2\nbackup_copy: *AWS\n"
+    path.write_text(text)
+    expected = (
+        r"aws:secret_key is a secret and would go into the mapping with the anchor &AWS \(line 1\)"
+    )
+    with pytest.raises(CommandExecutionError, match=expected):
+        pillar_file.check_writable(str(path), ["aws:region", "aws:secret_key"])
+    with pytest.raises(CommandExecutionError, match=expected):
+        pillar_file.set_values(str(path), {"aws:secret_key": NEW_SECRET})
+    with pytest.raises(CommandExecutionError, match=r"aws:url is a secret .* anchor &AWS"):
+        pillar_file.check_writable(str(path), ["aws:url"], mask=["aws:url"])
+    assert path.read_text() == text
+    assert pillar_file.set_values(str(path), {"aws:region": "us-east-1"})["changed"] == [
+        "aws:region"
+    ]

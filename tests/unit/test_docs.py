@@ -198,6 +198,15 @@ def test_the_index_toctree_lists_every_page_and_only_pages_that_exist():
     assert len(entries) == len(set(entries)), "a page listed twice"
 
 
+def test_the_docs_do_not_defer_to_the_readme():
+    # README is the front door; what an operator needs to know lives in these pages.
+    pages = {path.name: path.read_text(encoding="utf-8") for path in DOCS.glob("*.rst")}
+
+    # (changes/README.md, the fragments' how-to, is another file.)
+    deferring = [name for name, text in pages.items() if re.search(r"(?<![/\w])README", text)]
+    assert deferring == []
+
+
 def test_every_page_the_index_links_exists():
     links = _doc_links((DOCS / "index.rst").read_text(encoding="utf-8"))
     generated = {

@@ -4,12 +4,9 @@ would, with a minion config it writes itself (file_roots = our SLS tree only).""
 import json
 import shutil
 import subprocess
-import sys
-import zipfile
 
 import yaml
 
-from salt_aws_runbook import cli
 from tests.conftest import REPO
 from tests.integration.conftest import BIN
 
@@ -81,44 +78,6 @@ def test_missing_pillar_root_is_refused(tmp_path, aws_env):
     assert "--pillar-root" in proc.stderr and "is not a directory" in proc.stderr
 
 
-def test_wheel_ships_the_sls_tree(tmp_path):
-    # Built from a copy: setuptools reuses a build/ folder left in the source tree.
-    source = tmp_path / "source"
-    shutil.copytree(
-        REPO,
-        source,
-        ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__"),
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = tmp_path.glob("*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    shipped = {n for n in names if n.startswith("salt_aws_runbook/file_root/")}
-    expected = {
-        f"salt_aws_runbook/file_root/{p.relative_to(REPO / 'salt')}"
-        for p in (REPO / "salt").rglob("*")
-        if p.is_file()
-    }
-    assert f"salt_aws_runbook/file_root/{cli.SLS}/init.sls" in shipped
-    assert shipped == expected
-    assert "salt_aws_runbook/cli.py" in names
-
-
 def test_a_failed_state_fails_the_command(tmp_path, aws_env, moto_server):
     # An operator's script (or CI) running the command must see a failure in its exit code.
     pillar = tmp_path / "pillar"
@@ -135,4 +94,74 @@ def test_a_failed_state_fails_the_command(tmp_path, aws_env, moto_server):
     assert proc.returncode != 0
     (result,) = json.loads(proc.stdout)["local"].values()
     assert result["result"] is False and "invalid S3 bucket name" in result["comment"]
+    assert moto_server.calls() == []
+
+
+def _refusal(tmp_path, aws_env, pillar, *args):
+    """Runs apply (and apply --test) against ``pillar``; returns the one line it printed."""
+    env = {**aws_env, "HOME": str(tmp_path / "home")}
+    common = ["--pillar-root", str(pillar), "--state-dir", str(tmp_path / "state"), *args]
+    lines = set()
+    for test in ([], ["--test"]):
+        proc = _aws_runbook(env, "apply", *common, *test)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert proc.stdout == ""
+        (line,) = proc.stderr.splitlines()
+        lines.add(line)
+    (line,) = lines
+    assert line.startswith("aws-runbook: ")
+    return line
+
+
+def test_an_id_the_top_file_does_not_know_is_named(tmp_path, aws_env, moto_server):
+    pillar = tmp_path / "pillar"
+    shutil.copytree(REPO / "pillar.example", pillar)
+    line = _refusal(tmp_path, aws_env, pillar, "--id", "mylaptop")
+    assert line == (
+        f"aws-runbook: no pillar for minion id 'mylaptop': no target in the top file "
+        f"{pillar / 'top.sls'} matches it (its targets: aws-admin, redmine, kingfisher); "
+        "pass --id, or add the id to the top file"
+    )
+    assert moto_server.calls() == []
+
+
+def test_an_empty_pillar_root_is_named(tmp_path, aws_env, moto_server):
+    pillar = tmp_path / "pillar"
+    pillar.mkdir()
+    line = _refusal(tmp_path, aws_env, pillar)
+    assert line == (
+        f"aws-runbook: no pillar for minion id 'aws-admin': the top file {pillar / 'top.sls'} "
+        "does not exist (`aws-runbook init PATH` writes an example pillar tree)"
+    )
+    assert moto_server.calls() == []
+
+
+def test_a_pillar_without_aws_runbook_is_named(tmp_path, aws_env, moto_server):
+    pillar = tmp_path / "pillar"
+    pillar.mkdir()
+    # A grain target: the check renders the top file with the grains salt-call has.
+    (pillar / "top.sls").write_text(
+        "base:\n  'G@kernel:Linux and aws-admin':\n    - match: compound\n    - servers\n"
+    )
+    (pillar / "servers.sls").write_text("aws:\n  access_key: AKIAEXAMPLE\nsmtp: {}\n")
+    line = _refusal(tmp_path, aws_env, pillar)
+    assert line == (
+        "aws-runbook: the pillar of minion id 'aws-admin' has no aws_runbook key (its keys: "
+        f"aws, smtp; from servers in {pillar / 'top.sls'}): nothing to apply"
+    )
+    assert moto_server.calls() == []
+
+
+def test_an_aws_runbook_pillar_without_a_section_to_apply_is_named(tmp_path, aws_env, moto_server):
+    pillar = tmp_path / "pillar"
+    pillar.mkdir()
+    (pillar / "top.sls").write_text("base:\n  aws-admin:\n    - runbook\n")
+    (pillar / "runbook.sls").write_text(
+        "aws_runbook:\n  connection: {region: eu-west-2}\n  backup: {buckets: {}}\n"
+    )
+    line = _refusal(tmp_path, aws_env, pillar, "--sls", "aws_runbook.ses,aws_runbook.databases")
+    assert line == (
+        "aws-runbook: the aws_runbook pillar of minion id 'aws-admin' has none of the sections "
+        "the SLS applies (databases, ses); it has: backup, connection"
+    )
     assert moto_server.calls() == []

@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 
+import pytest
 import yaml
 
 from tests.conftest import REPO
@@ -97,71 +98,60 @@ def test_a_failed_state_fails_the_command(tmp_path, aws_env, moto_server):
     assert moto_server.calls() == []
 
 
-def _refusal(tmp_path, aws_env, pillar, *args):
-    """Runs apply (and apply --test) against ``pillar``; returns the one line it printed."""
+# Pillar trees on which apply runs no state: (files, apply arguments, the line it prints).
+# "{top}" stands for the tree's top.sls; "EXAMPLE" for a copy of pillar.example.
+NO_STATE = {
+    "unknown id": (
+        "EXAMPLE",
+        ["--id", "mylaptop"],
+        "no pillar for minion id 'mylaptop': no target in the top file {top} matches it "
+        "(its targets: aws-admin, redmine, kingfisher); pass --id, or add the id to the top file",
+    ),
+    "empty pillar root": (
+        {},
+        [],
+        "no pillar for minion id 'aws-admin': the top file {top} does not exist "
+        "(`aws-runbook init PATH` writes an example pillar tree)",
+    ),
+    # A grain target: the check renders the top file with the grains salt-call has.
+    "no aws_runbook": (
+        {
+            "top.sls": "base:\n  'G@kernel:Linux and aws-admin':\n"
+            "    - match: compound\n    - servers\n",
+            "servers.sls": "aws:\n  access_key: AKIAEXAMPLE\nsmtp: {}\n",
+        },
+        [],
+        "the pillar of minion id 'aws-admin' has no aws_runbook key (its keys: aws, smtp; "
+        "from servers in {top}): nothing to apply",
+    ),
+    "no section applied": (
+        {
+            "top.sls": "base:\n  aws-admin:\n    - runbook\n",
+            "runbook.sls": "aws_runbook:\n  connection: {region: eu-west-2}\n"
+            "  backup: {buckets: {}}\n",
+        },
+        ["--sls", "aws_runbook.ses,aws_runbook.databases"],
+        "the aws_runbook pillar of minion id 'aws-admin' has none of the sections the SLS "
+        "applies (databases, ses); it has: backup, connection",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NO_STATE)
+def test_an_apply_that_would_run_no_state_says_why(tmp_path, aws_env, moto_server, case):
+    files, args, expected = NO_STATE[case]
+    pillar = tmp_path / "pillar"
+    if files == "EXAMPLE":
+        shutil.copytree(REPO / "pillar.example", pillar)
+    else:
+        pillar.mkdir()
+        for name, text in files.items():
+            (pillar / name).write_text(text)
     env = {**aws_env, "HOME": str(tmp_path / "home")}
     common = ["--pillar-root", str(pillar), "--state-dir", str(tmp_path / "state"), *args]
-    lines = set()
     for test in ([], ["--test"]):
         proc = _aws_runbook(env, "apply", *common, *test)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert proc.stdout == ""
-        (line,) = proc.stderr.splitlines()
-        lines.add(line)
-    (line,) = lines
-    assert line.startswith("aws-runbook: ")
-    return line
-
-
-def test_an_id_the_top_file_does_not_know_is_named(tmp_path, aws_env, moto_server):
-    pillar = tmp_path / "pillar"
-    shutil.copytree(REPO / "pillar.example", pillar)
-    line = _refusal(tmp_path, aws_env, pillar, "--id", "mylaptop")
-    assert line == (
-        f"aws-runbook: no pillar for minion id 'mylaptop': no target in the top file "
-        f"{pillar / 'top.sls'} matches it (its targets: aws-admin, redmine, kingfisher); "
-        "pass --id, or add the id to the top file"
-    )
-    assert moto_server.calls() == []
-
-
-def test_an_empty_pillar_root_is_named(tmp_path, aws_env, moto_server):
-    pillar = tmp_path / "pillar"
-    pillar.mkdir()
-    line = _refusal(tmp_path, aws_env, pillar)
-    assert line == (
-        f"aws-runbook: no pillar for minion id 'aws-admin': the top file {pillar / 'top.sls'} "
-        "does not exist (`aws-runbook init PATH` writes an example pillar tree)"
-    )
-    assert moto_server.calls() == []
-
-
-def test_a_pillar_without_aws_runbook_is_named(tmp_path, aws_env, moto_server):
-    pillar = tmp_path / "pillar"
-    pillar.mkdir()
-    # A grain target: the check renders the top file with the grains salt-call has.
-    (pillar / "top.sls").write_text(
-        "base:\n  'G@kernel:Linux and aws-admin':\n    - match: compound\n    - servers\n"
-    )
-    (pillar / "servers.sls").write_text("aws:\n  access_key: AKIAEXAMPLE\nsmtp: {}\n")
-    line = _refusal(tmp_path, aws_env, pillar)
-    assert line == (
-        "aws-runbook: the pillar of minion id 'aws-admin' has no aws_runbook key (its keys: "
-        f"aws, smtp; from servers in {pillar / 'top.sls'}): nothing to apply"
-    )
-    assert moto_server.calls() == []
-
-
-def test_an_aws_runbook_pillar_without_a_section_to_apply_is_named(tmp_path, aws_env, moto_server):
-    pillar = tmp_path / "pillar"
-    pillar.mkdir()
-    (pillar / "top.sls").write_text("base:\n  aws-admin:\n    - runbook\n")
-    (pillar / "runbook.sls").write_text(
-        "aws_runbook:\n  connection: {region: eu-west-2}\n  backup: {buckets: {}}\n"
-    )
-    line = _refusal(tmp_path, aws_env, pillar, "--sls", "aws_runbook.ses,aws_runbook.databases")
-    assert line == (
-        "aws-runbook: the aws_runbook pillar of minion id 'aws-admin' has none of the sections "
-        "the SLS applies (databases, ses); it has: backup, connection"
-    )
+        assert proc.stderr == f"aws-runbook: {expected.format(top=pillar / 'top.sls')}\n"
     assert moto_server.calls() == []

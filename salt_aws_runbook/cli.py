@@ -1,12 +1,12 @@
 """``aws-runbook``: workstation mode, ``salt-call --local`` with a minion config of our own.
 
-``init`` writes the example pillar tree to start from; ``apply`` refuses, in one line and
-before salt-call runs, a pillar that would apply nothing (see ``pillar_check``).
-
 The config's ``file_roots`` is this package's SLS tree only and its ``pillar_roots`` the
 operator's pillar checkout, so nothing in their own ``salt/`` tree can shadow ours or be
 shadowed by it, and nobody hand-writes a minion config. ``thin-extra-mods`` prints the
 salt-ssh master setting that ships what our modules import to a target.
+
+``init`` writes the example pillar tree to start from; ``apply`` refuses, in one line and
+before salt-call runs, a pillar that would apply nothing (see ``pillar_check``).
 """
 
 import argparse
@@ -15,6 +15,7 @@ import os
 import pathlib
 import sys
 
+import salt.version
 import yaml
 from salt.scripts import salt_call
 
@@ -100,8 +101,6 @@ def salt_call_argv(state_dir, sls, test, extra):
 def version_text():
     """``--version``: this package's version from its installed metadata, and the Salt and
     Python it runs with."""
-    import salt.version
-
     ours = importlib.metadata.version("salt-aws-runbook")
     python = ".".join(str(part) for part in sys.version_info[:3])
     return f"aws-runbook {ours} (Salt {salt.version.__version__}, Python {python})"

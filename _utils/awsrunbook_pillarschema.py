@@ -9,7 +9,8 @@ Tests keep it equal to what the SLS files read and to the states' signatures.
 Shape: ``SECTIONS`` maps each section under ``aws_runbook:`` to either ``keys`` (a mapping of
 settings: ``connection``) or ``groups``: each group maps an entry's key (a bucket name, an
 identity, ...) to the arguments of one state, described by the group's ``keys``. A key is
-``{"types": (...), "default": ..., "meaning": "..."}``; types are ``string``, ``integer``,
+``{"types": (...), "default": ..., "meaning": "..."}`` (``default_text`` where the default is
+not a value); types are ``string``, ``integer``,
 ``number``, ``boolean``, ``list``, ``mapping`` and ``null``.
 
 Messages never show a value (a connection ``key`` is a secret), only its type, except a
@@ -49,9 +50,10 @@ CONNECTION = {
 
 # Keys the SLS files read themselves, beside the state's arguments (map.jinja's ``resource``).
 ENTRY_KEYS = {
-    "name": _optional(
-        STRING, "The resource's name when it is not the entry's key (default: the key)."
-    ),
+    "name": {
+        **_key((STRING,), None, "The resource's name when it is not the entry's key."),
+        "default_text": "the entry's key",
+    },
     "absent": _flag(False, "``true``: remove the resource instead (with the state's ``absent``)."),
 }
 
@@ -96,7 +98,9 @@ BACKUP_USER_KEYS = {
 }
 
 IDENTITY_KEYS = {
-    "dkim": _optional(STRING, "Easy DKIM key length: ``RSA_2048_BIT`` (default), ``RSA_1024_BIT``."),
+    "dkim": _optional(
+        STRING, "Easy DKIM key length: ``RSA_2048_BIT`` (default) or ``RSA_1024_BIT``."
+    ),
     "mail_from_domain": _key(
         (STRING, BOOLEAN, NULL), None, "Custom MAIL FROM subdomain; ``false`` removes it."
     ),

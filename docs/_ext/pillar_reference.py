@@ -47,8 +47,8 @@ def _group(path: str, group: dict) -> list[str]:
     own = {k: v for k, v in group["keys"].items() if k not in schema.CONNECTION}
     return [
         *_heading(path, 1),
-        f"{group['meaning']} Each key is a {group['entry']}; its value is a mapping of the "
-        f"arguments of {functions} (:doc:`/reference/states/{state}`), or empty. The "
+        f"{group['meaning']} Each entry's key is the {group['entry']}; its value is a mapping "
+        f"of the arguments of {functions} (:doc:`/reference/states/{state}`), or empty. The "
         "connection keys (``region``, ``profile``, ``keyid``, ``key``, ``role_arn``) may be "
         f"given too, for this entry only, over ``{schema.ROOT}:connection``.",
         "",

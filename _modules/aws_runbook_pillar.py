@@ -4,10 +4,6 @@
 ``salt/aws_runbook/map.jinja`` calls ``problems`` before any state is rendered: with a
 problem, the SLS files render no AWS state, only ``aws_runbook_schema.matches``, which fails
 with one line per problem.
-
-CLI example::
-
-    salt-call aws_runbook_pillar.problems
 """
 
 from typing import TYPE_CHECKING

@@ -370,14 +370,19 @@ def _pillar_file(path: str, value) -> list[str]:
     return []
 
 
+def _items(path: str, value) -> tuple[list[str], list]:
+    """``(problems, items)`` of a value that must be a mapping: null is an empty one."""
+    if value is None:
+        return [], []
+    if not isinstance(value, Mapping):
+        return [_wrong_type(path, (MAPPING,), value)], []
+    return [], list(value.items())
+
+
 def _settings(path: str, value, keys: Mapping) -> list[str]:
     """Problems of a mapping of settings (``value`` checked against ``keys``)."""
-    if value is None:
-        return []
-    if not isinstance(value, Mapping):
-        return [_wrong_type(path, (MAPPING,), value)]
-    problems = []
-    for name, setting in value.items():
+    problems, items = _items(path, value)
+    for name, setting in items:
         if name not in keys:
             problems.append(_unknown(path, name, keys, "key"))
         elif not _accepts(keys[name]["types"], setting):
@@ -387,30 +392,19 @@ def _settings(path: str, value, keys: Mapping) -> list[str]:
     return problems
 
 
-def _group_problems(path: str, value, group: Mapping) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, Mapping):
-        return [_wrong_type(path, (MAPPING,), value)]
-    problems = []
-    for label, entry in value.items():
-        problems += _settings(f"{path}:{label}", entry, group["keys"])
-    return problems
-
-
 def _section(path: str, value, section: Mapping) -> list[str]:
     if "keys" in section:
         return _settings(path, value, section["keys"])
-    if value is None:
-        return []
-    if not isinstance(value, Mapping):
-        return [_wrong_type(path, (MAPPING,), value)]
-    groups, problems = section["groups"], []
-    for name, entries in value.items():
-        if name in groups:
-            problems += _group_problems(f"{path}:{name}", entries, groups[name])
-        else:
+    groups = section["groups"]
+    problems, items = _items(path, value)
+    for name, entries in items:
+        if name not in groups:
             problems.append(_unknown(path, name, groups, "key"))
+            continue
+        more, labelled = _items(f"{path}:{name}", entries)
+        problems += more
+        for label, entry in labelled:
+            problems += _settings(f"{path}:{name}:{label}", entry, groups[name]["keys"])
     return problems
 
 
@@ -418,12 +412,8 @@ def validate(tree) -> list[str]:
     """One line per problem of the ``aws_runbook`` pillar ``tree`` (``None``: no such pillar,
     nothing to check), each naming the pillar path: an unknown section or key (with the
     closest known name), a value of the wrong type, a ``..`` in a relative ``pillar_file``."""
-    if tree is None:
-        return []
-    if not isinstance(tree, Mapping):
-        return [_wrong_type(ROOT, (MAPPING,), tree)]
-    problems = []
-    for name, value in tree.items():
+    problems, items = _items(ROOT, tree)
+    for name, value in items:
         if name in SECTIONS:
             problems += _section(f"{ROOT}:{name}", value, SECTIONS[name])
         else:

@@ -9,17 +9,13 @@ import pytest
 
 TOP = "base:\n  '*':\n    - aws_runbook\n"
 
+# One bucket and its user, in flow style: each mistake below edits one word of it.
 VALID_BACKUP = """\
 aws_runbook:
-  connection:
-    region: eu-west-2
+  connection: {region: eu-west-2}
   backup:
-    buckets:
-      ocp-web1-backup: {}
-    users:
-      web1-backup:
-        bucket: ocp-web1-backup
-        pillar_file: private/web1.sls
+    buckets: {ocp-web1-backup: {}}
+    users: {web1-backup: {bucket: ocp-web1-backup, pillar_file: private/web1.sls}}
 """
 
 
@@ -40,46 +36,42 @@ def _only_failure(proc, results):
     return result["comment"]
 
 
-MISTAKES = [
-    pytest.param(
-        VALID_BACKUP.replace("  backup:", "  bakup:"),
+USER = "aws_runbook:backup:users:web1-backup"
+# id: (what the pillar says instead of VALID_BACKUP's words, the line the run answers)
+MISTAKES = {
+    "unknown-section": (
+        ("  backup:", "  bakup:"),
         "aws_runbook:bakup: unknown section; did you mean backup?",
-        id="unknown-section",
     ),
-    pytest.param(
-        VALID_BACKUP.replace("buckets:", "bukets:"),
+    "unknown-key": (
+        ("buckets:", "bukets:"),
         "aws_runbook:backup:bukets: unknown key; did you mean buckets?",
-        id="unknown-key",
     ),
-    pytest.param(
-        VALID_BACKUP.replace("pillar_file:", "pilar_file:"),
-        "aws_runbook:backup:users:web1-backup:pilar_file: unknown key; did you mean pillar_file?",
-        id="unknown-argument",
+    "unknown-argument": (
+        ("pillar_file:", "pilar_file:"),
+        f"{USER}:pilar_file: unknown key; did you mean pillar_file?",
     ),
-    pytest.param(
-        VALID_BACKUP.replace("private/web1.sls", "../web1.sls"),
-        "aws_runbook:backup:users:web1-backup:pillar_file: ../web1.sls: a relative path must "
-        "stay inside the pillar root (no '..' parts); give an absolute path for a file "
-        "elsewhere",
-        id="dotdot-path",
+    "dotdot-path": (
+        ("private/", "../"),
+        f"{USER}:pillar_file: ../web1.sls: a relative path must stay inside the pillar root "
+        "(no '..' parts); give an absolute path for a file elsewhere",
     ),
-    pytest.param(
-        VALID_BACKUP.replace("ocp-web1-backup: {}", "ocp-web1-backup: {expire_days: '30'}"),
+    "wrong-type": (
+        ("backup: {}", "backup: {expire_days: '30'}"),
         "aws_runbook:backup:buckets:ocp-web1-backup:expire_days: must be an integer or null, "
         "not a string",
-        id="wrong-type",
     ),
-    pytest.param(
-        VALID_BACKUP.replace("ocp-web1-backup: {}", "- ocp-web1-backup"),
+    "list-for-mapping": (
+        ("{ocp-web1-backup: {}}", "[ocp-web1-backup]"),
         "aws_runbook:backup:buckets: must be a mapping, not a list",
-        id="list-for-mapping",
     ),
-]
+}
 
 
-@pytest.mark.parametrize(("pillar", "line"), MISTAKES)
-def test_a_pillar_mistake_is_one_line_and_no_aws_call(salt_call, moto_server, pillar, line):
-    proc, results = _apply_with(salt_call, pillar)
+@pytest.mark.parametrize(("edit", "line"), MISTAKES.values(), ids=MISTAKES)
+def test_a_pillar_mistake_is_one_line_and_no_aws_call(salt_call, moto_server, edit, line):
+    assert edit[0] in VALID_BACKUP
+    proc, results = _apply_with(salt_call, VALID_BACKUP.replace(*edit))
 
     assert _only_failure(proc, results) == line
     assert moto_server.calls() == []
@@ -124,6 +116,7 @@ def test_what_the_operator_reads_has_the_line_and_no_traceback(salt_call, moto_s
 
 def test_a_backup_user_whose_bucket_is_nowhere_says_so(salt_call, aws_cli, moto_server):
     pillar = VALID_BACKUP.replace("bucket: ocp-web1-backup", "bucket: ocp-web1-bakup")
+    assert pillar != VALID_BACKUP
     proc, results = _apply_with(salt_call, pillar)
 
     assert proc.returncode == 0, proc.stdout
@@ -146,10 +139,9 @@ def test_a_backup_user_of_a_bucket_made_in_the_run_or_already_there_has_no_warni
         "--create-bucket-configuration",
         "LocationConstraint=eu-west-2",
     )
-    pillar = VALID_BACKUP + (
-        "      web2-backup:\n"
-        "        bucket: ocp-made-elsewhere\n"
-        "        pillar_file: private/web2.sls\n"
+    pillar = VALID_BACKUP.replace(
+        "users: {",
+        "users: {web2-backup: {bucket: ocp-made-elsewhere, pillar_file: private/web2.sls}, ",
     )
     proc, results = _apply_with(salt_call, pillar, "test=True")
 

@@ -15,7 +15,7 @@ project = "salt-aws-runbook"
 author = "salt-aws-runbook contributors"
 copyright = "the salt-aws-runbook contributors"
 
-extensions = ["sphinx.ext.autodoc", "saltext_reference"]
+extensions = ["sphinx.ext.autodoc", "saltext_reference", "pillar_reference"]
 saltext_repo = str(REPO)
 
 exclude_patterns = ["_build"]

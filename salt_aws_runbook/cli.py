@@ -232,7 +232,7 @@ def _no_state_reason(args, config_file):
     if any(arg.startswith(PILLAR_ARGUMENTS) for arg in args.salt_call_args):
         return None
     view = pillar_check.read_pillar(config_file, args.pillar_root)
-    applied = pillar_check.sections_applied(args.sls, pillar_check.known_sections(file_root()))
+    applied = pillar_check.sections_applied(args.sls, pillar_check.known_sections())
     return pillar_check.no_state_reason(view, args.id, applied)
 
 

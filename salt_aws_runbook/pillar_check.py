@@ -11,6 +11,8 @@ import dataclasses
 import logging
 import pathlib
 
+import awsrunbook_pillarschema as pillarschema
+
 SLS_ROOT = "aws_runbook"
 TOP_FILE = "top.sls"
 
@@ -76,10 +78,11 @@ def _read_pillar(config_file, pillar_root):
     )
 
 
-def known_sections(file_root: pathlib.Path) -> frozenset[str]:
-    """The pillar sections the SLS tree applies: aws_runbook/<section>.sls reads the pillar
-    aws_runbook:<section> (tests/unit/cli/test_cli_pillar_check.py holds the tree to that)."""
-    return frozenset(p.stem for p in (file_root / SLS_ROOT).glob("*.sls") if p.stem != "init")
+def known_sections() -> frozenset[str]:
+    """The pillar sections the SLS tree applies, as the pillar schema declares them (those with
+    state groups): aws_runbook/<section>.sls reads aws_runbook:<section>
+    (tests/unit/cli/test_cli_pillar_check.py holds the tree to that)."""
+    return frozenset(name for name, section in pillarschema.SECTIONS.items() if "groups" in section)
 
 
 def sections_applied(sls: str, known: frozenset[str]) -> frozenset[str] | None:

@@ -24,7 +24,8 @@ _URI_RE = re.compile(
     r"[^\s,!]*)(![0-9]+[kmgt]?)?$",
     re.I,
 )
-_VERSION_RE = re.compile(r"^v\s*=\s*DMARC1\s*(;|$)")
+# The tag name is case-insensitive, its value exact (RFC 7489 6.4: %x44 %x4d %x41 ...).
+_VERSION_RE = re.compile(r"^[vV]\s*=\s*DMARC1\s*(;|$)")
 _TEMPORARY = ("timeout", "error")
 
 
@@ -217,7 +218,8 @@ def walk_organizational_domain(domain: str, answers: dict) -> dict:
     """The organisational domain by the tree walk (RFC 9989 4.10.2): the first record up
     the tree with ``psd=n`` marks it, ``psd=y`` marks the name below it; otherwise the
     record with the fewest labels. ``{"domain", "status", "reason"}``; status
-    ``temperror`` when a lookup the answer depends on failed."""
+    ``temperror`` when a lookup the answer depends on failed, ``none`` when the tree holds
+    no DMARC record at all."""
     names = walk_names(domain)
     best = None
     for position, name in enumerate(names):
@@ -243,11 +245,8 @@ def walk_organizational_domain(domain: str, answers: dict) -> dict:
             "status": "found",
             "reason": f"_dmarc.{best}: the record with the fewest labels",
         }
-    return {
-        "domain": domain,
-        "status": "found",
-        "reason": "no DMARC record up the tree: the domain itself",
-    }
+    # Nothing to learn from the tree: the Public Suffix List's answer stands.
+    return {"domain": None, "status": "none", "reason": "no DMARC record up the tree"}
 
 
 def organizational_domains(domain: str, answers: dict) -> dict:

@@ -418,6 +418,11 @@ def _policy_reasons(policy):
 
 def _org_reasons(domain, orgs):
     walk = orgs["walk"]
+    if walk["status"] == "none":
+        return [
+            f"organisational domain of {domain}: {orgs['psl']} "
+            f"(Public Suffix List: {walk['reason']})"
+        ]
     if walk["status"] != "found":
         return [
             f"organisational domain of {domain} by the tree walk unknown ({walk['reason']}): "
@@ -470,7 +475,7 @@ def dmarc_report(
     dkim = dkim_alignment(domain, identity, cname_entries, parsed["adkim"])
     spf_result = spf_alignment(domain, identity, mx_entry, evaluation, parsed["aspf"], org_of)
     org_status = "found"
-    if parsed["aspf"] == "r" and any(o["walk"]["status"] != "found" for o in orgs.values()):
+    if parsed["aspf"] == "r" and any(o["walk"]["status"] == "temperror" for o in orgs.values()):
         org_status = "temperror"
     outcome, via = verdict(policy, dkim, spf_result, org_status)
     reasons = [*_policy_reasons(policy), *dkim["reasons"], *spf_result["reasons"]]

@@ -332,8 +332,8 @@ def check_dns(domain, resolvers=None, dmarc=None, timeout=5.0, **kwargs):
 
 
 def check_dmarc(domain, resolvers=None, timeout=5.0, **kwargs):
-    """Whether mail SES sends for ``domain`` passes DMARC (``verdict``: ``pass``, ``pass via
-    DKIM only``, ``pass via SPF only``, ``fail``) with the reasons, from DNS and SES's view of
+    """Whether mail SES sends for ``domain`` passes DMARC (``verdict``: ``pass`` with ``via``,
+    ``fail``, ``none``, ``temperror``, ``permerror``) with the reasons, from DNS and SES's view of
     the identity. See ``ses_dns.check_dmarc``.
 
     CLI example::

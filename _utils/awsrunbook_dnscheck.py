@@ -474,9 +474,14 @@ def dmarc_report(
     org_of = org_lookup(orgs)
     dkim = dkim_alignment(domain, identity, cname_entries, parsed["adkim"])
     spf_result = spf_alignment(domain, identity, mx_entry, evaluation, parsed["aspf"], org_of)
-    org_status = "found"
-    if parsed["aspf"] == "r" and any(o["walk"]["status"] == "temperror" for o in orgs.values()):
-        org_status = "temperror"
+    # Only relaxed SPF alignment of a MAIL FROM other than the From domain needs the
+    # organisational domains; DKIM signs with d= the From domain itself.
+    evaluated = spf_result["evaluation"] is not None  # SES uses the custom MAIL FROM
+    needs_orgs = evaluated and parsed["aspf"] == "r" and spf_result["domain"] != domain
+    unknown = any(o["walk"]["status"] == "temperror" for o in orgs.values())
+    org_status = (
+        "temperror" if needs_orgs and unknown and spf_result["result"] == "pass" else "found"
+    )
     outcome, via = verdict(policy, dkim, spf_result, org_status)
     reasons = [*_policy_reasons(policy), *dkim["reasons"], *spf_result["reasons"]]
     for name, found in orgs.items():

@@ -248,3 +248,27 @@ def test_strict_alignment_needs_the_exact_domain_relaxed_the_organisational_one(
     assert check.identifiers_aligned("example.co.uk", "news.example.co.uk", "r")
     assert not check.identifiers_aligned("other.co.uk", "example.co.uk", "r")
     assert not check.identifiers_aligned(None, DOMAIN)
+
+
+def test_an_unknown_organisational_domain_matters_only_for_relaxed_spf():
+    orgs_unknown = {
+        "bounce.example.org": dmarcrecord.organizational_domains(
+            "bounce.example.org",
+            {"bounce.example.org": MISSING, "example.org": MISSING, "org": TIMEOUT},
+        )
+    }
+    policy = policy_of("v=DMARC1; p=reject")
+    # No custom MAIL FROM: the tree's answer cannot change anything: a plain fail.
+    report = check.dmarc_report(
+        DOMAIN, identity(mail_from=None), policy, cname_entries("missing"), None, None, orgs_unknown
+    )
+    assert report["verdict"] == "fail"
+    # SPF passes at bounce.example.org, but whether it aligns depends on the walk: unknown.
+    report = check.dmarc_report(
+        DOMAIN, identity(), policy, cname_entries("missing"), MX_OK, spf_pass(), orgs_unknown
+    )
+    assert report["verdict"] == "temperror"
+    report = check.dmarc_report(
+        DOMAIN, identity(), policy, cname_entries(), MX_OK, spf_pass(), orgs_unknown
+    )
+    assert (report["verdict"], report["via"]) == ("pass", ["dkim"])

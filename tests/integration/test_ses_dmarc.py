@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.integration.test_dns import ses_pillar
 from tests.support.bind_server import BindServer
 from tests.support.dns_zones import AMAZONSES_ZONE
 from tests.support.moto_ses_patches import dkim_tokens
@@ -23,28 +24,6 @@ def bind(tmp_path):
     zones = {"amazonses.com": AMAZONSES_ZONE, ".": ""}
     with BindServer(directory, DOMAIN, extra_zones=zones) as server:
         yield server
-
-
-def ses_pillar(bind):
-    identity = {
-        "mail_from_domain": MAIL_FROM,
-        "dns": {
-            "provider": "rfc2136",
-            "zone": DOMAIN,
-            "server": "127.0.0.1",
-            "port": bind.port,
-            "tsig_key_name": bind.tsig_key_name,
-            "tsig_secret_pillar": "dns:tsig_secret",
-        },
-    }
-    return json.dumps(
-        {
-            "aws_runbook": {
-                "connection": {"region": "us-east-1"},
-                "ses": {"identities": {DOMAIN: identity}},
-            }
-        }
-    )
 
 
 def local(salt_call, *args):

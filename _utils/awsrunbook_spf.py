@@ -30,7 +30,7 @@ QUALIFIERS = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}
 MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
 DNS_TERMS = ("include", "a", "mx", "ptr", "exists", "redirect")
 _VERSION_RE = re.compile(r"^v=spf1(\s|$)", re.I)
-_TERM_RE = re.compile(r"^([+\-~?]?)([a-z][a-z0-9_.-]*)(?:([:=])(.*))?$", re.I)
+_TERM_RE = re.compile(r"^([+\-~?]?)([a-z][a-z0-9_.-]*)(?:([:=/])(.*))?$", re.I)
 _CIDR_RE = re.compile(r"^(.*?)(?:/(\d+))?(?://(\d+))?$")
 _MACRO_RE = re.compile(r"%\{([slodiphcrtv])(\d*)(r?)([.\-+,/_=]*)\}|%%|%_|%-|%", re.I)
 
@@ -218,6 +218,10 @@ def parse_terms(record: str) -> tuple[list[tuple[str, str, str | None, str]], di
             raise SpfError("permerror", f"syntax error at {term!r}: RFC 7208 4.6")
         qualifier, name, separator, value = match.groups()
         name = name.lower()
+        if separator == "/":  # a/24, mx//64: a CIDR length on the current domain
+            if name not in ("a", "mx"):
+                raise SpfError("permerror", f"syntax error at {term!r}: RFC 7208 5.6")
+            separator, value = ":", "/" + value
         if separator == "=":
             if qualifier or (name in modifiers and name in ("redirect", "exp")):
                 raise SpfError("permerror", f"bad or repeated modifier {term!r}: RFC 7208 6")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import publicsuffixlist
 
@@ -72,7 +73,9 @@ def _split(text: str) -> tuple[dict, list[str]]:
     return tags, problems
 
 
-def _policy_tag(tags, key, fallback, has_reports, problems):
+def _policy_tag(
+    tags: dict, key: str, fallback: str | None, has_reports: bool, problems: list[str]
+) -> str | None:
     value = tags.get(key)
     if value is None:
         return fallback
@@ -82,7 +85,7 @@ def _policy_tag(tags, key, fallback, has_reports, problems):
     return "none" if has_reports else None
 
 
-def _choice(tags, key, allowed, warnings):
+def _choice(tags: dict, key: str, allowed: tuple[str, ...], warnings: list[str]) -> str:
     value = tags.get(key, DEFAULTS[key]).lower()
     if value not in allowed:
         warnings.append(f"{key}={tags[key]} is not one of {'/'.join(allowed)}: default used")
@@ -90,7 +93,7 @@ def _choice(tags, key, allowed, warnings):
     return value
 
 
-def _reports(tags, warnings):
+def _reports(tags: dict, warnings: list[str]) -> dict[str, list[dict]]:
     found = {}
     for key in ("rua", "ruf"):
         uris, problems = report_uris(tags.get(key, ""))
@@ -99,7 +102,7 @@ def _reports(tags, warnings):
     return found
 
 
-def _removed_tag_warnings(tags):
+def _removed_tag_warnings(tags: dict) -> list[str]:
     return [
         f"{key}={tags[key]}: removed by RFC 9989 (receivers following it ignore it)"
         + (
@@ -175,7 +178,7 @@ def records_at(answer: dict) -> list[str]:
     return [v for v in answer.get("values") or [] if is_dmarc(v)]
 
 
-def _found(name, answer, status, **extra):
+def _found(name: str, answer: dict | None, status: str, **extra) -> dict:
     return {"domain": name, "name": f"_dmarc.{name}", "status": status, "answer": answer, **extra}
 
 
@@ -256,7 +259,7 @@ def organizational_domains(domain: str, answers: dict) -> dict:
     return {"walk": walk, "psl": psl, "differ": walk["domain"] not in (None, psl)}
 
 
-def aligned(domain: str | None, author: str, mode: str, org_of) -> bool:
+def aligned(domain: str | None, author: str, mode: str, org_of: Callable[[str], str]) -> bool:
     """Identifier alignment: strict: the same name; relaxed: the same organisational domain
     (``org_of(name)``)."""
     if not domain:
@@ -269,7 +272,7 @@ def aligned(domain: str | None, author: str, mode: str, org_of) -> bool:
 # --- external report destinations (RFC 7489 7.1) --------------------------------------------
 
 
-def external_destinations(domain: str, parsed: dict, org_of) -> list[dict]:
+def external_destinations(domain: str, parsed: dict, org_of: Callable[[str], str]) -> list[dict]:
     """Each ``rua``/``ruf`` destination at another organisational domain, with the name of
     its authorization record: ``DOMAIN._report._dmarc.DESTINATION``."""
     wanted = []

@@ -60,7 +60,7 @@ def count_arg(value, arg="max") -> int:
     return count
 
 
-def _iso(when) -> str | None:
+def _iso(when: datetime.datetime | float | None) -> str | None:
     if when is None:
         return None
     if not isinstance(when, datetime.datetime):
@@ -81,7 +81,13 @@ def summary(entry: dict) -> dict:
     }
 
 
-def list_params(reasons, since, until, page_size, next_token) -> dict:
+def list_params(
+    reasons: list[str],
+    since: datetime.datetime | None,
+    until: datetime.datetime | None,
+    page_size: int,
+    next_token: str | None,
+) -> dict:
     """The ``ListSuppressedDestinations`` parameters."""
     params = {"PageSize": min(page_size, MAX_PAGE)}
     if reasons:
@@ -109,7 +115,7 @@ def matching_feedback(address: str, suppressed: dict | None, notifications: list
     return sorted(found, key=lambda n: n.get("feedback_id") != feedback_id)
 
 
-def _suppression_lines(address, suppressed, feedback):
+def _suppression_lines(address: str, suppressed: dict | None, feedback: list[dict]) -> list:
     if not suppressed:
         return [f"{address} is not on the account's suppression list"]
     lines = [
@@ -127,7 +133,7 @@ def _suppression_lines(address, suppressed, feedback):
     return lines
 
 
-def _sandbox_lines(address, account, recipient_verified):
+def _sandbox_lines(address: str, account: dict | None, recipient_verified: bool) -> list:
     if account is None:
         return []
     lines = []
@@ -144,7 +150,7 @@ def _sandbox_lines(address, account, recipient_verified):
     return lines
 
 
-def _sender_lines(sender, identity):
+def _sender_lines(sender: str | None, identity: dict | None) -> list[str]:
     if not sender:
         return []
     if identity is None:
@@ -155,7 +161,15 @@ def _sender_lines(sender, identity):
     return [f"the sending identity {sender} is verified"]
 
 
-def explain(address, suppressed, feedback, account, recipient_verified, sender, identity):
+def explain(
+    address: str,
+    suppressed: dict | None,
+    feedback: list[dict],
+    account: dict | None,
+    recipient_verified: bool,
+    sender: str | None,
+    identity: dict | None,
+) -> dict:
     """Everything standing between SES and ``address``: ``{"address", "suppressed",
     "feedback", "sandbox", "recipient_verified", "sender", "lines"}``."""
     return {

@@ -1,6 +1,7 @@
 """check_dmarc and check_dns case by case, against zones served by a real BIND 9 (one server,
-the root zone holding every case, so any other name is NXDOMAIN as on the internet), with SES
-from moto in-process (patched as documented: tests/support/moto_ses_patches.py). Each case
+the root zone holding every case, so any other name is NXDOMAIN as on the internet), with the
+identities made by ``ses_identity.present`` against moto in-process (patched as documented:
+tests/support/moto_ses_patches.py). Each case
 states the verdict a receiver reaches and the RFC that says so."""
 
 import socket
@@ -284,20 +285,20 @@ def bind(tmp_path_factory):
 
 
 @pytest.fixture
-def identity(modules):
+def identity(states):
+    """Makes the identity as an operator would: ``ses_identity.present``."""
     moto_ses_patches.apply()
-
     made = set()
 
     def make(domain, mail_from):
         if domain in made:
             return
         made.add(domain)
-        modules.aws_ses.create_identity(domain, key_length="RSA_2048_BIT", region=REGION)
-        if mail_from:
-            modules.aws_ses.put_mail_from(
-                domain, f"{mail_from}.{domain}", "USE_DEFAULT_VALUE", region=REGION
-            )
+        mail_from_domain = f"{mail_from}.{domain}" if mail_from else None
+        applied = states.ses_identity.present(
+            domain, mail_from_domain=mail_from_domain, region=REGION
+        )
+        assert applied.result is True, applied.comment
 
     return make
 

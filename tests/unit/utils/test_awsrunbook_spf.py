@@ -9,56 +9,71 @@ from tests.support.dns_zones import AMAZONSES_SPF
 
 SES_IP = "54.240.0.1"  # in 54.240.0.0/18, published in amazonses.com's SPF record
 OTHER_IP = "192.0.2.9"
-TEN_INCLUDES = " ".join(f"include:i{n}.test" for n in range(10))
-TIMEOUT = "timeout"
-SERVFAIL = "servfail"
-ZONE = {
-    ("amazonses.com", "TXT"): [AMAZONSES_SPF],
-    **{(f"i{n}.test", "TXT"): [f"v=spf1 ip4:198.51.100.{n} -all"] for n in range(10)},
-    ("strict.test", "TXT"): ["v=spf1 include:amazonses.com -all", "google-site-verification=x"],
-    ("soft.test", "TXT"): ["v=spf1 include:amazonses.com ~all"],
-    ("neutral.test", "TXT"): ["v=spf1 include:amazonses.com ?all"],
-    ("plusall.test", "TXT"): ["v=spf1 include:amazonses.com +all"],
-    ("nospf.test", "TXT"): ["some-verification=abc"],
-    ("two.test", "TXT"): ["v=spf1 include:amazonses.com -all", "v=spf1 -all"],
-    ("many-before.test", "TXT"): [f"v=spf1 {TEN_INCLUDES} include:amazonses.com -all"],
-    ("many-after.test", "TXT"): [f"v=spf1 include:amazonses.com {TEN_INCLUDES} -all"],
-    ("upper.test", "TXT"): ["V=SPF1 Include:AmazonSES.com. -ALL"],
-    ("dead-include.test", "TXT"): ["v=spf1 include:dead.test -all"],
-    ("dead.test", "TXT"): TIMEOUT,
-    ("servfail-include.test", "TXT"): ["v=spf1 include:broken.test -all"],
-    ("broken.test", "TXT"): SERVFAIL,
-    ("syntax.test", "TXT"): ["v=spf1 include -all"],
-    ("unknown.test", "TXT"): ["v=spf1 include:amazonses.com foo:bar -all"],
-    ("redirect.test", "TXT"): ["v=spf1 redirect=strict.test"],
-    ("mx.test", "TXT"): ["v=spf1 mx -all"],
-    ("mx.test", "MX"): ["10 out.mx.test"],
-    ("out.mx.test", "A"): [SES_IP],
-    ("a.test", "TXT"): ["v=spf1 a:host.a.test/24 -all"],
-    ("cidr.test", "TXT"): ["v=spf1 a/24 mx//64 -all"],
-    ("ptr.test", "TXT"): ["v=spf1 ptr -all"],
-    ("macro2.test", "TXT"): ["v=spf1 exists:%{ir}.%{v}._spf.%{d2} -all"],
-    ("1.0.240.54.in-addr._spf.macro2.test", "A"): ["127.0.0.2"],
-    ("exp.test", "TXT"): ["v=spf1 -all exp=explain.exp.test"],
-    ("loop.test", "TXT"): ["v=spf1 redirect=loop.test"],
-    ("cidr.test", "A"): ["54.240.0.99"],
-    ("cidr.test", "MX"): ["10 cidr.test"],
-    ("host.a.test", "A"): ["54.240.0.200"],
-    ("void.test", "TXT"): ["v=spf1 a:n1.void.test a:n2.void.test a:n3.void.test -all"],
-    ("include-none.test", "TXT"): ["v=spf1 include:nospf.test -all"],
-    ("macro.test", "TXT"): ["v=spf1 exists:%{i}.allow.macro.test -all"],
-    (f"{SES_IP}.allow.macro.test", "A"): ["127.0.0.2"],
-    ("ip6.test", "TXT"): ["v=spf1 ip6:2001:db8::/32 -all"],
-    ("version.test", "TXT"): ["v=spf10 include:amazonses.com -all"],
-    ("nothing.test", "TXT"): ["v=spf1"],
-}
+TEN_INCLUDES = " ".join(f"include:i{n}.spf.test" for n in range(10))
+# name TYPE value, one value a line (a name with two lines has two values); !timeout and
+# !servfail: the lookup fails so.
+RECORDS = """
+strict.test TXT v=spf1 include:amazonses.com -all
+strict.test TXT google-site-verification=x
+soft.test TXT v=spf1 include:amazonses.com ~all
+neutral.test TXT v=spf1 include:amazonses.com ?all
+plusall.test TXT v=spf1 include:amazonses.com +all
+nospf.test TXT some-verification=abc
+two.test TXT v=spf1 include:amazonses.com -all
+two.test TXT v=spf1 -all
+many-before.test TXT v=spf1 TEN_INCLUDES include:amazonses.com -all
+many-after.test TXT v=spf1 include:amazonses.com TEN_INCLUDES -all
+upper.test TXT V=SPF1 Include:AmazonSES.com. -ALL
+dead-include.test TXT v=spf1 include:dead.test -all
+dead.test TXT !timeout
+servfail-include.test TXT v=spf1 include:broken.test -all
+broken.test TXT !servfail
+syntax.test TXT v=spf1 include -all
+unknown.test TXT v=spf1 include:amazonses.com foo:bar -all
+redirect.test TXT v=spf1 redirect=strict.test
+mx.test TXT v=spf1 mx -all
+mx.test MX 10 out.mx.test
+out.mx.test A SES_IP
+a.test TXT v=spf1 a:host.a.test/24 -all
+host.a.test A 54.240.0.200
+cidr.test TXT v=spf1 a/24 mx//64 -all
+cidr.test A 54.240.0.99
+cidr.test MX 10 cidr.test
+ptr.test TXT v=spf1 ptr -all
+macro2.test TXT v=spf1 exists:%{ir}.%{v}._spf.%{d2} -all
+1.0.240.54.in-addr._spf.macro2.test A 127.0.0.2
+exp.test TXT v=spf1 -all exp=explain.exp.test
+loop.test TXT v=spf1 redirect=loop.test
+void.test TXT v=spf1 a:n1.void.test a:n2.void.test a:n3.void.test -all
+include-none.test TXT v=spf1 include:nospf.test -all
+macro.test TXT v=spf1 exists:%{i}.allow.macro.test -all
+SES_IP.allow.macro.test A 127.0.0.2
+ip6.test TXT v=spf1 ip6:2001:db8::/32 -all
+version.test TXT v=spf10 include:amazonses.com -all
+nothing.test TXT v=spf1
+"""
+
+
+def _zone(text):
+    table = {("amazonses.com", "TXT"): [AMAZONSES_SPF]}
+    table.update(
+        {(f"i{n}.spf.test", "TXT"): [f"v=spf1 ip4:198.51.100.{n} -all"] for n in range(10)}
+    )
+    for line in filter(None, text.splitlines()):
+        line = line.replace("TEN_INCLUDES", TEN_INCLUDES).replace("SES_IP", SES_IP)
+        name, rtype, value = line.split(" ", 2)
+        table.setdefault((name, rtype), []).append(value)
+    return table
+
+
+ZONE = _zone(RECORDS)
 
 
 def lookup(name, rtype):
     values = ZONE.get((name, rtype))
-    if values == TIMEOUT:
+    if values == ["!timeout"]:
         return {"status": "timeout", "values": [], "detail": "no answer within 5 s"}
-    if values == SERVFAIL:
+    if values == ["!servfail"]:
         return {"status": "error", "values": [], "detail": "answered SERVFAIL"}
     if values is None:
         return {"status": "missing", "values": [], "detail": "NXDOMAIN"}

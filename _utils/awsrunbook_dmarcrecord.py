@@ -210,6 +210,7 @@ def discover(domain: str, answers: dict) -> dict:
         if entry["status"] == "missing":
             continue
         entry["walked"] = walked
+        entry["walked_from"] = domain
         if entry["status"] == "found":
             parsed = entry["parsed"]
             entry["applies"] = parsed["policy"] if name == domain else parsed["subdomain_policy"]

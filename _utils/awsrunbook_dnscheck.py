@@ -400,6 +400,12 @@ def _policy_reasons(policy):
         parsed = policy["parsed"]
         head = [f"DMARC record at {policy['name']}: {policy['record']}"]
         head.append(f"policy for this domain: {policy['applies']}")
+        inherited = policy["name"] != f"_dmarc.{policy['walked_from']}"
+        if inherited and parsed["nonexistent_policy"] != parsed["subdomain_policy"]:
+            head.append(
+                f"np={parsed['nonexistent_policy']}: applies instead while the domain does "
+                "not exist in DNS (RFC 9989)"
+            )
         if parsed["testing"]:
             head.append("t=y: testing mode, receivers apply one policy level less (RFC 9989)")
         return head + parsed["warnings"]

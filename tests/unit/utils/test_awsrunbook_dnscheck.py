@@ -272,3 +272,13 @@ def test_an_unknown_organisational_domain_matters_only_for_relaxed_spf():
         DOMAIN, identity(), policy, cname_entries(), MX_OK, spf_pass(), orgs_unknown
     )
     assert (report["verdict"], report["via"]) == ("pass", ["dkim"])
+
+
+def test_np_is_shown_for_a_subdomain_when_it_differs():
+    answers = {"news.example.org": MISSING, "example.org": found("v=DMARC1; p=reject; np=none")}
+    policy = dmarcrecord.discover("news.example.org", {**answers, "org": MISSING})
+    report = check.dmarc_report(
+        "news.example.org", identity(mail_from=None), policy, cname_entries(), None
+    )
+    assert "policy for this domain: reject" in report["reasons"]
+    assert any(r.startswith("np=none: applies instead") for r in report["reasons"])

@@ -120,10 +120,14 @@ def records_report(domain, found, conn, resolvers=None, dmarc=None, timeout=DEFA
 def check_dns(domain, resolvers=None, dmarc=None, timeout=DEFAULT_TIMEOUT, **kwargs):
     """Resolve each record the SES identity ``domain`` needs (DKIM CNAMEs, MAIL FROM MX and
     SPF, DMARC) and report per record ``ok`` / ``missing`` / ``different`` (with what was
-    found) / ``timeout`` / ``error``, plus an obsolete ``_amazonses`` token if one is left.
+    found) / ``several`` (two SPF or DMARC records: receivers use neither) / ``temperror``
+    (a timeout, SERVFAIL or REFUSED: try again), plus an obsolete ``_amazonses`` token if
+    one is left. SPF is compared by meaning (``include:amazonses.com`` before ``-all`` or
+    ``~all``). Lookups run concurrently, each waiting at most ``timeout`` seconds.
 
     dmarc
-        The DMARC value expected; by default any one DMARC record passes; ``false``: not
+        The DMARC value expected; by default any one DMARC record passes, or, for a
+        subdomain without one, the record up the tree that covers it; ``false``: not
         checked.
     resolvers
         ``HOST`` or ``HOST:PORT`` strings to ask instead of the authoritative nameservers.

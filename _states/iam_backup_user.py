@@ -222,7 +222,9 @@ def present(
     key = keys.pillar_key(pillar_file, paths["access_key_id"], secret_paths, wanted, pillar_now)
     what = f"backup user {name}"
     rotation = keys.rotation(rotate_after_days, prune_keys)
-    key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation)
+    # A run stopped between CreateAccessKey and the pillar write left a record of it.
+    intent = __salt__["key_intent.read"](pillar_file, name)
+    key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation, intent)
     writes = (__context__, me.resources)
     st.run_plan(
         ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes

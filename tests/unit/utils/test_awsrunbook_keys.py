@@ -6,8 +6,8 @@ import awsrunbook_keys as keys
 import awsrunbook_ses as ses
 import awsrunbook_state as st
 import pytest
-from salt.exceptions import CommandExecutionError
 from awsrunbook_secrets import Secret
+from salt.exceptions import CommandExecutionError
 
 NOW = datetime.datetime(2026, 11, 23, tzinfo=datetime.timezone.utc)
 

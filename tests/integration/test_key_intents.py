@@ -14,6 +14,7 @@ import pathlib
 import signal
 import subprocess
 
+import pytest
 import yaml
 
 from tests.integration.conftest import BIN, SaltCall
@@ -210,3 +211,26 @@ def test_two_runs_on_one_machine_the_second_waits_for_the_first(salt_call, moto_
     _, again = second.state_apply("aws_runbook.backup")
     assert all(r["result"] is True and r["changes"] == {} for r in again.values()), again
     assert pathlib.Path(salt_call.root / "cache").is_dir() and intents(salt_call) == []
+
+
+@pytest.mark.parametrize("operation", ["CreatePolicy", "CreateUser"])
+def test_a_create_whose_answer_was_lost_is_read_and_the_run_succeeds(
+    salt_call, moto_server, aws_cli, operation
+):
+    """A 503 after IAM made the policy or the user: botocore sends the create again and IAM
+    answers EntityAlreadyExists. The state reads what exists and goes on."""
+    salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
+    salt_call.write_pillar("aws_runbook.sls", PILLAR)
+    private = salt_call.write_pillar("private/web1.sls", PRIVATE)
+    moto_server.inject_faults(
+        "iam", "unavailable_after_processing", operation=operation, naming=USER
+    )
+    _, results = salt_call.state_apply("aws_runbook.backup")
+    assert moto_server.counter.faults == [], "the fault was met"
+    sent = [call for call in moto_server.calls() if call[1] == operation]
+    assert len(sent) == 3, "both users' creates, and botocore's retry of the one that failed"
+    assert all(r["result"] is True for r in results.values()), results
+    assert keys_of(aws_cli, USER) == [file_key(private)]
+    moto_server.reset_counts()
+    _, again = salt_call.state_apply("aws_runbook.backup")
+    assert all(r["changes"] == {} for r in again.values()) and moto_server.writes() == []

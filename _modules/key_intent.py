@@ -25,11 +25,11 @@ CLI example::
 import contextlib
 import datetime
 import fcntl
+import glob
 import hashlib
 import json
 import logging
 import os
-import tempfile
 from typing import TYPE_CHECKING
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -92,25 +92,21 @@ def _make_directory():
 
 
 def _write(intent_path, record):
-    """Replace the record atomically: a crash leaves the old one or the new one."""
-    directory = os.path.dirname(intent_path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".intent.", suffix=".tmp")
+    """Replace the record atomically (a crash leaves the old one or the new one, and at
+    worst a temporary file of its process, which ``forget`` removes)."""
+    tmp = f"{intent_path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, intent_path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
+        os.write(fd, json.dumps(record, sort_keys=True).encode())
+        os.fsync(fd)
     finally:
-        os.close(dir_fd)
+        os.close(fd)
+    os.replace(tmp, intent_path)
+    directory = os.open(os.path.dirname(intent_path), os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def _load(intent_path):
@@ -201,8 +197,9 @@ def forget(pillar_file, user):
         if fd is None:
             return False
     try:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(intent_path)
+        for name in (intent_path, *glob.glob(glob.escape(intent_path) + ".*.tmp")):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
     finally:
         os.close(fd)
     return True

@@ -69,6 +69,17 @@ def results_of(proc):
     return json.loads(out)["local"]
 
 
+def paused_create(moto_server):
+    """The next CreateAccessKey of web1-backup waits, before IAM acts, until released."""
+    counter = moto_server.counter
+    counter.held.clear()
+    counter.released.clear()
+    moto_server.inject_faults(
+        "iam", "pause_before_processing", operation="CreateAccessKey", naming=USER
+    )
+    return counter
+
+
 def another_laptop(salt_call, share_cache=False):
     """A second salt-call configuration on the same pillar checkout (a shared one), with its
     own cache directory, or with the first one's (``share_cache``: the same machine)."""
@@ -144,12 +155,7 @@ def test_two_laptops_rotating_one_user_at_once_one_fails_naming_both_keys(
     again, writes nothing and fails naming both. The file names A's key, the only one."""
     private, old = rotation_due(salt_call)
     laptop_b = another_laptop(salt_call)
-    counter = moto_server.counter
-    counter.held.clear()
-    counter.released.clear()
-    moto_server.inject_faults(
-        "iam", "pause_before_processing", operation="CreateAccessKey", naming=USER
-    )
+    counter = paused_create(moto_server)
     slow = start(laptop_b)
     try:
         assert counter.held.wait(180), "B's CreateAccessKey never reached the server"
@@ -184,12 +190,7 @@ def test_two_runs_on_one_machine_the_second_waits_for_the_first(salt_call, moto_
     so. Nothing is lost; a later run converges."""
     private, old = rotation_due(salt_call)
     second = another_laptop(salt_call, share_cache=True)
-    counter = moto_server.counter
-    counter.held.clear()
-    counter.released.clear()
-    moto_server.inject_faults(
-        "iam", "pause_before_processing", operation="CreateAccessKey", naming=USER
-    )
+    counter = paused_create(moto_server)
     first = start(salt_call)
     try:
         assert counter.held.wait(180), "CreateAccessKey never reached the server"

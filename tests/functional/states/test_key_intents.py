@@ -31,10 +31,8 @@ def iam(aws, minion_opts):
 
 @pytest.fixture
 def pillar_path(tmp_path):
-    path = tmp_path / "private" / "web1.sls"
-    path.parent.mkdir()
-    path.write_text("web:\n  domain: example.org\n")
-    return path
+    """web1's private pillar file, made by the first run (in a directory the writer makes)."""
+    return tmp_path / "private" / "web1.sls"
 
 
 def present(states, pillar_path, test=False, **kwargs):

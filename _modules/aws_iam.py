@@ -315,12 +315,15 @@ def _create_once(iam, user):
             answer = iam.create_access_key(UserName=user)
         except botocore.exceptions.ClientError as exc:
             code = aws.error_code(exc)
-            if code in aws.THROTTLED:
-                return None
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) >= 500:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
+            if code not in aws.THROTTLED and status >= 500:
                 raise
-            message = exc.response.get("Error", {}).get("Message", "").strip() or "no message"
-            raise _Refused(f"CreateAccessKey on {user} failed: {code}: {message}") from None
+            if code not in aws.THROTTLED:
+                message = exc.response.get("Error", {}).get("Message", "").strip()
+                raise _Refused(
+                    f"CreateAccessKey on {user} failed: {code}: {message or 'no message'}"
+                ) from None
+            answer = None
     aws.answered()
     return answer
 
@@ -328,7 +331,12 @@ def _create_once(iam, user):
 def _no_other_new_key(user, known_keys, key_id, conn, pillar_file):
     """Raise, with this run's key ``key_id`` deleted again, when the user has a key made
     since ``known_keys`` were read that is not ``key_id``: another run's."""
-    listed = describe_user(user, **conn)
+    try:
+        listed = describe_user(user, **conn)
+    except CommandExecutionError as exc:
+        # The pillar write still refuses to overwrite another run's key (its expect).
+        log.warning("Could not list the keys of %s after creating %s (%s)", user, key_id, exc)
+        return
     others = sorted(
         k["AccessKeyId"]
         for k in (listed or {}).get("access_keys", [])

@@ -113,8 +113,8 @@ def _load(intent_path):
     try:
         with open(intent_path, encoding="utf-8") as handle:
             return json.load(handle)
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # (a cache directory that is not one fails at ``record``, by name)
     except (OSError, ValueError) as exc:
         raise CommandExecutionError(
             f"cannot read the key creation record {intent_path} ({exc}); delete it once no "
@@ -145,34 +145,48 @@ def read(pillar_file, user):
     return {**record, "in_progress": in_progress}
 
 
+@contextlib.contextmanager
+def _cache_errors(intent_path):
+    """A file system error on the record names it, instead of a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise CommandExecutionError(
+            f"cannot write the key creation record {intent_path}: {exc.strerror or exc}; "
+            "no key was created"
+        ) from None
+
+
 def record(pillar_file, user, known_keys):
     """Record that this run is about to create an access key for ``user`` whose secret goes
     into ``pillar_file``; ``known_keys``: the user's keys before it. Holds the record's lock
     until ``forget``. Refused while another run on this machine holds it."""
     intent_path = location(pillar_file, user)
-    _make_directory()
-    if intent_path not in _HELD:
-        fd = _try_lock(intent_path)
-        if fd is None:
-            raise CommandExecutionError(
-                f"another run is creating an access key of {user} for {pillar_file} now "
-                f"(its record {intent_path} is locked); run again when it is done"
-            )
-        _HELD[intent_path] = fd
-    started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    _write(
-        intent_path,
-        {
-            "user": user,
-            "pillar_file": pillar_file,
-            "resolved_pillar_file": os.path.realpath(pillar_file),
-            "started": started.isoformat(),
-            "known_keys": sorted(known_keys),
-            "access_key_id": None,
-            "pid": os.getpid(),
-        },
-    )
+    with _cache_errors(intent_path):
+        _make_directory()
+        if intent_path not in _HELD:
+            fd = _try_lock(intent_path)
+            if fd is None:
+                raise CommandExecutionError(
+                    f"another run is creating an access key of {user} for {pillar_file} now "
+                    f"(its record {intent_path} is locked); run again when it is done"
+                )
+            _HELD[intent_path] = fd
+        _write(intent_path, _new_record(pillar_file, user, known_keys))
     return intent_path
+
+
+def _new_record(pillar_file, user, known_keys):
+    started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return {
+        "user": user,
+        "pillar_file": pillar_file,
+        "resolved_pillar_file": os.path.realpath(pillar_file),
+        "started": started.isoformat(),
+        "known_keys": sorted(known_keys),
+        "access_key_id": None,
+        "pid": os.getpid(),
+    }
 
 
 def record_key(pillar_file, user, access_key_id):
@@ -183,7 +197,8 @@ def record_key(pillar_file, user, access_key_id):
         raise CommandExecutionError(
             f"no key creation of {user} for {pillar_file} is recorded by this run"
         )
-    _write(intent_path, {**found, "access_key_id": access_key_id})
+    with _cache_errors(intent_path):
+        _write(intent_path, {**found, "access_key_id": access_key_id})
     return True
 
 
@@ -205,6 +220,14 @@ def forget(pillar_file, user):
     return True
 
 
+def _held_now(path, expect):
+    """What the file holds at the paths of ``expect`` now (``None`` if it cannot be read)."""
+    try:
+        return __salt__["pillar_file.read"](path, list(expect))
+    except CommandExecutionError:
+        return None
+
+
 def write_key(path, user, values, expect, access_key_id):
     """Write the new key ``access_key_id`` (``values``: what ``pillar_file.set_values``
     writes) into the pillar file ``path``, provided it still holds ``expect`` (the key this
@@ -216,10 +239,10 @@ def write_key(path, user, values, expect, access_key_id):
     file keeps the other run's, whose secret it holds."""
     try:
         written = __salt__["pillar_file.set_values"](path, values, expect=expect)
-    except CommandExecutionError:
-        now = __salt__["pillar_file.read"](path, list(expect))
-        if now == expect:
-            raise
+    except CommandExecutionError as exc:
+        now = _held_now(path, expect)
+        if now is None or now == expect:
+            raise exc from None
         theirs = ", ".join(sorted({str(v) for v in now.values()}))
         raise CommandExecutionError(
             f"two runs created a key of {user} at once: {path} now names {theirs}, written "

@@ -281,3 +281,18 @@ def test_an_smtp_users_killed_create_is_cleared_too(states, modules, iam, tmp_pa
     assert again.changes["deleted_access_keys"] == {"old": [unwritten], "new": []}
     assert f"key {unwritten} was made by a run" in again.comment
     assert key_ids(iam, "ses-smtp-web1") == [written]
+
+
+def test_no_key_is_created_when_its_record_cannot_be_written(states, iam, pillar_path, minion_opts):
+    blocked = pathlib.Path(minion_opts["cachedir"], "aws_runbook")
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("not a directory")
+    try:
+        ret = present(states, pillar_path)
+    finally:
+        blocked.unlink()
+    assert ret.result is False
+    assert "cannot write the key creation record" in ret.comment and "no key was created" in (
+        ret.comment
+    )
+    assert key_ids(iam) == [] and not pillar_path.exists()

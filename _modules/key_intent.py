@@ -135,14 +135,12 @@ def read(pillar_file, user):
     record = _load(intent_path)
     if record is None:
         return None
-    if intent_path in _HELD:
-        in_progress = True
-    else:
-        fd = _try_lock(intent_path)
-        in_progress = fd is None
-        if fd is not None:
-            os.close(fd)
-    return {**record, "in_progress": in_progress}
+    # Held by this process: left by an earlier state run of a long-lived minion (a run
+    # plans a user's key for a file once), whose create failed and could not be settled.
+    fd = _HELD.pop(intent_path, None) or _try_lock(intent_path)
+    if fd is not None:
+        os.close(fd)
+    return {**record, "in_progress": fd is None}
 
 
 @contextlib.contextmanager

@@ -46,9 +46,17 @@ def test_the_record_is_under_the_cachedir_private_and_without_secrets(
     # Nothing of ours beside the pillar file, and no temporary file left.
     assert sorted(p.name for p in pillar_path.parent.iterdir()) == ["web1.sls"]
     assert sorted(p.suffix for p in where.parent.iterdir()) == [".json", ".lock"]
-    assert key_intent.read(str(pillar_path), "web1-backup")["in_progress"] is True
     assert key_intent.forget(str(pillar_path), "web1-backup") is True
     assert key_intent.read(str(pillar_path), "web1-backup") is None
+
+
+def test_a_record_this_process_still_holds_is_a_stopped_runs(key_intent, pillar_path):
+    """A long-lived minion process whose earlier run's create failed unsettled: the next
+    run in that process sees a stopped run's record, not one in progress forever."""
+    key_intent.record(str(pillar_path), "web1-backup", [])
+    assert key_intent.read(str(pillar_path), "web1-backup")["in_progress"] is False
+    key_intent.record(str(pillar_path), "web1-backup", [])  # the lock can be taken again
+    assert key_intent.forget(str(pillar_path), "web1-backup") is True
 
 
 def test_every_spelling_of_one_file_has_one_record(key_intent, pillar_path, tmp_path):

@@ -245,7 +245,9 @@ def present(
     key = keys.pillar_key(pillar_file, paths["access_key_id"], secret_paths, wanted, pillar_now)
     what = f"backup user {name}"
     rotation = keys.rotation(rotate_after_days, prune_keys)
-    key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation)
+    # A run stopped between CreateAccessKey and the pillar write left a record of it.
+    intent = __salt__["key_intent.read"](pillar_file, name)
+    key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation, intent)
     # Only when the user or its key is made or changed: a converged run reads nothing more.
     if steps or key_steps:
         notes += _bucket_warning(bucket, conn)

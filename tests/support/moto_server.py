@@ -84,6 +84,8 @@ AFTER_PROCESSING = {
     "hold_after_processing": "unavailable",
 }
 HOLD_SECONDS = 60
+# Faults that only delay moto's own answer (see CountingApp._paused).
+PAUSES = ("pause_before_processing", "pause_after_processing")
 
 
 def _meets(fault, call, environ, body):
@@ -106,6 +108,7 @@ class CountingApp:
         self.calls = []
         self.faults = []
         self.held = threading.Event()  # set when a request is held after processing
+        self.released = threading.Event()  # lets paused requests go on (see inject_faults)
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -125,6 +128,8 @@ class CountingApp:
         if not fault:
             return self.app(environ, start_response)
         kind = fault[2]
+        if kind in PAUSES:
+            return self._paused(kind, environ, start_response)
         if kind == "hold_before_processing":
             # The caller is kept waiting before AWS does anything (a test kills it meanwhile).
             self.held.set()
@@ -143,6 +148,24 @@ class CountingApp:
         start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
         return [xml]
 
+    def _paused(self, kind, environ, start_response):
+        """Hold the request until ``released`` (before or after moto carries it out), then
+        answer it as moto does."""
+        if kind == "pause_before_processing":
+            self.held.set()
+            self.released.wait(HOLD_SECONDS)
+            return self.app(environ, start_response)
+        answer = {}
+
+        def keep(status, headers, exc_info=None):
+            answer.update(status=status, headers=headers)
+
+        body = b"".join(self.app(environ, keep))
+        self.held.set()
+        self.released.wait(HOLD_SECONDS)
+        start_response(answer["status"], answer["headers"])
+        return [body]
+
     def inject_faults(self, service, *kinds, operation=None, naming=None):
         """Answer the next requests to ``service`` (``s3``, ``iam``...; with ``operation``,
         only that one, e.g. ``CreateAccessKey``; with ``naming``, only requests whose path or
@@ -153,7 +176,10 @@ class CountingApp:
         gets a 503: a write that happened although the caller saw it fail), or
         ``"hold_after_processing"`` (carried out, then no answer for a minute: ``held`` is
         set, so a test can kill the caller while it waits) or ``"hold_before_processing"``
-        (the same, but nothing is carried out)."""
+        (the same, but nothing is carried out), or ``"pause_before_processing"`` /
+        ``"pause_after_processing"`` (``held`` is set and the request waits until the test
+        sets ``released``, then it is carried out and answered as moto answers it: to order
+        two clients' requests)."""
         with self._lock:
             self.faults.extend((service, operation, kind, naming) for kind in kinds)
 

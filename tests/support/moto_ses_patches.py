@@ -54,7 +54,7 @@ from moto.sesv2 import models as v2_models
 from moto.sesv2 import responses as v2_responses
 from moto.sesv2 import urls as v2_urls
 
-from tests.support import moto_errors
+from tests.support import moto_errors, moto_gaps
 
 _MARK = "_awsrunbook_patched"
 TYPES = ("Bounce", "Complaint", "Delivery")
@@ -338,22 +338,140 @@ def _v2_put_dkim(self):
     return json.dumps({})
 
 
-def apply():
-    """Patch moto's SES v1 and v2 backends and responses (idempotent)."""
-    if getattr(ses_models.SESBackend, _MARK, False):
-        return
+# --- checks: is the gap there in the installed moto? ----------------------------------------
+
+_DOMAIN = "moto-gap-probe.example"
+_OTHER = "other.moto-gap-probe.example"
+
+
+def _notifications_gap(probe):
+    if not hasattr(ses_responses.EmailResponse, "set_identity_headers_in_notifications_enabled"):
+        return "SetIdentityHeadersInNotificationsEnabled is not implemented"
+    ses = probe.client("ses")
+    topic = probe.client("sns").create_topic(Name="moto-gap-probe")["TopicArn"]
+    ses.verify_domain_identity(Domain=_DOMAIN)
+    ses.set_identity_notification_topic(Identity=_DOMAIN, NotificationType="Delivery")
+    ses.set_identity_notification_topic(Identity=_DOMAIN, NotificationType="Bounce", SnsTopic=topic)
+    ses.set_identity_headers_in_notifications_enabled(
+        Identity=_DOMAIN, NotificationType="Bounce", Enabled=True
+    )
+    found = ses.get_identity_notification_attributes(Identities=[_DOMAIN, _OTHER])
+    attrs = found["NotificationAttributes"]
+    mine = attrs.get(_DOMAIN, {})
+    if mine.get("BounceTopic") != topic or not mine.get("HeadersInBounceNotificationsEnabled"):
+        return "GetIdentityNotificationAttributes left out the topic or the header flag set"
+    return _OTHER in attrs and "GetIdentityNotificationAttributes answered for a missing identity"
+
+
+def _verification_status_gap(probe):
+    ses = probe.client("ses")
+    address = f"someone@{_DOMAIN}"
+    ses.verify_email_identity(EmailAddress=address)
+    set_status(probe.backend(ses_models.ses_backends), address, verification="PENDING")
+    found = ses.get_identity_verification_attributes(Identities=[address])
+    status = found["VerificationAttributes"][address]["VerificationStatus"]
+    return status != "Pending" and f"a pending identity's status was {status}"
+
+
+def _dkim_attributes_gap(probe):
+    ses = probe.client("ses")
+    for domain in (_DOMAIN, _OTHER):
+        ses.verify_domain_dkim(Domain=domain)
+    backend = probe.backend(ses_models.ses_backends)
+    backend.email_identities[_OTHER].dkim_attributes["SigningEnabled"] = False
+    found = ses.get_identity_dkim_attributes(Identities=[_DOMAIN, _OTHER])["DkimAttributes"]
+    if found[_OTHER]["DkimEnabled"]:
+        return "DkimEnabled was true for an identity that does not sign"
+    mine, other = found[_DOMAIN].get("DkimTokens"), found[_OTHER].get("DkimTokens")
+    return bool(mine) and mine == other and "two domains were given the same DKIM tokens"
+
+
+def _delete_identity_gap(probe):
+    ses = probe.client("ses")
+    ses.verify_domain_identity(Domain=_DOMAIN)
+    ses.delete_identity(Identity=f"nobody@{_DOMAIN}")  # raises where moto has the gap
+    ses.set_identity_mail_from_domain(Identity=_DOMAIN, MailFromDomain=f"mail.{_DOMAIN}")
+    ses.delete_identity(Identity=_DOMAIN)
+    ses.verify_domain_identity(Domain=_DOMAIN)
+    found = ses.get_identity_mail_from_domain_attributes(Identities=[_DOMAIN])
+    kept = found["MailFromDomainAttributes"].get(_DOMAIN, {}).get("MailFromDomain")
+    return bool(kept) and "a re-created identity kept the deleted one's MAIL FROM domain"
+
+
+_V2_PUTS = (
+    "put_email_identity_mail_from_attributes",
+    "put_email_identity_feedback_attributes",
+    "put_email_identity_configuration_set_attributes",
+    "put_email_identity_dkim_signing_attributes",
+    "put_email_identity_dkim_attributes",
+)
+
+
+def _v2_identity_gap(probe):
+    missing = moto_gaps.lacks(v2_responses.SESV2Response, *_V2_PUTS)
+    if missing(probe):
+        return missing.describe(True)
+    v2 = probe.client("sesv2")
+    created = v2.create_email_identity(
+        EmailIdentity=_DOMAIN,
+        Tags=[{"Key": "probe", "Value": "1"}],
+        DkimSigningAttributes={"NextSigningKeyLength": "RSA_2048_BIT"},
+    )
+    if not created.get("DkimAttributes", {}).get("Tokens"):
+        return "CreateEmailIdentity gave no DKIM tokens"
+    arn = identity_arn(probe.backend(ses_models.ses_backends), _DOMAIN)
+    if not v2.list_tags_for_resource(ResourceArn=arn)["Tags"]:
+        return "the identity's tags are not under its identity/NAME ARN"
+    got = v2.get_email_identity(EmailIdentity=_DOMAIN)
+    if not got["DkimAttributes"].get("CurrentSigningKeyLength") or not got.get("Tags"):
+        return "GetEmailIdentity left out CurrentSigningKeyLength or the tags"
+    try:
+        v2.create_email_identity(EmailIdentity=_DOMAIN)
+    except v2.exceptions.AlreadyExistsException:
+        return False
+    return "CreateEmailIdentity replaced an existing identity"
+
+
+# --- fills ----------------------------------------------------------------------------------
+
+
+def _fill_notifications():
     backend = ses_models.SESBackend
     backend.get_identity_notification_attributes = get_identity_notification_attributes
     backend.set_identity_notification_topic = set_identity_notification_topic
     backend.set_identity_headers_in_notifications_enabled = (
         set_identity_headers_in_notifications_enabled
     )
-    backend.get_identity_verification_attributes = get_identity_verification_attributes
-    backend.get_identity_dkim_attributes = get_identity_dkim_attributes
-    backend.delete_identity = delete_identity
     ses_responses.EmailResponse.set_identity_headers_in_notifications_enabled = (
         _v1_set_headers_response
     )
+    # The header flags live in storage of this fill: they go with their identity.
+    backend.delete_identity = _forgetting_headers(backend.delete_identity)
+
+
+def _forgetting_headers(original):
+    def delete(self, identity):
+        original(self, identity)
+        _headers(self).pop(identity, None)
+
+    return delete
+
+
+def _fill_verification_status():
+    ses_models.SESBackend.get_identity_verification_attributes = (
+        get_identity_verification_attributes
+    )
+
+
+def _fill_dkim_attributes():
+    ses_models.SESBackend.get_identity_dkim_attributes = get_identity_dkim_attributes
+
+
+def _fill_delete_identity():
+    ses_models.SESBackend.delete_identity = delete_identity
+
+
+def _fill_v2_identity():
     v2_models.SESV2Backend.create_email_identity = create_email_identity
     v2 = v2_responses.SESV2Response
     v2.create_email_identity = _v2_create_response
@@ -365,5 +483,23 @@ def apply():
     v2.put_email_identity_dkim_attributes = _v2_put_dkim
     identity_path = "{0}/v2/email/identities/(?P<EmailIdentity>[^/]+)/"
     for sub in ("mail-from", "feedback", "configuration-set", "dkim", "dkim/signing"):
-        v2_urls.url_paths[identity_path + sub + "$"] = v2_responses.SESV2Response.dispatch
-    setattr(backend, _MARK, True)
+        v2_urls.url_paths.setdefault(identity_path + sub + "$", v2.dispatch)
+
+
+# Order matters where fills meet: the notifications fill wraps whichever DeleteIdentity is
+# there, so the full one (when its gap is there) goes first.
+FILLS = {
+    "ses-v1-delete-identity": (_delete_identity_gap, _fill_delete_identity),
+    "ses-v1-notifications": (_notifications_gap, _fill_notifications),
+    "ses-v1-verification-status": (_verification_status_gap, _fill_verification_status),
+    "ses-v1-dkim-attributes": (_dkim_attributes_gap, _fill_dkim_attributes),
+    "sesv2-email-identity": (_v2_identity_gap, _fill_v2_identity),
+}
+
+
+def apply():
+    """Fill the gaps of moto's SES v1 and v2 that the installed moto has (idempotent)."""
+    if getattr(ses_models.SESBackend, _MARK, False):
+        return
+    moto_gaps.fill(FILLS)
+    setattr(ses_models.SESBackend, _MARK, True)

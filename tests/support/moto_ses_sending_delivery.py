@@ -29,7 +29,7 @@ import secrets
 
 from moto.ses import models as ses_models
 
-from tests.support import moto_ses_receiving
+from tests.support import moto_gaps, moto_ses_receiving
 
 _moto_send_raw_email = None  # moto's own, once apply() has run
 SENDING_IP = "54.240.8.1"
@@ -132,9 +132,28 @@ def _send_raw_email(self, source, destinations, raw_data):
     return message
 
 
-def apply():
-    """Patch moto's SES backend (idempotent)."""
+def _delivery_gap(probe):
+    stored = moto_ses_receiving.receiving_probe_setup(probe)
+    domain = moto_ses_receiving.PROBE_DOMAIN
+    raw = f"From: sender@{domain}\r\nTo: someone@{domain}\r\nSubject: probe\r\n\r\nprobe\r\n"
+    probe.client("ses").send_raw_email(
+        Source=f"sender@{domain}",
+        Destinations=[f"someone@{domain}"],
+        RawMessage={"Data": raw.encode()},
+    )
+    return not stored() and "mail sent to an address SES receives for never arrived"
+
+
+def _fill_delivery():
     global _moto_send_raw_email
-    if _moto_send_raw_email is None:
-        _moto_send_raw_email = ses_models.SESBackend.send_raw_email
-        ses_models.SESBackend.send_raw_email = _send_raw_email
+    _moto_send_raw_email = ses_models.SESBackend.send_raw_email
+    ses_models.SESBackend.send_raw_email = _send_raw_email
+
+
+FILLS = {"ses-sending-delivers-to-receiving": (_delivery_gap, _fill_delivery)}
+
+
+def apply():
+    """Fill the gap where the installed moto has it (idempotent; after
+    ``moto_ses_receiving``, whose receiving the check and the fill use)."""
+    moto_gaps.fill(FILLS)

@@ -2,41 +2,49 @@
 
 Loaded in-process by the functional tests (``apply()`` before ``moto.mock_aws``) and into the
 moto server the integration tests start (``PATCH_MODULES`` in ``tests/support/moto_server.py``).
-``apply()`` is idempotent. Each gap it fills, as seen in moto 5.2.5:
+``apply()`` is idempotent and fills each gap below only where its check (``FILLS``, run by
+``moto_gaps``) finds it in the installed moto; a gap whose fills share storage is one gap,
+filled whole or not at all. Each was seen in moto 5.2.5 and 5.2.6:
 
 SES v1 (``ses``)
- 1. ``GetIdentityNotificationAttributes`` never returned ``BounceTopic``/``ComplaintTopic``/
+ 1. ``ses-v1-notifications`` (one gap: the fills share the header flags' storage):
+    ``GetIdentityNotificationAttributes`` never returned ``BounceTopic``/``ComplaintTopic``/
     ``DeliveryTopic`` (they were stored, not returned), always said the headers were off, and
-    answered for identities that do not exist. Now: the stored topics, the stored header flags,
-    only existing identities.
- 2. ``SetIdentityHeadersInNotificationsEnabled`` was not implemented (500). Now stored per
-    identity and notification type.
- 3. ``SetIdentityNotificationTopic`` without ``SnsTopic`` (clearing a topic) raised KeyError
-    (500) when no topic was set. Now clearing an unset topic is a no-op, as on AWS.
- 4. ``GetIdentityVerificationAttributes`` always said ``Success``. Now the identity's own
-    status (v1 spelling of the v2 value).
- 5. ``GetIdentityDkimAttributes`` always said ``DkimEnabled: true`` and gave every domain the
-    same three tokens. Now ``DkimEnabled`` follows the identity's signing flag and each
-    domain has its own tokens (stable, derived from the domain name).
- 6. ``DeleteIdentity`` kept the identity's notification topics, headers, MAIL FROM domain,
-    DKIM tokens and tags (a re-created identity inherited them), and raised KeyError for an
-    address whose domain was verified. Now everything of the identity goes with it.
+    answered for identities that do not exist; ``SetIdentityHeadersInNotificationsEnabled``
+    was not implemented (500); ``SetIdentityNotificationTopic`` without ``SnsTopic`` (clearing
+    a topic) raised KeyError (500) when no topic was set. Now: the stored topics, the header
+    flags stored per identity and notification type (and deleted with the identity), only
+    existing identities; clearing an unset topic is a no-op, as on AWS.
+ 2. ``ses-v1-verification-status``: ``GetIdentityVerificationAttributes`` always said
+    ``Success``. Now the identity's own status (v1 spelling of the v2 value).
+ 3. ``ses-v1-dkim-attributes``: ``GetIdentityDkimAttributes`` always said ``DkimEnabled:
+    true`` and gave every domain the same three tokens. Now ``DkimEnabled`` follows the
+    identity's signing flag and each domain has its own tokens (stable, derived from the
+    domain name).
+ 4. ``ses-v1-delete-identity``: ``DeleteIdentity`` kept the identity's notification topics,
+    MAIL FROM domain, DKIM tokens and tags (a re-created identity inherited them), and raised
+    KeyError for an address whose domain was verified. Now everything of the identity goes
+    with it.
 
 SES v2 (``sesv2``)
- 7. ``CreateEmailIdentity`` returned no ``DkimAttributes.Tokens``, tagged the identity under
-    ``email-identity/NAME`` rather than the documented ``identity/NAME`` ARN, and silently
-    replaced an existing identity. Now tokens for domains with Easy DKIM, tags under
-    ``arn:aws:ses:REGION:ACCOUNT:identity/NAME``, ``AlreadyExistsException`` for a duplicate.
- 8. ``GetEmailIdentity`` returned no DKIM tokens, no ``CurrentSigningKeyLength``, no
+ 5. ``sesv2-email-identity`` (one gap: create, get and the puts share the identity's tags,
+    tokens and MAIL FROM storage): ``CreateEmailIdentity`` returned no
+    ``DkimAttributes.Tokens``, tagged the identity under ``email-identity/NAME`` rather than
+    the documented ``identity/NAME`` ARN, and silently replaced an existing identity;
+    ``GetEmailIdentity`` returned no DKIM tokens, no ``CurrentSigningKeyLength``, no
     ``MailFromAttributes``, ``FeedbackForwardingStatus`` always false, the creation-time tags
-    only, and ``VerifiedForSendingStatus`` false. Now all of them as stored.
- 9. ``PutEmailIdentityMailFromAttributes``, ``PutEmailIdentityFeedbackAttributes``,
-    ``PutEmailIdentityConfigurationSetAttributes``, ``PutEmailIdentityDkimSigningAttributes``
-    and ``PutEmailIdentityDkimAttributes`` were not implemented (500 in-process; 404 from the
-    server, which routes no ``/v2/email/identities/NAME/...`` sub-paths). Now implemented with
-    AWS's checks: the MAIL FROM domain must be a subdomain of the identity's domain; email
-    forwarding can only be turned off when bounce and complaint topics are both set; the
-    configuration set must exist.
+    only, and ``VerifiedForSendingStatus`` false; ``PutEmailIdentityMailFromAttributes``,
+    ``PutEmailIdentityFeedbackAttributes``, ``PutEmailIdentityConfigurationSetAttributes``,
+    ``PutEmailIdentityDkimSigningAttributes`` and ``PutEmailIdentityDkimAttributes`` were not
+    implemented (500 in-process; 404 from the server, which routes no
+    ``/v2/email/identities/NAME/...`` sub-paths). Now: tokens for domains with Easy DKIM, tags
+    under ``arn:aws:ses:REGION:ACCOUNT:identity/NAME``, ``AlreadyExistsException`` for a
+    duplicate, everything stored returned, and the puts with AWS's checks (the MAIL FROM
+    domain must be a subdomain of the identity's domain; email forwarding can only be turned
+    off when bounce and complaint topics are both set; the configuration set must exist).
+
+``dkim_tokens`` and ``set_status`` are for tests: the tokens the v2 fill gives a domain, and
+an identity's status set on the backend object.
 
 Not patched (tests live with it): AWS starts a new identity's verification, DKIM and MAIL FROM
 status at ``PENDING`` until the DNS records are seen; moto says ``SUCCESS`` at once. Tests that

@@ -3,27 +3,32 @@ the SES developer guide document it.
 
 Loaded into the moto server the integration tests start (``PATCH_MODULES`` in
 ``tests/support/moto_server.py``) and in-process by the functional tests (``apply()``;
-idempotent). Each gap it fills, as seen in moto 5.2.5:
+idempotent). ``apply()`` fills each gap below only where its check (``FILLS``, run by
+``moto_gaps``) finds it in the installed moto. Each was seen in moto 5.2.5 and 5.2.6:
 
- 1. ``DeleteReceiptRule`` was not implemented (500). Now it removes the rule (a rule that is
-    not there is no error; a rule set that is not there is ``RuleSetDoesNotExist``).
- 2. ``CreateReceiptRule`` accepted a second rule with a name already in the rule set. Now
-    ``AlreadyExists``.
- 3. ``CreateReceiptRule`` with an S3 action only checked that the bucket exists. Now, as on
-    AWS, it fails with ``InvalidS3Configuration: Could not write to bucket`` unless the
-    bucket policy lets ``ses.amazonaws.com`` ``s3:PutObject``, and then stores SES's
-    ``AMAZON_SES_SETUP_NOTIFICATION`` object under the rule's prefix.
- 4. Nothing was ever received. ``deliver(region, recipient, raw)`` now puts a message where
-    the active rule set's first matching rule with an S3 action says (bucket, prefix plus a
-    message id), as SES receiving does, and only for a recipient whose domain is a verified
-    identity in the region; the delivery checks reuse it for sent mail.
- 5. Creating an address identity (v1 ``VerifyEmailIdentity``, v2 ``CreateEmailIdentity``)
-    verified it at once. Now, when an active rule receives for the address, the identity
-    stays ``PENDING`` and SES's verification message (MIME, quoted-printable, from
+ 1. ``ses-delete-receipt-rule``: ``DeleteReceiptRule`` was not implemented (500). Now it
+    removes the rule (a rule that is not there is no error; a rule set that is not there is
+    ``RuleSetDoesNotExist``).
+ 2. ``ses-receipt-rule-unique-names``: ``CreateReceiptRule`` accepted a second rule with a
+    name already in the rule set. Now ``AlreadyExists``.
+ 3. ``ses-receipt-rule-s3-permission``: ``CreateReceiptRule`` with an S3 action only checked
+    that the bucket exists. Now, as on AWS, it fails with ``InvalidS3Configuration: Could not
+    write to bucket`` unless the bucket policy lets ``ses.amazonaws.com`` ``s3:PutObject``,
+    and then stores SES's ``AMAZON_SES_SETUP_NOTIFICATION`` object under the rule's prefix.
+ 4. ``ses-receiving-verification-message``: creating an address identity (v1
+    ``VerifyEmailIdentity``, v2 ``CreateEmailIdentity``) verified it at once and sent
+    nothing. Now, when an active rule receives for the address, the identity stays
+    ``PENDING`` and SES's verification message (MIME, quoted-printable, from
     ``no-reply-aws@amazon.com``, the ``email-verification`` link format) is delivered;
     ``VerifyEmailIdentity`` on a pending address sends a new one. The link points at
     ``link_base`` (``LinkServer`` of a test, or ``$AWSRUNBOOK_VERIFICATION_LINK_BASE``;
     AWS's host by default); requesting a link that was issued marks the identity verified.
+
+Not a patch of moto, so always there: moto receives nothing, and ``deliver(region,
+recipient, raw)`` puts a message where the active rule set's first matching rule with an S3
+action says (bucket, prefix plus a message id), as SES receiving does, and only for a
+recipient whose domain is a verified identity in the region; the fill of gap 4 and
+``moto_ses_sending_delivery`` use it. ``receiving_probe_setup`` is what their checks share.
 """
 
 import datetime

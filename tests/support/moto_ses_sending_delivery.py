@@ -4,9 +4,11 @@ records the message.
 
 Loaded into the moto server the integration tests start (``PATCH_MODULES`` in
 ``tests/support/moto_server.py``) and in-process by the functional tests (``apply()``;
-idempotent; after ``moto_ses_receiving``). The gap it fills, as seen in moto 5.2.5:
+idempotent; after ``moto_ses_receiving``). ``apply()`` fills the gap only where its check
+(``FILLS``, run by ``moto_gaps``) finds it in the installed moto; it was seen in moto 5.2.5
+and 5.2.6:
 
- 1. Mail SES sends to an address it also receives for never arrived. Now a raw message sent
+ 1. ``ses-sending-delivers-to-receiving``: mail SES sends to an address it also receives for never arrived. Now a raw message sent
     to an address that an active receipt rule with an S3 action receives for is delivered
     there (``moto_ses_receiving.deliver``; only for a domain verified in the region, as SES
     receives for no other) as SES receiving would store it: SES's

@@ -2,27 +2,33 @@
 ``aws_ses_sending`` and ``aws_ses`` make. Applied in-process by the functional tests and, through
 ``PATCH_MODULES`` in ``tests/support/moto_server.py``, inside the local moto server.
 
-Gaps filled (each one was tried against moto 5.2.5 and failed as described):
+``apply()`` is idempotent and fills each gap below only where its check (``FILLS``, run by
+``moto_gaps``) finds it in the installed moto; a gap whose fills share storage is one gap,
+filled whole or not at all. Each was seen in moto 5.2.5 and 5.2.6:
 
-- ``CreateConfigurationSetEventDestination``, ``GetConfigurationSetEventDestinations``,
-  ``UpdateConfigurationSetEventDestination``, ``DeleteConfigurationSetEventDestination``:
-  not implemented (v1's ``CreateConfigurationSetEventDestination`` works but keeps only one
-  destination per set, and v1 has no update or delete either).
-- ``PutConfigurationSetSuppressionOptions``, ``PutConfigurationSetReputationOptions``,
-  ``PutConfigurationSetSendingOptions``, ``PutConfigurationSetTrackingOptions``: not
-  implemented.
-- ``GetConfigurationSet`` returns ``SendingEnabled: false`` whatever was set (moto stores the
-  whole ``SendingOptions`` mapping where a boolean belongs) and leaves out the documented
-  defaults (sending enabled, reputation metrics disabled).
-- ``DeleteConfigurationSet`` on a missing set answers 500 (a ``KeyError``) instead of
-  ``NotFoundException``.
-- moto's server answers 404 to SES v2 paths of more than four segments (account settings,
-  event destinations, set options): routes are added for them.
-- ``GetAccount``, ``PutAccountSuppressionAttributes``, ``PutAccountSendingAttributes``,
-  ``PutAccountDetails``: not implemented (``PutAccountDetails`` answers 404 on the server).
-  The account starts as AWS documents a new one: in the sandbox, sending enabled,
-  account-level suppression for ``BOUNCE`` and ``COMPLAINT``. A production-access request
-  puts the review in ``PENDING``; ``set_review_status`` lets a test play AWS's reviewer.
+ 1. ``sesv2-delete-missing-configuration-set``: ``DeleteConfigurationSet`` on a missing set
+    answered 500 (a ``KeyError``) instead of ``NotFoundException``.
+ 2. ``sesv2-event-destinations`` (one gap: the calls share the destinations' storage, which
+    ``DeleteConfigurationSet`` then also clears): ``CreateConfigurationSetEventDestination``,
+    ``GetConfigurationSetEventDestinations``, ``UpdateConfigurationSetEventDestination``,
+    ``DeleteConfigurationSetEventDestination`` were not implemented (v1's
+    ``CreateConfigurationSetEventDestination`` works but keeps only one destination per set,
+    and v1 has no update or delete either).
+ 3. ``sesv2-configuration-set-options`` (one gap: the puts write what ``GetConfigurationSet``
+    reads): ``PutConfigurationSetSuppressionOptions``, ``PutConfigurationSetReputationOptions``,
+    ``PutConfigurationSetSendingOptions``, ``PutConfigurationSetTrackingOptions`` were not
+    implemented; ``GetConfigurationSet`` returned ``SendingEnabled: false`` whatever was set
+    (moto stores the whole ``SendingOptions`` mapping where a boolean belongs) and left out
+    the documented defaults (sending enabled, reputation metrics disabled).
+ 4. ``sesv2-account`` (one gap: the calls share the account's storage):
+    ``GetAccount``, ``PutAccountSuppressionAttributes``, ``PutAccountSendingAttributes``,
+    ``PutAccountDetails`` were not implemented (``PutAccountDetails`` answered 404 on the
+    server). The account starts as AWS documents a new one: in the sandbox, sending enabled,
+    account-level suppression for ``BOUNCE`` and ``COMPLAINT``. A production-access request
+    puts the review in ``PENDING``; ``set_review_status`` lets a test play AWS's reviewer.
+
+moto's server answers 404 to SES v2 paths of more than four segments (account settings,
+event destinations, set options): each fill adds the routes of its calls.
 """
 
 import json

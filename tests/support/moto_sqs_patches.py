@@ -4,7 +4,7 @@ documents.
 Loaded in-process by the functional tests (``apply()`` before ``moto.mock_aws``) and into the
 moto server the integration tests start (``PATCH_MODULES`` in ``tests/support/moto_server.py``).
 ``apply()`` is idempotent and fills each gap only where its check (``moto_gaps``) finds it in
-the installed moto. The gaps, each seen in moto 5.2.5 and 5.2.6:
+the installed moto. Each was seen in moto 5.2.5 and 5.2.6:
 
  1. ``sqs-set-attributes-keeps-policy``: ``SetQueueAttributes`` without a ``Policy``
     attribute (e.g. only ``VisibilityTimeout``) dropped the queue's ``Policy``. Now

@@ -8,15 +8,15 @@ idempotent; after ``moto_ses_receiving``). ``apply()`` fills the gap only where 
 (``FILLS``, run by ``moto_gaps``) finds it in the installed moto; it was seen in moto 5.2.5
 and 5.2.6:
 
- 1. ``ses-sending-delivers-to-receiving``: mail SES sends to an address it also receives for never arrived. Now a raw message sent
-    to an address that an active receipt rule with an S3 action receives for is delivered
-    there (``moto_ses_receiving.deliver``; only for a domain verified in the region, as SES
-    receives for no other) as SES receiving would store it: SES's
-    ``Message-ID``; a DKIM signature by the key a test registered for the From domain in
-    ``signing_keys`` (Easy DKIM; the key's own domain is the ``d=``, so a test can sign
-    unaligned); SES's own ``d=amazonses.com`` signature by ``ses_key``; the ``Return-Path``
-    of the MAIL FROM domain SES uses (the identity's custom MAIL FROM domain, else
-    ``REGION.amazonses.com``); and the receiving side's ``Received-SPF`` and
+ 1. ``ses-sending-delivers-to-receiving``: mail SES sends to an address it also receives for
+    never arrived. Now a raw message sent to an address that an active receipt rule with an
+    S3 action receives for is delivered there (``moto_ses_receiving.deliver``; only for a
+    domain verified in the region, as SES receives for no other) as SES receiving would
+    store it: SES's ``Message-ID``; a DKIM signature by the key a test registered for the
+    From domain in ``signing_keys`` (Easy DKIM; the key's own domain is the ``d=``, so a
+    test can sign unaligned); SES's own ``d=amazonses.com`` signature by ``ses_key``; the
+    ``Return-Path`` of the MAIL FROM domain SES uses (the identity's custom MAIL FROM
+    domain, else ``REGION.amazonses.com``); and the receiving side's ``Received-SPF`` and
     ``Authentication-Results`` (``amazonses.com``) headers.
 
 What a real receiver would decide is a test's setting: ``spf_result`` (the SPF verdict for

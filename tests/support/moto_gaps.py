@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import threading
 import time
@@ -64,20 +65,9 @@ class Probe:
     """What a check gets: boto3 clients (dummy credentials, ``PROBE_REGION``, the probe's own
     account) and that account's moto backends."""
 
-    def __init__(self) -> None:
-        self._session = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name=PROBE_REGION,
-        )
-        self._clients: dict[str, Any] = {}
-
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            client = self._session.client(service)
-            client.meta.events.register("before-sign", _to_probe_account)
-            self._clients[service] = client
-        return self._clients[service]
+    @staticmethod
+    def client(service: str) -> Any:
+        return _client(service)
 
     @staticmethod
     def backend(backends: BackendDict) -> Any:
@@ -118,6 +108,22 @@ def _to_probe_account(request: Any, **kwargs: Any) -> None:
     request.headers[_ACCOUNT_HEADER] = PROBE_ACCOUNT
 
 
+# Made once per process (inside a probe's environment) and kept: making a client (botocore
+# reads its endpoint and service models) costs more than the checks themselves.
+@functools.cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=PROBE_REGION
+    )
+
+
+@functools.cache
+def _client(service: str) -> Any:
+    client = _session().client(service)
+    client.meta.events.register("before-sign", _to_probe_account)
+    return client
+
+
 @contextlib.contextmanager
 def _probe_environment() -> Iterator[None]:
     saved = {
@@ -137,10 +143,24 @@ def _probe_environment() -> Iterator[None]:
 
 
 def _forget_probe_account() -> None:
-    """Drop what a check made: the probe account of every backend and its S3 bucket names
+    """Drop what the checks made: the probe account of every backend and its S3 bucket names
     (global across accounts)."""
     for backends in list(BackendDict._instances):
         backends.pop(PROBE_ACCOUNT, None)
+    _forget_probe_buckets()
+
+
+def _empty_probe_account() -> None:
+    """Empty the probe account between checks (cheaper than dropping it: moto works out an
+    account's regions when it makes one)."""
+    for backends in list(BackendDict._instances):
+        account = dict.get(backends, PROBE_ACCOUNT)  # dict.get: makes no account
+        if account is not None:
+            account.reset()
+    _forget_probe_buckets()
+
+
+def _forget_probe_buckets() -> None:
     for bucket, (_, account) in list(s3_backends.bucket_accounts.items()):
         if account == PROBE_ACCOUNT:
             s3_backends.bucket_accounts.pop(bucket, None)
@@ -196,7 +216,7 @@ def find(checks: Mapping[str, Check]) -> dict[str, bool]:
         if aws:
             with _probing() as probe:
                 for name, check in aws.items():
-                    _forget_probe_account()  # each check starts from an empty account
+                    _empty_probe_account()  # each check starts from an empty account
                     _record[name] = _run(name, check, probe)
         probe_seconds += time.perf_counter() - started
         return {name: _record[name].found for name in checks}

@@ -210,14 +210,13 @@ def find(checks: Mapping[str, Check]) -> dict[str, bool]:
         new = {name: check for name, check in checks.items() if name not in _record}
         started = time.perf_counter()
         aws = {name: c for name, c in new.items() if getattr(c, "needs_aws", True)}
-        for name, check in new.items():
-            if name not in aws:
-                _record[name] = _run(name, check, None)
+        seen = {name: _run(name, c, None) for name, c in new.items() if name not in aws}
         if aws:
             with _probing() as probe:
                 for name, check in aws.items():
                     _empty_probe_account()  # each check starts from an empty account
-                    _record[name] = _run(name, check, probe)
+                    seen[name] = _run(name, check, probe)
+        _record.update((name, seen[name]) for name in new)  # in the order given
         probe_seconds += time.perf_counter() - started
         return {name: _record[name].found for name in checks}
 

@@ -150,3 +150,15 @@ def test_a_probe_records_the_time_it_took():
     moto_gaps.find({"timed": lambda probe: False})
 
     assert moto_gaps.probe_seconds > before
+
+
+def test_the_report_keeps_the_order_the_gaps_were_given_in():
+    moto_gaps.find(
+        {
+            "called": lambda probe: False,
+            "missing": moto_gaps.lacks(EmailResponse, "no_such_call"),
+            "called too": lambda probe: True,
+        }
+    )
+
+    assert [gap.name for gap in moto_gaps.report()] == ["called", "missing", "called too"]

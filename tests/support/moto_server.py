@@ -8,6 +8,7 @@ Run it on its own (the demo does)::
 
     python -m tests.support.moto_server --port 5123
     python -m tests.support.moto_server --port 5123 --latency-ms 60   # as from a laptop
+    python -m tests.support.moto_server --list-gaps   # which gaps this moto has, which filled
 """
 
 import argparse
@@ -18,6 +19,7 @@ import threading
 import time
 import urllib.parse
 
+import moto
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -25,8 +27,11 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from tests.support import moto_gaps
+
 # Modules under tests/support that make moto behave as the AWS API reference documents
-# where it does not; each exposes apply().
+# where it does not; each exposes apply(), which fills only the gaps the installed moto has
+# (tests/support/moto_gaps.py records which).
 PATCH_MODULES = (
     "tests.support.moto_ses_patches",
     "tests.support.moto_sesv2_patches",
@@ -36,6 +41,24 @@ PATCH_MODULES = (
     "tests.support.moto_ses_receiving",
     "tests.support.moto_ses_sending_delivery",
 )
+
+
+def apply_patches():
+    """Apply every module of ``PATCH_MODULES`` (each once per process)."""
+    for name in PATCH_MODULES:
+        importlib.import_module(name).apply()
+
+
+def gaps_report():
+    """What ``--list-gaps`` prints: each gap checked, found or not, filled or not."""
+    apply_patches()
+    found = moto_gaps.report()
+    summary = (
+        f"moto {moto.__version__}: {sum(g.found for g in found)} of {len(found)} gaps found, "
+        f"{sum(g.applied for g in found)} filled; checks took {moto_gaps.probe_seconds:.2f} s"
+    )
+    return f"{moto_gaps.format_report(found)}\n{summary}"
+
 
 _SERVICE_RE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
@@ -196,8 +219,7 @@ class MotoServer:
     """moto's server in a thread of this process, on 127.0.0.1."""
 
     def __init__(self, port=0, latency_ms=0):
-        for name in PATCH_MODULES:
-            importlib.import_module(name).apply()
+        apply_patches()
         self.counter = CountingApp(
             DomainDispatcherApplication(create_backend_app), latency=latency_ms / 1000
         )
@@ -238,7 +260,15 @@ def main():
     parser.add_argument(
         "--latency-ms", type=float, default=0, help="delay every AWS answer by this much"
     )
+    parser.add_argument(
+        "--list-gaps",
+        action="store_true",
+        help="print which moto gaps the installed moto has and which were filled, then exit",
+    )
     args = parser.parse_args()
+    if args.list_gaps:
+        print(gaps_report())
+        return
     server = MotoServer(args.port, args.latency_ms)
     print(f"moto server listening on {server.url}", flush=True)
     server._server.serve_forever()

@@ -1,6 +1,7 @@
 """The account-level suppression list of SES v2, as the SES v2 API reference documents it,
 for moto, which lacks it (moto 5.2.6: no handler and no server route for any of these; each
-fill is installed only where moto still has no handler, so a moto that closes the gap wins):
+gap ``sesv2-suppression-list`` is filled only where moto still lacks a handler, so a moto that
+closes it wins):
 
 - ``ListSuppressedDestinations`` (``GET /v2/email/suppression/addresses``): ``Reasons``
   (BOUNCE, COMPLAINT), ``StartDate``/``EndDate`` on ``LastUpdateTime``, ``PageSize``
@@ -25,11 +26,10 @@ from moto.sesv2 import urls as sesv2_urls
 from moto.sesv2.models import sesv2_backends
 from moto.sesv2.responses import SESV2Response
 
-from tests.support import moto_errors
+from tests.support import moto_errors, moto_gaps
 
 REASONS = ("BOUNCE", "COMPLAINT")
 MAX_PAGE = 1000
-_APPLIED = []
 
 
 def _store(backend):
@@ -154,13 +154,16 @@ _URL_PATHS = (
 )
 
 
-def apply():
-    """Install the handlers moto lacks and their server routes (idempotent)."""
-    if _APPLIED:
-        return
+def _install():
     routes = dict.fromkeys(_URL_PATHS, SESV2Response.dispatch)
     sesv2_urls.url_paths.update({k: v for k, v in routes.items() if k not in sesv2_urls.url_paths})
-    missing = {name: fill for name, fill in _HANDLERS.items() if not hasattr(SESV2Response, name)}
-    for name, fill in missing.items():
-        setattr(SESV2Response, name, fill)
-    _APPLIED.append(True)
+    for name, handler in _HANDLERS.items():
+        setattr(SESV2Response, name, handler)
+
+
+FILLS = {"sesv2-suppression-list": (moto_gaps.lacks(SESV2Response, *_HANDLERS), _install)}
+
+
+def apply():
+    """Install the handlers and their server routes where moto lacks them (idempotent)."""
+    moto_gaps.fill(FILLS)

@@ -526,12 +526,12 @@ def feedback(queue, max=10, delete=False, wait_seconds=2, **kwargs):
         salt-call aws_ses.feedback ses-feedback max=50 --out=json
     """
     conn = aws.split_connection_args(kwargs)
-    url = __salt__["aws_sqs.queue_url"](queue, **conn)
+    url = __salt__["sqs_queue.queue_url"](queue, **conn)
     if url is None:
         raise CommandExecutionError(f"no SQS queue called {queue}")
     summaries, handles = [], []
     while len(summaries) < int(max):
-        batch = __salt__["aws_sqs.receive"](
+        batch = __salt__["sqs_queue.receive"](
             url, max_messages=int(max) - len(summaries), wait_seconds=wait_seconds, **conn
         )
         if not batch:
@@ -539,7 +539,7 @@ def feedback(queue, max=10, delete=False, wait_seconds=2, **kwargs):
         summaries += [_summary_of(message) for message in batch]
         handles += [message["receipt_handle"] for message in batch]
     if delete and handles:
-        __salt__["aws_sqs.delete"](url, handles, **conn)
+        __salt__["sqs_queue.delete"](url, handles, **conn)
     return summaries
 
 

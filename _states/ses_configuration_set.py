@@ -130,7 +130,7 @@ def plan_topics(destinations, topics, queues=None):
     subscribing missing addresses and queues. Pure.
 
     ``topics``: ``{topic name: aws_sns.describe_topic's answer}``; ``queues``: ``{queue name:
-    aws_sqs.describe_queue's answer}``.
+    sqs_queue.describe_queue's answer}``.
     """
     feeds = wanted_queues(destinations)
     steps = [
@@ -272,7 +272,7 @@ def present(
         for topic in sorted(wanted)
     }
     queues = {
-        queue: __salt__["aws_sqs.describe_queue"](queue, **conn)
+        queue: __salt__["sqs_queue.describe_queue"](queue, **conn)
         for queue in sorted(wanted_queues(destinations))
     }
     steps = plan_topics(destinations, topics, queues)

@@ -273,7 +273,7 @@ def plan_identity(desired, current, notes=None, topic=None, queue=None):
     ``None`` when missing) to ``desired`` (``desired_identity``'s answer). ``notes`` is the
     identity's ``aws_ses.notification_attributes`` answer, ``topic`` the notification
     topic as ``aws_sns.describe_topic`` gives it and ``queue`` the feedback queue as
-    ``aws_sqs.describe_queue`` gives it; they only matter when notifications (with a
+    ``sqs_queue.describe_queue`` gives it; they only matter when notifications (with a
     ``queue``) are managed. Pure."""
     name = desired["identity"]
     steps = []
@@ -385,7 +385,7 @@ def _read(desired, conn):
         )[identity]
     me = ra.peer(want["topic"], ("sns_topic", want["topic"]))
     topic = ra.read(globals(), "sns_topic", conn, me)
-    queue = want["queue"] and __salt__["aws_sqs.describe_queue"](want["queue"], **conn)
+    queue = want["queue"] and __salt__["sqs_queue.describe_queue"](want["queue"], **conn)
     return current, notes, topic, queue
 
 

@@ -101,6 +101,7 @@ def _identity_dict(identity, resp):
             "signing_enabled": bool(dkim.get("SigningEnabled")),
             "status": dkim.get("Status", "NOT_STARTED"),
             "tokens": list(dkim.get("Tokens") or []),
+            "signing_zone": dkim.get("SigningHostedZone"),
             "origin": dkim.get("SigningAttributesOrigin"),
             "next_key_length": dkim.get("NextSigningKeyLength"),
             "current_key_length": dkim.get("CurrentSigningKeyLength"),
@@ -264,7 +265,14 @@ def dns_records(identity, dmarc=dns.DEFAULT_DMARC, **kwargs):
         raise CommandExecutionError(f"SES identity {identity} does not exist")
     region = aws.region_of(conn, __salt__.get("config.option"))
     mail_from = (found["mail_from"] or {}).get("domain")
-    records = dns.build_dns_records(identity, region, found["dkim"]["tokens"], mail_from, dmarc)
+    records = dns.build_dns_records(
+        identity,
+        region,
+        found["dkim"]["tokens"],
+        mail_from,
+        dmarc,
+        dkim_zone=found["dkim"].get("signing_zone"),
+    )
     return {
         "records": records,
         "zone_file": dns.zone_file(records),

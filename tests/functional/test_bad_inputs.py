@@ -27,7 +27,11 @@ SIBLING = "sibling-secret-never-shown"
 PILLAR = {
     "cloudflare": {"api_token": {"token": "t0ken", "other": SIBLING}, "listed": [SIBLING]},
     "dns": {"tsig_secret": "", "mapped": {"secret": SIBLING}},
+    "smtp_mapped": {"host": "127.0.0.1", "username": "AKIA", "password": {"pw": SIBLING}},
+    "smtp_listed": [SIBLING],
 }
+LOOKUP = {"zone": "example.org", "name": "example.org", "rtype": "TXT"}
+MAIL = {"sender": "noreply@example.org", "recipient": "ops@example.org"}
 VPC = {"name": "aurora", "cidr": "10.0.0.0/16", "region": "eu-west-2"}
 AURORA = {"name": "common", "vpc": "aurora", "region": "us-east-1"}
 RDS = {"name": "analytics", "region": "us-east-1"}
@@ -180,42 +184,19 @@ CASES = [
     # the DNS providers' execution modules called directly (CLI)
     (
         "module:cloudflare_dns.get_records",
-        {
-            "zone": "example.org",
-            "name": "example.org",
-            "rtype": "TXT",
-            "api_token_pillar": "cloudflare:api_token",
-        },
+        {**LOOKUP, "api_token_pillar": "cloudflare:api_token"},
         "api_token_pillar",
     ),
     (
         "module:cloudflare_dns.get_records",
-        {
-            "zone": "example.org",
-            "name": "example.org",
-            "rtype": "TXT",
-            "api_token": "t",
-            "timeout": "soon",
-        },
+        {**LOOKUP, "api_token": "t", "timeout": "soon"},
         "timeout",
     ),
+    ("module:rfc2136.get_records", {**LOOKUP, "server": "127.0.0.1", "timeout": -3}, "timeout"),
     (
         "module:rfc2136.get_records",
         {
-            "zone": "example.org",
-            "name": "example.org",
-            "rtype": "TXT",
-            "server": "127.0.0.1",
-            "timeout": -3,
-        },
-        "timeout",
-    ),
-    (
-        "module:rfc2136.get_records",
-        {
-            "zone": "example.org",
-            "name": "example.org",
-            "rtype": "TXT",
+            **LOOKUP,
             "server": "127.0.0.1",
             "tsig_key_name": "salt",
             "tsig_secret_pillar": "dns:mapped",
@@ -226,6 +207,13 @@ CASES = [
         "module:aws_ses.identity_status",
         {"identity": "example.org", "region": "ap-east-1"},
         "region",
+    ),
+    ("module:aws_ses_smtp.send_test_email", {**MAIL, "pillar_key": "smtp_mapped"}, "password"),
+    ("module:aws_ses_smtp.send_test_email", {**MAIL, "pillar_key": "smtp_listed"}, "pillar_key"),
+    (
+        "module:aws_ses_smtp.send_test_email",
+        {**MAIL, "pillar_key": "smtp_mapped", "password": "pw", "port": "smtp"},
+        "port",
     ),
     # ec2_vpc
     ("ec2_vpc.present", {**VPC, "cidr": "10.0.0.0/8"}, "cidr"),

@@ -68,8 +68,13 @@ def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, aws_env,
     # expire_days: null and nothing else: no lifecycle rule at all (issue 21 item 4), not an
     # abort-only rule whose name claims a deletion.
     pg_rules = subprocess.run(
-        [str(BIN / "aws"), "s3api", "get-bucket-lifecycle-configuration"]
-        + ["--bucket", "ocp-pgbackrest"],
+        [
+            str(BIN / "aws"),
+            "s3api",
+            "get-bucket-lifecycle-configuration",
+            "--bucket",
+            "ocp-pgbackrest",
+        ],
         env=aws_env,
         capture_output=True,
         text=True,

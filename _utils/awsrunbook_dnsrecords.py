@@ -271,7 +271,7 @@ def _resolver(item, arg):
 # --- provider settings ----------------------------------------------------------------------
 
 
-def _kind(value):
+def _kind(value: object) -> str:
     """What ``value`` is, in words that never show it."""
     if isinstance(value, dict):
         return "a mapping"
@@ -282,12 +282,12 @@ def _kind(value):
     return "null" if value is None else f"a {type(value).__name__}"
 
 
-def _is_token(text):
+def _is_token(text: str) -> bool:
     # An HTTP header value: printable ASCII, no spaces (a newline would split the header).
     return all(33 <= ord(char) <= 126 for char in text)
 
 
-def _is_base64(text):
+def _is_base64(text: str) -> bool:
     try:
         return bool(base64.b64decode(text, validate=True))
     except (binascii.Error, ValueError):
@@ -301,7 +301,7 @@ SECRET_SHAPES = {
 }
 
 
-def secret_text(value, arg, name, source=""):
+def secret_text(value: object, arg: str, name: str, source: str = "") -> str:
     """``value`` when it is a non-empty string of the shape secret ``name`` has; else raise
     naming ``arg`` (``source``: where the value came from). Never shows the value."""
     shape, fits = SECRET_SHAPES[name]
@@ -312,7 +312,7 @@ def secret_text(value, arg, name, source=""):
     return value
 
 
-def _pillar_key(pillar_key, key_arg):
+def _pillar_key(pillar_key: object, key_arg: str) -> None:
     if not isinstance(pillar_key, str) or not all(pillar_key.split(":")):
         # Not shown: a mapping here may be the secret itself, put in the wrong place.
         _fail(key_arg, f"must be a colon-delimited pillar key, not {_kind(pillar_key)}")
@@ -334,7 +334,7 @@ def secret_setting(value, pillar_key, pillar, arg, where=""):
     return secret_text(found, key_arg, arg, f"the pillar value at {pillar_key} ")
 
 
-def timeout_seconds(value, arg, default):
+def timeout_seconds(value: object, arg: str, default: float | None) -> float | None:
     """A positive number of seconds (``default`` when ``None``)."""
     if value is None:
         return default

@@ -109,7 +109,7 @@ def _zone(spec, where):
     return {"az": az, "az_index": index}
 
 
-def zones_in_region(subnet_specs, region):
+def zones_in_region(subnet_specs: dict[str, dict], region: str) -> None:
     """Refuse a subnet whose ``az`` is a zone of another region than ``region``. (An
     ``az_index`` past the region's last zone is known only from EC2: ``resolve_zones``
     refuses it after that one read, before any write.)"""

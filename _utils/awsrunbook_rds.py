@@ -166,7 +166,7 @@ def names_list(value, arg):
     return value
 
 
-def subnet_names(value, arg="subnets"):
+def subnet_names(value: object, arg: str = "subnets") -> list[str]:
     """The subnets of a DB subnet group: two or more distinct names or IDs (RDS wants subnets
     in at least two availability zones)."""
     names_list(value, arg)
@@ -177,7 +177,7 @@ def subnet_names(value, arg="subnets"):
     return value
 
 
-def subnets_in_two_zones(zones, arg="subnets"):
+def subnets_in_two_zones(zones: dict[str, str], arg: str = "subnets") -> None:
     """Refuse subnets (``{subnet: zone}``, as read) that are not in two zones or more."""
     if len(set(zones.values())) < 2:
         listed = ", ".join(f"{subnet} in {zone}" for subnet, zone in sorted(zones.items()))

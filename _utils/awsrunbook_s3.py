@@ -88,28 +88,28 @@ def lifecycle_steps(field, bucket, current_rules, desired_rules, exclusive, neve
     return [st.step(field, old, rules, "aws_s3.put_lifecycle", bucket=bucket, rules=rules)]
 
 
-def filter_prefix(prefix):
+def filter_prefix(prefix: str | None) -> str:
     """A validated ``prefix`` argument as S3's filter spells it (``""``: the whole bucket)."""
     return f"{prefix}/" if prefix else ""
 
 
-def rule_prefix(rule):
+def rule_prefix(rule: dict) -> str:
     """The key prefix an S3 lifecycle rule applies to (``""``: the whole bucket)."""
     rule = normalized(rule)
     rule_filter = rule.get("Filter") or {}
     return rule_filter.get("Prefix", (rule_filter.get("And") or {}).get("Prefix", ""))
 
 
-def _expires(rule):
+def _expires(rule: dict) -> bool:
     expiration = rule.get("Expiration") or {}
     return rule.get("Status") == "Enabled" and ("Days" in expiration or "Date" in expiration)
 
 
-def _keys(prefix):
+def _keys(prefix: str) -> str:
     return f"the keys under {prefix}" if prefix else "the whole bucket"
 
 
-def refuse_expiry_over(rules, never):
+def refuse_expiry_over(rules: list[dict], never: dict[str, str]) -> None:
     """Raise, naming both rules, when an enabled rule in ``rules`` expires keys that a rule
     of ``never`` (``{argument: prefix}``, from ``expire_days: null``) keeps: a wider or equal
     prefix expires everything under the narrower one."""

@@ -88,7 +88,7 @@ def region(value, arg="region"):
 
 
 @functools.lru_cache(maxsize=1)
-def ses_regions():
+def ses_regions() -> frozenset[str]:
     """The one list of regions where SES has an endpoint (botocore's endpoint data for SES
     v2, which every SES state and module checks through ``ses_region``)."""
     session = arns.endpoint_data()

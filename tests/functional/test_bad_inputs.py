@@ -36,7 +36,12 @@ VPC = {"name": "aurora", "cidr": "10.0.0.0/16", "region": "eu-west-2"}
 AURORA = {"name": "common", "vpc": "aurora", "region": "us-east-1"}
 RDS = {"name": "analytics", "region": "us-east-1"}
 SMTP = {"name": "ses-smtp-web1"}
-USER = {"name": "web1-backup", "bucket": "ocp-backup", "region": "eu-west-2"}
+USER = {
+    "name": "web1-backup",
+    "bucket": "ocp-backup",
+    "region": "eu-west-2",
+    "pillar_file": "/tmp/w.sls",
+}
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +90,32 @@ CASES = [
     ("iam_backup_user.present", {**USER, "name": "bad name"}, "name"),
     ("iam_backup_user.present", {**USER, "bucket": "Bad_Bucket"}, "bucket"),
     ("iam_backup_user.present", {**USER, "pillar_file": "relative.sls"}, "pillar_file"),
+    ("iam_backup_user.present", {**USER, "bucket": None}, "bucket"),
+    ("iam_backup_user.present", {**USER, "rotate_after_days": -5}, "rotate_after_days"),
+    ("iam_backup_user.present", {**USER, "prefix": "a*"}, "prefix"),
+    (
+        "iam_backup_user.present",
+        {**USER, "pillar_file": "/tmp/w.sls", "pillar_keys": {"secret_access_key": None}},
+        "pillar_keys:secret_access_key",
+    ),
     # ses_identity
     ("ses_identity.present", {**DOMAIN, "region": "ap-east-1"}, "region"),
     ("ses_identity.present", {**DOMAIN, "region": "us-east-9"}, "region"),
     ("ses_identity.present", {**DOMAIN, "dkim": "RSA_4096_BIT"}, "dkim"),
     ("ses_identity.present", {**DOMAIN, "wait": "soon"}, "wait"),
     ("ses_identity.present", {**DOMAIN, "colour": "blue"}, "colour"),
+    (
+        "ses_identity.present",
+        {**DOMAIN, "behavior_on_mx_failure": "RejectMessage"},
+        "behavior_on_mx_failure",
+    ),
+    (
+        "ses_identity.present",
+        {**DOMAIN, "notifications": {"topic": "x.fifo"}},
+        "notifications:topic",
+    ),
+    ("ses_identity.present", {**DOMAIN, "name": "Ops@example.org", "dns": RFC2136}, "dns"),
+    ("ses_identity.present", {**DOMAIN, "resolvers": ["127.0.0.1:0"]}, "resolvers"),
     (
         "ses_identity.present",
         {
@@ -104,6 +129,27 @@ CASES = [
     # ses_configuration_set, ses_account, ses_smtp_user
     ("ses_configuration_set.present", {"name": "ocp", "region": "ap-east-1"}, "region"),
     ("ses_configuration_set.present", {"name": "bad name!", "region": "us-east-1"}, "name"),
+    (
+        "ses_configuration_set.present",
+        {"name": "ocp", "region": "us-east-1", "suppressed_reasons": ["SPAM"]},
+        "suppressed_reasons",
+    ),
+    (
+        "ses_configuration_set.present",
+        {"name": "ocp", "region": "us-east-1", "reputation_metrics": "yes"},
+        "reputation_metrics",
+    ),
+    (
+        "ses_configuration_set.present",
+        {"name": "ocp", "region": "us-east-1", "event_destinations": {"d": {"events": ["SEND"]}}},
+        "event_destinations:d:sns_topic",
+    ),
+    ("ses_account.configured", {"name": "account", "sending_enabled": "no"}, "sending_enabled"),
+    (
+        "ses_account.configured",
+        {"name": "account", "suppressed_reasons": ["BOUNCE", "SPAM"]},
+        "suppressed_reasons",
+    ),
     ("ses_account.configured", {"name": "account", "region": "ap-east-1"}, "region"),
     (
         "ses_smtp_user.present",
@@ -236,6 +282,21 @@ CASES = [
     # ec2_security_group
     (
         "ec2_security_group.present",
+        {"name": "pg", "description": None, "region": "us-east-1"},
+        "description",
+    ),
+    (
+        "ec2_security_group.present",
+        {
+            "name": "pg",
+            "description": "d",
+            "region": "us-east-1",
+            "ingress": [{"protocol": "tcp", "port": 5432, "cidr": "10.0.0.1/8"}],
+        },
+        "ingress[0]:cidr",
+    ),
+    (
+        "ec2_security_group.present",
         {
             "name": "pg",
             "description": "d",
@@ -245,6 +306,22 @@ CASES = [
         "ingress[0]:port",
     ),
     # rds_postgres, rds_aurora_postgres
+    (
+        "rds_postgres.present",
+        {**RDS, "pillar_file": "/tmp/p.sls", "instance_class": "db.t3.mirco"},
+        "instance_class",
+    ),
+    (
+        "rds_postgres.present",
+        {**RDS, "pillar_file": "/tmp/p.sls", "allocated_storage": 19},
+        "allocated_storage",
+    ),
+    (
+        "rds_postgres.present",
+        {**RDS, "pillar_file": "/tmp/p.sls", "engine_version": "seventeen"},
+        "engine_version",
+    ),
+    ("rds_postgres.present", {**RDS, "pillar_file": "relative.sls"}, "pillar_file"),
     (
         "rds_postgres.present",
         {**RDS, "pillar_file": "/tmp/p.sls", "pillar_keys": {"password": None}},

@@ -62,7 +62,7 @@ def rfc2136_sls(bind, values, replace=False):
 
 def test_rfc2136_publish_converge_tamper_correct(salt_call, bind):
     salt_call.write_pillar("top.sls", "base:\n  '*':\n    - dns\n")
-    # "#!yaml": no Jinja pass, which Salt would log whole at level all (see README, DNS).
+    # "#!yaml": no Jinja pass, which Salt would log whole at level all (see docs/dns.rst).
     salt_call.write_pillar("dns.sls", f"#!yaml\ndns:\n  tsig_secret: {bind.tsig_secret}\n")
     sls = rfc2136_sls(bind, ["v=DMARC1; p=none;"])
 

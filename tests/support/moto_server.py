@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 PATCH_MODULES = (
     "tests.support.moto_ses_patches",
     "tests.support.moto_sesv2_patches",
+    "tests.support.moto_sesv2_suppression",
     "tests.support.moto_rds_patches",
     "tests.support.moto_sqs_patches",
     "tests.support.moto_ses_receiving",

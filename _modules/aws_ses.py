@@ -106,6 +106,7 @@ def _identity_dict(identity, resp):
             "signing_enabled": bool(dkim.get("SigningEnabled")),
             "status": dkim.get("Status", "NOT_STARTED"),
             "tokens": list(dkim.get("Tokens") or []),
+            "signing_zone": dkim.get("SigningHostedZone"),
             "origin": dkim.get("SigningAttributesOrigin"),
             "next_key_length": dkim.get("NextSigningKeyLength"),
             "current_key_length": dkim.get("CurrentSigningKeyLength"),
@@ -269,7 +270,14 @@ def dns_records(identity, dmarc=dns.DEFAULT_DMARC, **kwargs):
         raise CommandExecutionError(f"SES identity {identity} does not exist")
     region = aws.region_of(conn, __salt__.get("config.option"))
     mail_from = (found["mail_from"] or {}).get("domain")
-    records = dns.build_dns_records(identity, region, found["dkim"]["tokens"], mail_from, dmarc)
+    records = dns.build_dns_records(
+        identity,
+        region,
+        found["dkim"]["tokens"],
+        mail_from,
+        dmarc,
+        dkim_zone=found["dkim"].get("signing_zone"),
+    )
     return {
         "records": records,
         "zone_file": dns.zone_file(records),
@@ -531,12 +539,12 @@ def feedback(queue, max=10, delete=False, wait_seconds=2, **kwargs):
         salt-call aws_ses.feedback ses-feedback max=50 --out=json
     """
     conn = aws.split_connection_args(kwargs)
-    url = __salt__["aws_sqs.queue_url"](queue, **conn)
+    url = __salt__["sqs_queue.queue_url"](queue, **conn)
     if url is None:
         raise CommandExecutionError(f"no SQS queue called {queue}")
     summaries, handles = [], []
     while len(summaries) < int(max):
-        batch = __salt__["aws_sqs.receive"](
+        batch = __salt__["sqs_queue.receive"](
             url, max_messages=int(max) - len(summaries), wait_seconds=wait_seconds, **conn
         )
         if not batch:
@@ -544,7 +552,7 @@ def feedback(queue, max=10, delete=False, wait_seconds=2, **kwargs):
         summaries += [_summary_of(message) for message in batch]
         handles += [message["receipt_handle"] for message in batch]
     if delete and handles:
-        __salt__["aws_sqs.delete"](url, handles, **conn)
+        __salt__["sqs_queue.delete"](url, handles, **conn)
     return summaries
 
 

@@ -51,8 +51,9 @@ def _expected(domain, found, conn, dmarc):
     region = aws.region_of(conn, __salt__.get("config.option"))
     tokens = found["dkim"]["tokens"] if found["dkim"].get("signing_enabled") else []
     mail_from = (found.get("mail_from") or {}).get("domain")
+    zone = found["dkim"].get("signing_zone")
     return records.group_records(
-        ses_records.build_dns_records(domain, region, tokens, mail_from, dmarc)
+        ses_records.build_dns_records(domain, region, tokens, mail_from, dmarc, dkim_zone=zone)
     )
 
 

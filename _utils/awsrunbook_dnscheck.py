@@ -14,7 +14,8 @@ import awsrunbook_dnsrecords as records
 import awsrunbook_spf as spf
 
 LEGACY_TOKEN_PREFIX = "_amazonses"  # VerifyDomainIdentity's TXT, unused by Easy DKIM
-DKIM_TARGET_RE = re.compile(r"^([a-z0-9]+)\.dkim\.amazonses\.com$")
+# A CNAME target of an Easy DKIM token, in dkim.amazonses.com or a regional DKIM zone.
+DKIM_TARGET_RE = re.compile(r"^([a-z0-9]+)\.dkim(?:\.[a-z0-9-]+)?\.amazonses\.com$")
 DMARC_POLICIES = ("none", "quarantine", "reject")
 ALIGNMENT_MODES = ("r", "s")
 TEMPORARY = ("timeout", "error")  # dns_lookup's statuses for timeout, SERVFAIL, REFUSED
@@ -47,10 +48,19 @@ def identifiers_aligned(domain, author_domain, mode="r"):
 # --- check_dns ------------------------------------------------------------------------------
 
 
-def _record_note(rtype, expected, found):
-    other_token = any(DKIM_TARGET_RE.match(v) and v != expected for v in found)
-    if rtype == "CNAME" and DKIM_TARGET_RE.match(expected) and other_token:
+def _dkim_note(expected, found):
+    token, zone = expected.split(".", 1)
+    for value in found:
+        if value != expected and value.startswith(f"{token}."):
+            return f"points into {value.split('.', 1)[1]}, not the zone SES names ({zone})"
+    if any(DKIM_TARGET_RE.match(v) and v != expected for v in found):
         return "points at another DKIM token (left from an earlier key?)"
+    return None
+
+
+def _record_note(rtype, expected, found):
+    if rtype == "CNAME" and DKIM_TARGET_RE.match(expected):
+        return _dkim_note(expected, found)
     if rtype == "MX":
         others = [v for v in found if v != expected]
         if others:

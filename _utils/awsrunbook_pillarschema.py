@@ -69,14 +69,22 @@ _PRUNE_KEYS = _flag(False, "Delete the user's keys the pillar file does not hold
 
 BUCKET_KEYS = {
     "expire_days": _key((INTEGER, NULL), 30, "Days after which objects expire; null: never."),
-    "abort_multipart_days": _key(
-        (INTEGER, NULL), 7, "Days after which incomplete multipart uploads are aborted."
-    ),
-    "rule_name": _key((STRING,), "delete-after-30-days", "ID of the managed lifecycle rule."),
+    "abort_multipart_days": {
+        # The state's marker for "not given": 7 beside an expiry, no rule without one.
+        **_key(
+            (INTEGER, NULL), "default", "Days after which incomplete multipart uploads are aborted."
+        ),
+        "default_text": "7; none with ``expire_days: null``",
+    },
+    "rule_name": {
+        **_key((STRING,), None, "ID of the managed lifecycle rule."),
+        "default_text": "``delete-after-30-days`` (``abort-incomplete-uploads`` without expiry)",
+    },
     "prefix": _optional(STRING, "Limit the rule to keys under ``PREFIX/``."),
     "rules": _optional(
         MAPPING,
-        "Several rules instead: ``{rule name: {expire_days, abort_multipart_days, prefix}}``.",
+        "Several rules instead: ``{rule name: {expire_days, abort_multipart_days, prefix}}``; "
+        "a rule without ``expire_days`` expires nothing.",
     ),
     "exclusive_lifecycle": _flag(False, "Remove lifecycle rules the state does not manage."),
     "force": _flag(False, "With ``absent``: delete the objects too (else a full bucket stays)."),

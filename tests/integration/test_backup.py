@@ -55,7 +55,7 @@ def applied(salt_call):
     return salt_call, private, proc, results
 
 
-def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_server):
+def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, aws_env, moto_server):
     salt_call, private, proc, results = applied
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert all(r["result"] is True for r in results.values()), results
@@ -65,8 +65,22 @@ def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_ser
         "s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-web1-backup"
     )
     assert lifecycle["Rules"] == [RUNBOOK_RULE]
-    pg_rules = aws_cli("s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-pgbackrest")
-    assert pg_rules["Rules"] == [{k: v for k, v in RUNBOOK_RULE.items() if k != "Expiration"}]
+    # expire_days: null and nothing else: no lifecycle rule at all (issue 21 item 4), not an
+    # abort-only rule whose name claims a deletion.
+    pg_rules = subprocess.run(
+        [
+            str(BIN / "aws"),
+            "s3api",
+            "get-bucket-lifecycle-configuration",
+            "--bucket",
+            "ocp-pgbackrest",
+        ],
+        env=aws_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert pg_rules.returncode != 0 and "NoSuchLifecycleConfiguration" in pg_rules.stderr
     location = aws_cli("s3api", "get-bucket-location", "--bucket", "ocp-web1-backup")
     assert location["LocationConstraint"] == "eu-west-2"
     pab = aws_cli("s3api", "get-public-access-block", "--bucket", "ocp-web1-backup")

@@ -141,6 +141,21 @@ def _gateway(ec2, name, vpc):
     }
 
 
+def subnet_zones(subnets, **kwargs):
+    """``{subnet ID: availability zone}`` of the subnets ``subnets`` (IDs).
+
+    CLI example::
+
+        salt-call aws_ec2.subnet_zones '[subnet-0a1b2c3d, subnet-4e5f6a7b]'
+    """
+    if not subnets:
+        return {}
+    found = aws.call(_ec2(kwargs), "describe_subnets", ", ".join(subnets), SubnetIds=list(subnets))[
+        "Subnets"
+    ]
+    return {subnet["SubnetId"]: subnet["AvailabilityZone"] for subnet in found}
+
+
 def availability_zones(**kwargs):
     """The region's available zones (not Local or Wavelength zones), sorted by name."""
     ec2 = _ec2(kwargs)

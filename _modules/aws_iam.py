@@ -70,19 +70,39 @@ def describe_policy(name, path="/", listing=None, **kwargs):
     return iam_docs.policy_record(arn, policy["Policy"], version["PolicyVersion"]["Document"])
 
 
+# What IAM answers a create of a name that exists: after a lost answer (a 503 once IAM had
+# done the work), botocore's retry of the create gets it.
+ALREADY_EXISTS = ("EntityAlreadyExists",)
+
+
 def create_policy(name, document, path="/", description="", **kwargs):
-    """Create the managed policy ``name`` with ``document`` (a mapping); returns its ARN."""
-    iam, _ = _iam(kwargs)
+    """Create the managed policy ``name`` with ``document`` (a mapping); returns its ARN.
+
+    When IAM says the policy exists (the answer to this create was lost and botocore's retry
+    met the policy it had made, or another run made it meanwhile), it is read: the same
+    document is success, another one an error."""
+    iam, conn = _iam(kwargs)
     resp = aws.call(
         iam,
         "create_policy",
         name,
+        missing=ALREADY_EXISTS,
         PolicyName=name,
         Path=path,
         PolicyDocument=json.dumps(document),
         Description=description,
     )
-    return resp["Policy"]["Arn"]
+    if resp is not None:
+        return resp["Policy"]["Arn"]
+    found = describe_policy(name, path, **conn)
+    if found is None or not iam_docs.same_document(found["document"], document):
+        raise CommandExecutionError(
+            f"CreatePolicy on {name} failed: IAM says it exists, "
+            + ("but it cannot be read" if found is None else "with another document")
+            + ", made by another run meanwhile: run again to compare and update it"
+        )
+    log.info("CreatePolicy on %s: IAM already had it, with this document", name)
+    return found["arn"]
 
 
 def set_policy_document(arn, document, **kwargs):
@@ -181,9 +201,20 @@ def list_users_and_policies(**kwargs):
 
 
 def create_user(name, path="/", **kwargs):
-    """Create the IAM user ``name``."""
+    """Create the IAM user ``name``. When IAM says it exists (this create's answer was lost
+    and botocore's retry met the user it had made, or another run made it meanwhile), the
+    user is read: one at ``path`` is success."""
     iam, _ = _iam(kwargs)
-    aws.call(iam, "create_user", name, UserName=name, Path=path)
+    made = aws.call(iam, "create_user", name, missing=ALREADY_EXISTS, UserName=name, Path=path)
+    if made is not None:
+        return True
+    found = aws.call(iam, "get_user", name, missing=("NoSuchEntity",), UserName=name)
+    if found is None or found["User"]["Path"] != path:
+        raise CommandExecutionError(
+            f"CreateUser on {name} failed: IAM says it exists, but "
+            + ("it cannot be read" if found is None else f"at path {found['User']['Path']}")
+        )
+    log.info("CreateUser on %s: IAM already had it", name)
     return True
 
 
@@ -201,16 +232,20 @@ def detach_user_policy(user, arn, **kwargs):
     return True
 
 
-def delete_access_key(user, key_id, **kwargs):
-    """Delete the access key ``key_id`` of ``user`` (already gone counts as done)."""
+def delete_access_key(user, key_id, pillar_file=None, **kwargs):
+    """Delete the access key ``key_id`` of ``user`` (already gone counts as done). With
+    ``pillar_file``: a key this run made for that file and did not write, whose recorded
+    intent is then done with."""
     iam, _ = _iam(kwargs)
     aws.call(
         iam, "delete_access_key", user, missing=("NoSuchEntity",), UserName=user, AccessKeyId=key_id
     )
+    if pillar_file:
+        __salt__["key_intent.forget"](pillar_file, user)
     return True
 
 
-def create_access_key(user, known_keys=(), **kwargs):
+def create_access_key(user, known_keys=(), pillar_file=None, **kwargs):
     """Create an access key for ``user``: ``{"access_key_id", "secret"}``, the secret wrapped
     so that it prints as ``********``. For the states' plans, whose next step writes it into
     the pillar file: from the command line use ``iam_backup_user.present`` instead.
@@ -221,52 +256,131 @@ def create_access_key(user, known_keys=(), **kwargs):
     deleted; the error says what was found. A throttled call (which IAM refused before doing
     anything) is sent again after that read, with backoff, up to ``CREATE_KEY_ATTEMPTS``
     times in all.
+
+    With ``pillar_file`` (the file the key's secret goes to), the intent is recorded first
+    (``key_intent``: outside the pillar tree), with the new key's ID once IAM answered, so
+    that a run killed before the pillar write leaves a record the next run acts on. The
+    user's keys are then listed once more: a key that is neither known nor this one was
+    made by another run at the same time (two rotations at once); this run's key is deleted
+    again and the error names both.
     """
     iam, conn = _iam(kwargs, retry=False)
+    if pillar_file:
+        __salt__["key_intent.record"](pillar_file, user, known_keys)
     for attempt in range(1, CREATE_KEY_ATTEMPTS + 1):
         try:
-            answer = aws.call(iam, "create_access_key", user, missing=aws.THROTTLED, UserName=user)
-        except CommandExecutionError as exc:
+            answer = _create_once(iam, user)
+        except _Refused as exc:
+            # IAM did nothing: a key the user has that this run did not know is another's.
+            if pillar_file:
+                __salt__["key_intent.forget"](pillar_file, user)
             raise CommandExecutionError(
-                f"{exc}. {_reconcile_keys(user, known_keys, conn)}"
+                f"{exc}. IAM made no key: {user} has {_key_list(describe_user(user, **conn))}"
             ) from None
+        except CommandExecutionError as exc:
+            found = _reconciled(user, known_keys, conn, pillar_file)
+            raise CommandExecutionError(f"{exc}. {found}") from None
         if answer is not None:
             break
-        found = _reconcile_keys(user, known_keys, conn)
         if attempt == CREATE_KEY_ATTEMPTS:
+            found = _reconciled(user, known_keys, conn, pillar_file)
             raise CommandExecutionError(
                 f"CreateAccessKey on {user} was throttled {attempt} times: run again later. {found}"
             )
+        found, _ = _reconcile_keys(user, known_keys, conn)
         delay = CREATE_KEY_BACKOFF * 2 ** (attempt - 1)
         log.info("CreateAccessKey on %s was throttled (%s); again in %.1f s", user, found, delay)
         time.sleep(delay)
     created = answer["AccessKey"]
     log.info("Created access key %s of %s", created["AccessKeyId"], user)
+    if pillar_file:
+        __salt__["key_intent.record_key"](pillar_file, user, created["AccessKeyId"])
+        _no_other_new_key(user, known_keys, created["AccessKeyId"], conn, pillar_file)
     return {
         "access_key_id": created["AccessKeyId"],
         "secret": secrets.Secret(created["SecretAccessKey"]),
     }
 
 
-def _reconcile_keys(user, known_keys, conn):
-    """After a failed CreateAccessKey: delete any key it made anyway; say what was found."""
+class _Refused(CommandExecutionError):
+    """IAM answered a create with a client error (4xx): it refused it and did nothing."""
+
+
+def _create_once(iam, user):
+    """One CreateAccessKey: IAM's answer, or ``None`` when it was throttled. Raises
+    ``_Refused`` for any other client error, ``CommandExecutionError`` when what IAM did is
+    not known (a 5xx, a timeout)."""
+    with aws.aws_errors("CreateAccessKey", user):
+        try:
+            answer = iam.create_access_key(UserName=user)
+        except botocore.exceptions.ClientError as exc:
+            code = aws.error_code(exc)
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
+            if code not in aws.THROTTLED and status >= 500:
+                raise
+            if code not in aws.THROTTLED:
+                message = exc.response.get("Error", {}).get("Message", "").strip()
+                raise _Refused(
+                    f"CreateAccessKey on {user} failed: {code}: {message or 'no message'}"
+                ) from None
+            answer = None
+    aws.answered()
+    return answer
+
+
+def _no_other_new_key(user, known_keys, key_id, conn, pillar_file):
+    """Raise, with this run's key ``key_id`` deleted again, when the user has a key made
+    since ``known_keys`` were read that is not ``key_id``: another run's."""
     try:
         listed = describe_user(user, **conn)
     except CommandExecutionError as exc:
-        return f"Could not list the keys of {user} to check for a key made anyway ({exc})"
+        # The pillar write still refuses to overwrite another run's key (its expect).
+        log.warning("Could not list the keys of %s after creating %s (%s)", user, key_id, exc)
+        return
+    others = sorted(
+        k["AccessKeyId"]
+        for k in (listed or {}).get("access_keys", [])
+        if k["AccessKeyId"] not in (*known_keys, key_id)
+    )
+    if not others:
+        return
+    delete_access_key(user, key_id, pillar_file=pillar_file, **conn)
+    raise CommandExecutionError(
+        f"two runs created a key of {user} at once: another run made {', '.join(others)} "
+        f"since this one read the user's keys, and this run made {key_id}; {key_id} was "
+        f"deleted again, nothing was written to {pillar_file}"
+    )
+
+
+def _reconciled(user, known_keys, conn, pillar_file):
+    """After a create that failed for good: reconcile, and forget the intent once the
+    user's keys say no key of this run is left."""
+    found, settled = _reconcile_keys(user, known_keys, conn)
+    if settled and pillar_file:
+        __salt__["key_intent.forget"](pillar_file, user)
+    return found
+
+
+def _reconcile_keys(user, known_keys, conn):
+    """After a failed CreateAccessKey: delete any key it made anyway; say what was found,
+    and whether the keys could be listed (``(text, listed)``)."""
+    try:
+        listed = describe_user(user, **conn)
+    except CommandExecutionError as exc:
+        return f"Could not list the keys of {user} to check for a key made anyway ({exc})", False
     made = sorted(
         k["AccessKeyId"]
         for k in (listed or {}).get("access_keys", [])
         if k["AccessKeyId"] not in known_keys
     )
     if not made:
-        return f"IAM made no key: {user} has {_key_list(listed)}"
+        return f"IAM made no key: {user} has {_key_list(listed)}", True
     for key_id in made:
         delete_access_key(user, key_id, **conn)
     return (
         f"IAM had made key {', '.join(made)} anyway; deleted it, since its secret was lost. "
         f"{user} has {_key_list(describe_user(user, **conn))}"
-    )
+    ), True
 
 
 def _key_list(listed):

@@ -1,6 +1,7 @@
 """Amazon SES: the reads and writes behind ``ses_identity``, and the checks operators run
 without applying a state (``dns_records``, ``identity_status``, ``check_dns``,
-``check_dmarc``, and reading SES feedback: ``feedback``, ``explain_notification``).
+``check_dmarc``, reading SES feedback: ``feedback``, ``explain_notification``, and the
+suppression list: ``suppressed``, ``explain_address``, ``unsuppress``).
 
 The identity, its DKIM and MAIL FROM settings go through the SES v2 API; notification topics
 and headers through the v1 API, which has no v2 equivalent. The v1
@@ -19,6 +20,9 @@ CLI examples::
     salt-call aws_ses.feedback ses-feedback max=20 --out=json
     salt-call aws_ses.explain_notification /tmp/bounce.json
     salt-call aws_ses.check_delivery ops@example.org check@example.org --out=json
+    salt-call aws_ses.suppressed reason=BOUNCE since=2026-12-01
+    salt-call aws_ses.explain_address someone@example.net queue=ses-feedback
+    salt-call aws_ses.unsuppress someone@example.net test=True
 """
 
 import logging
@@ -32,6 +36,7 @@ import awsrunbook_dns as dns
 import awsrunbook_dnscheck as dnscheck
 import awsrunbook_feedback as ses_feedback
 import awsrunbook_ses as ses
+import awsrunbook_suppression as suppression
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -101,6 +106,7 @@ def _identity_dict(identity, resp):
             "signing_enabled": bool(dkim.get("SigningEnabled")),
             "status": dkim.get("Status", "NOT_STARTED"),
             "tokens": list(dkim.get("Tokens") or []),
+            "signing_zone": dkim.get("SigningHostedZone"),
             "origin": dkim.get("SigningAttributesOrigin"),
             "next_key_length": dkim.get("NextSigningKeyLength"),
             "current_key_length": dkim.get("CurrentSigningKeyLength"),
@@ -264,7 +270,14 @@ def dns_records(identity, dmarc=dns.DEFAULT_DMARC, **kwargs):
         raise CommandExecutionError(f"SES identity {identity} does not exist")
     region = aws.region_of(conn, __salt__.get("config.option"))
     mail_from = (found["mail_from"] or {}).get("domain")
-    records = dns.build_dns_records(identity, region, found["dkim"]["tokens"], mail_from, dmarc)
+    records = dns.build_dns_records(
+        identity,
+        region,
+        found["dkim"]["tokens"],
+        mail_from,
+        dmarc,
+        dkim_zone=found["dkim"].get("signing_zone"),
+    )
     return {
         "records": records,
         "zone_file": dns.zone_file(records),
@@ -327,8 +340,8 @@ def check_dns(domain, resolvers=None, dmarc=None, timeout=5.0, **kwargs):
 
 
 def check_dmarc(domain, resolvers=None, timeout=5.0, **kwargs):
-    """Whether mail SES sends for ``domain`` passes DMARC (``verdict``: ``pass``, ``pass via
-    DKIM only``, ``pass via SPF only``, ``fail``) with the reasons, from DNS and SES's view of
+    """Whether mail SES sends for ``domain`` passes DMARC (``verdict``: ``pass`` with ``via``,
+    ``fail``, ``none``, ``temperror``, ``permerror``) with the reasons, from DNS and SES's view of
     the identity. See ``ses_dns.check_dmarc``.
 
     CLI example::
@@ -526,12 +539,12 @@ def feedback(queue, max=10, delete=False, wait_seconds=2, **kwargs):
         salt-call aws_ses.feedback ses-feedback max=50 --out=json
     """
     conn = aws.split_connection_args(kwargs)
-    url = __salt__["aws_sqs.queue_url"](queue, **conn)
+    url = __salt__["sqs_queue.queue_url"](queue, **conn)
     if url is None:
         raise CommandExecutionError(f"no SQS queue called {queue}")
     summaries, handles = [], []
     while len(summaries) < int(max):
-        batch = __salt__["aws_sqs.receive"](
+        batch = __salt__["sqs_queue.receive"](
             url, max_messages=int(max) - len(summaries), wait_seconds=wait_seconds, **conn
         )
         if not batch:
@@ -539,7 +552,7 @@ def feedback(queue, max=10, delete=False, wait_seconds=2, **kwargs):
         summaries += [_summary_of(message) for message in batch]
         handles += [message["receipt_handle"] for message in batch]
     if delete and handles:
-        __salt__["aws_sqs.delete"](url, handles, **conn)
+        __salt__["sqs_queue.delete"](url, handles, **conn)
     return summaries
 
 
@@ -562,3 +575,100 @@ def check_delivery(from_address, to_address, resolvers=None, timeout=300, **kwar
     return __salt__["ses_delivery.check_delivery"](
         from_address, to_address, resolvers, timeout=timeout, **kwargs
     )
+
+
+# --- the suppression list -------------------------------------------------------------------
+
+
+def suppressed(reason=None, since=None, until=None, max=100, next_token=None, **kwargs):
+    """The account's suppressed destinations (SES v2 ``ListSuppressedDestinations``), newest
+    first: ``{"suppressed": [{"address", "reason", "since"}], "next_token"}``. ``reason``:
+    ``BOUNCE``, ``COMPLAINT`` or both (a list); ``since``/``until``: ISO 8601 dates or times
+    on when SES last put the address there; at most ``max`` entries, and ``next_token`` (from
+    an answer that had more) continues where it ended.
+
+    CLI example::
+
+        salt-call aws_ses.suppressed reason=BOUNCE since=2026-12-01 max=500
+    """
+    reasons = suppression.reasons_arg(reason)
+    start = suppression.date_arg(since, "since")
+    end = suppression.date_arg(until, "until")
+    wanted = suppression.count_arg(max)
+    sesv2, _ = _client("sesv2", kwargs)
+    found, token = [], next_token
+    while len(found) < wanted:
+        params = suppression.list_params(reasons, start, end, wanted - len(found), token)
+        resp = aws.call(sesv2, "list_suppressed_destinations", "the suppression list", **params)
+        found += [suppression.summary(e) for e in resp.get("SuppressedDestinationSummaries", [])]
+        token = resp.get("NextToken")
+        if not token:
+            break
+    for entry in found:
+        del entry["message_id"], entry["feedback_id"]  # the list does not hold them
+    return {"suppressed": found, "next_token": token}
+
+
+def _suppressed_entry(sesv2, address):
+    resp = aws.call(
+        sesv2,
+        "get_suppressed_destination",
+        address,
+        missing=("NotFoundException",),
+        EmailAddress=address,
+    )
+    return None if resp is None else suppression.summary(resp["SuppressedDestination"])
+
+
+def _recipient_verified(address, conn):
+    for identity in (address, address.rpartition("@")[2]):
+        found = get_identity(identity, **conn)
+        if found and found["verification_status"] == "SUCCESS":
+            return True
+    return False
+
+
+def explain_address(address, queue=None, sender=None, **kwargs):
+    """Why mail to ``address`` may not arrive: whether it is on the account's suppression
+    list (the reason, since when, and the bounce or complaint that put it there when the
+    feedback queue ``queue`` still holds it; read without deleting), whether the account is
+    in the sandbox and the recipient unverified, and, with ``sender``, that identity's
+    status. ``lines`` says it in words.
+
+    CLI example::
+
+        salt-call aws_ses.explain_address someone@example.net queue=ses-feedback sender=example.org
+    """
+    address = suppression.address_arg(address)
+    conn = aws.split_connection_args(kwargs)
+    sesv2, _ = _client("sesv2", dict(conn))
+    entry = _suppressed_entry(sesv2, address)
+    notifications = feedback(queue, max=100, wait_seconds=0, **conn) if queue else []
+    found = suppression.matching_feedback(address, entry, notifications)
+    account = __salt__["aws_ses_sending.describe_account"](**conn)
+    identity = get_identity(sender, **conn) if sender else None
+    verified = _recipient_verified(address, conn)
+    return suppression.explain(address, entry, found, account, verified, sender, identity)
+
+
+def unsuppress(address, test=False, **kwargs):
+    """Take ``address`` off the account's suppression list (SES v2
+    ``DeleteSuppressedDestination``). ``test=True`` says what would be removed and removes
+    nothing. Answers ``{"address", "was", "removed", "comment"}``.
+
+    CLI example::
+
+        salt-call aws_ses.unsuppress someone@example.net test=True
+    """
+    address = suppression.address_arg(address)
+    sesv2, _ = _client("sesv2", kwargs)
+    entry = _suppressed_entry(sesv2, address)
+    if entry is None:
+        comment = f"{address} is not on the suppression list: nothing to do"
+        return {"address": address, "was": None, "removed": False, "comment": comment}
+    if test:
+        comment = f"would remove {address} (suppressed since {entry['since']}, {entry['reason']})"
+        return {"address": address, "was": entry, "removed": False, "comment": comment}
+    aws.call(sesv2, "delete_suppressed_destination", address, EmailAddress=address)
+    comment = f"removed {address} (suppressed since {entry['since']}, {entry['reason']})"
+    return {"address": address, "was": entry, "removed": True, "comment": comment}

@@ -71,6 +71,36 @@ def smtp_credentials_into_pillar(pillar_file, smtp_region, pillar_key="smtp", **
     return {"pillar_file": pillar_file, "username": frozen.access_key, "changed": changed}
 
 
+def _smtp_settings(given, pillar_key):
+    """``(host, port, username, password)``: each given, or read from the pillar at
+    ``pillar_key``; strings (the port a number), checked before any connection. The password
+    is never shown, wherever it came from."""
+    settings = (
+        salt.utils.data.traverse_dict_and_list(dict(__pillar__), pillar_key, {}, ":")
+        if pillar_key
+        else {}
+    )
+    if not isinstance(settings, dict):
+        raise SaltInvocationError(
+            f"pillar_key: the pillar value at {pillar_key} must be a mapping of host, port, "
+            f"username and password, not a {type(settings).__name__} (the value is not shown)"
+        )
+    found = {arg: given[arg] or settings.get(arg) for arg in ("host", "username", "password")}
+    for arg, value in found.items():
+        if not value:
+            raise SaltInvocationError(
+                f"{arg}: not given and not in the pillar at {pillar_key}:{arg}"
+            )
+        if not isinstance(value, str):
+            raise SaltInvocationError(
+                f"{arg}: must be a string, not a {type(value).__name__} (the value is not shown)"
+            )
+    port = given["port"] or settings.get("port") or ses.SMTP_PORT
+    if isinstance(port, bool) or not str(port).isdigit() or not 0 < int(port) < 65536:
+        raise SaltInvocationError(f"port: must be a port number (got {port!r})")
+    return found["host"], int(port), found["username"], found["password"]
+
+
 def send_test_email(  # noqa: PLR0913 - a CLI function: each option is a key=value
     sender,
     recipient,
@@ -102,20 +132,9 @@ def send_test_email(  # noqa: PLR0913 - a CLI function: each option is a key=val
         salt-call aws_ses_smtp.send_test_email noreply@example.org me@example.org \\
             pillar_key=smtp:eu-west-1
     """
-    settings = (
-        salt.utils.data.traverse_dict_and_list(dict(__pillar__), pillar_key, {}, ":")
-        if pillar_key
-        else {}
+    host, port, username, password = _smtp_settings(
+        {"host": host, "port": port, "username": username, "password": password}, pillar_key
     )
-    host = host or settings.get("host")
-    port = int(port or settings.get("port") or ses.SMTP_PORT)
-    username = username or settings.get("username")
-    password = password or settings.get("password")
-    for arg, value in (("host", host), ("username", username), ("password", password)):
-        if not value:
-            raise SaltInvocationError(
-                f"{arg}: not given and not in the pillar at {pillar_key}:{arg}"
-            )
     message = email.message.EmailMessage()
     message["From"] = sender
     message["To"] = recipient

@@ -54,7 +54,7 @@ def _api(settings):
     return {
         "base": base.rstrip("/"),
         "headers": {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        "timeout": float(settings.get("timeout") or DEFAULT_TIMEOUT),
+        "timeout": records.timeout_seconds(settings.get("timeout"), "timeout", DEFAULT_TIMEOUT),
     }
 
 

@@ -4,7 +4,11 @@ answer is what the world sees now and not a cached copy.
 
 Every answer is ``{"status": "found" | "missing" | "timeout" | "error", "values": [...],
 "detail": str}`` with values in canonical form (see ``awsrunbook_dnsrecords``). A lookup
-that timed out is ``timeout``, never ``missing``.
+that timed out is ``timeout``, never ``missing``; a SERVFAIL or REFUSED is ``error`` with
+the rcode in ``detail`` (the checks take both for a temporary error). A CNAME met on the way
+to another type is followed, out of the zone too (a resolver would follow it; an
+authoritative server answers only the CNAME): the answer then also holds ``cnames``, the
+chain from the name asked to the name that answered.
 
 CLI examples::
 
@@ -58,18 +62,24 @@ def _answer(status, values=(), detail=""):
     return {"status": status, "values": list(values), "detail": detail}
 
 
+MAX_CNAME_HOPS = 8
+
+
 def _ask(resolver, name, rtype):
     try:
         found = resolver.resolve(name, rtype, raise_on_no_answer=False, search=False)
     except dns.resolver.NXDOMAIN:
         return _answer("missing", detail="NXDOMAIN")
-    except dns.exception.Timeout as exc:
-        return _answer("timeout", detail=str(exc))
+    except dns.exception.Timeout:
+        return _answer("timeout", detail=f"timed out: no answer within {resolver.lifetime:g} s")
     except dns.resolver.NoNameservers as exc:
         return _answer("error", detail=str(exc))
     except dns.exception.DNSException as exc:
         return _answer("error", detail=f"{type(exc).__name__}: {exc}")
     if found.rrset is None:
+        target = found.canonical_name.to_text().rstrip(".").lower()
+        if rtype != "CNAME" and target != name:
+            return {**_answer("cname", detail=target), "target": target}
         return _answer("missing", detail="no record of this type")
     values = sorted({records.from_presentation(rtype, rdata.to_text()) for rdata in found.rrset})
     return _answer("found", values)
@@ -112,7 +122,18 @@ def lookup(name, rtype, resolvers=None, timeout=DEFAULT_TIMEOUT):
     """
     name = records.canonical_name(name)
     rtype = records.record_type(rtype)
-    servers = records.resolver_addresses(resolvers)
+    given = records.resolver_addresses(resolvers)
+    chain = []
+    for _ in range(MAX_CNAME_HOPS):
+        answer = _ask_once(name, rtype, given, timeout)
+        if answer["status"] != "cname":
+            return {**answer, "cnames": chain} if chain else answer
+        chain.append(name)
+        name = answer.pop("target")
+    return _answer("error", detail=f"more than {MAX_CNAME_HOPS} CNAMEs from {chain[0]}")
+
+
+def _ask_once(name, rtype, servers, timeout):
     if servers is None:
         try:
             servers = authoritative_servers(name, timeout)

@@ -466,7 +466,21 @@ def _edit(path, keys, lock_timeout, edit, create):
     return keys
 
 
-def set_values(path, values, lock_timeout=LOCK_TIMEOUT, mask=()):
+def _unchanged(path, text, expect, mask):
+    """Refuse the write unless the file (``text``, read under the lock) still holds what
+    ``expect`` says it held when the caller read it."""
+    data = _yaml_call(path, yamledit.load, text)
+    for key, wanted in expect.items():
+        now = _lookup(data, key.split(":"))
+        if now != wanted:
+            shown = "" if layout.is_secret(key, mask) else f" (it holds {now!r}, not {wanted!r})"
+            raise CommandExecutionError(
+                f"pillar file {path}: {key} was changed by another writer since it was "
+                f"read{shown}; nothing was written"
+            )
+
+
+def set_values(path, values, lock_timeout=LOCK_TIMEOUT, expect=None, mask=()):
     """Set each ``{key path: value}`` in ``values`` (single values: text, numbers,
     true/false, null) and write the file atomically (mode 0600), creating it and its
     directory if missing. Only the lines of those keys change (plus new lines for new
@@ -474,6 +488,10 @@ def set_values(path, values, lock_timeout=LOCK_TIMEOUT, mask=()):
 
     lock_timeout
         Seconds to wait for another writer of the same file (default 60).
+    expect
+        ``{key path: value}`` the file must still hold (``null``: absent), checked under
+        the lock: otherwise nothing is written (a compare-and-set, so that a value read
+        before a slow step is not overwritten if another writer changed it meanwhile).
     mask
         Key paths whose values are secrets besides those the key-name rule finds: a secret
         is never written into a mapping that carries an anchor other keys alias.
@@ -485,6 +503,14 @@ def set_values(path, values, lock_timeout=LOCK_TIMEOUT, mask=()):
     _check_values(values)
     secrets = [key for key in values if layout.is_secret(key, mask)]
     edit = functools.partial(yamledit.set_values, values=values, secrets=secrets)
+    if expect:
+        _check_keys(list(expect), written=False)
+        set_them = edit
+
+        def edit(text):
+            _unchanged(path, text, expect, mask)
+            return set_them(text)
+
     return {"path": path, "changed": _edit(path, list(values), lock_timeout, edit, True)}
 
 

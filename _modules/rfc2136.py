@@ -78,10 +78,12 @@ def _exchange(message, server, port, timeout, what):
 def _settings(kwargs):
     """The connection part of the settings (rest ignored, so every provider's functions take
     the same ``**settings``)."""
+    if not kwargs.get("server"):
+        raise SaltInvocationError("server: the DNS server's address is required")
     return {
         "server": kwargs["server"],
         "port": int(kwargs.get("port") or 53),
-        "timeout": float(kwargs.get("timeout") or DEFAULT_TIMEOUT),
+        "timeout": records.timeout_seconds(kwargs.get("timeout"), "timeout", DEFAULT_TIMEOUT),
         "key": _key(
             kwargs.get("tsig_key_name"),
             kwargs.get("tsig_secret"),

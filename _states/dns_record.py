@@ -55,23 +55,24 @@ import awsrunbook_validate as valid
 __virtualname__ = "dns_record"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook_typing import __opts__, __pillar__, __salt__
 
 
 def __virtual__():
     return __virtualname__
 
 
-def desired_record(name, rtype, values, ttl, dns, values_required=True):
+def desired_record(name, rtype, values, ttl, dns, values_required=True, pillar=None):
     """Validate the arguments; return ``{"name", "type", "values", "ttl", "module", "zone",
-    "settings"}``. Pure; raises ``SaltInvocationError`` naming the argument."""
+    "settings"}``. Pure (``pillar``: the minion's, to check a secret read from it); raises
+    ``SaltInvocationError`` naming the argument."""
     name = records.canonical_name(name, "name")
     rtype = records.record_type(rtype, "type")
     if values is None and not values_required:
         wanted = None
     else:
         wanted = records.canonical_values(rtype, values, "values")
-    module, zone, settings = records.provider_settings(dns, "dns")
+    module, zone, settings = records.provider_settings(dns, "dns", pillar)
     if zone and not records.in_zone(name, zone):
         valid.fail("name", f"is not in the zone {zone}", name)
     return {
@@ -150,7 +151,7 @@ def present(name, type=None, values=None, ttl=None, dns=None, replace=False, **k
         The provider settings (see the module documentation).
     """
     valid.no_unknown(kwargs, "dns_record.present")
-    want = desired_record(name, type, values, ttl, dns)
+    want = desired_record(name, type, values, ttl, dns, pillar=__pillar__)
     valid.boolean(replace, "replace")
     ret = st.new_ret(name)
     steps, conflicts = plan_present(want, _current(want), replace)
@@ -165,7 +166,7 @@ def absent(name, type=None, values=None, dns=None, **kwargs):
     """Ensure the ``type`` record set at ``name`` does not hold ``values`` (without
     ``values``: does not exist). Other values stay."""
     valid.no_unknown(kwargs, "dns_record.absent")
-    want = desired_record(name, type, values, None, dns, values_required=False)
+    want = desired_record(name, type, values, None, dns, values_required=False, pillar=__pillar__)
     ret = st.new_ret(name)
     steps = plan_absent(want, _current(want))
     st.run_plan(ret, steps, __salt__, {}, __opts__["test"], f"DNS record {name} {want['type']}")

@@ -166,7 +166,8 @@ def present(name, cidr=None, subnets=None, internet_gateway=False, **kwargs):
     network = ec2.vpc_cidr(cidr)
     wanted = ec2.subnets(subnets, network)
     valid.boolean(internet_gateway, "internet_gateway")
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, region = st.begin(name, kwargs, __salt__)
+    ec2.zones_in_region(wanted, region)
 
     current = __salt__["aws_ec2.describe_vpc"](name, with_gateway=internet_gateway, **conn)
     if current and current["cidr"] != str(network):

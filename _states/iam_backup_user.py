@@ -43,6 +43,7 @@ import awsrunbook_readahead as ra
 import awsrunbook_state as st
 import awsrunbook_validate as valid
 import awsrunbook_writers as writers
+from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "iam_backup_user"
 
@@ -149,6 +150,28 @@ PILLAR_WRITES = layout.Writer(
 )
 
 
+def managed_buckets(lowstate):
+    """The buckets an ``s3_backup_bucket.present`` of the run's low state makes. Pure."""
+    return {
+        chunk.get("name")
+        for chunk in lowstate or []
+        if (chunk.get("state"), chunk.get("fun")) == ("s3_backup_bucket", "present")
+    }
+
+
+def _bucket_warning(bucket, conn):
+    """A note when ``bucket`` is neither made by this run nor in AWS: the key would work on
+    nothing (a misspelt bucket, or its pillar entry missing). One HeadBucket, unless made."""
+    if bucket in st.once_per_run(globals(), "managed_buckets", managed_buckets):
+        return []
+    try:
+        if __salt__["aws_s3.bucket_region"](bucket, **conn) is not None:
+            return []
+    except CommandExecutionError:  # there, but these credentials may not look: no warning
+        return []
+    return [f"warning: bucket {bucket} is not managed in this run and does not exist in AWS"]
+
+
 @batch.concurrent("iam")
 @st.reports_errors
 def present(
@@ -232,7 +255,12 @@ def present(
     key = keys.pillar_key(pillar_file, paths["access_key_id"], secret_paths, wanted, pillar_now)
     what = f"backup user {name}"
     rotation = keys.rotation(rotate_after_days, prune_keys)
-    key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation)
+    # A run stopped between CreateAccessKey and the pillar write left a record of it.
+    intent = __salt__["key_intent.read"](pillar_file, name)
+    key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation, intent)
+    # Only when the user or its key is made or changed: a converged run reads nothing more.
+    if steps or key_steps:
+        notes += _bucket_warning(bucket, conn)
     writes = (__context__, me.resources)
     st.run_plan(
         ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes

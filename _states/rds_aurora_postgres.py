@@ -69,7 +69,7 @@ def _inputs(name, args):
     """Validate every argument (before any AWS call)."""
     checked = rds.common_inputs(name, args, ENGINE)
     valid.boolean(args["data_api"], "data_api")
-    rds.names_list(args["subnets"], "subnets")
+    rds.subnet_names(args["subnets"], "subnets")
     low = rds.capacity(args["min_capacity"], "min_capacity")
     high = rds.capacity(args["max_capacity"], "max_capacity", low=max(low, 1))
     rds.whole_number(args["seconds_until_auto_pause"], "seconds_until_auto_pause", 300, 86400)
@@ -106,6 +106,16 @@ def _network(vpc, subnets, groups, conn):
     subnet_ids = __salt__["aws_ec2.subnet_ids"](vpc_id, subnets, missing_ok=test, **conn)
     group_ids = __salt__["aws_ec2.security_group_ids"](groups, vpc_id, missing_ok=test, **conn)
     return sorted(subnet_ids.values()), sorted(group_ids)
+
+
+def _check_zones(subnet_group, subnet_ids, conn):
+    """Refuse, before any write, subnets in fewer than two zones (RDS would refuse the subnet
+    group). Their zones are known only from EC2: read once, only when the group is to be made
+    or changed and every subnet exists (a test run may name subnets not made yet)."""
+    if subnet_group is not None and subnet_group["subnet_ids"] == subnet_ids:
+        return
+    if all(subnet.startswith("subnet-") for subnet in subnet_ids):
+        rds.subnets_in_two_zones(__salt__["aws_ec2.subnet_zones"](subnet_ids, **conn))
 
 
 def plan_network_and_writer(
@@ -245,6 +255,7 @@ def present(
         vpc, subnets, list(args["security_groups"]), conn
     )
     subnet_group = __salt__["aws_rds.describe_db_subnet_group"](name, **conn)
+    _check_zones(subnet_group, subnet_ids, conn)
     current_writer = __salt__["aws_rds.describe_db_instance"](checked["writer"], **conn)
 
     low, note = rds.effective_min_capacity(checked["capacity"][0], floor)

@@ -8,7 +8,7 @@
         - expire_days: 30            # the runbook's delete-after-30-days rule
         - abort_multipart_days: 7
 
-    ocp-pgbackrest:                  # pgBackRest expires its own backups: no expiry rule
+    ocp-pgbackrest:                  # pgBackRest expires its own backups: no lifecycle rule
       s3_backup_bucket.present:
         - region: eu-west-2
         - expire_days: null
@@ -52,8 +52,20 @@ if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook_typing import __context__, __opts__, __salt__
 
 DEFAULT_RULE_NAME = "delete-after-30-days"
+# The single rule's name when it expires nothing: a name must not claim what the rule does not do.
+ABORT_ONLY_RULE_NAME = "abort-incomplete-uploads"
 RULE_KEYS = ("expire_days", "abort_multipart_days", "prefix")
-RULE_DEFAULTS = {"expire_days": 30, "abort_multipart_days": 7, "prefix": None}
+# In ``rules`` a rule expires nothing unless it says so: a default must never delete data.
+RULE_DEFAULTS = {"expire_days": None, "abort_multipart_days": 7, "prefix": None}
+# ``abort_multipart_days`` of the single rule when not given: 7 beside an expiry, else no rule.
+ABORT_DEFAULT = "default"
+# The single-rule arguments as ``present`` receives them when none is given.
+SINGLE_DEFAULTS = {
+    "rule_name": None,
+    "expire_days": 30,
+    "abort_multipart_days": ABORT_DEFAULT,
+    "prefix": None,
+}
 MAX_DAYS = 36500  # a hundred years: anything longer is a typo, not a retention policy
 
 
@@ -64,13 +76,39 @@ def __virtual__():
 def desired_rules(rules, single):
     """``{rule name: rule or None}`` from the ``rules`` mapping, or from the one rule the
     single-rule arguments describe (``single``: rule_name, expire_days, abort_multipart_days,
-    prefix). Validated; raises naming the argument."""
+    prefix; as in ``SINGLE_DEFAULTS`` when not given). Validated, and refused when an expiring
+    rule covers a prefix another rule says never expires; raises naming the argument."""
     if rules is None:
-        valid.iam_name(single["rule_name"], "rule_name", 255)
-        return {single["rule_name"]: _rule(single["rule_name"], single, "")}
-    if single != {"rule_name": DEFAULT_RULE_NAME, **RULE_DEFAULTS}:
+        return _single_rule(single)
+    wanted = _several_rules(rules, single)
+    s3.refuse_expiry_over(list(filter(None, wanted.values())), never_expiring(rules, single))
+    return wanted
+
+
+def _single_rule(single):
+    """The runbook's rule: 30 days, uploads aborted after 7. With ``expire_days: null`` it is
+    a rule only when ``abort_multipart_days`` is given; the runbook's rule name is then
+    removed (it would claim a deletion the rule does not do)."""
+    expire_days = single["expire_days"]
+    abort_days = single["abort_multipart_days"]
+    if abort_days == ABORT_DEFAULT:
+        abort_days = None if expire_days is None else 7
+    rule_name = single["rule_name"]
+    if rule_name is None:
+        rule_name = DEFAULT_RULE_NAME if expire_days is not None else ABORT_ONLY_RULE_NAME
+    valid.iam_name(rule_name, "rule_name", 255)
+    spec = {"expire_days": expire_days, "abort_multipart_days": abort_days}
+    wanted = {rule_name: _rule(rule_name, {**spec, "prefix": single["prefix"]}, "")}
+    if single["rule_name"] is None and rule_name != DEFAULT_RULE_NAME:
+        wanted = {DEFAULT_RULE_NAME: None, **wanted}
+    return wanted
+
+
+def _several_rules(rules, single):
+    if single != SINGLE_DEFAULTS:
         valid.fail(
-            "rules", "give either rules or rule_name/expire_days/abort_multipart_days/prefix"
+            "rules",
+            "give either rules or rule_name/expire_days/abort_multipart_days/prefix",
         )
     if not isinstance(rules, dict) or not rules:
         valid.fail(
@@ -84,6 +122,20 @@ def desired_rules(rules, single):
     return result
 
 
+def never_expiring(rules, single):
+    """``{argument: key prefix as S3 filters it}`` of the rules that say ``expire_days: null``
+    (``""``: the whole bucket). Call after ``desired_rules`` has validated the arguments."""
+    if rules is None:
+        if single["expire_days"] is not None:
+            return {}
+        return {"expire_days": s3.filter_prefix(valid.s3_prefix(single["prefix"]))}
+    return {
+        f"rules:{name}": s3.filter_prefix(valid.s3_prefix((spec or {}).get("prefix")))
+        for name, spec in rules.items()
+        if "expire_days" in (spec or {}) and spec["expire_days"] is None
+    }
+
+
 def _rule(rule_name, spec, where):
     for arg in ("expire_days", "abort_multipart_days"):
         valid.positive_days(spec[arg], f"{where}{arg}", allow_none=True, maximum=MAX_DAYS)
@@ -91,9 +143,10 @@ def _rule(rule_name, spec, where):
     return s3.lifecycle_rule(rule_name, spec["expire_days"], spec["abort_multipart_days"], prefix)
 
 
-def plan_bucket(name, current, region, rules, exclusive):
+def plan_bucket(name, current, region, rules, exclusive, never=None):
     """Steps that take ``current`` (``describe_bucket``'s answer, ``None`` if missing) to the
-    desired bucket. Pure: no AWS."""
+    desired bucket. Pure: no AWS. Raises when a rule the bucket keeps would expire keys
+    ``never`` (``never_expiring``) says must stay."""
     steps = []
     if current is None:
         steps.append(
@@ -113,7 +166,7 @@ def plan_bucket(name, current, region, rules, exclusive):
             )
         )
     steps += s3.lifecycle_steps(
-        "lifecycle_rules", name, current["lifecycle_rules"], rules, exclusive
+        "lifecycle_rules", name, current["lifecycle_rules"], rules, exclusive, never
     )
     return steps
 
@@ -147,9 +200,9 @@ READ_AHEAD = (ra.Kind("s3_bucket", _bucket, ra.reads_with("aws_s3.describe_bucke
 @st.reports_errors
 def present(
     name,
-    expire_days=RULE_DEFAULTS["expire_days"],
-    abort_multipart_days=RULE_DEFAULTS["abort_multipart_days"],
-    rule_name=DEFAULT_RULE_NAME,
+    expire_days=SINGLE_DEFAULTS["expire_days"],
+    abort_multipart_days=ABORT_DEFAULT,
+    rule_name=None,
     prefix=None,
     rules=None,
     exclusive_lifecycle=False,
@@ -161,18 +214,24 @@ def present(
     name
         The bucket name.
     expire_days
-        Days after which current object versions expire (default 30). ``null``: no expiry.
+        Days after which current object versions expire (default 30, the runbook's rule).
+        ``null``: no expiry, and then no lifecycle rule at all unless ``abort_multipart_days``
+        is given (the runbook's ``delete-after-30-days`` rule is removed).
     abort_multipart_days
-        Days after which incomplete multipart uploads are aborted (default 7). ``null``: no
-        abort rule.
+        Days after which incomplete multipart uploads are aborted (default 7 beside an
+        expiry; none with ``expire_days: null`` unless given). ``null``: no abort rule.
     rule_name
-        ID of the managed lifecycle rule (default ``delete-after-30-days``).
+        ID of the managed lifecycle rule (default ``delete-after-30-days``, or
+        ``abort-incomplete-uploads`` for a rule that expires nothing).
     prefix
         Limit the rule to the keys under ``PREFIX/`` (default: the whole bucket).
     rules
         Instead of the four arguments above, several rules: ``{rule name: {expire_days,
-        abort_multipart_days, prefix}}`` (each defaults as above). A bucket shared by site
-        backups (expiring) and pgBackRest (never expiring: ``expire_days: null``).
+        abort_multipart_days, prefix}}``. A rule expires nothing unless it gives
+        ``expire_days``; ``abort_multipart_days`` defaults to 7. A bucket shared by site
+        backups (expiring) and pgBackRest (never expiring: ``expire_days: null``). A rule
+        that expires the keys a rule with ``expire_days: null`` covers (the whole bucket, or
+        a wider prefix) is refused, whether declared here or already on the bucket.
     exclusive_lifecycle
         Remove lifecycle rules the state does not manage (default false).
     region, profile, keyid, key, role_arn
@@ -195,7 +254,8 @@ def present(
             f"bucket {name} exists in {current['region']}, not {region}: a bucket cannot move "
             "between regions (set region to match, or choose another name)"
         )
-    steps = plan_bucket(name, current, region, wanted_rules, exclusive_lifecycle)
+    never = never_expiring(rules, single)
+    steps = plan_bucket(name, current, region, wanted_rules, exclusive_lifecycle, never)
     writes = (__context__, [("s3_bucket", name)])
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}", writes=writes)
     return ret

@@ -130,7 +130,7 @@ def plan_topics(destinations, topics, queues=None):
     subscribing missing addresses and queues. Pure.
 
     ``topics``: ``{topic name: aws_sns.describe_topic's answer}``; ``queues``: ``{queue name:
-    aws_sqs.describe_queue's answer}``.
+    sqs_queue.describe_queue's answer}``.
     """
     feeds = wanted_queues(destinations)
     steps = [
@@ -262,7 +262,7 @@ def present(
         else valid.domain(custom_redirect_domain, "custom_redirect_domain"),
         "event_destinations": destinations,
     }
-    ret, conn, region = st.begin(name, kwargs, __salt__)
+    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
     scope = st.run_id(globals())
 
     current = __salt__["aws_ses_sending.describe_configuration_set"](name, **conn)
@@ -272,7 +272,7 @@ def present(
         for topic in sorted(wanted)
     }
     queues = {
-        queue: __salt__["aws_sqs.describe_queue"](queue, **conn)
+        queue: __salt__["sqs_queue.describe_queue"](queue, **conn)
         for queue in sorted(wanted_queues(destinations))
     }
     steps = plan_topics(destinations, topics, queues)
@@ -296,7 +296,7 @@ def absent(name, **kwargs):
     """Ensure the configuration set ``name`` is gone, with its event destinations. The SNS
     topics it sent to are kept."""
     valid.ses_name(name)
-    ret, conn, region = st.begin(name, kwargs, __salt__)
+    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
     current = __salt__["aws_ses_sending.describe_configuration_set"](name, **conn)
     steps = []
     if current is not None:

@@ -72,7 +72,7 @@ import awsrunbook_verification as verification
 __virtualname__ = "ses_identity"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __opts__, __salt__
+    from awsrunbook_typing import __context__, __opts__, __pillar__, __salt__
 
 
 def __virtual__():
@@ -273,7 +273,7 @@ def plan_identity(desired, current, notes=None, topic=None, queue=None):
     ``None`` when missing) to ``desired`` (``desired_identity``'s answer). ``notes`` is the
     identity's ``aws_ses.notification_attributes`` answer, ``topic`` the notification
     topic as ``aws_sns.describe_topic`` gives it and ``queue`` the feedback queue as
-    ``aws_sqs.describe_queue`` gives it; they only matter when notifications (with a
+    ``sqs_queue.describe_queue`` gives it; they only matter when notifications (with a
     ``queue``) are managed. Pure."""
     name = desired["identity"]
     steps = []
@@ -385,7 +385,7 @@ def _read(desired, conn):
         )[identity]
     me = ra.peer(want["topic"], ("sns_topic", want["topic"]))
     topic = ra.read(globals(), "sns_topic", conn, me)
-    queue = want["queue"] and __salt__["aws_sqs.describe_queue"](want["queue"], **conn)
+    queue = want["queue"] and __salt__["sqs_queue.describe_queue"](want["queue"], **conn)
     return current, notes, topic, queue
 
 
@@ -522,13 +522,13 @@ def present(
     if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 0):
         valid.fail("wait", "must be a whole number of seconds", wait)
     options = {
-        "dns": identitydns.target(dns, desired),
+        "dns": identitydns.target(dns, desired, __pillar__),
         "check_dns": identitydns.check_args(check_dns, resolvers, desired),
         "wait": wait,
         "dmarc": dmarc,
     }
-    receiving = receipt.verify_settings(verify, desired["identity"], desired["type"])
-    ret, conn, region = st.begin(name, kwargs, __salt__)
+    receiving = receipt.verify_settings(verify, desired["identity"], desired["type"], __pillar__)
+    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
 
     current, notes, topic, queue = _read(desired, conn)
     steps = plan_identity(desired, current, notes, topic, queue)
@@ -552,8 +552,8 @@ def absent(name, dns=None, dmarc=None, **kwargs):
     MX and SPF values and the DMARC value ``dmarc`` (default ``v=DMARC1; p=none;``;
     ``false``: leave DMARC alone); other values at those names stay."""
     desired = ses.desired_identity(name, dmarc=dmarc)
-    where = identitydns.target(dns, desired)
-    ret, conn, region = st.begin(name, kwargs, __salt__)
+    where = identitydns.target(dns, desired, __pillar__)
+    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
     identity = desired["identity"]
     current = __salt__["aws_ses.get_identity"](identity, **conn)
     unpublish = identitydns.unpublish_steps(__salt__, where, desired, current, region)

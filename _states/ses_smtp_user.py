@@ -161,9 +161,10 @@ def present(
     id_paths = sorted({path for p in per_region.values() for path in p["username"]})
     key = keys.pillar_key(pillar_file, id_paths, secret_paths, wanted_values, pillar_now)
     what = f"SMTP user {name}"
-    key_steps, notes = keys.plan_user_key(
-        what, name, current_user, key, keys.rotation(rotate_after_days, prune_keys)
-    )
+    # A run stopped between CreateAccessKey and the pillar write left a record of it.
+    intent = __salt__["key_intent.read"](pillar_file, name)
+    rotation = keys.rotation(rotate_after_days, prune_keys)
+    key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation, intent)
     writes = (__context__, [("iam_user", name)])
     st.run_plan(
         ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes

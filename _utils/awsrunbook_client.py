@@ -34,6 +34,9 @@ for _name in ("botocore.parsers", "botocore.endpoint", "botocore.hooks", "botoco
 
 CONNECTION_ARGS = ("region", "profile", "keyid", "key", "role_arn")
 _RETRY_SETTINGS = ("retry_mode", "max_attempts")
+# Services that exist only in the SES regions (valid.ses_regions): a client elsewhere is
+# refused before its first call.
+SES_SERVICES = ("ses", "sesv2")
 PROFILE_KEYS = ("region", "keyid", "key", "role_arn", *_RETRY_SETTINGS)
 DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 10}
 
@@ -106,7 +109,8 @@ def resolve_connection(conn, config_option=None):
     settings = {**from_profile, **{k: v for k, v in conn.items() if v is not None}}
     settings.pop("profile", None)
     if aws_profile:
-        settings["aws_profile"] = aws_profile
+        settings["aws_profile"] = _known_aws_profile(aws_profile)
+    _check_credentials(settings)
     if not settings.get("region"):
         region = _default_region(aws_profile)
         if not region:
@@ -114,9 +118,43 @@ def resolve_connection(conn, config_option=None):
                 "region: not given, and no default region in the environment or AWS config"
             )
         settings["region"] = region
-    if bool(settings.get("keyid")) != bool(settings.get("key")):
-        raise SaltInvocationError("keyid and key must be given together")
     return settings
+
+
+def _check_credentials(settings):
+    """``keyid``/``key``/``role_arn``, when given, are non-empty strings, the first two
+    together. The key is a secret: never shown."""
+    for arg in ("keyid", "key", "role_arn"):
+        value = settings.get(arg)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise SaltInvocationError(f"{arg}: must be a non-empty string (the value is not shown)")
+    if bool(settings.get("keyid")) != bool(settings.get("key")):
+        missing = "key" if settings.get("keyid") else "keyid"
+        raise SaltInvocationError(f"{missing}: keyid and key must be given together")
+
+
+# AWS shared-config profile names, remembered per state of the files that define them.
+_AWS_PROFILES = {}
+
+
+def _known_aws_profile(profile):
+    """``profile`` when the AWS config or credentials file defines it; else raise naming the
+    argument (botocore would raise ``ProfileNotFound`` at the first call)."""
+    files = (
+        os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"),
+        os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"),
+    )
+    key = tuple(
+        (path, os.stat(path).st_mtime_ns if os.path.exists(path) else None) for path in files
+    )
+    if key not in _AWS_PROFILES:
+        _AWS_PROFILES[key] = frozenset(botocore.session.Session().available_profiles)
+    if profile not in _AWS_PROFILES[key]:
+        raise SaltInvocationError(
+            f"profile: {profile!r} is neither a Salt config or pillar key holding connection "
+            "settings nor a profile of the AWS config or credentials file"
+        )
+    return profile
 
 
 def _cache_key(service, settings, retry=True):
@@ -203,6 +241,8 @@ def client(service, conn, config_option=None, retry=True):
     ``retry=False``: a client that never re-sends a request, for creates that are not
     idempotent (the caller reconciles with a read instead)."""
     settings = resolve_connection(conn, config_option)
+    if service in SES_SERVICES:
+        valid.ses_region(settings["region"])
     if _ADAPTIVE.get() and not settings.get("retry_mode"):
         settings["retry_mode"] = "adaptive"
     key = _cache_key(service, settings, retry)

@@ -7,6 +7,8 @@ import awsrunbook_dnsrecords as dnsrecords
 SPF_VALUE = "v=spf1 include:amazonses.com ~all"
 DEFAULT_DMARC = "v=DMARC1; p=none;"
 DEFAULT_TTL = dnsrecords.DEFAULT_TTL
+# Where Easy DKIM CNAMEs point when SES's answer names no zone (most regions use it).
+DEFAULT_DKIM_ZONE = "dkim.amazonses.com"
 
 
 def dkim_placeholders() -> list[str]:
@@ -15,7 +17,18 @@ def dkim_placeholders() -> list[str]:
     return [f"<dkim-token-{i}>" for i in (1, 2, 3)]
 
 
-def build_dns_records(identity, region, dkim_tokens=None, mail_from_domain=None, dmarc=None):
+def dkim_target(token: str, signing_zone: str | None = None) -> str:
+    """The CNAME target of the Easy DKIM token ``token``: ``TOKEN.<SigningHostedZone>``, the
+    zone SES's ``GetEmailIdentity`` names (it varies by region: ``dkim.af-south-1.amazonses.com``
+    in af-south-1), or ``dkim.amazonses.com`` when the answer names none. Every DKIM record we
+    build, show, check or publish takes its target from here."""
+    zone = (signing_zone or DEFAULT_DKIM_ZONE).strip().rstrip(".").lower()
+    return f"{token}.{zone}"
+
+
+def build_dns_records(
+    identity, region, dkim_tokens=None, mail_from_domain=None, dmarc=None, dkim_zone=None
+):
     """The DNS records an identity needs, as a list of ``{"name", "type", "value"}`` (and
     ``"priority"`` for MX).
 
@@ -25,18 +38,20 @@ def build_dns_records(identity, region, dkim_tokens=None, mail_from_domain=None,
         The SES region (the MAIL FROM MX points to its feedback endpoint).
     dkim_tokens
         The Easy DKIM tokens: one CNAME each, ``TOKEN._domainkey.DOMAIN`` →
-        ``TOKEN.dkim.amazonses.com``.
+        ``TOKEN.<dkim_zone>`` (``dkim_target``).
     mail_from_domain
         The custom MAIL FROM domain: an MX (priority 10) to
         ``feedback-smtp.REGION.amazonses.com`` and the SPF TXT record.
     dmarc
         The DMARC TXT value at ``_dmarc.DOMAIN`` (domains only); ``None`` or ``False``: none.
+    dkim_zone
+        ``DkimAttributes.SigningHostedZone`` of SES's answer (``None``: dkim.amazonses.com).
     """
     records = [
         {
             "name": f"{token}._domainkey.{identity}",
             "type": "CNAME",
-            "value": f"{token}.dkim.amazonses.com",
+            "value": dkim_target(token, dkim_zone),
         }
         for token in dkim_tokens or []
     ]

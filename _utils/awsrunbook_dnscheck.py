@@ -3,40 +3,36 @@ DKIM and SPF alignment of ``check_dmarc``. Pure: the answers come in as data.
 
 A DNS answer is ``{"status": "found" | "missing" | "timeout" | "error", "values": [...],
 "detail": str}`` with values in the canonical form of ``awsrunbook_dnsrecords``; a timeout
-or an error is never taken for a missing record.
+or an error (SERVFAIL, REFUSED) is ``temperror``: never taken for a missing record, never
+the basis of a conclusion.
 """
 
-import functools
 import re
 
+import awsrunbook_dmarcrecord as dmarcrecord
 import awsrunbook_dnsrecords as records
-import publicsuffixlist
+import awsrunbook_spf as spf
 
 LEGACY_TOKEN_PREFIX = "_amazonses"  # VerifyDomainIdentity's TXT, unused by Easy DKIM
-DKIM_TARGET_RE = re.compile(r"^([a-z0-9]+)\.dkim\.amazonses\.com$")
+# A CNAME target of an Easy DKIM token, in dkim.amazonses.com or a regional DKIM zone.
+DKIM_TARGET_RE = re.compile(r"^([a-z0-9]+)\.dkim(?:\.[a-z0-9-]+)?\.amazonses\.com$")
 DMARC_POLICIES = ("none", "quarantine", "reject")
 ALIGNMENT_MODES = ("r", "s")
-_MAILTO_RE = re.compile(r"^mailto:[^@\s,!]+@[^@\s,!]+\.[^@\s,!]+(![0-9]+[kmgt]?)?$", re.I)
+TEMPORARY = ("timeout", "error")  # dns_lookup's statuses for timeout, SERVFAIL, REFUSED
+SES_SPF_INCLUDE = "amazonses.com"
 _STATUS_WORDS = {
     "ok": "OK",
     "missing": "MISSING",
     "different": "DIFFERENT",
-    "timeout": "TIMEOUT",
-    "error": "ERROR",
+    "several": "SEVERAL",
+    "temperror": "TEMPERROR",
 }
-
-
-@functools.lru_cache(maxsize=1)
-def _suffix_list():
-    # The snapshot bundled with the package (no download at run time), parsed once.
-    return publicsuffixlist.PublicSuffixList()
 
 
 def organizational_domain(domain):
     """The organisational domain of ``domain`` (RFC 7489 3.2): its public suffix (from the
     Public Suffix List) plus one label. ``mail.example.co.uk`` → ``example.co.uk``."""
-    domain = records.canonical_name(domain, "domain")
-    return _suffix_list().privatesuffix(domain) or domain
+    return dmarcrecord.psl_organizational_domain(records.canonical_name(domain, "domain"))
 
 
 def identifiers_aligned(domain, author_domain, mode="r"):
@@ -52,10 +48,19 @@ def identifiers_aligned(domain, author_domain, mode="r"):
 # --- check_dns ------------------------------------------------------------------------------
 
 
-def _record_note(rtype, expected, found):
-    other_token = any(DKIM_TARGET_RE.match(v) for v in found)
-    if rtype == "CNAME" and DKIM_TARGET_RE.match(expected) and other_token:
+def _dkim_note(expected, found):
+    token, zone = expected.split(".", 1)
+    for value in found:
+        if value != expected and value.startswith(f"{token}."):
+            return f"points into {value.split('.', 1)[1]}, not the zone SES names ({zone})"
+    if any(DKIM_TARGET_RE.match(v) and v != expected for v in found):
         return "points at another DKIM token (left from an earlier key?)"
+    return None
+
+
+def _record_note(rtype, expected, found):
+    if rtype == "CNAME" and DKIM_TARGET_RE.match(expected):
+        return _dkim_note(expected, found)
     if rtype == "MX":
         others = [v for v in found if v != expected]
         if others:
@@ -63,19 +68,62 @@ def _record_note(rtype, expected, found):
     return None
 
 
+def spf_meaning(record):
+    """``(ok, note)``: whether an SPF record lets SES send (``include:amazonses.com`` before
+    any ``all``, domain names compared case-insensitively) and ends as SES advises (``-all``
+    or ``~all``: both fine). ``+all`` lets every host on the internet pass."""
+    try:
+        mechanisms, modifiers = spf.parse_terms(record)
+    except spf.SpfError as exc:
+        return False, f"permerror: {exc.reason}"
+    includes_ses, ending = False, None
+    for result, name, value, _ in mechanisms:
+        if name == "all":
+            ending = result
+            break
+        if name == "include" and (value or "").lower().rstrip(".") == SES_SPF_INCLUDE:
+            includes_ses = includes_ses or result == "pass"
+    if ending == "pass":
+        return False, "+all: every host on the internet passes SPF for this domain"
+    if not includes_ses:
+        return False, f"does not include:{SES_SPF_INCLUDE} before its end"
+    if ending == "neutral" or (ending is None and "redirect" not in modifiers):
+        return True, "other hosts get neutral, not fail or softfail (-all or ~all advised)"
+    return True, None
+
+
+def _policy_verdict(kind, expected, found, any_policy):
+    if not found:
+        return "missing", [], None
+    if len(found) > 1:  # RFC 7208 4.5, RFC 7489 6.6.3: receivers use neither
+        return "several", found, None
+    if kind == "SPF":
+        ok, note = spf_meaning(found[0])
+        return ("ok" if ok else "different"), found, note
+    if any_policy or expected == found[0]:
+        return "ok", found, None
+    return "different", found, None
+
+
 def _verdict(rtype, expected, answer, any_policy):
+    """``(status, found, note)`` of one expected record."""
     status = answer["status"]
-    if status in ("timeout", "error", "missing"):
-        return status, []
+    if status in TEMPORARY:
+        return "temperror", [], answer.get("detail") or status
+    if status == "missing":
+        return "missing", [], None
     found = answer["values"]
     kind = records.policy_kind(rtype, expected)
     if kind:  # other TXT values at the name (site verification) do not matter
         found = [v for v in found if records.policy_kind(rtype, v) == kind]
-        if not found:
-            return "missing", []
-        if any_policy and len(found) == 1:
-            return "ok", found
-    return ("ok" if expected in found else "different"), found
+        return _policy_verdict(kind, expected, found, any_policy)
+    status = "ok" if expected in found else "different"
+    return status, found, _record_note(rtype, expected, answer["values"])
+
+
+def _cname_note(answer):
+    chain = answer.get("cnames")
+    return f"through CNAME {' -> '.join(chain)}" if chain else None
 
 
 def check_records(groups, answers, any_policy=("DMARC",)):
@@ -87,15 +135,30 @@ def check_records(groups, answers, any_policy=("DMARC",)):
     for (name, rtype), values in groups.items():
         answer = answers[(name, rtype)]
         for expected in values:
-            status, found = _verdict(
+            status, found, note = _verdict(
                 rtype, expected, answer, records.policy_kind(rtype, expected) in any_policy
             )
+            notes = [n for n in (_cname_note(answer), note) if n]
             entry = {"name": name, "type": rtype, "expected": expected, "status": status}
             entry["found"] = found
-            entry["note"] = answer.get("detail") if status in ("timeout", "error") else None
-            if status in ("ok", "different"):
-                entry["note"] = _record_note(rtype, expected, answer["values"])
+            entry["note"] = "; ".join(notes) or None
             report.append(entry)
+    return report
+
+
+def inherit_dmarc(report, domain, policy):
+    """A subdomain without a DMARC record of its own is covered by the one found up the
+    tree (``policy``: ``awsrunbook_dmarcrecord.discover``'s answer): its entry is ``ok``,
+    noting which record applies and with which policy (``sp=``)."""
+    name = f"_dmarc.{domain}"
+    for entry in report:
+        inherited = entry["name"] == name and entry["status"] == "missing"
+        if inherited and policy["status"] == "found" and policy["name"] != name:
+            entry.update(status="ok", found=[policy["record"]])
+            entry["note"] = (
+                f"no record of its own: {policy['name']} applies to it "
+                f"(policy {policy['applies']} for subdomains)"
+            )
     return report
 
 
@@ -128,11 +191,13 @@ def record_line(entry):
         )
     elif status == "missing":
         line = f"{head}: not published: {records.presentation(entry['type'], entry['expected'])}"
+    elif status == "several":
+        line = (
+            f"{head}: {len(entry['found'])} records of one kind where one is allowed: receivers "
+            "use none of them (RFC 7208 4.5 permerror, RFC 7489 6.6.3)"
+        )
     else:
-        line = f"{head}: lookup {'timed out' if status == 'timeout' else 'failed'}, state unknown"
-        if entry.get("note"):
-            line += f" ({entry['note']})"
-        return line
+        line = f"{head}: lookup failed temporarily, state unknown: try again"
     return f"{line} ({entry['note']})" if entry.get("note") else line
 
 
@@ -158,15 +223,16 @@ def parse_dmarc(text):
         tags[key.strip().lower()] = value.strip()
     if not parts or parts[0].replace(" ", "") != "v=DMARC1":
         problems.append("the record must start with v=DMARC1")
-    if tags.get("p", "").lower() not in DMARC_POLICIES:
+    # RFC 7489 6.6.3: without a valid p=, a valid rua= makes the record count as p=none.
+    has_reports = bool(dmarcrecord.report_uris(tags.get("rua", ""))[0])
+    if tags.get("p", "").lower() not in DMARC_POLICIES and not has_reports:
         problems.append(f"p= must be one of {', '.join(DMARC_POLICIES)}")
     for key in ("adkim", "aspf"):
         if tags.get(key, "r").lower() not in ALIGNMENT_MODES:
             problems.append(f"{key}= must be r (relaxed) or s (strict)")
     for key in ("rua", "ruf"):
-        for uri in filter(None, (u.strip() for u in tags.get(key, "").split(","))):
-            if not _MAILTO_RE.match(uri):
-                problems.append(f"{key}= {uri!r} is not a mailto: address")
+        bad = dmarcrecord.report_uris(tags.get(key, ""))[1]
+        problems += [f"{key}= {problem}" for problem in bad]
     return tags, problems
 
 
@@ -210,8 +276,10 @@ def dmarc_record(domain, own, organizational=None):
 
 
 def dkim_alignment(domain, identity, cname_entries, adkim="r"):
-    """``{"aligned", "reasons"}`` for Easy DKIM: SES signs with ``d=DOMAIN`` (aligned in
-    relaxed and strict mode alike) once its DKIM status is SUCCESS and the CNAMEs resolve."""
+    """``{"result", "aligned", "reasons"}`` for Easy DKIM: SES signs with ``d=DOMAIN``
+    (aligned in relaxed and strict mode alike) once its DKIM status is SUCCESS and the
+    CNAMEs resolve. ``result``: ``pass``, ``fail``, or ``temperror`` when a CNAME lookup
+    failed temporarily (the key may well be there)."""
     dkim = identity["dkim"]
     problems = []
     if not dkim.get("signing_enabled"):
@@ -229,7 +297,9 @@ def dkim_alignment(domain, identity, cname_entries, adkim="r"):
         "SES also signs with d=amazonses.com: never aligned, and harmless (RFC 7489: one "
         "aligned signature that verifies is enough)"
     )
-    return {"aligned": not problems, "reasons": reasons}
+    temporary = any(entry["status"] == "temperror" for entry in cname_entries)
+    result = "pass" if not problems else "temperror" if temporary else "fail"
+    return {"result": result, "aligned": not problems, "reasons": reasons}
 
 
 def _mail_from_failure(mail_from, mx_entry):
@@ -243,76 +313,206 @@ def _mail_from_failure(mail_from, mx_entry):
     return None
 
 
-def spf_alignment(domain, identity, mx_entry, aspf="r"):
-    """``{"aligned", "reasons"}`` for SPF: the MAIL FROM domain SES uses must share the From
-    domain's organisational domain (``aspf=r``) or equal it (``aspf=s``). Without a custom
-    MAIL FROM, or when its MX fails under ``USE_DEFAULT_VALUE``, SES uses amazonses.com."""
+def _spf(result, aligned, domain, reasons, evaluation=None):
+    return {
+        "result": result,
+        "aligned": aligned,
+        "domain": domain,
+        "reasons": reasons,
+        "evaluation": evaluation,
+    }
+
+
+def _alignment_reason(name, domain, aspf, org_of):
+    aligned = dmarcrecord.aligned(name, domain, aspf, org_of)
+    if aspf == "s":
+        verb = "equals" if aligned else "is not exactly"
+        return aligned, f"MAIL FROM {name} {verb} {domain} (aspf=s)"
+    return aligned, (
+        f"MAIL FROM {name} and {domain} {'share' if aligned else 'do not share'} the "
+        f"organisational domain {org_of(domain)} (aspf=r)"
+    )
+
+
+def _evaluated_spf(domain, mail_from, evaluation, aspf, org_of):
+    name = mail_from["domain"]
+    aligned, reason = _alignment_reason(name, domain, aspf, org_of)
+    result = evaluation["result"]
+    counts = result == "pass" and aligned
+    head = f"SPF {result} for {name} from an SES address ({evaluation['ip']})"
+    head += f": {evaluation['reason']}"
+    reasons = [head, f"SPF {'aligned' if aligned else 'not aligned'}: {reason}"]
+    if not counts:
+        reasons.append("SPF counts for DMARC only when it passes and aligns (RFC 7489 4.2)")
+    if evaluation["plus_all"]:
+        reasons.append(f"{name}'s SPF record allows every host on the internet (+all)")
+    behavior = mail_from.get("behavior_on_mx_failure") or "USE_DEFAULT_VALUE"
+    if counts and behavior == "USE_DEFAULT_VALUE":
+        reasons.append(
+            "if that MX ever fails, SES falls back to amazonses.com and SPF stops aligning "
+            "(behavior_on_mx_failure USE_DEFAULT_VALUE)"
+        )
+    return _spf(result, aligned, name, reasons, evaluation)
+
+
+def spf_alignment(domain, identity, mx_entry, evaluation=None, aspf="r", org_of=None):
+    """``{"result", "aligned", "domain", "reasons", "evaluation"}`` for SPF: SES's MAIL FROM
+    domain must pass SPF (``evaluation``: ``awsrunbook_spf.evaluate`` at that domain for an
+    SES address) and share the From domain's organisational domain (``aspf=r``) or equal it
+    (``aspf=s``). Without a custom MAIL FROM, or when its MX fails under
+    ``USE_DEFAULT_VALUE``, SES uses amazonses.com, which never aligns."""
+    org_of = org_of or organizational_domain
     mail_from = identity.get("mail_from")
     if not mail_from:
-        return {
-            "aligned": False,
-            "reasons": [
-                "SPF not aligned: no custom MAIL FROM domain, so SES sends from amazonses.com"
-            ],
-        }
-    name = mail_from["domain"]
-    behavior = mail_from.get("behavior_on_mx_failure") or "USE_DEFAULT_VALUE"
+        reason = "SPF not aligned: no custom MAIL FROM domain, so SES sends from amazonses.com"
+        return _spf("pass", False, "amazonses.com", [reason])
+    if mx_entry is not None and mx_entry["status"] == "temperror":
+        reason = (
+            f"the MX of {mail_from['domain']} could not be looked up: whether SES uses it "
+            "is unknown"
+        )
+        return _spf("temperror", False, mail_from["domain"], [reason])
     failure = _mail_from_failure(mail_from, mx_entry)
     if failure:
+        behavior = mail_from.get("behavior_on_mx_failure") or "USE_DEFAULT_VALUE"
         outcome = (
             "SES falls back to amazonses.com (USE_DEFAULT_VALUE), so SPF silently does not align"
             if behavior == "USE_DEFAULT_VALUE"
             else "SES rejects mail until it is fixed (REJECT_MESSAGE)"
         )
-        return {"aligned": False, "reasons": [f"SPF not aligned: {failure}; {outcome}"]}
-    aligned = identifiers_aligned(name, domain, aspf)
-    if aspf == "s":
-        reason = f"MAIL FROM {name} {'equals' if aligned else 'is not exactly'} {domain} (aspf=s)"
-    else:
-        reason = (
-            f"MAIL FROM {name} and {domain} "
-            f"{'share' if aligned else 'do not share'} the organisational domain "
-            f"{organizational_domain(domain)} (aspf=r)"
-        )
-    reasons = [f"SPF {'aligned' if aligned else 'not aligned'}: {reason}"]
-    if aligned and behavior == "USE_DEFAULT_VALUE":
-        reasons.append(
-            "if that MX ever fails, SES falls back to amazonses.com and SPF stops aligning "
-            "(behavior_on_mx_failure USE_DEFAULT_VALUE)"
-        )
-    return {"aligned": aligned, "reasons": reasons}
+        return _spf("none", False, "amazonses.com", [f"SPF not aligned: {failure}; {outcome}"])
+    if evaluation is None:
+        return _spf("none", False, mail_from["domain"], ["SPF not evaluated: no answer given"])
+    return _evaluated_spf(domain, mail_from, evaluation, aspf, org_of)
 
 
-def verdict(dmarc, dkim, spf):
-    """``pass`` (DKIM and SPF aligned), ``pass via DKIM only``, ``pass via SPF only`` or
-    ``fail`` (no usable DMARC record, or nothing aligned)."""
-    if dmarc["status"] != "found" or dmarc["problems"]:
-        return "fail"
-    if dkim["aligned"] and spf["aligned"]:
-        return "pass"
-    if dkim["aligned"]:
-        return "pass via DKIM only"
-    return "pass via SPF only" if spf["aligned"] else "fail"
+def verdict(policy, dkim, spf_result, org_status="found"):
+    """``(verdict, via)``: ``pass`` (``via``: the aligned mechanisms that pass), ``fail``,
+    ``none`` (no DMARC record: receivers apply no policy), ``temperror`` (a lookup the
+    answer depends on failed), ``permerror`` (several records, or one without a policy)."""
+    if policy["status"] == "temperror":
+        return "temperror", []
+    if policy["status"] in ("several", "permerror"):
+        return "permerror", []
+    via = ["dkim"] if dkim["result"] == "pass" else []
+    if spf_result["result"] == "pass" and spf_result["aligned"] and org_status == "found":
+        via.append("spf")
+    if policy["status"] == "missing":
+        return "none", via
+    if via:
+        return "pass", via
+    unknown = "temperror" in (dkim["result"], spf_result["result"], org_status)
+    return ("temperror" if unknown else "fail"), via
 
 
-def dmarc_report(domain, identity, dmarc, cname_entries, mx_entry):
-    """The whole ``check_dmarc`` answer: ``{"domain", "verdict", "reasons", "dmarc", "dkim",
-    "spf", "lines"}``."""
-    tags = dmarc["tags"]
-    dkim = dkim_alignment(domain, identity, cname_entries, tags.get("adkim", "r").lower())
-    spf = spf_alignment(domain, identity, mx_entry, tags.get("aspf", "r").lower())
-    outcome = verdict(dmarc, dkim, spf)
-    if dmarc["status"] == "found":
-        policy = f"DMARC record at {dmarc['name']}: {dmarc['record']}"
-    else:
-        policy = f"DMARC record at {dmarc['name']}: {dmarc['status']}"
-    reasons = [policy, *dmarc["problems"], *dkim["reasons"], *spf["reasons"]]
+def _policy_reasons(policy):
+    if policy["status"] == "found":
+        parsed = policy["parsed"]
+        head = [f"DMARC record at {policy['name']}: {policy['record']}"]
+        head.append(f"policy for this domain: {policy['applies']}")
+        inherited = policy["name"] != f"_dmarc.{policy['walked_from']}"
+        if inherited and parsed["nonexistent_policy"] != parsed["subdomain_policy"]:
+            head.append(
+                f"np={parsed['nonexistent_policy']}: applies instead while the domain does "
+                "not exist in DNS (RFC 9989)"
+            )
+        if parsed["testing"]:
+            head.append("t=y: testing mode, receivers apply one policy level less (RFC 9989)")
+        return head + parsed["warnings"]
+    if policy["status"] == "several":
+        return [
+            f"{policy['name']} holds {len(policy['records'])} DMARC records: receivers then apply "
+            "no DMARC policy at all (RFC 7489 6.6.3): permerror"
+        ]
+    if policy["status"] == "permerror":
+        record = f"DMARC record at {policy['name']}: {policy['record']}"
+        return [record, *policy["parsed"]["errors"]]
+    if policy["status"] == "temperror":
+        return [f"{policy['name']}: lookup failed temporarily ({policy['detail']}): try again"]
+    return [f"no DMARC record: asked {', '.join(policy['walked'])}"]
+
+
+def _org_reasons(domain, orgs):
+    walk = orgs["walk"]
+    if walk["status"] == "none":
+        return [
+            f"organisational domain of {domain}: {orgs['psl']} "
+            f"(Public Suffix List: {walk['reason']})"
+        ]
+    if walk["status"] != "found":
+        return [
+            f"organisational domain of {domain} by the tree walk unknown ({walk['reason']}): "
+            f"the Public Suffix List's {orgs['psl']} used"
+        ]
+    line = f"organisational domain of {domain}: {walk['domain']}"
+    line += f" (RFC 9989 tree walk: {walk['reason']})"
+    if orgs["differ"]:
+        line += f"; RFC 7489's Public Suffix List says {orgs['psl']}"
+    return [line]
+
+
+def _authorization_reason(entry):
+    if entry["status"] == "temperror":
+        return f"{entry['name']}: lookup failed temporarily: authorization unknown"
+    return (
+        f"{entry['tag']}={entry['uri']} is at another domain and {entry['name']} has no "
+        "TXT 'v=DMARC1': reporters send it no reports (RFC 7489 7.1)"
+    )
+
+
+def _authorization_reasons(authorizations):
+    return [_authorization_reason(e) for e in authorizations if e["status"] != "ok"]
+
+
+def org_lookup(orgs_by_domain):
+    """``org_of(name)`` over ``{name: organizational_domains(...)}``: the tree walk's answer,
+    the Public Suffix List's when the walk failed or the name was not walked."""
+
+    def org_of(name):
+        orgs = orgs_by_domain.get(name)
+        if orgs and orgs["walk"]["status"] == "found":
+            return orgs["walk"]["domain"]
+        return organizational_domain(name)
+
+    return org_of
+
+
+def dmarc_report(
+    domain, identity, policy, cname_entries, mx_entry, evaluation=None, orgs=None, authorizations=()
+):
+    """The whole ``check_dmarc`` answer: ``{"domain", "verdict", "via", "reasons", "dmarc",
+    "dkim", "spf", "organizational_domain", "lines"}``. ``policy`` is
+    ``awsrunbook_dmarcrecord.discover``'s answer, ``evaluation`` the SPF evaluation at the
+    MAIL FROM domain, ``orgs`` ``{name: organizational_domains(...)}`` for the From and the
+    MAIL FROM domains, ``authorizations`` the external report destinations checked."""
+    orgs = orgs or {}
+    parsed = policy.get("parsed") or {"adkim": "r", "aspf": "r"}
+    org_of = org_lookup(orgs)
+    dkim = dkim_alignment(domain, identity, cname_entries, parsed["adkim"])
+    spf_result = spf_alignment(domain, identity, mx_entry, evaluation, parsed["aspf"], org_of)
+    # Only relaxed SPF alignment of a MAIL FROM other than the From domain needs the
+    # organisational domains; DKIM signs with d= the From domain itself.
+    evaluated = spf_result["evaluation"] is not None  # SES uses the custom MAIL FROM
+    needs_orgs = evaluated and parsed["aspf"] == "r" and spf_result["domain"] != domain
+    unknown = any(o["walk"]["status"] == "temperror" for o in orgs.values())
+    org_status = (
+        "temperror" if needs_orgs and unknown and spf_result["result"] == "pass" else "found"
+    )
+    outcome, via = verdict(policy, dkim, spf_result, org_status)
+    reasons = [*_policy_reasons(policy), *dkim["reasons"], *spf_result["reasons"]]
+    for name, found in orgs.items():
+        reasons += _org_reasons(name, found)
+    reasons += _authorization_reasons(authorizations)
+    shown = outcome + (f" via {' and '.join(v.upper() for v in via)}" if outcome == "pass" else "")
     return {
         "domain": domain,
         "verdict": outcome,
+        "via": via,
         "reasons": reasons,
-        "dmarc": dmarc,
+        "dmarc": policy,
         "dkim": dkim,
-        "spf": spf,
-        "lines": [f"verdict: {outcome}", *(f"- {reason}" for reason in reasons)],
+        "spf": spf_result,
+        "organizational_domain": orgs.get(domain),
+        "authorizations": list(authorizations),
+        "lines": [f"verdict: {shown}", *(f"- {reason}" for reason in reasons)],
     }

@@ -11,6 +11,8 @@ Canonical forms (what every provider module returns and every comparison uses):
   255-byte strings compares equal to the same value in one piece).
 """
 
+import base64
+import binascii
 import ipaddress
 import re
 
@@ -21,6 +23,7 @@ from salt.exceptions import SaltInvocationError
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT")
 MAX_CHARACTER_STRING = 255  # bytes per TXT character-string (RFC 1035 3.3)
 DEFAULT_TTL = 1800
+MAX_TIMEOUT = 3600  # seconds: a DNS call that waits longer is a typo, not patience
 
 # Which execution module speaks to each DNS host; all of them offer the same functions:
 # get_records(zone, name, rtype, **settings) and set_records(zone, name, rtype, values, ttl,
@@ -268,17 +271,78 @@ def _resolver(item, arg):
 # --- provider settings ----------------------------------------------------------------------
 
 
-def secret_setting(value, pillar_key, pillar, arg):
+def _kind(value: object) -> str:
+    """What ``value`` is, in words that never show it."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple, set)):
+        return "a list"
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else "a string"
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+def _is_token(text: str) -> bool:
+    # An HTTP header value: printable ASCII, no spaces (a newline would split the header).
+    return all(33 <= ord(char) <= 126 for char in text)
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        return bool(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        return False
+
+
+# What each provider secret must be: its shape in words, and the check of a string.
+SECRET_SHAPES = {
+    "api_token": ("a Cloudflare API token (printable characters, no spaces)", _is_token),
+    "tsig_secret": ("a base64 TSIG key", _is_base64),
+}
+
+
+def secret_text(value: object, arg: str, name: str, source: str = "") -> str:
+    """``value`` when it is a non-empty string of the shape secret ``name`` has; else raise
+    naming ``arg`` (``source``: where the value came from). Never shows the value."""
+    shape, fits = SECRET_SHAPES[name]
+    if not isinstance(value, str) or not value.strip():
+        _fail(arg, f"{source}must be {shape}, not {_kind(value)} (the value is not shown)")
+    if not fits(value):
+        _fail(arg, f"{source}must be {shape} (the value is not shown)")
+    return value
+
+
+def _pillar_key(pillar_key: object, key_arg: str) -> None:
+    if not isinstance(pillar_key, str) or not all(pillar_key.split(":")):
+        # Not shown: a mapping here may be the secret itself, put in the wrong place.
+        _fail(key_arg, f"must be a colon-delimited pillar key, not {_kind(pillar_key)}")
+
+
+def secret_setting(value, pillar_key, pillar, arg, where=""):
     """A provider secret given directly (``arg``) or kept in pillar at ``pillar_key``
-    (``arg_pillar``); the messages never repeat it."""
-    if value:
-        return str(value)
-    if not pillar_key:
-        _fail(arg, f"give {arg} or {arg}_pillar")
+    (``arg_pillar``), checked for its shape: a mapping, list or empty value fails. ``where``
+    prefixes the argument names (``dns:``). The messages never repeat the secret."""
+    if value is not None:
+        return secret_text(value, f"{where}{arg}", arg)
+    key_arg = f"{where}{arg}_pillar"
+    if pillar_key is None:
+        _fail(f"{where}{arg}", f"give {arg} or {arg}_pillar")
+    _pillar_key(pillar_key, key_arg)
     found = salt.utils.data.traverse_dict_and_list(pillar, pillar_key, None, delimiter=":")
-    if not found:
-        _fail(f"{arg}_pillar", f"nothing in the pillar at {pillar_key}")
-    return str(found)
+    if found is None:
+        _fail(key_arg, f"nothing in the pillar at {pillar_key}")
+    return secret_text(found, key_arg, arg, f"the pillar value at {pillar_key} ")
+
+
+def timeout_seconds(value: object, arg: str, default: float | None) -> float | None:
+    """A positive number of seconds (``default`` when ``None``)."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        _fail(arg, "must be a positive number of seconds", value)
+    if value > MAX_TIMEOUT:
+        _fail(arg, f"must be at most {MAX_TIMEOUT} seconds", value)
+    return float(value)
 
 
 def _require(settings, key, arg, problem):
@@ -286,29 +350,44 @@ def _require(settings, key, arg, problem):
         _fail(f"{arg}:{key}", problem)
 
 
-def _check_rfc2136(settings, arg):
+def _check_secret(settings, name, arg, pillar):
+    """The provider secret ``name`` (given, or read from ``pillar`` when it is known)."""
+    value, pillar_key = settings.get(name), settings.get(f"{name}_pillar")
+    if value is None and pillar_key is not None and pillar is None:
+        _pillar_key(pillar_key, f"{arg}:{name}_pillar")
+        return
+    secret_setting(value, pillar_key, pillar, name, f"{arg}:")
+
+
+def _check_rfc2136(settings, arg, pillar):
     _require(settings, "server", arg, "the DNS server's address is required")
     port = settings.get("port", 53)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         _fail(f"{arg}:port", "must be a port number", port)
-    if settings.get("tsig_key_name") and not (
-        settings.get("tsig_secret") or settings.get("tsig_secret_pillar")
-    ):
-        _fail(f"{arg}:tsig_secret", "a TSIG key name needs tsig_secret or tsig_secret_pillar")
+    key_name = settings.get("tsig_key_name")
+    if key_name is not None:
+        if not isinstance(key_name, str) or not key_name.strip():
+            _fail(f"{arg}:tsig_key_name", "must be the TSIG key's name", key_name)
+        if settings.get("tsig_secret") is None and settings.get("tsig_secret_pillar") is None:
+            _fail(f"{arg}:tsig_secret", "a TSIG key name needs tsig_secret or tsig_secret_pillar")
+        _check_secret(settings, "tsig_secret", arg, pillar)
     algorithm = settings.get("tsig_algorithm", "hmac-sha256")
     if algorithm not in TSIG_ALGORITHMS:
         _fail(f"{arg}:tsig_algorithm", f"must be one of {list(TSIG_ALGORITHMS)}", algorithm)
+    timeout_seconds(settings.get("timeout"), f"{arg}:timeout", None)
 
 
-def _check_cloudflare(settings, arg):
-    if not (settings.get("api_token") or settings.get("api_token_pillar")):
+def _check_cloudflare(settings, arg, pillar):
+    if settings.get("api_token") is None and settings.get("api_token_pillar") is None:
         _fail(f"{arg}:api_token", "give api_token or api_token_pillar (e.g. cloudflare:api_token)")
+    _check_secret(settings, "api_token", arg, pillar)
     base_url = settings.get("base_url")
     if base_url is not None and not str(base_url).startswith(("https://", "http://")):
         _fail(f"{arg}:base_url", "must be an http(s) URL", base_url)
+    timeout_seconds(settings.get("timeout"), f"{arg}:timeout", None)
 
 
-def _check_route53(settings, arg):
+def _check_route53(settings, arg, pillar):
     wait = settings.get("wait")
     if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 1):
         _fail(f"{arg}:wait", "must be a whole number of seconds", wait)
@@ -321,10 +400,13 @@ _PROVIDER_CHECKS = {
 }
 
 
-def provider_settings(dns, arg="dns"):
+def provider_settings(dns, arg="dns", pillar=None):
     """Validate the ``dns`` argument; return ``(module, zone, settings)``: the execution
     module to call, the zone name (canonical; ``None`` for a Route 53 ``zone_id``) and the
-    keyword arguments its functions take. The error messages never repeat a secret."""
+    keyword arguments its functions take. With ``pillar`` (the minion's), a secret the
+    settings read from it (``api_token_pillar``, ``tsig_secret_pillar``) is checked too, so a
+    missing or malformed one fails before any call. The error messages never repeat a
+    secret."""
     if not isinstance(dns, dict):
         _fail(arg, "must be a mapping with provider (route53, cloudflare, rfc2136) and zone")
     provider = dns.get("provider")
@@ -336,7 +418,7 @@ def provider_settings(dns, arg="dns"):
         _fail(arg, f"unknown key(s) {unknown} for {provider}; allowed: {PROVIDER_KEYS[provider]}")
     if not settings.get("zone") and not settings.get("zone_id"):
         _fail(f"{arg}:zone", "the zone's name is required")
-    _PROVIDER_CHECKS[provider](settings, arg)
+    _PROVIDER_CHECKS[provider](settings, arg, pillar)
     zone = canonical_name(settings.pop("zone"), f"{arg}:zone") if settings.get("zone") else None
     return PROVIDER_MODULES[provider], zone, settings
 

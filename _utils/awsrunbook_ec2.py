@@ -20,6 +20,9 @@ PROTOCOLS = {
 }
 DEFAULT_EGRESS = [{"protocol": "-1", "from_port": -1, "to_port": -1, "cidr": "0.0.0.0/0"}]
 _NAME_RE = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$")
+# The most available zones of any AWS region (us-east-1 has six): an az_index past it is a
+# typo in every region, refused before any call.
+MAX_ZONES = 6
 RULE_KEYS = ("protocol", "port", "from_port", "to_port", "cidr", "ipv6_cidr", "description")
 
 
@@ -97,7 +100,22 @@ def _zone(spec, where):
         fail(f"{where}:az", "must be an availability zone name such as us-east-1a", az)
     if index is not None and (isinstance(index, bool) or not isinstance(index, int) or index < 0):
         fail(f"{where}:az_index", "must be a zone index: 0, 1, ...", index)
+    if index is not None and index >= MAX_ZONES:
+        fail(
+            f"{where}:az_index",
+            f"no AWS region has more than {MAX_ZONES} availability zones (0 to {MAX_ZONES - 1})",
+            index,
+        )
     return {"az": az, "az_index": index}
+
+
+def zones_in_region(subnet_specs: dict[str, dict], region: str) -> None:
+    """Refuse a subnet whose ``az`` is a zone of another region than ``region``. (An
+    ``az_index`` past the region's last zone is known only from EC2: ``resolve_zones``
+    refuses it after that one read, before any write.)"""
+    for name, spec in subnet_specs.items():
+        if spec["az"] is not None and spec["az"][:-1] != region:
+            fail(f"subnets:{name}:az", f"is not a zone of the region {region}", spec["az"])
 
 
 def resolve_zones(subnet_specs, zones):

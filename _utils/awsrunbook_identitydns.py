@@ -17,11 +17,12 @@ import awsrunbook_validate as valid
 Target = tuple[str, str | None, dict[str, Any]]
 
 
-def target(dns_settings, desired) -> Target | None:
-    """The validated ``dns`` argument of an identity state (``None`` when not given)."""
+def target(dns_settings, desired, pillar=None) -> Target | None:
+    """The validated ``dns`` argument of an identity state (``None`` when not given);
+    ``pillar``: the minion's, to check a secret the settings read from it."""
     if dns_settings is None:
         return None
-    found = dnsrecords.provider_settings(dns_settings, "dns")
+    found = dnsrecords.provider_settings(dns_settings, "dns", pillar)
     if desired["type"] != "DOMAIN":
         valid.fail("dns", "applies to domain identities only")
     zone = found[1]

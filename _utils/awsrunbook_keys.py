@@ -9,7 +9,12 @@ Shared by every state that gives a server an IAM user's credentials (``iam_backu
   file has been written, so the pillar never points at a deleted key; a new key whose write
   fails is deleted again (the create step's ``undo``), so no key outlives its secret;
 - keys the pillar does not reference are reported, and deleted with ``prune_keys``;
-- IAM allows two keys per user: when there is no room, the state says so before any write.
+- IAM allows two keys per user: when there is no room, the state says so before any write;
+- before a create, the run records its intent outside the pillar tree (``key_intent``); a
+  run killed between ``CreateAccessKey`` and the pillar write leaves that record, and the
+  next run deletes the key it names (or, when the answer never came, the one key made
+  within ``CREATE_WINDOW`` after it that no one knew of), whose secret is gone
+  (``leftover_of``). No other key is ever deleted on an intent's word.
 
 Pure: the state passes in what it read and the current time.
 """
@@ -27,6 +32,10 @@ from salt.exceptions import CommandExecutionError
 
 IAM_KEY_LIMIT = 2
 NEW_KEY = "new_access_key"
+# How long after a run recorded its intent the key it asked for can have been made: one
+# CreateAccessKey with its throttling retries (five sends, each up to botocore's 60 s read
+# timeout, 15 s of backoff) fits well inside.
+CREATE_WINDOW = datetime.timedelta(minutes=10)
 
 
 class PillarKey(TypedDict):
@@ -135,6 +144,79 @@ def plan_access_key(
     return plan
 
 
+class Intent(TypedDict):
+    """What ``key_intent.read`` found: a run's record that it was creating a key of ``user``
+    for ``pillar_file``, kept until the pillar write is done."""
+
+    user: str
+    pillar_file: str
+    started: str  # ISO 8601, UTC, whole seconds (IAM's CreateDate has no finer grain)
+    known_keys: list[str]  # the user's keys before that create
+    access_key_id: str | None  # the key IAM made, once its answer arrived
+    in_progress: bool  # the run that wrote it is still running (holds its lock)
+
+
+class Leftover(TypedDict):
+    """What a left intent means now: the keys to delete (made, never written) and what to
+    say (a ``says`` line: ``{would}`` stands before "deleted")."""
+
+    delete: list[str]
+    says: str
+
+
+def _made_after(intent: Intent, user_keys, pillar_key_id) -> list[str]:
+    """Keys that the run of ``intent`` may have made when its answer never came: unknown to
+    it, not the pillar's, created from its start to ``CREATE_WINDOW`` after."""
+    started = datetime.datetime.fromisoformat(intent["started"])
+    return sorted(
+        k["AccessKeyId"]
+        for k in user_keys
+        if k["AccessKeyId"] not in intent["known_keys"]
+        and k["AccessKeyId"] != pillar_key_id
+        and started <= k["CreateDate"] <= started + CREATE_WINDOW
+    )
+
+
+def leftover_of(intent: Intent | None, user_keys, pillar_key_id) -> Leftover | None:
+    """What to do about an intent a stopped run left (``None``: there is none). Pure.
+
+    With the key ID recorded, that key is deleted when it is live and the pillar file does
+    not name it. Without (the run stopped before IAM's answer), the one key made in the
+    window after the intent that the run did not know of and the file does not name is
+    its; when several are, none is deleted, since which one it made cannot be told."""
+    if intent is None:
+        return None
+    who = f"a run that started at {intent['started']}"
+    where = _literal(intent["pillar_file"])
+    live = {k["AccessKeyId"] for k in user_keys}
+    key_id = intent["access_key_id"]
+    if key_id == pillar_key_id and key_id:
+        return Leftover(delete=[], says=f"{who} wrote key {key_id} to {where}; its record is done")
+    if key_id and key_id in live:
+        return Leftover(
+            delete=[key_id],
+            says=f"key {key_id} was made by {who} and never written to {where}: "
+            "{would}deleted, since its secret is lost",
+        )
+    if key_id:
+        return Leftover(delete=[], says=f"key {key_id}, made by {who}, no longer exists")
+    made = _made_after(intent, user_keys, pillar_key_id)
+    if len(made) == 1:
+        return Leftover(
+            delete=made,
+            says=f"key {made[0]} was made by {who}, which stopped before IAM's answer "
+            f"reached it, and never written to {where}: {{would}}deleted, since its secret is lost",
+        )
+    if made:
+        return Leftover(
+            delete=[],
+            says=f"{who} stopped before IAM's answer reached it; keys {', '.join(made)} were "
+            f"made since and {where} names none of them: none deleted, since which one it "
+            "made cannot be told",
+        )
+    return Leftover(delete=[], says=f"{who} stopped before IAM made a key")
+
+
 def secret_value(secret: str, what: str) -> str:
     """What a pillar path gets from a new key's secret: the secret itself (``secret``) or the
     SES SMTP password derived from it (``smtp_password:REGION``)."""
@@ -171,49 +253,90 @@ def _delete_steps(user, key_ids, deleted):
     ]
 
 
-def key_steps(plan: KeyPlan, user: str, key: PillarKey, known_keys) -> list[st.Step]:
-    """The steps carrying out ``plan``: make room, create the key, write it with the
-    pillar's values (closing the create's undo), then delete the key it replaces."""
-    deleted = sorted(plan["delete_before"] + plan["delete_after"] + [plan["replaces"] or ""])
+def _literal(text: str) -> str:
+    """``text`` as it reads in a ``says`` line (whose ``{would}`` is filled in)."""
+    return str(text).replace("{", "{{").replace("}", "}}")
+
+
+def _leftover_steps(leftover: Leftover, intent: Intent, user: str, deleted) -> list[st.Step]:
+    """Delete the keys a stopped run made and never wrote, then remove its record."""
+    steps = _delete_steps(user, leftover["delete"], deleted)
+    steps.append(
+        st.local_step(
+            "key_intent",
+            {"started": intent["started"], "access_key_id": intent["access_key_id"]},
+            None,
+            "key_intent.forget",
+            says=f"{leftover['says']} (the run's record {{would}}removed)",
+            pillar_file=intent["pillar_file"],
+            user=user,
+        )
+    )
+    return steps
+
+
+def _create_steps(plan: KeyPlan, user: str, key: PillarKey, known_keys) -> list[st.Step]:
+    """Create the key (its intent recorded first), then write it with the pillar's values
+    unless another run wrote the file since it was read (closing the create's undo)."""
+    new_id = st.Ref(NEW_KEY, _new_key_id, shown="(a new access key)")
+    create = st.step(
+        "access_key_id",
+        plan["pillar_key_id"],
+        new_id,
+        "aws_iam.create_access_key",
+        save=NEW_KEY,
+        undo=st.step(
+            "the new access key was deleted again",
+            None,
+            None,
+            "aws_iam.delete_access_key",
+            user=user,
+            key_id=new_id,
+            pillar_file=key["pillar_file"],
+        ),
+        says=f"new access key: {_literal(plan['reason'])}",
+        user=user,
+        known_keys=sorted(known_keys),
+        pillar_file=key["pillar_file"],
+    )
+    write = functools.partial(
+        pillar_values, key["id_paths"], key["secret_paths"], key["values_wanted"]
+    )
+    written = st.local_step(
+        key["secret_label"],
+        None,
+        f"written to {key['pillar_file']}",
+        "key_intent.write_key",
+        one_line=True,
+        closes=(NEW_KEY,),
+        path=key["pillar_file"],
+        user=user,
+        values=st.Ref(NEW_KEY, write),
+        expect={path: key["values_now"].get(path) for path in key["id_paths"]},
+        access_key_id=new_id,
+    )
+    return [create, written]
+
+
+def key_steps(
+    plan: KeyPlan,
+    user: str,
+    key: PillarKey,
+    known_keys,
+    leftover: tuple[Leftover, Intent] | None = None,
+) -> list[st.Step]:
+    """The steps carrying out ``plan``: clear what a stopped run left (``leftover`` and its
+    intent), make room, create the key, write it with the pillar's values, then delete the
+    key it replaces."""
+    orphans = leftover[0]["delete"] if leftover else []
+    deleted = sorted(
+        orphans + plan["delete_before"] + plan["delete_after"] + [plan["replaces"] or ""]
+    )
     deleted = [key_id for key_id in deleted if key_id]
-    steps = _delete_steps(user, plan["delete_before"], deleted)
+    steps = _leftover_steps(*leftover, user, deleted) if leftover else []
+    steps += _delete_steps(user, plan["delete_before"], deleted)
     if plan["create"]:
-        new_id = st.Ref(NEW_KEY, _new_key_id, shown="(a new access key)")
-        steps.append(
-            st.step(
-                "access_key_id",
-                plan["pillar_key_id"],
-                new_id,
-                "aws_iam.create_access_key",
-                save=NEW_KEY,
-                undo=st.step(
-                    "the new access key was deleted again",
-                    None,
-                    None,
-                    "aws_iam.delete_access_key",
-                    user=user,
-                    key_id=new_id,
-                ),
-                says=f"new access key: {plan['reason']}",
-                user=user,
-                known_keys=sorted(known_keys),
-            )
-        )
-        write = functools.partial(
-            pillar_values, key["id_paths"], key["secret_paths"], key["values_wanted"]
-        )
-        steps.append(
-            st.local_step(
-                key["secret_label"],
-                None,
-                f"written to {key['pillar_file']}",
-                "pillar_file.set_values",
-                one_line=True,
-                closes=(NEW_KEY,),
-                path=key["pillar_file"],
-                values=st.Ref(NEW_KEY, write),
-            )
-        )
+        steps += _create_steps(plan, user, key, known_keys)
     later = ([plan["replaces"]] if plan["replaces"] else []) + plan["delete_after"]
     return steps + _delete_steps(user, later, deleted)
 
@@ -236,12 +359,21 @@ def plan_pillar_values(pillar_file, wanted, current) -> list[st.Step]:
 
 
 def plan_user_key(
-    what, user, current_user, key: PillarKey, rotation: Rotation
+    what, user, current_user, key: PillarKey, rotation: Rotation, intent: Intent | None = None
 ) -> tuple[list[st.Step], list[str]]:
     """Steps and comment notes for the key of ``user`` (``current_user``:
-    ``aws_iam.describe_user``'s answer or ``None``). Raises ``CommandExecutionError`` when
-    IAM's key limit leaves no room."""
-    user_keys = current_user["access_keys"] if current_user else []
+    ``aws_iam.describe_user``'s answer or ``None``; ``intent``: ``key_intent.read``'s).
+    Raises ``CommandExecutionError`` when IAM's key limit leaves no room, or while another
+    run on this machine is creating a key of the user for the file."""
+    if intent and intent["in_progress"]:
+        raise CommandExecutionError(
+            f"{what}: another run is creating an access key of {user} for "
+            f"{intent['pillar_file']} now (since {intent['started']}); run again when it is done"
+        )
+    listed = current_user["access_keys"] if current_user else []
+    leftover = leftover_of(intent, listed, key["key_id"])
+    orphans = leftover["delete"] if leftover else []
+    user_keys = [k for k in listed if k["AccessKeyId"] not in orphans]
     plan = plan_access_key(
         user_keys,
         key["key_id"],
@@ -256,7 +388,8 @@ def plan_user_key(
     if not plan["create"]:
         # A new key is written together with these values; otherwise write them alone.
         steps += plan_pillar_values(key["pillar_file"], key["values_wanted"], key["values_now"])
-    steps += key_steps(plan, user, key, [k["AccessKeyId"] for k in user_keys])
+    known = [k["AccessKeyId"] for k in listed]
+    steps += key_steps(plan, user, key, known, leftover and (leftover, intent))
     notes = []
     if plan["unreferenced"] and not rotation["prune_keys"]:
         notes.append(

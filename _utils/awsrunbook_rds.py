@@ -166,6 +166,24 @@ def names_list(value, arg):
     return value
 
 
+def subnet_names(value: object, arg: str = "subnets") -> list[str]:
+    """The subnets of a DB subnet group: two or more distinct names or IDs (RDS wants subnets
+    in at least two availability zones)."""
+    names_list(value, arg)
+    if len(set(value)) != len(value):
+        fail(arg, "names a subnet twice", value)
+    if len(value) < 2:
+        fail(arg, "a DB subnet group needs at least two subnets, in two availability zones", value)
+    return value
+
+
+def subnets_in_two_zones(zones: dict[str, str], arg: str = "subnets") -> None:
+    """Refuse subnets (``{subnet: zone}``, as read) that are not in two zones or more."""
+    if len(set(zones.values())) < 2:
+        listed = ", ".join(f"{subnet} in {zone}" for subnet, zone in sorted(zones.items()))
+        fail(arg, f"must be in at least two availability zones for RDS: {listed}")
+
+
 def common_inputs(name, args, engine):
     """Check the arguments both database states take (``args``: the state's arguments);
     returns ``{"name", "engine_version", "length", "paths", "desired"}`` with the common
@@ -183,11 +201,19 @@ def common_inputs(name, args, engine):
             "rotate_password", "Secrets Manager rotates a managed password; set its schedule there"
         )
     names_list(args["security_groups"], "security_groups")
+    paths = layout.single(args["pillar_keys"], PILLAR_NAMES, DEFAULT_PILLAR_KEYS)
+    if "password" not in paths and not args["manage_master_user_password"]:
+        # The generated master password is written nowhere else: without a path it is lost.
+        fail(
+            "pillar_keys:password",
+            "a pillar key path is required for the generated master password "
+            "(or set manage_master_user_password: true to leave it to Secrets Manager)",
+        )
     return {
         "name": identifier(name),
         "engine_version": engine_version(args["engine_version"]),
         "length": password_length(args["password_length"], engine),
-        "paths": layout.single(args["pillar_keys"], PILLAR_NAMES, DEFAULT_PILLAR_KEYS),
+        "paths": paths,
         "desired": {
             "deletion_protection": args["deletion_protection"],
             "storage_encrypted": args["storage_encrypted"],

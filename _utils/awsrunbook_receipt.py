@@ -59,18 +59,21 @@ def _timeout(value: Any) -> int:
     return value
 
 
-def _dns_target(dns_settings: Any, address: str):
+def _dns_target(dns_settings: Any, address: str, pillar: Any = None):
     if dns_settings is None:
         return None
-    target = dnsrecords.provider_settings(dns_settings, "verify:dns")
+    target = dnsrecords.provider_settings(dns_settings, "verify:dns", pillar)
     if target[1] and not dnsrecords.in_zone(domain_of(address), target[1]):
         valid.fail("verify:dns:zone", f"does not hold {domain_of(address)}", target[1])
     return target
 
 
-def verify_settings(verify: Any, identity: str, identity_type: str) -> dict | None:
+def verify_settings(
+    verify: Any, identity: str, identity_type: str, pillar: Any = None
+) -> dict | None:
     """The validated ``verify`` argument of ``ses_identity.present`` with the runbook's
-    defaults filled in (``None`` when not given). Raises naming the bad key."""
+    defaults filled in (``None`` when not given; ``pillar``: the minion's, to check a DNS
+    secret read from it). Raises naming the bad key."""
     if verify is None:
         return None
     if identity_type != "EMAIL_ADDRESS":
@@ -91,7 +94,7 @@ def verify_settings(verify: Any, identity: str, identity_type: str) -> dict | No
         "timeout": _timeout(verify.get("timeout", DEFAULT_TIMEOUT)),
         "cleanup": _cleanup(verify.get("cleanup", True)),
         "resolvers": resolvers,
-        "dns": _dns_target(verify.get("dns"), identity),
+        "dns": _dns_target(verify.get("dns"), identity, pillar),
     }
 
 

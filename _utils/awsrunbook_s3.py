@@ -3,6 +3,7 @@ all want, and lifecycle rules as S3's API spells them, planned so that rules the
 not manage keep their place; and the plan steps that set them."""
 
 import awsrunbook_state as st
+import awsrunbook_validate as valid
 
 PUBLIC_ACCESS_BLOCKED = {
     "BlockPublicAcls": True,
@@ -75,11 +76,49 @@ def public_access_steps(field, bucket, current):
     ]
 
 
-def lifecycle_steps(field, bucket, current_rules, desired_rules, exclusive):
+def lifecycle_steps(field, bucket, current_rules, desired_rules, exclusive, never=None):
     """The step giving ``bucket`` the rule list ``plan_lifecycle`` plans (``changes`` shows the
-    current rules normalised), or none when it has them already."""
+    current rules normalised), or none when it has them already. Refused when a rule of that
+    list expires keys ``never`` (``{argument: prefix}``) says must never expire."""
     rules = plan_lifecycle(current_rules, desired_rules, exclusive)
+    old = [normalized(rule) for rule in current_rules]
+    refuse_expiry_over(old if rules is None else rules, never or {})
     if rules is None:
         return []
-    old = [normalized(rule) for rule in current_rules]
     return [st.step(field, old, rules, "aws_s3.put_lifecycle", bucket=bucket, rules=rules)]
+
+
+def filter_prefix(prefix: str | None) -> str:
+    """A validated ``prefix`` argument as S3's filter spells it (``""``: the whole bucket)."""
+    return f"{prefix}/" if prefix else ""
+
+
+def rule_prefix(rule: dict) -> str:
+    """The key prefix an S3 lifecycle rule applies to (``""``: the whole bucket)."""
+    rule = normalized(rule)
+    rule_filter = rule.get("Filter") or {}
+    return rule_filter.get("Prefix", (rule_filter.get("And") or {}).get("Prefix", ""))
+
+
+def _expires(rule: dict) -> bool:
+    expiration = rule.get("Expiration") or {}
+    return rule.get("Status") == "Enabled" and ("Days" in expiration or "Date" in expiration)
+
+
+def _keys(prefix: str) -> str:
+    return f"the keys under {prefix}" if prefix else "the whole bucket"
+
+
+def refuse_expiry_over(rules: list[dict], never: dict[str, str]) -> None:
+    """Raise, naming both rules, when an enabled rule in ``rules`` expires keys that a rule
+    of ``never`` (``{argument: prefix}``, from ``expire_days: null``) keeps: a wider or equal
+    prefix expires everything under the narrower one."""
+    for arg, kept in never.items():
+        for rule in filter(_expires, rules):
+            if kept.startswith(rule_prefix(rule)):
+                valid.fail(
+                    arg,
+                    f"says expire_days: null for {_keys(kept)}, but lifecycle rule "
+                    f"{rule.get('ID')!r} of the same bucket expires {_keys(rule_prefix(rule))} "
+                    "and so deletes them; narrow that rule's prefix or remove it",
+                )

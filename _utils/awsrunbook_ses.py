@@ -171,15 +171,19 @@ def records_for(desired: dict, found: dict | None, region: str) -> list[dict]:
     """The DNS records the identity needs once ``desired`` (``ses_identity``'s validated
     arguments) is applied to ``found`` (``None``: not created yet, so the DKIM tokens are
     placeholders)."""
+    zone = None  # the DKIM zone SES names once the identity exists
     if found is None:
         tokens = dns.dkim_placeholders() if desired["type"] == "DOMAIN" else []
         mail_from = None
     else:
         tokens = found["dkim"]["tokens"] if found["dkim"].get("signing_enabled") else []
         mail_from = (found.get("mail_from") or {}).get("domain")
+        zone = found["dkim"].get("signing_zone")
     if desired["mail_from"] is not None:
         mail_from = desired["mail_from"]["domain"]
-    return dns.build_dns_records(desired["identity"], region, tokens, mail_from, desired["dmarc"])
+    return dns.build_dns_records(
+        desired["identity"], region, tokens, mail_from, desired["dmarc"], dkim_zone=zone
+    )
 
 
 def status_lines(found: dict | None, identity: str) -> list[str]:

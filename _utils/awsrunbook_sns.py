@@ -75,7 +75,7 @@ def queue_policy(current: dict | None, queue_arn: str, topic_arn: str) -> dict:
 
 
 def plan_queue(queue: dict, topic_arn: str, label: str = "") -> list[st.Step]:
-    """Steps creating the SQS queue ``queue`` (``aws_sqs.describe_queue``'s answer) if
+    """Steps creating the SQS queue ``queue`` (``sqs_queue.describe_queue``'s answer) if
     missing and giving the topic ``topic_arn`` the right to send to it; none when it has
     both."""
     steps, url = [], queue["url"]
@@ -85,7 +85,7 @@ def plan_queue(queue: dict, topic_arn: str, label: str = "") -> list[st.Step]:
                 f"queue{label}",
                 None,
                 queue["name"],
-                "aws_sqs.create_queue",
+                "sqs_queue.create_queue",
                 save=f"queue_url{label}",
                 name=queue["name"],
             )
@@ -100,7 +100,7 @@ def plan_queue(queue: dict, topic_arn: str, label: str = "") -> list[st.Step]:
             f"queue_policy{label}",
             queue["policy"],
             policy,
-            "aws_sqs.set_queue_policy",
+            "sqs_queue.set_queue_policy",
             url=url,
             policy=policy,
         )

@@ -248,13 +248,19 @@ def failed(ret: dict, message: str) -> dict:
     return ret
 
 
-def begin(name: str, kwargs: dict, salt_funcs: Mapping[str, Callable]) -> tuple[dict, dict, str]:
+def begin(
+    name: str,
+    kwargs: dict,
+    salt_funcs: Mapping[str, Callable],
+    region_check: Callable = valid.region,
+) -> tuple[dict, dict, str]:
     """What every state function does first: ``(ret, conn, region)``. Takes the connection
     arguments out of ``kwargs``, rejects any other argument the function does not take, and
-    checks the region they resolve to (before any AWS call)."""
+    checks the region they resolve to with ``region_check`` (``valid.ses_region`` for SES
+    states), before any AWS call."""
     conn = aws.split_connection_args(kwargs)
     valid.no_unknown(kwargs, _FUNCTION.get())
-    region = valid.region(aws.region_of(conn, salt_funcs.get("config.option")))
+    region = region_check(aws.region_of(conn, salt_funcs.get("config.option")))
     return new_ret(name), conn, region
 
 

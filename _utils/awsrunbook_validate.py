@@ -88,7 +88,9 @@ def region(value, arg="region"):
 
 
 @functools.lru_cache(maxsize=1)
-def _ses_regions():
+def ses_regions() -> frozenset[str]:
+    """The one list of regions where SES has an endpoint (botocore's endpoint data for SES
+    v2, which every SES state and module checks through ``ses_region``)."""
     session = arns.endpoint_data()
     return frozenset(
         region
@@ -101,7 +103,7 @@ def ses_region(value, arg="region"):
     """A region where SES has an endpoint (its API and SMTP interface): not every region
     does (ap-east-1, for one), and an SMTP host there would not exist."""
     region(value, arg)
-    if value not in _ses_regions():
+    if value not in ses_regions():
         fail(arg, "has no SES endpoint (see the SES regions in AWS's documentation)", value)
     return value
 

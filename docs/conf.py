@@ -15,7 +15,7 @@ project = "salt-aws-runbook"
 author = "salt-aws-runbook contributors"
 copyright = "the salt-aws-runbook contributors"
 
-extensions = ["sphinx.ext.autodoc", "saltext_reference"]
+extensions = ["sphinx.ext.autodoc", "saltext_reference", "pillar_reference"]
 saltext_repo = str(REPO)
 
 exclude_patterns = ["_build"]
@@ -24,5 +24,6 @@ html_title = project
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-# Signatures as written (``region=None``), not evaluated defaults.
-autodoc_preserve_defaults = True
+# Signatures show each default's value (``expire_days=30``), what an operator can write in
+# SLS, not the expression in the source (``RULE_DEFAULTS['expire_days']``).
+autodoc_preserve_defaults = False

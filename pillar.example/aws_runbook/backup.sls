@@ -9,7 +9,7 @@ aws_runbook:
         abort_multipart_days: 7      # incomplete multipart uploads are aborted
       ocp-pgbackrest:
         region: eu-west-2
-        expire_days: null            # pgBackRest expires its own backups: no expiry rule
+        expire_days: null            # pgBackRest expires its own backups: no lifecycle rule
       # ocp-old-backup:
       #   absent: true
       #   force: true                # delete the objects too

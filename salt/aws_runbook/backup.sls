@@ -1,6 +1,9 @@
 {#- Backup buckets and backup users, from pillar aws_runbook:backup (see pillar.example).
     An entry with `absent: true` is removed instead. #}
-{%- from "aws_runbook/map.jinja" import resource with context %}
+{%- from "aws_runbook/map.jinja" import resource, pillar_problems with context %}
+include:
+  - aws_runbook.pillar
+{%- if not pillar_problems %}
 {%- set backup = salt['pillar.get']('aws_runbook:backup', {}) %}
 {%- set buckets = backup.get('buckets') or {} %}
 
@@ -13,3 +16,4 @@
 {{ resource('iam_backup_user', name, args,
             require=['s3_backup_bucket: aws-s3_backup_bucket-' ~ bucket] if bucket in buckets else []) }}
 {%- endfor %}
+{%- endif %}

@@ -8,7 +8,10 @@
     Order: network, then security groups, then databases (each requires what came before).
     An entry with `absent: true` is removed instead, after everything else and in the
     reverse order (databases, then groups, then networks). #}
-{%- from "aws_runbook/map.jinja" import resource with context %}
+{%- from "aws_runbook/map.jinja" import resource, pillar_problems with context %}
+include:
+  - aws_runbook.pillar
+{%- if not pillar_problems %}
 {%- set databases = salt['pillar.get']('aws_runbook:databases', {}) %}
 {%- set kinds = [
       ('ec2_vpc', databases.get('vpcs') or {}),
@@ -32,3 +35,4 @@
 {{ resource(state, label, args) }}
 {%- endfor %}
 {%- endfor %}
+{%- endif %}

@@ -5,7 +5,10 @@
     - configuration_sets: set name -> ses_configuration_set.present arguments;
     - accounts: label -> ses_account.configured arguments (one region each).
     An smtp_users or configuration_sets entry with `absent: true` is removed instead. #}
-{%- from "aws_runbook/map.jinja" import resource, state_args with context %}
+{%- from "aws_runbook/map.jinja" import resource, state_args, pillar_problems with context %}
+include:
+  - aws_runbook.pillar
+{%- if not pillar_problems %}
 {%- set sending = salt['pillar.get']('aws_runbook:ses_sending', {}) %}
 
 {%- for name, args in (sending.get('smtp_users') or {}) | dictsort %}
@@ -22,3 +25,4 @@ aws-ses_account-{{ label }}:
     - name: {{ label | json }}
 {{- state_args(dict(args or {})) }}
 {%- endfor %}
+{%- endif %}

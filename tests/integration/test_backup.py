@@ -55,7 +55,7 @@ def applied(salt_call):
     return salt_call, private, proc, results
 
 
-def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_server):
+def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, aws_env, moto_server):
     salt_call, private, proc, results = applied
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert all(r["result"] is True for r in results.values()), results
@@ -65,8 +65,22 @@ def test_first_run_creates_what_the_runbook_describes(applied, aws_cli, moto_ser
         "s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-web1-backup"
     )
     assert lifecycle["Rules"] == [RUNBOOK_RULE]
-    pg_rules = aws_cli("s3api", "get-bucket-lifecycle-configuration", "--bucket", "ocp-pgbackrest")
-    assert pg_rules["Rules"] == [{k: v for k, v in RUNBOOK_RULE.items() if k != "Expiration"}]
+    # expire_days: null and nothing else: no lifecycle rule at all (issue 21 item 4), not an
+    # abort-only rule whose name claims a deletion.
+    pg_rules = subprocess.run(
+        [
+            str(BIN / "aws"),
+            "s3api",
+            "get-bucket-lifecycle-configuration",
+            "--bucket",
+            "ocp-pgbackrest",
+        ],
+        env=aws_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert pg_rules.returncode != 0 and "NoSuchLifecycleConfiguration" in pg_rules.stderr
     location = aws_cli("s3api", "get-bucket-location", "--bucket", "ocp-web1-backup")
     assert location["LocationConstraint"] == "eu-west-2"
     pab = aws_cli("s3api", "get-public-access-block", "--bucket", "ocp-web1-backup")
@@ -255,12 +269,13 @@ def keys_of(aws_cli, user):
     return sorted(key["AccessKeyId"] for key in listed)
 
 
-def test_killed_while_creating_a_key_the_next_run_converges_and_reports_the_orphan(
+def test_killed_while_creating_a_key_the_next_run_deletes_the_orphan_and_converges(
     salt_call, moto_server, aws_cli
 ):
     """SIGKILL after IAM made a key and before its answer arrived: its secret is lost with
-    the process. The next run creates a key it can write, converges, and names the orphan
-    (prune_keys deletes it)."""
+    the process, and so is its ID; the run's intent (recorded before the create) is not. The
+    next run finds the one key made after that record that the file does not name, deletes
+    it, says so, and creates a key it can write."""
     salt_call.write_pillar("top.sls", "base:\n  '*':\n    - aws_runbook\n")
     salt_call.write_pillar("aws_runbook.sls", PILLAR)
     private = salt_call.write_pillar("private/web1.sls", PRIVATE)
@@ -271,9 +286,10 @@ def test_killed_while_creating_a_key_the_next_run_converges_and_reports_the_orph
     _, rerun = salt_call.state_apply("aws_runbook.backup")
     assert all(r["result"] is True for r in rerun.values()), rerun
     user = rerun["iam_backup_user_|-aws-iam_backup_user-web1-backup_|-web1-backup_|-present"]
-    assert orphans[0] in user["comment"] and "prune_keys" in user["comment"]
+    assert f"key {orphans[0]} was made by a run" in user["comment"]
+    assert "deleted, since its secret is lost" in user["comment"]
     written = yaml.safe_load(private.read_text())["aws"]["access_key"]
-    assert keys_of(aws_cli, "web1-backup") == sorted([written, orphans[0]])
+    assert keys_of(aws_cli, "web1-backup") == [written] and written != orphans[0]
     _, again = salt_call.state_apply("aws_runbook.backup")
     assert all(r["changes"] == {} for r in again.values()), again
 

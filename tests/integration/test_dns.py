@@ -62,7 +62,7 @@ def rfc2136_sls(bind, values, replace=False):
 
 def test_rfc2136_publish_converge_tamper_correct(salt_call, bind):
     salt_call.write_pillar("top.sls", "base:\n  '*':\n    - dns\n")
-    # "#!yaml": no Jinja pass, which Salt would log whole at level all (see README, DNS).
+    # "#!yaml": no Jinja pass, which Salt would log whole at level all (see docs/dns.rst).
     salt_call.write_pillar("dns.sls", f"#!yaml\ndns:\n  tsig_secret: {bind.tsig_secret}\n")
     sls = rfc2136_sls(bind, ["v=DMARC1; p=none;"])
 
@@ -149,6 +149,37 @@ def test_cloudflare_token_from_pillar_never_shown(salt_call):
         writes = len(cloudflare.writes())
         proc, [second] = apply_sls(salt_call, sls)
         assert second["changes"] == {} and len(cloudflare.writes()) == writes
+        assert_secret_hidden(salt_call, proc, TOKEN)
+
+
+def test_a_mapping_where_the_token_belongs_is_refused_before_any_call(salt_call, aws_cli):
+    # Issue 21 item 6: the audit's case. A whole `cloudflare:` block (the token and a sibling
+    # secret) under the key api_token_pillar names: before, it was sent as the bearer token.
+    sibling = "sibling-secret-4d1e"
+    with CloudflareStandIn(TOKEN) as cloudflare:
+        salt_call.write_pillar("top.sls", "base:\n  '*':\n    - cloudflare\n")
+        salt_call.write_pillar(
+            "cloudflare.sls",
+            f"#!yaml\ncloudflare:\n  api_token:\n    token: {TOKEN}\n    other: {sibling}\n",
+        )
+        dns = {
+            "provider": "cloudflare",
+            "zone": DOMAIN,
+            "api_token_pillar": "cloudflare:api_token",
+            "base_url": cloudflare.url,
+        }
+        sls = record_sls("spf", f"bounce.{DOMAIN}", "TXT", [SPF], dns) + (
+            f"identity:\n  ses_identity.present:\n    - name: noreply.{DOMAIN}\n"
+            f"    - dns: {json.dumps(dns)}\n"
+        )
+        proc, results = apply_sls(salt_call, sls)
+        for ret in results:
+            assert ret["result"] is False
+            assert ret["comment"].startswith("dns:api_token_pillar: the pillar value at "), ret
+            assert "not a mapping" in ret["comment"]
+        assert cloudflare.requests == []
+        assert aws_cli("ses", "list-identities")["Identities"] == []
+        assert_secret_hidden(salt_call, proc, sibling)
         assert_secret_hidden(salt_call, proc, TOKEN)
 
 

@@ -143,7 +143,7 @@ def test_salt_ssh_applies_backup_states_on_the_target(
             """
         )
     )
-    # README's step: the setting that puts our dependencies in the thin.
+    # docs/salt-ssh.rst's step: the setting that puts our dependencies in the thin.
     setting = subprocess.run(
         [BIN / "aws-runbook", "thin-extra-mods"], check=True, capture_output=True, text=True
     ).stdout

@@ -4,12 +4,10 @@ would, with a minion config it writes itself (file_roots = our SLS tree only).""
 import json
 import shutil
 import subprocess
-import sys
-import zipfile
 
+import pytest
 import yaml
 
-from salt_aws_runbook import cli
 from tests.conftest import REPO
 from tests.integration.conftest import BIN
 
@@ -81,44 +79,6 @@ def test_missing_pillar_root_is_refused(tmp_path, aws_env):
     assert "--pillar-root" in proc.stderr and "is not a directory" in proc.stderr
 
 
-def test_wheel_ships_the_sls_tree(tmp_path):
-    # Built from a copy: setuptools reuses a build/ folder left in the source tree.
-    source = tmp_path / "source"
-    shutil.copytree(
-        REPO,
-        source,
-        ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__"),
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = tmp_path.glob("*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    shipped = {n for n in names if n.startswith("salt_aws_runbook/file_root/")}
-    expected = {
-        f"salt_aws_runbook/file_root/{p.relative_to(REPO / 'salt')}"
-        for p in (REPO / "salt").rglob("*")
-        if p.is_file()
-    }
-    assert f"salt_aws_runbook/file_root/{cli.SLS}/init.sls" in shipped
-    assert shipped == expected
-    assert "salt_aws_runbook/cli.py" in names
-
-
 def test_a_failed_state_fails_the_command(tmp_path, aws_env, moto_server):
     # An operator's script (or CI) running the command must see a failure in its exit code.
     pillar = tmp_path / "pillar"
@@ -135,4 +95,63 @@ def test_a_failed_state_fails_the_command(tmp_path, aws_env, moto_server):
     assert proc.returncode != 0
     (result,) = json.loads(proc.stdout)["local"].values()
     assert result["result"] is False and "invalid S3 bucket name" in result["comment"]
+    assert moto_server.calls() == []
+
+
+# Pillar trees on which apply runs no state: (files, apply arguments, the line it prints).
+# "{top}" stands for the tree's top.sls; "EXAMPLE" for a copy of pillar.example.
+NO_STATE = {
+    "unknown id": (
+        "EXAMPLE",
+        ["--id", "mylaptop"],
+        "no pillar for minion id 'mylaptop': no target in the top file {top} matches it "
+        "(its targets: aws-admin, redmine, kingfisher); pass --id, or add the id to the top file",
+    ),
+    "empty pillar root": (
+        {},
+        [],
+        "no pillar for minion id 'aws-admin': the top file {top} does not exist "
+        "(`aws-runbook init PATH` writes an example pillar tree)",
+    ),
+    # A grain target: the check renders the top file with the grains salt-call has.
+    "no aws_runbook": (
+        {
+            "top.sls": "base:\n  'G@kernel:Linux and aws-admin':\n"
+            "    - match: compound\n    - servers\n",
+            "servers.sls": "aws:\n  access_key: AKIAEXAMPLE\nsmtp: {}\n",
+        },
+        [],
+        "the pillar of minion id 'aws-admin' has no aws_runbook key (its keys: aws, smtp; "
+        "from servers in {top}): nothing to apply",
+    ),
+    "no section applied": (
+        {
+            "top.sls": "base:\n  aws-admin:\n    - runbook\n",
+            "runbook.sls": "aws_runbook:\n  connection: {region: eu-west-2}\n"
+            "  backup: {buckets: {}}\n",
+        },
+        ["--sls", "aws_runbook.ses,aws_runbook.databases"],
+        "the aws_runbook pillar of minion id 'aws-admin' has none of the sections the SLS "
+        "applies (databases, ses); it has: backup, connection",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NO_STATE)
+def test_an_apply_that_would_run_no_state_says_why(tmp_path, aws_env, moto_server, case):
+    files, args, expected = NO_STATE[case]
+    pillar = tmp_path / "pillar"
+    if files == "EXAMPLE":
+        shutil.copytree(REPO / "pillar.example", pillar)
+    else:
+        pillar.mkdir()
+        for name, text in files.items():
+            (pillar / name).write_text(text)
+    env = {**aws_env, "HOME": str(tmp_path / "home")}
+    common = ["--pillar-root", str(pillar), "--state-dir", str(tmp_path / "state"), *args]
+    for test in ([], ["--test"]):
+        proc = _aws_runbook(env, "apply", *common, *test)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert proc.stdout == ""
+        assert proc.stderr == f"aws-runbook: {expected.format(top=pillar / 'top.sls')}\n"
     assert moto_server.calls() == []

@@ -4,6 +4,11 @@ checks ask. Everything (config, zone, journal, key) lives in a temporary directo
 
     with BindServer(tmp_path, "example.org") as bind:
         bind.port, bind.tsig_key_name, bind.tsig_secret
+
+``extra_zones`` (``{zone: records}``) adds zones the server is authoritative for (``"."``
+makes every other name NXDOMAIN, as the internet's DNS would, instead of REFUSED);
+``broken_zones`` are declared with a zone file that does not load, so BIND answers SERVFAIL
+for every name in them.
 """
 
 import base64
@@ -41,11 +46,27 @@ def free_port():
             return port
 
 
+def _zone_text(zone, records):
+    server = "ns1.root." if zone == "." else f"ns1.{zone}."
+    head = (
+        f"$TTL 300\n@ IN SOA {server} hostmaster.{server} 1 3600 600 86400 300\n"
+        f"@ IN NS {server}\n{server} IN A 127.0.0.1\n"
+    )
+    return head + textwrap.dedent(records)
+
+
+def _zone_clause(zone, path, update_key=None):
+    update = f'allow-update {{ key "{update_key}"; }};' if update_key else ""
+    return f'zone "{zone}" {{ type primary; file "{path}"; {update} }};\n'
+
+
 class BindServer:
-    def __init__(self, directory, zone, records=""):
+    def __init__(self, directory, zone, records="", extra_zones=None, broken_zones=()):
         self.directory = directory
         self.zone = zone
         self.records = records
+        self.extra_zones = dict(extra_zones or {})
+        self.broken_zones = tuple(broken_zones)
         self.port = free_port()
         self.tsig_key_name = "salt-test"
         self.tsig_algorithm = "hmac-sha256"
@@ -90,7 +111,20 @@ class BindServer:
                 }};
                 """
             )
+            + self._more_zones()
         )
+
+    def _more_zones(self):
+        clauses = ""
+        for position, (zone, records) in enumerate(self.extra_zones.items()):
+            path = self.directory / f"extra{position}.db"
+            path.write_text(_zone_text(zone, records))
+            clauses += _zone_clause(zone, path, self.tsig_key_name)
+        for position, zone in enumerate(self.broken_zones):
+            path = self.directory / f"broken{position}.db"
+            path.write_text("this is not a zone file\n")
+            clauses += _zone_clause(zone, path)
+        return clauses
 
     def start(self):
         self._write_config()
@@ -161,10 +195,10 @@ class BindServer:
         )
         return sorted(line for line in proc.stdout.splitlines() if line)
 
-    def tamper(self, name, rtype, *values, ttl=300):
+    def tamper(self, name, rtype, *values, ttl=300, zone=None):
         """Replace a record set out of band (as an operator at the DNS host would)."""
         key = dns.tsig.Key(self.tsig_key_name, self.tsig_secret, self.tsig_algorithm)
-        update = dns.update.UpdateMessage(self.zone + ".", keyring=key)
+        update = dns.update.UpdateMessage((zone or self.zone).rstrip(".") + ".", keyring=key)
         if values:
             update.replace(name + ".", ttl, rtype, *values)
         else:

@@ -43,3 +43,34 @@ def age_access_keys(user, days):
 
     for key in iam_backends[DEFAULT_ACCOUNT_ID]["aws"].users[user].access_keys:
         key.create_date -= datetime.timedelta(days=days)
+
+
+@contextlib.contextmanager
+def recorded_network_calls():
+    """Yield a list that fills with every AWS API call botocore makes in this process
+    (``("aws", service, operation)``) and every connection or datagram a socket sends
+    (``("socket", method, address)``: DNS, Cloudflare's API, SMTP), for tests that must see
+    no call at all."""
+    import socket
+
+    calls = []
+    originals = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "sendto")}
+
+    def recording(name):
+        original = originals[name]
+
+        def record(self, *args):
+            calls.append(("socket", name, args[-1]))
+            return original(self, *args)
+
+        return record
+
+    with recorded_calls() as aws_calls:
+        for name in originals:
+            setattr(socket.socket, name, recording(name))
+        try:
+            yield calls
+        finally:
+            for name, original in originals.items():
+                setattr(socket.socket, name, original)
+            calls[:0] = [("aws", *call) for call in aws_calls]

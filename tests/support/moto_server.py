@@ -8,6 +8,7 @@ Run it on its own (the demo does)::
 
     python -m tests.support.moto_server --port 5123
     python -m tests.support.moto_server --port 5123 --latency-ms 60   # as from a laptop
+    python -m tests.support.moto_server --list-gaps   # which gaps this moto has, which filled
 """
 
 import argparse
@@ -18,6 +19,7 @@ import threading
 import time
 import urllib.parse
 
+import moto
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -25,16 +27,38 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from tests.support import moto_gaps
+
 # Modules under tests/support that make moto behave as the AWS API reference documents
-# where it does not; each exposes apply().
+# where it does not; each exposes apply(), which fills only the gaps the installed moto has
+# (tests/support/moto_gaps.py records which).
 PATCH_MODULES = (
     "tests.support.moto_ses_patches",
     "tests.support.moto_sesv2_patches",
+    "tests.support.moto_sesv2_suppression",
     "tests.support.moto_rds_patches",
     "tests.support.moto_sqs_patches",
     "tests.support.moto_ses_receiving",
     "tests.support.moto_ses_sending_delivery",
 )
+
+
+def apply_patches():
+    """Apply every module of ``PATCH_MODULES`` (each once per process)."""
+    for name in PATCH_MODULES:
+        importlib.import_module(name).apply()
+
+
+def gaps_report():
+    """What ``--list-gaps`` prints: each gap checked, found or not, filled or not."""
+    apply_patches()
+    found = moto_gaps.report()
+    summary = (
+        f"moto {moto.__version__}: {sum(g.found for g in found)} of {len(found)} gaps found, "
+        f"{sum(g.applied for g in found)} filled; checks took {moto_gaps.probe_seconds:.2f} s"
+    )
+    return f"{moto_gaps.format_report(found)}\n{summary}"
+
 
 _SERVICE_RE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
@@ -83,6 +107,8 @@ AFTER_PROCESSING = {
     "hold_after_processing": "unavailable",
 }
 HOLD_SECONDS = 60
+# Faults that only delay moto's own answer (see CountingApp._paused).
+PAUSES = ("pause_before_processing", "pause_after_processing")
 
 
 def _meets(fault, call, environ, body):
@@ -105,6 +131,7 @@ class CountingApp:
         self.calls = []
         self.faults = []
         self.held = threading.Event()  # set when a request is held after processing
+        self.released = threading.Event()  # lets paused requests go on (see inject_faults)
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -124,6 +151,8 @@ class CountingApp:
         if not fault:
             return self.app(environ, start_response)
         kind = fault[2]
+        if kind in PAUSES:
+            return self._paused(kind, environ, start_response)
         if kind == "hold_before_processing":
             # The caller is kept waiting before AWS does anything (a test kills it meanwhile).
             self.held.set()
@@ -142,6 +171,24 @@ class CountingApp:
         start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
         return [xml]
 
+    def _paused(self, kind, environ, start_response):
+        """Hold the request until ``released`` (before or after moto carries it out), then
+        answer it as moto does."""
+        if kind == "pause_before_processing":
+            self.held.set()
+            self.released.wait(HOLD_SECONDS)
+            return self.app(environ, start_response)
+        answer = {}
+
+        def keep(status, headers, exc_info=None):
+            answer.update(status=status, headers=headers)
+
+        body = b"".join(self.app(environ, keep))
+        self.held.set()
+        self.released.wait(HOLD_SECONDS)
+        start_response(answer["status"], answer["headers"])
+        return [body]
+
     def inject_faults(self, service, *kinds, operation=None, naming=None):
         """Answer the next requests to ``service`` (``s3``, ``iam``...; with ``operation``,
         only that one, e.g. ``CreateAccessKey``; with ``naming``, only requests whose path or
@@ -152,7 +199,10 @@ class CountingApp:
         gets a 503: a write that happened although the caller saw it fail), or
         ``"hold_after_processing"`` (carried out, then no answer for a minute: ``held`` is
         set, so a test can kill the caller while it waits) or ``"hold_before_processing"``
-        (the same, but nothing is carried out)."""
+        (the same, but nothing is carried out), or ``"pause_before_processing"`` /
+        ``"pause_after_processing"`` (``held`` is set and the request waits until the test
+        sets ``released``, then it is carried out and answered as moto answers it: to order
+        two clients' requests)."""
         with self._lock:
             self.faults.extend((service, operation, kind, naming) for kind in kinds)
 
@@ -169,8 +219,7 @@ class MotoServer:
     """moto's server in a thread of this process, on 127.0.0.1."""
 
     def __init__(self, port=0, latency_ms=0):
-        for name in PATCH_MODULES:
-            importlib.import_module(name).apply()
+        apply_patches()
         self.counter = CountingApp(
             DomainDispatcherApplication(create_backend_app), latency=latency_ms / 1000
         )
@@ -211,7 +260,15 @@ def main():
     parser.add_argument(
         "--latency-ms", type=float, default=0, help="delay every AWS answer by this much"
     )
+    parser.add_argument(
+        "--list-gaps",
+        action="store_true",
+        help="print which moto gaps the installed moto has and which were filled, then exit",
+    )
     args = parser.parse_args()
+    if args.list_gaps:
+        print(gaps_report())
+        return
     server = MotoServer(args.port, args.latency_ms)
     print(f"moto server listening on {server.url}", flush=True)
     server._server.serve_forever()

@@ -2,41 +2,49 @@
 
 Loaded in-process by the functional tests (``apply()`` before ``moto.mock_aws``) and into the
 moto server the integration tests start (``PATCH_MODULES`` in ``tests/support/moto_server.py``).
-``apply()`` is idempotent. Each gap it fills, as seen in moto 5.2.5:
+``apply()`` is idempotent and fills each gap below only where its check (``FILLS``, run by
+``moto_gaps``) finds it in the installed moto; a gap whose fills share storage is one gap,
+filled whole or not at all. Each was seen in moto 5.2.5 and 5.2.6:
 
 SES v1 (``ses``)
- 1. ``GetIdentityNotificationAttributes`` never returned ``BounceTopic``/``ComplaintTopic``/
+ 1. ``ses-v1-notifications`` (one gap: the fills share the header flags' storage):
+    ``GetIdentityNotificationAttributes`` never returned ``BounceTopic``/``ComplaintTopic``/
     ``DeliveryTopic`` (they were stored, not returned), always said the headers were off, and
-    answered for identities that do not exist. Now: the stored topics, the stored header flags,
-    only existing identities.
- 2. ``SetIdentityHeadersInNotificationsEnabled`` was not implemented (500). Now stored per
-    identity and notification type.
- 3. ``SetIdentityNotificationTopic`` without ``SnsTopic`` (clearing a topic) raised KeyError
-    (500) when no topic was set. Now clearing an unset topic is a no-op, as on AWS.
- 4. ``GetIdentityVerificationAttributes`` always said ``Success``. Now the identity's own
-    status (v1 spelling of the v2 value).
- 5. ``GetIdentityDkimAttributes`` always said ``DkimEnabled: true`` and gave every domain the
-    same three tokens. Now ``DkimEnabled`` follows the identity's signing flag and each
-    domain has its own tokens (stable, derived from the domain name).
- 6. ``DeleteIdentity`` kept the identity's notification topics, headers, MAIL FROM domain,
-    DKIM tokens and tags (a re-created identity inherited them), and raised KeyError for an
-    address whose domain was verified. Now everything of the identity goes with it.
+    answered for identities that do not exist; ``SetIdentityHeadersInNotificationsEnabled``
+    was not implemented (500); ``SetIdentityNotificationTopic`` without ``SnsTopic`` (clearing
+    a topic) raised KeyError (500) when no topic was set. Now: the stored topics, the header
+    flags stored per identity and notification type (and deleted with the identity), only
+    existing identities; clearing an unset topic is a no-op, as on AWS.
+ 2. ``ses-v1-verification-status``: ``GetIdentityVerificationAttributes`` always said
+    ``Success``. Now the identity's own status (v1 spelling of the v2 value).
+ 3. ``ses-v1-dkim-attributes``: ``GetIdentityDkimAttributes`` always said ``DkimEnabled:
+    true`` and gave every domain the same three tokens. Now ``DkimEnabled`` follows the
+    identity's signing flag and each domain has its own tokens (stable, derived from the
+    domain name).
+ 4. ``ses-v1-delete-identity``: ``DeleteIdentity`` kept the identity's notification topics,
+    MAIL FROM domain, DKIM tokens and tags (a re-created identity inherited them), and raised
+    KeyError for an address whose domain was verified. Now everything of the identity goes
+    with it.
 
 SES v2 (``sesv2``)
- 7. ``CreateEmailIdentity`` returned no ``DkimAttributes.Tokens``, tagged the identity under
-    ``email-identity/NAME`` rather than the documented ``identity/NAME`` ARN, and silently
-    replaced an existing identity. Now tokens for domains with Easy DKIM, tags under
-    ``arn:aws:ses:REGION:ACCOUNT:identity/NAME``, ``AlreadyExistsException`` for a duplicate.
- 8. ``GetEmailIdentity`` returned no DKIM tokens, no ``CurrentSigningKeyLength``, no
+ 5. ``sesv2-email-identity`` (one gap: create, get and the puts share the identity's tags,
+    tokens and MAIL FROM storage): ``CreateEmailIdentity`` returned no
+    ``DkimAttributes.Tokens``, tagged the identity under ``email-identity/NAME`` rather than
+    the documented ``identity/NAME`` ARN, and silently replaced an existing identity;
+    ``GetEmailIdentity`` returned no DKIM tokens, no ``CurrentSigningKeyLength``, no
     ``MailFromAttributes``, ``FeedbackForwardingStatus`` always false, the creation-time tags
-    only, and ``VerifiedForSendingStatus`` false. Now all of them as stored.
- 9. ``PutEmailIdentityMailFromAttributes``, ``PutEmailIdentityFeedbackAttributes``,
-    ``PutEmailIdentityConfigurationSetAttributes``, ``PutEmailIdentityDkimSigningAttributes``
-    and ``PutEmailIdentityDkimAttributes`` were not implemented (500 in-process; 404 from the
-    server, which routes no ``/v2/email/identities/NAME/...`` sub-paths). Now implemented with
-    AWS's checks: the MAIL FROM domain must be a subdomain of the identity's domain; email
-    forwarding can only be turned off when bounce and complaint topics are both set; the
-    configuration set must exist.
+    only, and ``VerifiedForSendingStatus`` false; ``PutEmailIdentityMailFromAttributes``,
+    ``PutEmailIdentityFeedbackAttributes``, ``PutEmailIdentityConfigurationSetAttributes``,
+    ``PutEmailIdentityDkimSigningAttributes`` and ``PutEmailIdentityDkimAttributes`` were not
+    implemented (500 in-process; 404 from the server, which routes no
+    ``/v2/email/identities/NAME/...`` sub-paths). Now: tokens for domains with Easy DKIM, tags
+    under ``arn:aws:ses:REGION:ACCOUNT:identity/NAME``, ``AlreadyExistsException`` for a
+    duplicate, everything stored returned, and the puts with AWS's checks (the MAIL FROM
+    domain must be a subdomain of the identity's domain; email forwarding can only be turned
+    off when bounce and complaint topics are both set; the configuration set must exist).
+
+``dkim_tokens`` and ``set_status`` are for tests: the tokens the v2 fill gives a domain, and
+an identity's status set on the backend object.
 
 Not patched (tests live with it): AWS starts a new identity's verification, DKIM and MAIL FROM
 status at ``PENDING`` until the DNS records are seen; moto says ``SUCCESS`` at once. Tests that
@@ -54,7 +62,7 @@ from moto.sesv2 import models as v2_models
 from moto.sesv2 import responses as v2_responses
 from moto.sesv2 import urls as v2_urls
 
-from tests.support import moto_errors
+from tests.support import moto_errors, moto_gaps
 
 _MARK = "_awsrunbook_patched"
 TYPES = ("Bounce", "Complaint", "Delivery")
@@ -67,6 +75,21 @@ V1_STATUS = {
 }
 V1_BEHAVIOR = {"USE_DEFAULT_VALUE": "UseDefaultValue", "REJECT_MESSAGE": "RejectMessage"}
 V2_BEHAVIOR = {v1: v2 for v2, v1 in V1_BEHAVIOR.items()}
+
+
+# The regions whose Easy DKIM zone is not dkim.amazonses.com, from the "Easy DKIM domains"
+# table of the AWS General Reference (Amazon SES endpoints and quotas). Kept to a few
+# regions: the tests need one that differs (af-south-1) and one that does not; the code under
+# test never uses this table, it reads the zone from SES's answer.
+REGIONAL_DKIM_ZONES = {
+    region: f"dkim.{region}.amazonses.com"
+    for region in ("af-south-1", "ap-northeast-3", "ap-southeast-3", "eu-south-1", "il-central-1")
+}
+
+
+def signing_hosted_zone(region):
+    """The ``SigningHostedZone`` AWS documents for Easy DKIM identities of ``region``."""
+    return REGIONAL_DKIM_ZONES.get(region, "dkim.amazonses.com")
 
 
 def dkim_tokens(domain):
@@ -221,6 +244,8 @@ def _v2_identity_response(backend, identity):
     dkim = dict(identity.dkim_attributes)
     if name in core.dkim_tokens and dkim.get("SigningEnabled"):
         dkim["Tokens"] = list(core.dkim_tokens[name])
+    if dkim.get("Tokens") and dkim.get("SigningAttributesOrigin", "AWS_SES") == "AWS_SES":
+        dkim.setdefault("SigningHostedZone", signing_hosted_zone(backend.region_name))
     body = {
         "IdentityType": identity.identity_type,
         "FeedbackForwardingStatus": core.sns_topics.get(name, {}).get(
@@ -338,22 +363,140 @@ def _v2_put_dkim(self):
     return json.dumps({})
 
 
-def apply():
-    """Patch moto's SES v1 and v2 backends and responses (idempotent)."""
-    if getattr(ses_models.SESBackend, _MARK, False):
-        return
+# --- checks: is the gap there in the installed moto? ----------------------------------------
+
+_DOMAIN = "moto-gap-probe.example"
+_OTHER = "other.moto-gap-probe.example"
+
+
+def _notifications_gap(probe):
+    if not hasattr(ses_responses.EmailResponse, "set_identity_headers_in_notifications_enabled"):
+        return "SetIdentityHeadersInNotificationsEnabled is not implemented"
+    ses = probe.client("ses")
+    topic = probe.client("sns").create_topic(Name="moto-gap-probe")["TopicArn"]
+    ses.verify_domain_identity(Domain=_DOMAIN)
+    ses.set_identity_notification_topic(Identity=_DOMAIN, NotificationType="Delivery")
+    ses.set_identity_notification_topic(Identity=_DOMAIN, NotificationType="Bounce", SnsTopic=topic)
+    ses.set_identity_headers_in_notifications_enabled(
+        Identity=_DOMAIN, NotificationType="Bounce", Enabled=True
+    )
+    found = ses.get_identity_notification_attributes(Identities=[_DOMAIN, _OTHER])
+    attrs = found["NotificationAttributes"]
+    mine = attrs.get(_DOMAIN, {})
+    if mine.get("BounceTopic") != topic or not mine.get("HeadersInBounceNotificationsEnabled"):
+        return "GetIdentityNotificationAttributes left out the topic or the header flag set"
+    return _OTHER in attrs and "GetIdentityNotificationAttributes answered for a missing identity"
+
+
+def _verification_status_gap(probe):
+    ses = probe.client("ses")
+    address = f"someone@{_DOMAIN}"
+    ses.verify_email_identity(EmailAddress=address)
+    set_status(probe.backend(ses_models.ses_backends), address, verification="PENDING")
+    found = ses.get_identity_verification_attributes(Identities=[address])
+    status = found["VerificationAttributes"][address]["VerificationStatus"]
+    return status != "Pending" and f"a pending identity's status was {status}"
+
+
+def _dkim_attributes_gap(probe):
+    ses = probe.client("ses")
+    for domain in (_DOMAIN, _OTHER):
+        ses.verify_domain_dkim(Domain=domain)
+    backend = probe.backend(ses_models.ses_backends)
+    backend.email_identities[_OTHER].dkim_attributes["SigningEnabled"] = False
+    found = ses.get_identity_dkim_attributes(Identities=[_DOMAIN, _OTHER])["DkimAttributes"]
+    if found[_OTHER]["DkimEnabled"]:
+        return "DkimEnabled was true for an identity that does not sign"
+    mine, other = found[_DOMAIN].get("DkimTokens"), found[_OTHER].get("DkimTokens")
+    return bool(mine) and mine == other and "two domains were given the same DKIM tokens"
+
+
+def _delete_identity_gap(probe):
+    ses = probe.client("ses")
+    ses.verify_domain_identity(Domain=_DOMAIN)
+    ses.delete_identity(Identity=f"nobody@{_DOMAIN}")  # raises where moto has the gap
+    ses.set_identity_mail_from_domain(Identity=_DOMAIN, MailFromDomain=f"mail.{_DOMAIN}")
+    ses.delete_identity(Identity=_DOMAIN)
+    ses.verify_domain_identity(Domain=_DOMAIN)
+    found = ses.get_identity_mail_from_domain_attributes(Identities=[_DOMAIN])
+    kept = found["MailFromDomainAttributes"].get(_DOMAIN, {}).get("MailFromDomain")
+    return bool(kept) and "a re-created identity kept the deleted one's MAIL FROM domain"
+
+
+_V2_PUTS = (
+    "put_email_identity_mail_from_attributes",
+    "put_email_identity_feedback_attributes",
+    "put_email_identity_configuration_set_attributes",
+    "put_email_identity_dkim_signing_attributes",
+    "put_email_identity_dkim_attributes",
+)
+
+
+def _v2_identity_gap(probe):
+    missing = moto_gaps.lacks(v2_responses.SESV2Response, *_V2_PUTS)
+    if missing(probe):
+        return missing.describe(True)
+    v2 = probe.client("sesv2")
+    created = v2.create_email_identity(
+        EmailIdentity=_DOMAIN,
+        Tags=[{"Key": "probe", "Value": "1"}],
+        DkimSigningAttributes={"NextSigningKeyLength": "RSA_2048_BIT"},
+    )
+    if not created.get("DkimAttributes", {}).get("Tokens"):
+        return "CreateEmailIdentity gave no DKIM tokens"
+    arn = identity_arn(probe.backend(ses_models.ses_backends), _DOMAIN)
+    if not v2.list_tags_for_resource(ResourceArn=arn)["Tags"]:
+        return "the identity's tags are not under its identity/NAME ARN"
+    got = v2.get_email_identity(EmailIdentity=_DOMAIN)
+    if not got["DkimAttributes"].get("CurrentSigningKeyLength") or not got.get("Tags"):
+        return "GetEmailIdentity left out CurrentSigningKeyLength or the tags"
+    try:
+        v2.create_email_identity(EmailIdentity=_DOMAIN)
+    except v2.exceptions.AlreadyExistsException:
+        return False
+    return "CreateEmailIdentity replaced an existing identity"
+
+
+# --- fills ----------------------------------------------------------------------------------
+
+
+def _fill_notifications():
     backend = ses_models.SESBackend
     backend.get_identity_notification_attributes = get_identity_notification_attributes
     backend.set_identity_notification_topic = set_identity_notification_topic
     backend.set_identity_headers_in_notifications_enabled = (
         set_identity_headers_in_notifications_enabled
     )
-    backend.get_identity_verification_attributes = get_identity_verification_attributes
-    backend.get_identity_dkim_attributes = get_identity_dkim_attributes
-    backend.delete_identity = delete_identity
     ses_responses.EmailResponse.set_identity_headers_in_notifications_enabled = (
         _v1_set_headers_response
     )
+    # The header flags live in storage of this fill: they go with their identity.
+    backend.delete_identity = _forgetting_headers(backend.delete_identity)
+
+
+def _forgetting_headers(original):
+    def delete(self, identity):
+        original(self, identity)
+        _headers(self).pop(identity, None)
+
+    return delete
+
+
+def _fill_verification_status():
+    ses_models.SESBackend.get_identity_verification_attributes = (
+        get_identity_verification_attributes
+    )
+
+
+def _fill_dkim_attributes():
+    ses_models.SESBackend.get_identity_dkim_attributes = get_identity_dkim_attributes
+
+
+def _fill_delete_identity():
+    ses_models.SESBackend.delete_identity = delete_identity
+
+
+def _fill_v2_identity():
     v2_models.SESV2Backend.create_email_identity = create_email_identity
     v2 = v2_responses.SESV2Response
     v2.create_email_identity = _v2_create_response
@@ -365,5 +508,23 @@ def apply():
     v2.put_email_identity_dkim_attributes = _v2_put_dkim
     identity_path = "{0}/v2/email/identities/(?P<EmailIdentity>[^/]+)/"
     for sub in ("mail-from", "feedback", "configuration-set", "dkim", "dkim/signing"):
-        v2_urls.url_paths[identity_path + sub + "$"] = v2_responses.SESV2Response.dispatch
-    setattr(backend, _MARK, True)
+        v2_urls.url_paths.setdefault(identity_path + sub + "$", v2.dispatch)
+
+
+# Order matters where fills meet: the notifications fill wraps whichever DeleteIdentity is
+# there, so the full one (when its gap is there) goes first.
+FILLS = {
+    "ses-v1-delete-identity": (_delete_identity_gap, _fill_delete_identity),
+    "ses-v1-notifications": (_notifications_gap, _fill_notifications),
+    "ses-v1-verification-status": (_verification_status_gap, _fill_verification_status),
+    "ses-v1-dkim-attributes": (_dkim_attributes_gap, _fill_dkim_attributes),
+    "sesv2-email-identity": (_v2_identity_gap, _fill_v2_identity),
+}
+
+
+def apply():
+    """Fill the gaps of moto's SES v1 and v2 that the installed moto has (idempotent)."""
+    if getattr(ses_models.SESBackend, _MARK, False):
+        return
+    moto_gaps.fill(FILLS)
+    setattr(ses_models.SESBackend, _MARK, True)

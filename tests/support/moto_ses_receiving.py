@@ -3,27 +3,32 @@ the SES developer guide document it.
 
 Loaded into the moto server the integration tests start (``PATCH_MODULES`` in
 ``tests/support/moto_server.py``) and in-process by the functional tests (``apply()``;
-idempotent). Each gap it fills, as seen in moto 5.2.5:
+idempotent). ``apply()`` fills each gap below only where its check (``FILLS``, run by
+``moto_gaps``) finds it in the installed moto. Each was seen in moto 5.2.5 and 5.2.6:
 
- 1. ``DeleteReceiptRule`` was not implemented (500). Now it removes the rule (a rule that is
-    not there is no error; a rule set that is not there is ``RuleSetDoesNotExist``).
- 2. ``CreateReceiptRule`` accepted a second rule with a name already in the rule set. Now
-    ``AlreadyExists``.
- 3. ``CreateReceiptRule`` with an S3 action only checked that the bucket exists. Now, as on
-    AWS, it fails with ``InvalidS3Configuration: Could not write to bucket`` unless the
-    bucket policy lets ``ses.amazonaws.com`` ``s3:PutObject``, and then stores SES's
-    ``AMAZON_SES_SETUP_NOTIFICATION`` object under the rule's prefix.
- 4. Nothing was ever received. ``deliver(region, recipient, raw)`` now puts a message where
-    the active rule set's first matching rule with an S3 action says (bucket, prefix plus a
-    message id), as SES receiving does, and only for a recipient whose domain is a verified
-    identity in the region; the delivery checks reuse it for sent mail.
- 5. Creating an address identity (v1 ``VerifyEmailIdentity``, v2 ``CreateEmailIdentity``)
-    verified it at once. Now, when an active rule receives for the address, the identity
-    stays ``PENDING`` and SES's verification message (MIME, quoted-printable, from
+ 1. ``ses-delete-receipt-rule``: ``DeleteReceiptRule`` was not implemented (500). Now it
+    removes the rule (a rule that is not there is no error; a rule set that is not there is
+    ``RuleSetDoesNotExist``).
+ 2. ``ses-receipt-rule-unique-names``: ``CreateReceiptRule`` accepted a second rule with a
+    name already in the rule set. Now ``AlreadyExists``.
+ 3. ``ses-receipt-rule-s3-permission``: ``CreateReceiptRule`` with an S3 action only checked
+    that the bucket exists. Now, as on AWS, it fails with ``InvalidS3Configuration: Could not
+    write to bucket`` unless the bucket policy lets ``ses.amazonaws.com`` ``s3:PutObject``,
+    and then stores SES's ``AMAZON_SES_SETUP_NOTIFICATION`` object under the rule's prefix.
+ 4. ``ses-receiving-verification-message``: creating an address identity (v1
+    ``VerifyEmailIdentity``, v2 ``CreateEmailIdentity``) verified it at once and sent
+    nothing. Now, when an active rule receives for the address, the identity stays
+    ``PENDING`` and SES's verification message (MIME, quoted-printable, from
     ``no-reply-aws@amazon.com``, the ``email-verification`` link format) is delivered;
     ``VerifyEmailIdentity`` on a pending address sends a new one. The link points at
     ``link_base`` (``LinkServer`` of a test, or ``$AWSRUNBOOK_VERIFICATION_LINK_BASE``;
     AWS's host by default); requesting a link that was issued marks the identity verified.
+
+Not a patch of moto, so always there: moto receives nothing, and ``deliver(region,
+recipient, raw)`` puts a message where the active rule set's first matching rule with an S3
+action says (bucket, prefix plus a message id), as SES receiving does, and only for a
+recipient whose domain is a verified identity in the region; the fill of gap 4 and
+``moto_ses_sending_delivery`` use it. ``receiving_probe_setup`` is what their checks share.
 """
 
 import datetime
@@ -44,6 +49,8 @@ from moto.ses import models as ses_models
 from moto.ses import responses as ses_responses
 from moto.ses.exceptions import AlreadyExists, InvalidS3ConfigurationException, RuleSetDoesNotExist
 from moto.sesv2 import models as v2_models
+
+from tests.support import moto_gaps
 
 _MARK = "_awsrunbook_receiving"
 SETUP_NOTIFICATION = "AMAZON_SES_SETUP_NOTIFICATION"
@@ -261,11 +268,18 @@ def _allows_ses(backend, bucket_name):
     return False
 
 
-def _wrap_create_rule(original):
+def _wrap_unique_rule_names(original):
     def create_receipt_rule(self, rule_set_name, rule, after):
         rule_set = self.receipt_rule_set.get(rule_set_name)
         if rule_set is not None and any(r["Name"] == rule["Name"] for r in rule_set.rules):
             raise AlreadyExists(f"Rule already exists: {rule['Name']}")
+        return original(self, rule_set_name, rule, after)
+
+    return create_receipt_rule
+
+
+def _wrap_s3_permission(original):
+    def create_receipt_rule(self, rule_set_name, rule, after):
         s3_actions = [a["S3Action"] for a in rule.get("Actions") or [] if "S3Action" in a]
         for action in s3_actions:
             if not _allows_ses(self, action["BucketName"]):
@@ -322,15 +336,127 @@ def _wrap_v2_create(original):
     return create_email_identity
 
 
+# --- checks: is the gap there in the installed moto? ----------------------------------------
+
+PROBE_DOMAIN = "moto-gap-probe.example"
+_PROBE_BUCKET = "awsrunbook-moto-gap-probe"
+_PROBE_RULE_SET = "moto-gap-probe"
+_PROBE_PREFIX = "inbox/"
+
+
+def _ses_may_write(bucket):
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "ses.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _store_rule(name="store", bucket=_PROBE_BUCKET):
+    action = {"S3Action": {"BucketName": bucket, "ObjectKeyPrefix": _PROBE_PREFIX}}
+    return {"Name": name, "Enabled": True, "Recipients": [PROBE_DOMAIN], "Actions": [action]}
+
+
+def receiving_probe_setup(probe):
+    """What SES receiving needs, made in the probe's account: ``PROBE_DOMAIN`` verified, a
+    bucket SES may write to, an active rule set storing the domain's mail there. Returns
+    a function listing the keys of the mail stored since (the setup notification left out)."""
+    s3, ses = probe.client("s3"), probe.client("ses")
+    s3.create_bucket(Bucket=_PROBE_BUCKET)
+    s3.put_bucket_policy(Bucket=_PROBE_BUCKET, Policy=_ses_may_write(_PROBE_BUCKET))
+    ses.verify_domain_identity(Domain=PROBE_DOMAIN)
+    ses.create_receipt_rule_set(RuleSetName=_PROBE_RULE_SET)
+    ses.create_receipt_rule(RuleSetName=_PROBE_RULE_SET, Rule=_store_rule())
+    ses.set_active_receipt_rule_set(RuleSetName=_PROBE_RULE_SET)
+
+    def stored():
+        found = s3.list_objects_v2(Bucket=_PROBE_BUCKET, Prefix=_PROBE_PREFIX)
+        keys = [item["Key"] for item in found.get("Contents", [])]
+        return [key for key in keys if not key.endswith(SETUP_NOTIFICATION)]
+
+    return stored
+
+
+def _duplicate_rule_gap(probe):
+    ses = probe.client("ses")
+    ses.create_receipt_rule_set(RuleSetName=_PROBE_RULE_SET)
+    for enabled in (True, False):
+        rule = {"Name": "twice", "Enabled": enabled}
+        try:
+            ses.create_receipt_rule(RuleSetName=_PROBE_RULE_SET, Rule=rule)
+        except ses.exceptions.AlreadyExistsException:
+            return False
+    return "a second rule of the same name was accepted"
+
+
+def _s3_permission_gap(probe):
+    s3, ses = probe.client("s3"), probe.client("ses")
+    s3.create_bucket(Bucket=_PROBE_BUCKET)
+    ses.create_receipt_rule_set(RuleSetName=_PROBE_RULE_SET)
+    try:
+        ses.create_receipt_rule(RuleSetName=_PROBE_RULE_SET, Rule=_store_rule("closed"))
+        return "a rule storing into a bucket SES may not write to was accepted"
+    except ses.exceptions.InvalidS3ConfigurationException:
+        pass
+    s3.put_bucket_policy(Bucket=_PROBE_BUCKET, Policy=_ses_may_write(_PROBE_BUCKET))
+    ses.create_receipt_rule(RuleSetName=_PROBE_RULE_SET, Rule=_store_rule("open"))
+    found = s3.list_objects_v2(Bucket=_PROBE_BUCKET, Prefix=_PROBE_PREFIX + SETUP_NOTIFICATION)
+    return not found.get("Contents") and "no setup notification was stored"
+
+
+def _verification_message_gap(probe):
+    stored = receiving_probe_setup(probe)
+    probe.client("ses").verify_email_identity(EmailAddress=f"someone@{PROBE_DOMAIN}")
+    return not stored() and "no verification message arrived for an address SES receives for"
+
+
+# --- fills ----------------------------------------------------------------------------------
+
+
+def _wrap_create_rule(wrap):
+    def install():
+        backend = ses_models.SESBackend
+        backend.create_receipt_rule = wrap(backend.create_receipt_rule)
+
+    return install
+
+
+def _fill_delete_rule():
+    ses_models.SESBackend.delete_receipt_rule = delete_receipt_rule
+    ses_responses.EmailResponse.delete_receipt_rule = _delete_rule_response
+
+
+def _fill_verification_message():
+    backend = ses_models.SESBackend
+    backend.verify_email_identity = _wrap_v1_verify(backend.verify_email_identity)
+    v2 = v2_models.SESV2Backend
+    v2.create_email_identity = _wrap_v2_create(v2.create_email_identity)
+
+
+FILLS = {
+    "ses-delete-receipt-rule": (
+        moto_gaps.lacks(ses_responses.EmailResponse, "delete_receipt_rule"),
+        _fill_delete_rule,
+    ),
+    "ses-receipt-rule-unique-names": (
+        _duplicate_rule_gap,
+        _wrap_create_rule(_wrap_unique_rule_names),
+    ),
+    "ses-receipt-rule-s3-permission": (
+        _s3_permission_gap,
+        _wrap_create_rule(_wrap_s3_permission),
+    ),
+    "ses-receiving-verification-message": (_verification_message_gap, _fill_verification_message),
+}
+
+
 def apply():
-    """Patch moto's SES backends (idempotent; after ``moto_ses_patches``)."""
+    """Fill the gaps the installed moto has (idempotent; after ``moto_ses_patches``, whose
+    ``CreateEmailIdentity`` the verification message fill wraps)."""
     backend = ses_models.SESBackend
     if getattr(backend, _MARK, False):
         return
-    backend.create_receipt_rule = _wrap_create_rule(backend.create_receipt_rule)
-    backend.delete_receipt_rule = delete_receipt_rule
-    backend.verify_email_identity = _wrap_v1_verify(backend.verify_email_identity)
-    ses_responses.EmailResponse.delete_receipt_rule = _delete_rule_response
-    v2 = v2_models.SESV2Backend
-    v2.create_email_identity = _wrap_v2_create(v2.create_email_identity)
+    moto_gaps.fill(FILLS)
     setattr(backend, _MARK, True)

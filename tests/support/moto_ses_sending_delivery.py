@@ -4,17 +4,19 @@ records the message.
 
 Loaded into the moto server the integration tests start (``PATCH_MODULES`` in
 ``tests/support/moto_server.py``) and in-process by the functional tests (``apply()``;
-idempotent; after ``moto_ses_receiving``). The gap it fills, as seen in moto 5.2.5:
+idempotent; after ``moto_ses_receiving``). ``apply()`` fills the gap only where its check
+(``FILLS``, run by ``moto_gaps``) finds it in the installed moto; it was seen in moto 5.2.5
+and 5.2.6:
 
- 1. Mail SES sends to an address it also receives for never arrived. Now a raw message sent
-    to an address that an active receipt rule with an S3 action receives for is delivered
-    there (``moto_ses_receiving.deliver``; only for a domain verified in the region, as SES
-    receives for no other) as SES receiving would store it: SES's
-    ``Message-ID``; a DKIM signature by the key a test registered for the From domain in
-    ``signing_keys`` (Easy DKIM; the key's own domain is the ``d=``, so a test can sign
-    unaligned); SES's own ``d=amazonses.com`` signature by ``ses_key``; the ``Return-Path``
-    of the MAIL FROM domain SES uses (the identity's custom MAIL FROM domain, else
-    ``REGION.amazonses.com``); and the receiving side's ``Received-SPF`` and
+ 1. ``ses-sending-delivers-to-receiving``: mail SES sends to an address it also receives for
+    never arrived. Now a raw message sent to an address that an active receipt rule with an
+    S3 action receives for is delivered there (``moto_ses_receiving.deliver``; only for a
+    domain verified in the region, as SES receives for no other) as SES receiving would
+    store it: SES's ``Message-ID``; a DKIM signature by the key a test registered for the
+    From domain in ``signing_keys`` (Easy DKIM; the key's own domain is the ``d=``, so a
+    test can sign unaligned); SES's own ``d=amazonses.com`` signature by ``ses_key``; the
+    ``Return-Path`` of the MAIL FROM domain SES uses (the identity's custom MAIL FROM
+    domain, else ``REGION.amazonses.com``); and the receiving side's ``Received-SPF`` and
     ``Authentication-Results`` (``amazonses.com``) headers.
 
 What a real receiver would decide is a test's setting: ``spf_result`` (the SPF verdict for
@@ -29,7 +31,7 @@ import secrets
 
 from moto.ses import models as ses_models
 
-from tests.support import moto_ses_receiving
+from tests.support import moto_gaps, moto_ses_receiving
 
 _moto_send_raw_email = None  # moto's own, once apply() has run
 SENDING_IP = "54.240.8.1"
@@ -132,9 +134,28 @@ def _send_raw_email(self, source, destinations, raw_data):
     return message
 
 
-def apply():
-    """Patch moto's SES backend (idempotent)."""
+def _delivery_gap(probe):
+    stored = moto_ses_receiving.receiving_probe_setup(probe)
+    domain = moto_ses_receiving.PROBE_DOMAIN
+    raw = f"From: sender@{domain}\r\nTo: someone@{domain}\r\nSubject: probe\r\n\r\nprobe\r\n"
+    probe.client("ses").send_raw_email(
+        Source=f"sender@{domain}",
+        Destinations=[f"someone@{domain}"],
+        RawMessage={"Data": raw.encode()},
+    )
+    return not stored() and "mail sent to an address SES receives for never arrived"
+
+
+def _fill_delivery():
     global _moto_send_raw_email
-    if _moto_send_raw_email is None:
-        _moto_send_raw_email = ses_models.SESBackend.send_raw_email
-        ses_models.SESBackend.send_raw_email = _send_raw_email
+    _moto_send_raw_email = ses_models.SESBackend.send_raw_email
+    ses_models.SESBackend.send_raw_email = _send_raw_email
+
+
+FILLS = {"ses-sending-delivers-to-receiving": (_delivery_gap, _fill_delivery)}
+
+
+def apply():
+    """Fill the gap where the installed moto has it (idempotent; after
+    ``moto_ses_receiving``, whose receiving the check and the fill use)."""
+    moto_gaps.fill(FILLS)

@@ -2,39 +2,46 @@
 ``aws_ses_sending`` and ``aws_ses`` make. Applied in-process by the functional tests and, through
 ``PATCH_MODULES`` in ``tests/support/moto_server.py``, inside the local moto server.
 
-Gaps filled (each one was tried against moto 5.2.5 and failed as described):
+``apply()`` is idempotent and fills each gap below only where its check (``FILLS``, run by
+``moto_gaps``) finds it in the installed moto; a gap whose fills share storage is one gap,
+filled whole or not at all. Each was seen in moto 5.2.5 and 5.2.6:
 
-- ``CreateConfigurationSetEventDestination``, ``GetConfigurationSetEventDestinations``,
-  ``UpdateConfigurationSetEventDestination``, ``DeleteConfigurationSetEventDestination``:
-  not implemented (v1's ``CreateConfigurationSetEventDestination`` works but keeps only one
-  destination per set, and v1 has no update or delete either).
-- ``PutConfigurationSetSuppressionOptions``, ``PutConfigurationSetReputationOptions``,
-  ``PutConfigurationSetSendingOptions``, ``PutConfigurationSetTrackingOptions``: not
-  implemented.
-- ``GetConfigurationSet`` returns ``SendingEnabled: false`` whatever was set (moto stores the
-  whole ``SendingOptions`` mapping where a boolean belongs) and leaves out the documented
-  defaults (sending enabled, reputation metrics disabled).
-- ``DeleteConfigurationSet`` on a missing set answers 500 (a ``KeyError``) instead of
-  ``NotFoundException``.
-- moto's server answers 404 to SES v2 paths of more than four segments (account settings,
-  event destinations, set options): routes are added for them.
-- ``GetAccount``, ``PutAccountSuppressionAttributes``, ``PutAccountSendingAttributes``,
-  ``PutAccountDetails``: not implemented (``PutAccountDetails`` answers 404 on the server).
-  The account starts as AWS documents a new one: in the sandbox, sending enabled,
-  account-level suppression for ``BOUNCE`` and ``COMPLAINT``. A production-access request
-  puts the review in ``PENDING``; ``set_review_status`` lets a test play AWS's reviewer.
+ 1. ``sesv2-delete-missing-configuration-set``: ``DeleteConfigurationSet`` on a missing set
+    answered 500 (a ``KeyError``) instead of ``NotFoundException``.
+ 2. ``sesv2-event-destinations`` (one gap: the calls share the destinations' storage, which
+    ``DeleteConfigurationSet`` then also clears): ``CreateConfigurationSetEventDestination``,
+    ``GetConfigurationSetEventDestinations``, ``UpdateConfigurationSetEventDestination``,
+    ``DeleteConfigurationSetEventDestination`` were not implemented (v1's
+    ``CreateConfigurationSetEventDestination`` works but keeps only one destination per set,
+    and v1 has no update or delete either).
+ 3. ``sesv2-configuration-set-options`` (one gap: the puts write what ``GetConfigurationSet``
+    reads): ``PutConfigurationSetSuppressionOptions``, ``PutConfigurationSetReputationOptions``,
+    ``PutConfigurationSetSendingOptions``, ``PutConfigurationSetTrackingOptions`` were not
+    implemented; ``GetConfigurationSet`` returned ``SendingEnabled: false`` whatever was set
+    (moto stores the whole ``SendingOptions`` mapping where a boolean belongs) and left out
+    the documented defaults (sending enabled, reputation metrics disabled).
+ 4. ``sesv2-account`` (one gap: the calls share the account's storage):
+    ``GetAccount``, ``PutAccountSuppressionAttributes``, ``PutAccountSendingAttributes``,
+    ``PutAccountDetails`` were not implemented (``PutAccountDetails`` answered 404 on the
+    server). The account starts as AWS documents a new one: in the sandbox, sending enabled,
+    account-level suppression for ``BOUNCE`` and ``COMPLAINT``. A production-access request
+    puts the review in ``PENDING``; ``set_review_status`` lets a test play AWS's reviewer.
+
+moto's server answers 404 to SES v2 paths of more than four segments (account settings,
+event destinations, set options): each fill adds the routes of its calls.
 """
 
 import json
 import uuid
 from urllib.parse import unquote
 
+from botocore.exceptions import ClientError
 from moto.ses.models import ConfigurationSet
 from moto.sesv2 import urls as sesv2_urls
 from moto.sesv2.models import sesv2_backends
 from moto.sesv2.responses import SESV2Response
 
-from tests.support import moto_errors
+from tests.support import moto_errors, moto_gaps
 
 _APPLIED = []
 
@@ -98,7 +105,6 @@ def delete_configuration_set(self):
     name = _path_part(self, "configuration-sets")
     _config_set(self, name)
     self.sesv2_backend.core_backend.config_sets.pop(name)
-    _destinations(self.sesv2_backend).pop(name, None)
     return json.dumps({})
 
 
@@ -214,54 +220,148 @@ def put_account_details(self):
 
 
 def set_review_status(status, account_id="123456789012", region="us-east-1"):
-    """Play AWS's reviewer: ``GRANTED`` takes the account out of the sandbox."""
+    """Play AWS's reviewer: ``GRANTED`` takes the account out of the sandbox. Only where
+    this module fills the account calls (a moto that models them keeps its own state)."""
+    if not moto_gaps.applied("sesv2-account"):
+        raise RuntimeError("set_review_status needs the sesv2-account fill, not applied here")
     account = _account(sesv2_backends[account_id][region])
     account.setdefault("Details", {}).setdefault("ReviewDetails", {"CaseId": "test"})
     account["Details"]["ReviewDetails"]["Status"] = status
     account["ProductionAccessEnabled"] = status == "GRANTED"
 
 
-_HANDLERS = {
-    "delete_configuration_set": delete_configuration_set,
-    "create_configuration_set_event_destination": create_configuration_set_event_destination,
-    "get_configuration_set_event_destinations": get_configuration_set_event_destinations,
-    "update_configuration_set_event_destination": update_configuration_set_event_destination,
-    "delete_configuration_set_event_destination": delete_configuration_set_event_destination,
-    "put_configuration_set_suppression_options": put_configuration_set_suppression_options,
-    "put_configuration_set_reputation_options": put_configuration_set_reputation_options,
-    "put_configuration_set_sending_options": put_configuration_set_sending_options,
-    "put_configuration_set_tracking_options": put_configuration_set_tracking_options,
-    "get_account": get_account,
-    "put_account_suppression_attributes": put_account_suppression_attributes,
-    "put_account_sending_attributes": put_account_sending_attributes,
-    "put_account_details": put_account_details,
-}
+def _delete_missing_set_gap(probe):
+    try:
+        probe.client("sesv2").delete_configuration_set(ConfigurationSetName="moto-gap-probe")
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        return code != "NotFoundException" and f"answered {code}"
+    return "deleting a missing configuration set succeeded"
+
+
+_OPTION_PUTS = (
+    "put_configuration_set_suppression_options",
+    "put_configuration_set_reputation_options",
+    "put_configuration_set_sending_options",
+    "put_configuration_set_tracking_options",
+)
+
+
+def _set_options_gap(probe):
+    missing = moto_gaps.lacks(SESV2Response, *_OPTION_PUTS)
+    if missing(probe):
+        return missing.describe(True)
+    v2 = probe.client("sesv2")
+    v2.create_configuration_set(
+        ConfigurationSetName="moto-gap-probe", SendingOptions={"SendingEnabled": True}
+    )
+    found = v2.get_configuration_set(ConfigurationSetName="moto-gap-probe")
+    if not found.get("SendingOptions", {}).get("SendingEnabled"):
+        return "GetConfigurationSet said sending is disabled"
+    return "ReputationOptions" not in found and "GetConfigurationSet left out ReputationOptions"
+
+
+def _fill_delete_missing_set():
+    SESV2Response.delete_configuration_set = delete_configuration_set
+
+
+def _forgetting_destinations(original):
+    def delete(self):
+        answer = original(self)
+        _destinations(self.sesv2_backend).pop(_path_part(self, "configuration-sets"), None)
+        return answer
+
+    return delete
+
+
+def _install(handlers, url_paths=()):
+    def install():
+        for handler in handlers:
+            setattr(SESV2Response, handler.__name__, handler)
+        for pattern in url_paths:
+            sesv2_urls.url_paths.setdefault(pattern, SESV2Response.dispatch)
+
+    return install
+
+
+def _fill_event_destinations():
+    _install(_EVENT_DESTINATION_HANDLERS, _EVENT_DESTINATION_PATHS)()
+    # The destinations live in storage of this fill: they go with their set.
+    SESV2Response.delete_configuration_set = _forgetting_destinations(
+        SESV2Response.delete_configuration_set
+    )
+
+
+def _fill_set_options():
+    _install(_OPTION_HANDLERS, _OPTION_PATHS)()
+    ConfigurationSet.to_dict_v2 = _to_dict_v2
 
 
 # moto's server routes SES v2 by these patterns (its catch-all "/v2/.*" does not reach
 # paths with more segments); in-process mocking needs none of them.
 _SET = "{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[^/]+)"
-_URL_PATHS = (
-    "{0}/v2/email/account$",
-    "{0}/v2/email/account/details$",
-    "{0}/v2/email/account/sending$",
-    "{0}/v2/email/account/suppression$",
+_EVENT_DESTINATION_PATHS = (
     _SET + "/event-destinations$",
     _SET + "/event-destinations/(?P<EventDestinationName>[^/]+)$",
+)
+_OPTION_PATHS = (
     _SET + "/reputation-options$",
     _SET + "/sending$",
     _SET + "/suppression-options$",
     _SET + "/tracking-options$",
 )
+_ACCOUNT_PATHS = (
+    "{0}/v2/email/account$",
+    "{0}/v2/email/account/details$",
+    "{0}/v2/email/account/sending$",
+    "{0}/v2/email/account/suppression$",
+)
+_EVENT_DESTINATION_HANDLERS = (
+    create_configuration_set_event_destination,
+    get_configuration_set_event_destinations,
+    update_configuration_set_event_destination,
+    delete_configuration_set_event_destination,
+)
+_OPTION_HANDLERS = (
+    put_configuration_set_suppression_options,
+    put_configuration_set_reputation_options,
+    put_configuration_set_sending_options,
+    put_configuration_set_tracking_options,
+)
+_ACCOUNT_HANDLERS = (
+    get_account,
+    put_account_suppression_attributes,
+    put_account_sending_attributes,
+    put_account_details,
+)
+
+
+def _lacks_any(handlers):
+    return moto_gaps.lacks(SESV2Response, *(handler.__name__ for handler in handlers))
+
+
+# Order matters where fills meet: the event destinations fill wraps whichever
+# DeleteConfigurationSet is there, so the one answering NotFoundException goes first.
+FILLS = {
+    "sesv2-delete-missing-configuration-set": (
+        _delete_missing_set_gap,
+        _fill_delete_missing_set,
+    ),
+    "sesv2-event-destinations": (
+        _lacks_any(_EVENT_DESTINATION_HANDLERS),
+        _fill_event_destinations,
+    ),
+    "sesv2-configuration-set-options": (_set_options_gap, _fill_set_options),
+    "sesv2-account": (
+        _lacks_any(_ACCOUNT_HANDLERS),
+        _install(_ACCOUNT_HANDLERS, _ACCOUNT_PATHS),
+    ),
+}
 
 
 def apply():
-    """Install the handlers and the server routes (idempotent)."""
+    """Fill the gaps the installed moto has (idempotent)."""
     if _APPLIED:
         return
-    for pattern in _URL_PATHS:
-        sesv2_urls.url_paths.setdefault(pattern, SESV2Response.dispatch)
-    for name, handler in _HANDLERS.items():
-        setattr(SESV2Response, name, handler)
-    ConfigurationSet.to_dict_v2 = _to_dict_v2
+    moto_gaps.fill(FILLS)
     _APPLIED.append(True)

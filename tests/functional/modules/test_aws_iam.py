@@ -48,3 +48,18 @@ def test_a_create_throttled_every_time_fails_and_leaves_no_key(modules, throttle
         modules.aws_iam.create_access_key("ops", region="us-east-1")
     keys = boto3.client("iam", region_name="us-east-1").list_access_keys(UserName="ops")
     assert keys["AccessKeyMetadata"] == []
+
+
+def test_a_create_iam_refused_deletes_no_key_another_run_made(modules):
+    """Two keys appeared since the caller read none (another run's): IAM refuses the create
+    (LimitExceeded, a 4xx: it did nothing), and neither key is taken for one it made."""
+    iam = boto3.client("iam", region_name="us-east-1")
+    iam.create_user(UserName="ops")
+    theirs = sorted(iam.create_access_key(UserName="ops")["AccessKey"]["AccessKeyId"] for _ in "ab")
+    with pytest.raises(CommandExecutionError) as raised:
+        modules.aws_iam.create_access_key("ops", known_keys=[], region="us-east-1")
+    assert "LimitExceeded" in str(raised.value)
+    assert "IAM made no key: ops has keys" in str(raised.value)
+    assert all(key_id in str(raised.value) for key_id in theirs)
+    listed = iam.list_access_keys(UserName="ops")["AccessKeyMetadata"]
+    assert sorted(k["AccessKeyId"] for k in listed) == theirs

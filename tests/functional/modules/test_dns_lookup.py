@@ -48,3 +48,25 @@ def test_authoritative_servers_come_from_soa_and_ns(modules, bind, monkeypatch):
     monkeypatch.setattr(dns.resolver, "Resolver", ThisMachinesResolver)
     # ns1.example.org (the zone's NS) has the address 127.0.0.1.
     assert modules.dns_lookup.authoritative_servers("www.example.org") == [("127.0.0.1", 53)]
+
+
+def test_a_cname_out_of_the_zone_is_followed(modules, tmp_path):
+    # An authoritative server answers only the CNAME; a resolver would follow it.
+    zones = {"provider.test": 'example.org.dmarc IN TXT "v=DMARC1; p=reject"\n'}
+    records = "_dmarc IN CNAME example.org.dmarc.provider.test.\n"
+    with BindServer(tmp_path, "example.org", records, extra_zones=zones) as server:
+        answer = modules.dns_lookup.lookup("_dmarc.example.org", "TXT", [server.resolver])
+        cname = modules.dns_lookup.lookup("_dmarc.example.org", "CNAME", [server.resolver])
+    assert answer == {
+        "status": "found",
+        "values": ["v=DMARC1; p=reject"],
+        "detail": "",
+        "cnames": ["_dmarc.example.org"],
+    }
+    assert cname["values"] == ["example.org.dmarc.provider.test"]  # asked for: not followed
+
+
+def test_servfail_is_an_error_naming_the_rcode(modules, tmp_path):
+    with BindServer(tmp_path, "example.org", "", broken_zones=["broken.test"]) as server:
+        answer = modules.dns_lookup.lookup("_dmarc.broken.test", "TXT", [server.resolver])
+    assert answer["status"] == "error" and "SERVFAIL" in answer["detail"], answer

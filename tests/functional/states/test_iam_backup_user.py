@@ -165,8 +165,12 @@ def test_rotation_writes_new_key_before_deleting_old(states, iam, pillar_path, l
 
 
 def test_write_failure_after_create_deletes_the_new_key(states, iam, pillar_path, monkeypatch):
+    rename = os.replace
+
     def disk_full(src, dst):
-        raise OSError(28, "No space left on device")
+        if os.fspath(dst) == str(pillar_path):
+            raise OSError(28, "No space left on device")
+        return rename(src, dst)
 
     # The key is created, then the atomic rename of the pillar file fails.
     monkeypatch.setattr(os, "replace", disk_full)

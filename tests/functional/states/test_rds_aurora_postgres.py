@@ -175,3 +175,22 @@ def test_absent(states, network, pillar_path):
         states.rds_aurora_postgres.absent("common", skip_final_snapshot=True, region=REGION).changes
         == {}
     )
+
+
+def test_two_subnets_in_one_zone_are_refused_before_any_write(states, pillar_path):
+    # Issue 21 item 9: RDS would refuse the subnet group (DBSubnetGroupDoesNotCoverEnoughAZs)
+    # after our first write; the zones are known from EC2 only, so one read, then refused.
+    one_zone = {name: {**spec, "az_index": 0} for name, spec in SUBNETS.items()}
+    assert states.ec2_vpc.present(
+        "aurora", cidr="10.0.0.0/16", subnets=one_zone, region=REGION
+    ).result
+    assert states.ec2_security_group.present(
+        "postgresql-anywhere", description="PostgreSQL", vpc="aurora", region=REGION
+    ).result
+    with recorded_calls() as calls:
+        ret = present(states, pillar_path, test=False)
+    assert ret.result is False
+    assert ret.comment.startswith("subnets: must be in at least two availability zones"), (
+        ret.comment
+    )
+    assert writes(calls) == [] and not pillar_path.exists()

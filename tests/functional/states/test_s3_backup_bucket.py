@@ -79,11 +79,53 @@ def test_drift_is_corrected_and_foreign_rules_kept(states, s3):
     assert s3.get_bucket_lifecycle_configuration(Bucket="ocp-backup")["Rules"] == [RULE]
 
 
-def test_pgbackrest_bucket_has_no_expiry(states, s3):
+def test_pgbackrest_bucket_has_no_lifecycle_rule(states, s3):
+    # Issue 21 item 4: expire_days: null and nothing else is no rule at all, and a bucket that
+    # had the runbook's rule (as an earlier version left it: abort only) loses it.
+    present(states, test=False)
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="ocp-backup",
+        LifecycleConfiguration={"Rules": [{k: v for k, v in RULE.items() if k != "Expiration"}]},
+    )
     ret = present(states, test=False, expire_days=None)
-    assert ret.result is True
+    assert ret.result is True, ret.comment
+    assert ret.changes["lifecycle_rules"]["new"] == []
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchLifecycleConfiguration"):
+        s3.get_bucket_lifecycle_configuration(Bucket="ocp-backup")
+    assert present(states, test=False, expire_days=None).changes == {}
+    explicit = present(states, test=False, expire_days=None, abort_multipart_days=3)
+    assert explicit.result is True, explicit.comment
+    assert s3.get_bucket_lifecycle_configuration(Bucket="ocp-backup")["Rules"] == [
+        {
+            "ID": "abort-incomplete-uploads",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3},
+        }
+    ]
+
+
+def test_rules_without_expire_days_never_expire_the_bucket(states, s3):
+    ret = present(states, test=False, rules={"abort-uploads": {"abort_multipart_days": 7}})
+    assert ret.result is True, ret.comment
     rules = s3.get_bucket_lifecycle_configuration(Bucket="ocp-backup")["Rules"]
-    assert rules == [{k: v for k, v in RULE.items() if k != "Expiration"}]
+    assert [rule["ID"] for rule in rules] == ["abort-uploads"]
+    assert "Expiration" not in rules[0]
+
+
+def test_a_hand_made_expiry_over_pgbackrest_is_refused_before_any_write(states, s3):
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="shared-backups")
+    by_hand = {"ID": "by-hand", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30}}
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="shared-backups", LifecycleConfiguration={"Rules": [by_hand]}
+    )
+    rules = {"pgbackrest-uploads": {"prefix": "pgbackrest", "expire_days": None}}
+    with recorded_calls() as calls:
+        ret = states.s3_backup_bucket.present("shared-backups", region="us-east-1", rules=rules)
+    assert ret.result is False
+    assert "rules:pgbackrest-uploads: says expire_days: null" in ret.comment
+    assert "'by-hand'" in ret.comment
+    assert writes(calls) == []
 
 
 def test_bucket_in_another_region_is_reported(states, s3):

@@ -68,7 +68,7 @@ def test_several_rules_scoped_to_prefixes():
             "delete-after-30-days": {"prefix": "incremental", "expire_days": 30},
             "pgbackrest-uploads": {"prefix": "/pgbackrest/", "expire_days": None},
         },
-        {"rule_name": "delete-after-30-days", **s3_backup_bucket.RULE_DEFAULTS},
+        s3_backup_bucket.SINGLE_DEFAULTS,
     )
     assert wanted["delete-after-30-days"]["Filter"] == {"Prefix": "incremental/"}
     assert wanted["delete-after-30-days"]["Expiration"] == {"Days": 30}
@@ -92,6 +92,92 @@ def test_several_rules_scoped_to_prefixes():
     ],
 )
 def test_rule_arguments_are_checked(rules, single, message):
-    args = {"rule_name": "delete-after-30-days", **s3_backup_bucket.RULE_DEFAULTS, **single}
+    args = {**s3_backup_bucket.SINGLE_DEFAULTS, **single}
     with pytest.raises(SaltInvocationError, match=f"^{message}"):
         s3_backup_bucket.desired_rules(rules, args)
+
+
+def single(**given):
+    return {**s3_backup_bucket.SINGLE_DEFAULTS, **given}
+
+
+def test_single_rule_keeps_the_runbooks_30_days():
+    assert s3_backup_bucket.desired_rules(None, single()) == {RULE["ID"]: RULE}
+
+
+def test_a_rule_in_rules_without_expire_days_expires_nothing():
+    # Issue 21 item 4: a default must never delete data (a pgBackRest repository in the bucket).
+    wanted = s3_backup_bucket.desired_rules(
+        {"abort-uploads": {"abort_multipart_days": 7}}, single()
+    )
+    assert wanted == {
+        "abort-uploads": {
+            "ID": "abort-uploads",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        }
+    }
+
+
+def test_no_expiry_and_nothing_else_is_no_rule_at_all():
+    # The runbook's rule name would claim a deletion it does not do: it is removed, not kept.
+    assert s3_backup_bucket.desired_rules(None, single(expire_days=None)) == {
+        "delete-after-30-days": None,
+        "abort-incomplete-uploads": None,
+    }
+    abort_only = s3_backup_bucket.desired_rules(
+        None, single(expire_days=None, abort_multipart_days=3)
+    )
+    assert abort_only == {
+        "delete-after-30-days": None,
+        "abort-incomplete-uploads": s3.lifecycle_rule("abort-incomplete-uploads", None, 3),
+    }
+    named = s3_backup_bucket.desired_rules(None, single(expire_days=None, rule_name="keep"))
+    assert named == {"keep": None}
+
+
+@pytest.mark.parametrize(
+    ("expiring", "kept"),
+    [
+        ({"expire_days": 30}, "pgbackrest"),
+        ({"expire_days": 30, "prefix": "pg"}, "pg/backrest"),
+        ({"expire_days": 30, "prefix": "pgbackrest"}, "pgbackrest"),
+        ({"expire_days": 30}, None),
+    ],
+)
+def test_expiry_over_a_never_expiring_prefix_is_refused_naming_both(expiring, kept):
+    rules = {"site": expiring, "pgbackrest": {"prefix": kept, "expire_days": None}}
+    with pytest.raises(SaltInvocationError) as refused:
+        s3_backup_bucket.desired_rules(rules, single())
+    message = str(refused.value)
+    assert message.startswith("rules:pgbackrest: says expire_days: null for ")
+    assert "lifecycle rule 'site'" in message
+
+
+def test_narrower_or_sibling_expiry_is_allowed():
+    rules = {
+        "site": {"prefix": "incremental", "expire_days": 30},
+        "deep": {"prefix": "pgbackrest/tmp", "expire_days": 1},
+        "pgbackrest": {"prefix": "pgbackrest", "expire_days": None},
+    }
+    assert set(s3_backup_bucket.desired_rules(rules, single())) == set(rules)
+
+
+def test_expiry_already_on_the_bucket_over_a_never_expiring_prefix_is_refused():
+    by_hand = {"ID": "by-hand", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30}}
+    rules = {"pgbackrest": {"prefix": "pgbackrest", "expire_days": None}}
+    wanted = s3_backup_bucket.desired_rules(rules, single())
+    never = s3_backup_bucket.never_expiring(rules, single())
+    with pytest.raises(SaltInvocationError, match=r"^rules:pgbackrest: .*'by-hand'"):
+        s3_backup_bucket.plan_bucket("b", converged([by_hand]), "eu-west-2", wanted, False, never)
+    # exclusive_lifecycle removes the rule: nothing left to refuse.
+    steps = s3_backup_bucket.plan_bucket(
+        "b", converged([by_hand]), "eu-west-2", wanted, True, never
+    )
+    assert steps[0]["new"] == [wanted["pgbackrest"]]
+    single_never = s3_backup_bucket.never_expiring(None, single(expire_days=None))
+    with pytest.raises(SaltInvocationError, match=r"^expire_days: .*'by-hand'"):
+        s3_backup_bucket.plan_bucket(
+            "b", converged([by_hand]), "eu-west-2", {"x": None}, False, single_never
+        )

@@ -109,8 +109,8 @@ def test_plan_topics_with_a_queue():
         destinations, {"noreply": topic}, {"noreply-events": {**queue, "policy": None}}
     )
     assert [(s["field"], s["call"]) for s in steps] == [
-        ("queue noreply-events", "aws_sqs.create_queue"),
-        ("queue_policy noreply-events", "aws_sqs.set_queue_policy"),
+        ("queue noreply-events", "sqs_queue.create_queue"),
+        ("queue_policy noreply-events", "sqs_queue.set_queue_policy"),
         ("queues noreply", "aws_sns.subscribe"),
     ]
     assert steps[2]["kwargs"]["endpoint"] == QUEUE_ARN

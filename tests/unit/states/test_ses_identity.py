@@ -123,8 +123,8 @@ def test_plan_new_queue_is_created_allowed_then_subscribed():
         with_queue(), converged(), NOTES, TOPIC, queue | {"policy": None}
     )
     assert [(s["field"], s["call"]) for s in steps] == [
-        ("queue", "aws_sqs.create_queue"),
-        ("queue_policy", "aws_sqs.set_queue_policy"),
+        ("queue", "sqs_queue.create_queue"),
+        ("queue_policy", "sqs_queue.set_queue_policy"),
         ("queues", "aws_sns.subscribe"),
     ]
     (statement,) = steps[1]["kwargs"]["policy"]["Statement"]

@@ -20,7 +20,9 @@ def test_explicit_arguments_override_the_profile():
     assert settings["region"] == "eu-west-2" and settings["keyid"] == "AKIAPROFILE"
 
 
-def test_profile_name_from_salt_config_or_aws_config():
+def test_profile_name_from_salt_config_or_aws_config(tmp_path, monkeypatch):
+    (tmp_path / "config").write_text("[profile ops]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     config = {"backups": {"region": "ap-south-1", "keyid": "AKIA1", "key": "k"}}
     assert aws.resolve_connection({"profile": "backups"}, config.get)["region"] == "ap-south-1"
     # Not a Salt config key: an AWS CLI profile name, handed to boto3.
@@ -28,6 +30,37 @@ def test_profile_name_from_salt_config_or_aws_config():
         aws.resolve_connection({"profile": "ops", "region": "us-east-1"}, config.get)["aws_profile"]
         == "ops"
     )
+
+
+def test_a_profile_nobody_defines_is_one_clean_error(tmp_path, monkeypatch):
+    # Issue 21 item 9: botocore's ProfileNotFound traceback became an error naming profile.
+    (tmp_path / "config").write_text("[profile ops]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    with pytest.raises(SaltInvocationError, match=r"^profile: 'nosuchprofile' is neither"):
+        aws.resolve_connection({"profile": "nosuchprofile", "region": "us-east-1"}, {}.get)
+    with pytest.raises(SaltInvocationError, match=r"^profile: 'nosuchprofile' is neither"):
+        aws.resolve_connection({"profile": "nosuchprofile"})
+
+
+@pytest.mark.parametrize(
+    ("conn", "arg"),
+    [
+        ({"keyid": "AKIA", "key": {"secret": "s3cr3t"}}, "key"),
+        ({"keyid": ["AKIA"], "key": "s3cr3t"}, "keyid"),
+        ({"keyid": "AKIA", "key": ""}, "key"),
+        ({"role_arn": {"arn": 1}}, "role_arn"),
+    ],
+)
+def test_credentials_must_be_strings_and_are_not_shown(conn, arg):
+    with pytest.raises(SaltInvocationError) as exc:
+        aws.resolve_connection({**conn, "region": "us-east-1"})
+    assert str(exc.value).startswith(f"{arg}: ") and "s3cr3t" not in str(exc.value)
+
+
+def test_ses_clients_exist_only_in_ses_regions():
+    with pytest.raises(SaltInvocationError, match=r"^region: has no SES endpoint"):
+        aws.client("sesv2", {"region": "ap-east-1"})
+    assert aws.client("s3", {"region": "ap-east-1"}).meta.region_name == "ap-east-1"
 
 
 def test_keyid_without_key_is_rejected():

@@ -70,3 +70,16 @@ def test_address_records():
         ("MX", "bounce.example.org"),
         ("TXT", "bounce.example.org"),
     ]
+
+
+def test_dkim_targets_point_into_the_zone_ses_names():
+    # Issue 21 item 11: GetEmailIdentity's SigningHostedZone, dkim.amazonses.com without it.
+    assert dns.dkim_target("tok") == "tok.dkim.amazonses.com"
+    assert dns.dkim_target("tok", "dkim.af-south-1.amazonses.com.") == (
+        "tok.dkim.af-south-1.amazonses.com"
+    )
+    records = dns.build_dns_records(
+        DOMAIN, "af-south-1", TOKENS, dkim_zone="dkim.af-south-1.amazonses.com"
+    )
+    assert [r["value"] for r in records] == [f"{t}.dkim.af-south-1.amazonses.com" for t in TOKENS]
+    assert f"IN CNAME {TOKENS[0]}.dkim.af-south-1.amazonses.com." in dns.zone_file(records)

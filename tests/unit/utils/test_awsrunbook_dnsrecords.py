@@ -275,3 +275,90 @@ def test_unpublish_takes_out_only_our_values_and_nests_the_changes():
         "identity": {"old": {}, "new": None},
         "dns_records": {"bounce.example.org TXT": {"old": 1, "new": 2}},
     }
+
+
+# Issue 21 item 6: a setting that names a secret must hold one. The sibling secret inside a
+# mapping (a whole `cloudflare:` block given where its token belongs) is never shown.
+SIBLING = "sibling-secret-do-not-show"
+PILLAR = {
+    "cloudflare": {"api_token": "tok-en_0123456789", "block": {"api_token": SIBLING}},
+    "lists": {"token": [SIBLING]},
+    "empty": {"token": "", "blank": "   "},
+    "dns": {"tsig": "c2VjcmV0", "not_base64": "not base64!" + SIBLING},
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "arg", "problem"),
+    [
+        ({"api_token_pillar": "cloudflare:block"}, "dns:api_token_pillar", "not a mapping"),
+        ({"api_token_pillar": "lists:token"}, "dns:api_token_pillar", "not a list"),
+        ({"api_token_pillar": "empty:token"}, "dns:api_token_pillar", "not an empty string"),
+        ({"api_token_pillar": "empty:blank"}, "dns:api_token_pillar", "not an empty string"),
+        ({"api_token_pillar": "nowhere:token"}, "dns:api_token_pillar", "nothing in the pillar"),
+        ({"api_token_pillar": {"api_token": SIBLING}}, "dns:api_token_pillar", "pillar key"),
+        ({"api_token_pillar": ""}, "dns:api_token_pillar", "pillar key"),
+        ({"api_token": {"value": SIBLING}}, "dns:api_token", "not a mapping"),
+        ({"api_token": ""}, "dns:api_token", "not an empty string"),
+        ({"api_token": "two words" + SIBLING}, "dns:api_token", "no spaces"),
+    ],
+)
+def test_cloudflare_token_must_be_a_token(settings, arg, problem):
+    dns = {"provider": "cloudflare", "zone": "example.org", **settings}
+    with pytest.raises(SaltInvocationError) as exc:
+        records.provider_settings(dns, pillar=PILLAR)
+    assert str(exc.value).startswith(arg + ":") and problem in str(exc.value)
+    assert SIBLING not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("settings", "arg", "problem"),
+    [
+        ({"tsig_secret_pillar": "cloudflare:block"}, "dns:tsig_secret_pillar", "not a mapping"),
+        ({"tsig_secret_pillar": "dns:not_base64"}, "dns:tsig_secret_pillar", "base64"),
+        ({"tsig_secret": ["c2VjcmV0"]}, "dns:tsig_secret", "not a list"),
+        ({"tsig_secret": ""}, "dns:tsig_secret", "not an empty string"),
+        ({"tsig_secret": "not base64!" + SIBLING}, "dns:tsig_secret", "base64"),
+        ({"tsig_secret": "c2VjcmV0", "tsig_key_name": {"k": 1}}, "dns:tsig_key_name", "name"),
+    ],
+)
+def test_tsig_secret_must_be_base64(settings, arg, problem):
+    dns = {
+        "provider": "rfc2136",
+        "zone": "example.org",
+        "server": "192.0.2.53",
+        "tsig_key_name": "salt",
+        **settings,
+    }
+    with pytest.raises(SaltInvocationError) as exc:
+        records.provider_settings(dns, pillar=PILLAR)
+    assert str(exc.value).startswith(arg + ":") and problem in str(exc.value)
+    assert SIBLING not in str(exc.value)
+
+
+def test_secrets_of_the_right_shape_pass_and_pillar_is_read_only_when_given():
+    cloudflare = {"provider": "cloudflare", "zone": "example.org"}
+    good = records.provider_settings(
+        {**cloudflare, "api_token_pillar": "cloudflare:api_token"}, pillar=PILLAR
+    )
+    assert good[2] == {"api_token_pillar": "cloudflare:api_token"}
+    # Without the pillar (a pure caller) only the key's form is checked.
+    records.provider_settings({**cloudflare, "api_token_pillar": "nowhere:token"})
+    assert records.secret_setting(None, "dns:tsig", PILLAR, "tsig_secret") == "c2VjcmV0"
+
+
+@pytest.mark.parametrize("timeout", [-1, 0, "soon", "10", True, [5], 99999])
+@pytest.mark.parametrize("provider", ["cloudflare", "rfc2136"])
+def test_dns_timeout_must_be_a_positive_number(provider, timeout):
+    dns = {
+        "provider": provider,
+        "zone": "example.org",
+        "server": "h",
+        "api_token": "t",
+        "timeout": timeout,
+    }
+    dns = {k: v for k, v in dns.items() if k in records.PROVIDER_KEYS[provider] or k == "provider"}
+    with pytest.raises(SaltInvocationError, match=r"^dns:timeout: must be"):
+        records.provider_settings(dns)
+    assert records.timeout_seconds(2.5, "timeout", 10.0) == 2.5
+    assert records.timeout_seconds(None, "timeout", 10.0) == 10.0

@@ -146,3 +146,14 @@ def test_diff_adds_removes_and_redescribes():
     assert ec2.shown(remove) == ["tcp 22-22 from 0.0.0.0/0", "tcp 5432-5432 from 0.0.0.0/0 (old)"]
     assert ec2.diff_rules(current, None) == ([], [])
     assert ec2.diff_rules(wanted, wanted) == ([], [])
+
+
+def test_a_zone_index_no_region_has_is_refused_and_zones_must_be_the_regions():
+    network = ipaddress.IPv4Network("10.0.0.0/16")
+    with pytest.raises(SaltInvocationError, match=r"^subnets:a:az_index: no AWS region has more"):
+        ec2.subnets({"a": {"cidr": "10.0.1.0/24", "az_index": ec2.MAX_ZONES}}, network)
+    assert ec2.subnets({"a": {"cidr": "10.0.1.0/24", "az_index": 5}}, network)["a"]["az_index"] == 5
+    wanted = ec2.subnets({"a": {"cidr": "10.0.1.0/24", "az": "us-east-1a"}}, network)
+    ec2.zones_in_region(wanted, "us-east-1")
+    with pytest.raises(SaltInvocationError, match=r"^subnets:a:az: is not a zone of the region"):
+        ec2.zones_in_region(wanted, "us-east-2")

@@ -314,3 +314,22 @@ def test_rotation_order_pending_modify_tag_promote():
         DB, "x", {"password": True, "pending": True, "url": False}, current, "x"
     )
     assert resumed[0]["call"] == "aws_rds.set_master_password"
+
+
+@pytest.mark.parametrize(
+    ("subnets", "problem"),
+    [
+        (["aurora-a"], "at least two subnets"),
+        (["aurora-a", "aurora-a"], "names a subnet twice"),
+        ([], "must be a list"),
+    ],
+)
+def test_a_subnet_group_needs_two_distinct_subnets(subnets, problem):
+    with pytest.raises(SaltInvocationError, match=f"^subnets: .*{problem}"):
+        rds.subnet_names(subnets)
+
+
+def test_subnets_must_span_two_zones():
+    rds.subnets_in_two_zones({"subnet-1": "us-east-1a", "subnet-2": "us-east-1b"})
+    with pytest.raises(SaltInvocationError, match=r"^subnets: must be in at least two"):
+        rds.subnets_in_two_zones({"subnet-1": "us-east-1a", "subnet-2": "us-east-1a"})

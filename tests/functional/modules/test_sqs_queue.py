@@ -1,4 +1,4 @@
-"""aws_sqs through Salt's loader against moto's in-process SQS, with the queue-policy gaps of
+"""sqs_queue through Salt's loader against moto's in-process SQS, with the queue-policy gaps of
 moto 5.2.5 filled by ``tests/support/moto_sqs_patches.py``."""
 
 import boto3
@@ -18,37 +18,37 @@ def _moto_as_documented():
 
 
 def test_describe_create_and_policy(modules):
-    missing = modules.aws_sqs.describe_queue("feedback", region=REGION)
+    missing = modules.sqs_queue.describe_queue("feedback", region=REGION)
     assert missing == {"name": "feedback", "arn": ARN, "url": None, "exists": False, "policy": None}
-    url = modules.aws_sqs.create_queue("feedback", region=REGION)
-    assert modules.aws_sqs.set_queue_policy(url, POLICY, region=REGION) is True
+    url = modules.sqs_queue.create_queue("feedback", region=REGION)
+    assert modules.sqs_queue.set_queue_policy(url, POLICY, region=REGION) is True
     # Another attribute set later leaves the policy alone (moto dropped it: gap 1).
     boto3.client("sqs", region_name=REGION).set_queue_attributes(
         QueueUrl=url, Attributes={"VisibilityTimeout": "60"}
     )
-    found = modules.aws_sqs.describe_queue("feedback", region=REGION)
+    found = modules.sqs_queue.describe_queue("feedback", region=REGION)
     assert found == {"name": "feedback", "arn": ARN, "url": url, "exists": True, "policy": POLICY}
 
 
 def test_receive_then_delete(modules):
-    url = modules.aws_sqs.create_queue("feedback", region=REGION)
+    url = modules.sqs_queue.create_queue("feedback", region=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
     for number in range(12):
         sqs.send_message(QueueUrl=url, MessageBody=f"message {number}")
-    first = modules.aws_sqs.receive(url, max_messages=50, wait_seconds=0, region=REGION)
+    first = modules.sqs_queue.receive(url, max_messages=50, wait_seconds=0, region=REGION)
     assert len(first) == 10  # SQS's batch limit
     handles = [message["receipt_handle"] for message in first]
-    assert modules.aws_sqs.delete(url, handles, region=REGION) == 10
-    rest = modules.aws_sqs.receive(url, wait_seconds=0, region=REGION)
+    assert modules.sqs_queue.delete(url, handles, region=REGION) == 10
+    rest = modules.sqs_queue.receive(url, wait_seconds=0, region=REGION)
     assert sorted(message["body"] for message in first + rest) == sorted(
         f"message {number}" for number in range(12)
     )
 
 
 def test_a_policy_that_is_not_json_names_the_operation(modules):
-    url = modules.aws_sqs.create_queue("feedback", region=REGION)
+    url = modules.sqs_queue.create_queue("feedback", region=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
     with pytest.raises(sqs.exceptions.ClientError, match="InvalidAttributeValue"):
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": "[not a policy"})
     with pytest.raises(CommandExecutionError, match="SetQueueAttributes"):
-        modules.aws_sqs.set_queue_policy(url, "[not a policy", region=REGION)
+        modules.sqs_queue.set_queue_policy(url, "[not a policy", region=REGION)

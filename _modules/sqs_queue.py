@@ -6,7 +6,7 @@ and ``role_arn`` (see README); without them boto3's environment and config are u
 
 CLI example::
 
-    salt-call aws_sqs.describe_queue ses-feedback region=us-east-1
+    salt-call sqs_queue.describe_queue ses-feedback region=us-east-1
 """
 
 import json
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import awsrunbook_client as aws
 
-__virtualname__ = "aws_sqs"
+__virtualname__ = "sqs_queue"
 
 if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook_typing import __salt__
@@ -37,7 +37,7 @@ def queue_url(name, **kwargs):
 
     CLI example::
 
-        salt-call aws_sqs.queue_url ses-feedback
+        salt-call sqs_queue.queue_url ses-feedback
     """
     sqs, _ = _sqs(kwargs)
     found = aws.call(sqs, "get_queue_url", name, missing=_NO_QUEUE, QueueName=name)
@@ -51,7 +51,7 @@ def describe_queue(name, **kwargs):
 
     CLI example::
 
-        salt-call aws_sqs.describe_queue ses-feedback
+        salt-call sqs_queue.describe_queue ses-feedback
     """
     conn = aws.split_connection_args(kwargs)
     url = queue_url(name, **conn)

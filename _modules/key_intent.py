@@ -26,13 +26,15 @@ import contextlib
 import datetime
 import fcntl
 import glob
-import hashlib
 import json
 import logging
 import os
 from typing import TYPE_CHECKING
 
+import awsrunbook_files as files
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+INTENTS = "intents"  # the kind of record, beside the pillar files' locks
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def __virtual__():
 
 
 def _directory():
-    return os.path.join(__opts__["cachedir"], "aws_runbook", "intents")
+    return files.cache_dir(__opts__["cachedir"], INTENTS)
 
 
 def location(pillar_file, user):
@@ -65,8 +67,7 @@ def location(pillar_file, user):
         raise SaltInvocationError(f"pillar_file: must be an absolute path (got {pillar_file!r})")
     if not isinstance(user, str) or not user or "/" in user or user.startswith("."):
         raise SaltInvocationError(f"user: not an IAM user name ({user!r})")
-    digest = hashlib.sha256(os.path.realpath(pillar_file).encode()).hexdigest()
-    return os.path.join(_directory(), f"{digest}.{user}.json")
+    return files.cache_path(__opts__["cachedir"], INTENTS, pillar_file, f".{user}.json")
 
 
 def _lock_path(intent_path):

@@ -40,6 +40,11 @@ def identity(path: str) -> FileIdentity:
     return FileIdentity(target, (found.st_dev, found.st_ino))
 
 
+def cache_dir(cachedir: str, kind: str) -> str:
+    """``<cachedir>/aws_runbook/<kind>``: where this extension keeps a ``kind`` of record."""
+    return os.path.join(cachedir, CACHE_SUBDIR, kind)
+
+
 def cache_path(cachedir: str, kind: str, path: str, suffix: str = "") -> str:
     """``<cachedir>/aws_runbook/<kind>/<sha256 of path resolved><suffix>``: where this
     extension keeps a ``kind`` of record (``locks``, ``intents``) about the file ``path``.
@@ -47,7 +52,7 @@ def cache_path(cachedir: str, kind: str, path: str, suffix: str = "") -> str:
     a private pillar repository never shows it. Only processes sharing ``cachedir`` (one
     minion config) share it."""
     digest = hashlib.sha256(resolved(path).encode("utf-8", "surrogateescape")).hexdigest()
-    return os.path.join(cachedir, CACHE_SUBDIR, kind, digest + suffix)
+    return os.path.join(cache_dir(cachedir, kind), digest + suffix)
 
 
 def outside_root(path: str, root: str) -> bool:

@@ -5,8 +5,12 @@ SMTP), and that the error starts with the argument's name. The last test prints 
 (rejected before any call / tried).
 
 Cases the per-state test files also hold are here too, so that this one table is the whole
-list; a case that needs a read to be known (the zones of a region, the zones of named subnets)
-is in ``BEFORE_ANY_WRITE`` with its reason, and asserts zero writes instead."""
+list. Two cases need a read to be known, and are refused after that read, before any write:
+two named subnets in one zone (``test_rds_aurora_postgres``,
+``test_two_subnets_in_one_zone_are_refused_before_any_write``) and an ``az_index`` from 0 to 5
+past a smaller region's last zone (``test_awsrunbook_ec2``,
+``test_zone_index_resolves_and_past_the_end_fails``: the plan fails before its first step);
+an ``az_index`` of 6 or more, which no region has, is refused here with no call."""
 
 import pytest
 import yaml

@@ -47,6 +47,8 @@ CONFIG_OPTION = "aws_runbook_read_concurrency"
 # and adaptive retries slow those down further when AWS says so.
 DEFAULT_CONCURRENCY = {"s3": 16, "sns": 8, "iam": 4, "ses": 2}
 CACHE_KEY = "awsrunbook_readahead"
+# How often a waiting read-ahead thread looks whether the process is exiting.
+POLL_SECONDS = 0.2
 # Guards the run's entries: the states of a batch (awsrunbook_batch) take and forget them
 # from several threads.
 _ENTRIES_LOCK = threading.RLock()
@@ -167,6 +169,22 @@ def concurrency(
     return configured
 
 
+def process_exiting() -> bool:
+    """Whether the interpreter is exiting (its main thread has ended): the state run is over,
+    and nobody will take what the read-ahead has not read yet."""
+    return not threading.main_thread().is_alive()
+
+
+def _wait(futures: Iterable[concurrent.futures.Future], stopping: Callable[[], bool]) -> bool:
+    """Wait until ``futures`` are done; ``False`` as soon as ``stopping()`` says so."""
+    pending = set(futures)
+    while pending:
+        _, pending = concurrent.futures.wait(pending, timeout=POLL_SECONDS)
+        if pending and stopping():
+            return False
+    return True
+
+
 def _fill(future: concurrent.futures.Future, reader: Callable, key: Hashable) -> None:
     """Read ``key`` into ``future``, in adaptive retry mode."""
     if not future.set_running_or_notify_cancel():
@@ -178,45 +196,77 @@ def _fill(future: concurrent.futures.Future, reader: Callable, key: Hashable) ->
         future.set_exception(exc)
 
 
-def _read_kind(pool: Any, reader: Callable, futures: list, after: list) -> None:
-    """Read one kind's ``futures`` (``[(key, future)]``) in ``pool``: its first read alone,
-    once the futures ``after`` are done, then the rest."""
-    concurrent.futures.wait(after)
-    for index, (key, future) in enumerate(futures):
-        pool.submit(contextvars.copy_context().run, _fill, future, reader, key)
-        if index == 0:
-            concurrent.futures.wait([future])
+def _drain(
+    slots: threading.Semaphore, reader: Callable, queue: collections.deque, stopping: Callable
+) -> None:
+    """Read the keys of ``queue`` (``(key, future)``), each in one of its service's ``slots``,
+    until none is left; once ``stopping()``, cancel the rest instead of reading them."""
+    while queue:
+        try:
+            key, future = queue.popleft()
+        except IndexError:  # another thread took the last one
+            return
+        while not stopping():
+            if slots.acquire(timeout=POLL_SECONDS):
+                try:
+                    contextvars.copy_context().run(_fill, future, reader, key)
+                finally:
+                    slots.release()
+                break
+        else:
+            future.cancel()
 
 
-def read_batches(batches: list, limits: Mapping[str, int], gate: Gate | None = None) -> None:
+def _thread(target: Callable, *args: Any) -> threading.Thread:
+    """A started thread running ``target(*args)`` in a copy of the caller's context (Salt finds
+    its loader, what ``__salt__`` means in a reader, there). Not a daemon: the interpreter
+    joins it before it exits, instead of freezing it mid-read (or mid-write to stderr)."""
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(target, *args))
+    thread.start()
+    return thread
+
+
+def _read_kind(slots: tuple, reader: Callable, futures: list, after: list, stopping) -> None:
+    """Read one kind's ``futures`` (``[(key, future)]``) in its service's ``slots``
+    (``(semaphore, limit)``): its first read alone, once the futures ``after`` are done, then
+    the rest, by as many threads as the limit allows."""
+    if not _wait(after, stopping):
+        for _, future in futures:
+            future.cancel()
+        return
+    semaphore, limit = slots
+    queue = collections.deque(futures)
+    _drain(semaphore, reader, collections.deque([queue.popleft()]), stopping)
+    count = min(limit, len(queue))
+    for thread in [_thread(_drain, semaphore, reader, queue, stopping) for _ in range(count)]:
+        thread.join()
+
+
+def read_batches(
+    batches: list,
+    limits: Mapping[str, int],
+    gate: Gate | None = None,
+    stopping: Callable[[], bool] = process_exiting,
+) -> None:
     """Fill the futures of ``batches`` (``(service, reader, [(key, future)], needs_account)``,
     one per kind, in run order), at most ``limits[service]`` reads of a service at once. The
     kinds are read at the same time, each batch's first read alone before the rest of its
     batch; a kind that needs the account starts once the first reads of the kinds before it
     (and the gate's own read) are done. With ``gate``, nothing is read unless it opens. Each
     read runs in a copy of the caller's context: Salt finds its loader (what ``__salt__``
-    means in the reader) there."""
-    if gate is not None and not gate.wait():
+    means in the reader) there. Once ``stopping()`` (by default: the process is exiting),
+    the reads in flight end and the rest are cancelled: the run that wanted them is over."""
+    if gate is not None and not gate.wait(stopping):
         return
-    pools = {
-        service: concurrent.futures.ThreadPoolExecutor(limit, f"awsrunbook-{service}")
-        for service, limit in limits.items()
-    }
+    slots = {service: (threading.BoundedSemaphore(n), n) for service, n in limits.items()}
     threads, firsts = [], []
-    try:
-        mine = [gate.finished] if gate is not None else []
-        for service, reader, futures, needs_account in batches:
-            after = [*mine, *firsts] if needs_account else []
-            args = (pools[service], reader, futures, after)
-            run = contextvars.copy_context().run
-            threads.append(threading.Thread(target=run, args=(_read_kind, *args), daemon=True))
-            threads[-1].start()
-            firsts.append(futures[0][1])
-        for thread in threads:
-            thread.join()
-    finally:
-        for pool in pools.values():
-            pool.shutdown(wait=False)  # the reads queued still run; the threads then end
+    mine = [gate.finished] if gate is not None else []
+    for service, reader, futures, needs_account in batches:
+        after = [*mine, *firsts] if needs_account else []
+        threads.append(_thread(_read_kind, slots[service], reader, futures, after, stopping))
+        firsts.append(futures[0][1])
+    for thread in threads:
+        thread.join()
 
 
 class Gate:
@@ -236,8 +286,11 @@ class Gate:
     def close(self) -> None:
         self._event.set()
 
-    def wait(self) -> bool:
-        self._event.wait()
+    def wait(self, stopping: Callable[[], bool] = process_exiting) -> bool:
+        """Whether the gate opened (``False`` once it closed, or once ``stopping()``)."""
+        while not self._event.wait(POLL_SECONDS):
+            if stopping():
+                return False
         return self.opened
 
 
@@ -292,8 +345,7 @@ def _start(
         return
     option = state_globals["__salt__"]["config.option"](CONFIG_OPTION, None)
     limits = {service: concurrency(service, option) for service, *_ in batches}
-    run = contextvars.copy_context().run
-    threading.Thread(target=run, args=(read_batches, batches, limits, gate), daemon=True).start()
+    _thread(read_batches, batches, limits, gate)
 
 
 # What Salt injected for the state call this thread runs, when that is not what the state

@@ -167,6 +167,61 @@ def test_the_kinds_are_read_at_once_but_one_needing_the_account_waits_for_those_
     assert order.index("user u end") < order.index("topic t start")
 
 
+def test_once_the_process_exits_the_reads_in_flight_end_and_the_rest_are_cancelled():
+    # salt-call's run is over (its main thread has ended): nobody takes what is left, and the
+    # interpreter must not wait for it, nor find a thread of ours still reading.
+    reader, exiting = Reader(delay=0.05), threading.Event()
+    before = set(threading.enumerate())
+    futures = futures_of(f"k{i}" for i in range(40))
+    reader_calls = reader.__call__
+
+    def read_then_exit(key):
+        exiting.set()  # the process exits during the first read
+        return reader_calls(key)
+
+    ra.read_batches([("s3", read_then_exit, futures, False)], {"s3": 2}, None, exiting.is_set)
+    assert reader.reads == ["k0"]
+    assert futures[0][1].result() == {"read": "k0"}
+    assert all(future.cancelled() for _, future in futures[1:])
+    assert set(threading.enumerate()) <= before  # every thread of ours has ended
+
+
+def test_a_kind_waiting_for_the_account_is_cancelled_when_the_process_exits():
+    never, reader = concurrent.futures.Future(), Reader()
+    futures = futures_of(["t1", "t2"])
+    ra._read_kind((threading.BoundedSemaphore(1), 1), reader, futures, [never], lambda: True)
+    assert reader.reads == [] and all(future.cancelled() for _, future in futures)
+
+
+def test_a_gate_nobody_opens_stops_waiting_when_the_process_exits():
+    assert ra.Gate().wait(lambda: True) is False
+    assert (
+        ra.read_batches(
+            [("s3", Reader(), futures_of(["a"]), False)], {"s3": 1}, ra.Gate(), lambda: True
+        )
+        is None
+    )
+
+
+def test_the_read_ahead_threads_are_not_daemons():
+    # A daemon thread frozen at exit while it writes to stderr aborts the interpreter
+    # ("could not acquire lock for <stderr> at interpreter shutdown"): salt-call exited -6.
+    started = []
+    real = threading.Thread.start
+
+    def record(thread):
+        started.append(thread)
+        real(thread)
+
+    threading.Thread.start = record
+    try:
+        futures = futures_of(["a", "b", "c"])
+        ra.read_batches([("s3", Reader(), futures, False)], {"s3": 2})
+    finally:
+        threading.Thread.start = real
+    assert started and not any(thread.daemon for thread in started)
+
+
 def test_nothing_is_read_when_the_gate_closes_and_all_once_it_opens():
     reader = Reader()
     closed, opened = ra.Gate(), ra.Gate()

@@ -11,14 +11,14 @@ CLI example::
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_ec2 as ec2rules
+from awsrunbook import client as aws
+from awsrunbook import ec2 as ec2rules
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "aws_ec2"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __salt__
+    from awsrunbook.typing import __salt__
 
 
 def __virtual__():

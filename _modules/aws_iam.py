@@ -15,11 +15,11 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-import awsrunbook_arn as arns
-import awsrunbook_client as aws
-import awsrunbook_iam as iam_docs
-import awsrunbook_secrets as secrets
 import botocore.exceptions
+from awsrunbook import arn as arns
+from awsrunbook import client as aws
+from awsrunbook import iam as iam_docs
+from awsrunbook import secrets
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "aws_iam"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __salt__
+    from awsrunbook.typing import __context__, __salt__
 
 IAM_POLICY_VERSION_LIMIT = 5
 # A throttled CreateAccessKey is sent this many times in all, waiting 1, 2, 4... seconds.

@@ -19,8 +19,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_rds as rds
+from awsrunbook import client as aws
+from awsrunbook import rds
 from salt.exceptions import CommandExecutionError
 
 try:
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "aws_rds"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __salt__
+    from awsrunbook.typing import __salt__
 
 AVAILABLE = "available"
 POLL_SECONDS = 15

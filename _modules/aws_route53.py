@@ -15,8 +15,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_dnsrecords as records
+from awsrunbook import client as aws
+from awsrunbook import dnsrecords as records
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "aws_route53"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __salt__
+    from awsrunbook.typing import __context__, __salt__
 
 
 def __virtual__():

@@ -1,5 +1,5 @@
 """The ``aws_runbook`` pillar checked against the sections and keys our SLS files read
-(``_utils/awsrunbook_pillarschema.py``; the docs' pillar reference shows the same schema).
+(``_utils/awsrunbook/pillarschema.py``; the docs' pillar reference shows the same schema).
 
 ``salt/aws_runbook/map.jinja`` calls ``problems`` before any state is rendered: with a
 problem, the SLS files render no AWS state, only ``aws_runbook_schema.matches``, which fails
@@ -8,12 +8,12 @@ with one line per problem.
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_pillarschema as schema
+from awsrunbook import pillarschema as schema
 
 __virtualname__ = "aws_runbook_pillar"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __pillar__
+    from awsrunbook.typing import __pillar__
 
 
 def __virtual__():

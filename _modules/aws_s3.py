@@ -12,14 +12,14 @@ import concurrent.futures
 import contextvars
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
 import botocore.exceptions
+from awsrunbook import client as aws
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "aws_s3"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __salt__
+    from awsrunbook.typing import __salt__
 
 
 def __virtual__():

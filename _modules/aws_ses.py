@@ -30,13 +30,10 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-import awsrunbook_arn as arns
-import awsrunbook_client as aws
-import awsrunbook_dns as dns
-import awsrunbook_dnscheck as dnscheck
-import awsrunbook_feedback as ses_feedback
-import awsrunbook_ses as ses
-import awsrunbook_suppression as suppression
+from awsrunbook import arn as arns
+from awsrunbook import client as aws
+from awsrunbook import dns, dnscheck, ses, suppression
+from awsrunbook import feedback as ses_feedback
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -44,7 +41,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "aws_ses"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __salt__
+    from awsrunbook.typing import __context__, __salt__
 
 BATCH_SIZE = 100  # the most identities one v1 GetIdentity*Attributes call takes
 NOTIFICATIONS_KEY = "aws_ses.notifications"

@@ -23,10 +23,9 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_receipt as receipt
-import awsrunbook_secrets as secrets
-import awsrunbook_state as st
+from awsrunbook import client as aws
+from awsrunbook import receipt, secrets
+from awsrunbook import state as st
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "aws_ses_receipt"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __salt__
+    from awsrunbook.typing import __salt__
 
 LINK_TIMEOUT = 10  # seconds, for requesting the verification link
 MAX_REDIRECTS = 3
@@ -266,7 +265,7 @@ def receiving_readiness(address, resolvers=None, timeout=None, **kwargs):
     """Whether SES in the connection's region can receive mail for ``address``: its domain must
     be a verified SES identity there and its MX point to SES receiving.
     ``{"domain", "region", "domain_status"`` (``SUCCESS``, another verification status, or
-    ``None``: not an identity), ``"mx"`` (``awsrunbook_receipt.mx_state``), ``"mx_values",
+    ``None``: not an identity), ``"mx"`` (``awsrunbook.receipt.mx_state``), ``"mx_values",
     "detail"}``. ``resolvers``/``timeout``: for the MX lookup.
 
     CLI example::
@@ -358,7 +357,7 @@ def _request(url):
 
 
 def follow_link(link, **kwargs):
-    """Request the verification link ``link`` (an ``awsrunbook_secrets.Secret``, or the URL):
+    """Request the verification link ``link`` (an ``awsrunbook.secrets.Secret``, or the URL):
     GET, a short timeout, redirects only within the same host. Returns the HTTP status.
     Neither the link nor its token is ever logged or put in an error."""
     url = link.value if isinstance(link, secrets.Secret) else str(link)

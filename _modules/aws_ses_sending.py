@@ -13,13 +13,13 @@ CLI examples::
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_ses as ses
+from awsrunbook import client as aws
+from awsrunbook import ses
 
 __virtualname__ = "aws_ses_sending"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __salt__
+    from awsrunbook.typing import __salt__
 
 NOT_FOUND = ("NotFoundException",)
 

@@ -15,10 +15,10 @@ import smtplib
 import ssl
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_ses as ses
-import awsrunbook_validate as valid
 import salt.utils.data
+from awsrunbook import client as aws
+from awsrunbook import ses
+from awsrunbook import validate as valid
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "aws_ses_smtp"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __pillar__, __salt__
+    from awsrunbook.typing import __pillar__, __salt__
 
 
 def __virtual__():

@@ -15,13 +15,13 @@ CLI example::
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_readahead as readahead
+from awsrunbook import client as aws
+from awsrunbook import readahead
 
 __virtualname__ = "aws_sns"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __salt__
+    from awsrunbook.typing import __context__, __salt__
 
 TOPICS_KEY = "aws_sns.topics"
 

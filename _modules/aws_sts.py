@@ -8,13 +8,13 @@ CLI example::
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_arn as arns
-import awsrunbook_client as aws
+from awsrunbook import arn as arns
+from awsrunbook import client as aws
 
 __virtualname__ = "aws_sts"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __salt__
+    from awsrunbook.typing import __context__, __salt__
 
 
 def __virtual__():

@@ -20,8 +20,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-import awsrunbook_dnsrecords as records
 import requests
+from awsrunbook import dnsrecords as records
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "cloudflare_dns"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __pillar__, __salt__
+    from awsrunbook.typing import __context__, __pillar__, __salt__
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 DEFAULT_TIMEOUT = 30.0

@@ -3,7 +3,7 @@ zone's authoritative nameservers (found through NS lookups), or the resolvers gi
 answer is what the world sees now and not a cached copy.
 
 Every answer is ``{"status": "found" | "missing" | "timeout" | "error", "values": [...],
-"detail": str}`` with values in canonical form (see ``awsrunbook_dnsrecords``). A lookup
+"detail": str}`` with values in canonical form (see ``awsrunbook.dnsrecords``). A lookup
 that timed out is ``timeout``, never ``missing``; a SERVFAIL or REFUSED is ``error`` with
 the rcode in ``detail`` (the checks take both for a temporary error). A CNAME met on the way
 to another type is followed, out of the zone too (a resolver would follow it; an
@@ -21,10 +21,10 @@ import logging
 import socket
 from typing import TYPE_CHECKING
 
-import awsrunbook_dnsrecords as records
 import dns.exception
 import dns.nameserver
 import dns.resolver
+from awsrunbook import dnsrecords as records
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "dns_lookup"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__
+    from awsrunbook.typing import __context__
 
 DEFAULT_TIMEOUT = 5.0
 

@@ -13,7 +13,7 @@ pillar file holds the key. While the run that wrote it is alive it holds an advi
 on ``<same name>.lock``, so another run on this machine can tell a record being worked on
 from one a killed run left (``read`` says ``in_progress``).
 
-What a left record means is decided by ``awsrunbook_keys.leftover_of`` (pure); the states
+What a left record means is decided by ``awsrunbook.keys.leftover_of`` (pure); the states
 read it with ``read``. ``aws_iam.create_access_key`` records; ``write_key`` writes the
 pillar file and removes the record.
 
@@ -31,7 +31,7 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-import awsrunbook_files as files
+from awsrunbook import files
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 INTENTS = "intents"  # the kind of record, beside the pillar files' locks
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "key_intent"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook.typing import __opts__, __salt__
 
 # Locks this process holds, by intent path: from ``record`` until ``forget``.
 _HELD = {}

@@ -39,10 +39,8 @@ import stat
 import tempfile
 import time
 
-import awsrunbook_files as files
-import awsrunbook_layout as layout
-import awsrunbook_yamledit as yamledit
 import salt.loader
+from awsrunbook import files, layout, yamledit
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -216,7 +214,7 @@ def _scan_declared_secrets():
 def is_secret(key, mask=()):
     """Whether the value at ``key`` (a key path) is a secret, which ``read`` masks: a path of
     ``mask`` (``*`` matches any one key; without one, the paths the writer states declare,
-    ``declared_secrets``), or a last key matching ``awsrunbook_layout.SECRET_NAME_RE``.
+    ``declared_secrets``), or a last key matching ``awsrunbook.layout.SECRET_NAME_RE``.
 
     CLI example::
 
@@ -289,7 +287,7 @@ def _make_directories(directory):
 
 def lock_path(path):
     """The lock file writers of the pillar file ``path`` take: under the minion's cache
-    directory, keyed by the resolved path (``awsrunbook_files.cache_path``), so every
+    directory, keyed by the resolved path (``awsrunbook.files.cache_path``), so every
     spelling of one file takes one lock and the pillar directory gets no lock file."""
     return files.cache_path(__opts__["cachedir"], "locks", path, ".lock")
 

@@ -17,7 +17,6 @@ import binascii
 import logging
 from typing import TYPE_CHECKING
 
-import awsrunbook_dnsrecords as records
 import dns.exception
 import dns.message
 import dns.name
@@ -28,6 +27,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.tsig
 import dns.update
+from awsrunbook import dnsrecords as records
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "rfc2136"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __pillar__
+    from awsrunbook.typing import __pillar__
 
 DEFAULT_TIMEOUT = 10.0
 

@@ -1,7 +1,7 @@
 """Checking delivery by sending (the runbook's "Check DMARC compliance, sending the email
 using SES"): a test message sent through SES to an address whose mail SES receives into S3,
 read back, and its SPF, DKIM signatures and DMARC result reported. ``aws_ses.check_delivery``
-is the entry point; the analysis is ``awsrunbook_mailauth``'s, the receiving
+is the entry point; the analysis is ``awsrunbook.mailauth``'s, the receiving
 ``aws_ses_receipt``'s.
 
 CLI example::
@@ -16,11 +16,10 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_dnsrecords as records
-import awsrunbook_mailauth as mailauth
-import awsrunbook_receipt as receipt
-import awsrunbook_validate as valid
+from awsrunbook import client as aws
+from awsrunbook import dnsrecords as records
+from awsrunbook import mailauth, receipt
+from awsrunbook import validate as valid
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "ses_delivery"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __salt__
+    from awsrunbook.typing import __salt__
 
 DEFAULT_TIMEOUT = 300  # seconds for the message to arrive
 DNS_TIMEOUT = 5.0

@@ -13,19 +13,18 @@ import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
-import awsrunbook_dmarcrecord as dmarcrecord
-import awsrunbook_dns as ses_records
-import awsrunbook_dnscheck as check
-import awsrunbook_dnsrecords as records
-import awsrunbook_spf as spf
-import awsrunbook_validate as valid
+from awsrunbook import client as aws
+from awsrunbook import dmarcrecord, spf
+from awsrunbook import dns as ses_records
+from awsrunbook import dnscheck as check
+from awsrunbook import dnsrecords as records
+from awsrunbook import validate as valid
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "ses_dns"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __salt__
+    from awsrunbook.typing import __salt__
 
 DEFAULT_TIMEOUT = 5.0
 # Lookups in flight at once: a dead nameserver then costs one timeout, not one per record.
@@ -156,7 +155,7 @@ def _dmarc_answers(domain, resolvers, timeout):
 
 def dmarc_policy(domain, resolvers=None, timeout=DEFAULT_TIMEOUT):
     """The DMARC record that applies to mail from ``domain`` (its own, else its
-    organisational domain's): ``awsrunbook_dnscheck.dmarc_record``'s answer."""
+    organisational domain's): ``awsrunbook.dnscheck.dmarc_record``'s answer."""
     return check.dmarc_record(domain, *_dmarc_answers(domain, resolvers, timeout))
 
 

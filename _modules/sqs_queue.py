@@ -12,12 +12,12 @@ CLI example::
 import json
 from typing import TYPE_CHECKING
 
-import awsrunbook_client as aws
+from awsrunbook import client as aws
 
 __virtualname__ = "sqs_queue"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __salt__
+    from awsrunbook.typing import __salt__
 
 _NO_QUEUE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 LONGEST_WAIT = 20  # seconds: SQS's limit for long polling

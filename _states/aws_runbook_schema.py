@@ -1,5 +1,5 @@
 """The ``aws_runbook`` pillar matches the sections and keys the SLS files read
-(``_utils/awsrunbook_pillarschema.py``, shown in the docs' pillar reference).
+(``_utils/awsrunbook/pillarschema.py``, shown in the docs' pillar reference).
 
 ``salt/aws_runbook/pillar.sls`` renders this state, and only this one, when the pillar has a
 problem: the run then makes no AWS call and its one failed state says, one line per problem,
@@ -15,12 +15,12 @@ buckets?``). In ``test=True`` too.
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_pillarschema as schema
+from awsrunbook import pillarschema as schema
 
 __virtualname__ = "aws_runbook_schema"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __pillar__
+    from awsrunbook.typing import __pillar__
 
 
 def __virtual__():

@@ -48,14 +48,14 @@ its kind: the state fails and says so.
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_dnsrecords as records
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import dnsrecords as records
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "dns_record"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __pillar__, __salt__
+    from awsrunbook.typing import __opts__, __pillar__, __salt__
 
 
 def __virtual__():

@@ -23,14 +23,14 @@ nothing uses it. A group in use is never deleted.
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_ec2 as ec2
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import ec2, plans
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "ec2_security_group"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook.typing import __opts__, __salt__
 
 
 def __virtual__():
@@ -43,7 +43,7 @@ def plan_rules(group_id, direction, current, wanted):
     add, remove = ec2.diff_rules(current, wanted)
     # Revoke first: a rule whose description changed is revoked and authorized again.
     return [
-        st.step(
+        plans.step(
             direction,
             ec2.shown(current),
             ec2.shown(wanted),
@@ -70,14 +70,14 @@ def plan_group(name, description, vpc_id, current, ingress, egress, replace):
                 "(refused while anything uses it)",
             )
         steps.append(
-            st.step(
+            plans.step(
                 "group", current["id"], None, "aws_ec2.delete_security_group", group=current["id"]
             )
         )
         current = None
     if current is None:
         steps.append(
-            st.step(
+            plans.step(
                 "group",
                 None,
                 {"name": name, "description": description, "vpc": vpc_id},
@@ -88,7 +88,7 @@ def plan_group(name, description, vpc_id, current, ingress, egress, replace):
                 vpc=vpc_id,
             )
         )
-        group_id = st.Ref("group")
+        group_id = plans.Ref("group")
         current = {"ingress": [], "egress": ec2.DEFAULT_EGRESS}
     else:
         group_id = current["id"]
@@ -157,7 +157,7 @@ def absent(name, vpc=None, **kwargs):
                 ret, f"security group {name} is in use by {', '.join(users)}: not deleted"
             )
         steps.append(
-            st.step(
+            plans.step(
                 "group", current["id"], None, "aws_ec2.delete_security_group", group=current["id"]
             )
         )

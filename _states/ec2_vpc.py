@@ -23,14 +23,14 @@ is reported and refused. Subnets the state does not declare are reported, never 
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_ec2 as ec2
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import ec2, plans
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "ec2_vpc"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook.typing import __opts__, __salt__
 
 
 def __virtual__():
@@ -52,7 +52,7 @@ def _subnet_refusal(name, current, wanted, zones):
 def plan_subnets(vpc_id, current_subnets, wanted, zones):
     """Create the declared subnets that are missing; each saved as ``subnet:NAME``. Pure."""
     return [
-        st.step(
+        plans.step(
             f"subnet {name}",
             None,
             {"cidr": spec["cidr"], "az": zones[name]},
@@ -76,12 +76,12 @@ def plan_gateway(name, vpc_id, current, subnet_ids):
     gateway = current["internet_gateway"] if current else None
     if gateway is None:
         create = "aws_ec2.create_internet_gateway"
-        steps.append(st.step("internet_gateway", None, name, create, save="gateway", **named))
-        gateway = st.Ref("gateway")
+        steps.append(plans.step("internet_gateway", None, name, create, save="gateway", **named))
+        gateway = plans.Ref("gateway")
     table = current["route_table"] if current else None
     if table is None:
         steps.append(
-            st.step(
+            plans.step(
                 "route_table",
                 None,
                 {"default_route": "internet gateway"},
@@ -91,12 +91,12 @@ def plan_gateway(name, vpc_id, current, subnet_ids):
                 **named,
             )
         )
-        table_id, associated = st.Ref("table"), []
+        table_id, associated = plans.Ref("table"), []
     else:
         table_id, associated = table["id"], table["subnets"]
         if table["default_route"] != gateway:
             steps.append(
-                st.step(
+                plans.step(
                     "route_table",
                     table["default_route"],
                     gateway,
@@ -110,7 +110,7 @@ def plan_gateway(name, vpc_id, current, subnet_ids):
     if missing:
         public = sorted(sub for sub, sid in subnet_ids.items() if sid in associated)
         steps.append(
-            st.step(
+            plans.step(
                 "public_subnets",
                 public,
                 sorted(subnet_ids),
@@ -128,17 +128,17 @@ def plan_vpc(name, cidr, current, wanted, zones, internet_gateway):
     steps = []
     if current is None:
         steps.append(
-            st.step(
+            plans.step(
                 "vpc", None, {"cidr": cidr}, "aws_ec2.create_vpc", save="vpc", name=name, cidr=cidr
             )
         )
-        vpc_id, existing = st.Ref("vpc"), {}
+        vpc_id, existing = plans.Ref("vpc"), {}
     else:
         vpc_id, existing = current["id"], current["subnets"]
     steps += plan_subnets(vpc_id, existing, wanted, zones)
     if internet_gateway:
         subnet_ids = {
-            subnet: existing[subnet]["id"] if subnet in existing else st.Ref(f"subnet:{subnet}")
+            subnet: existing[subnet]["id"] if subnet in existing else plans.Ref(f"subnet:{subnet}")
             for subnet in wanted
         }
         steps += plan_gateway(name, vpc_id, current, subnet_ids)
@@ -207,6 +207,6 @@ def absent(name, **kwargs):
     steps = []
     if current is not None:
         shown = {"cidr": current["cidr"], "subnets": sorted(current["subnets"])}
-        steps.append(st.step("vpc", shown, None, "aws_ec2.delete_vpc", vpc=current["id"]))
+        steps.append(plans.step("vpc", shown, None, "aws_ec2.delete_vpc", vpc=current["id"]))
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"VPC {name}", converged=st.ABSENT)
     return ret

@@ -34,21 +34,17 @@ The secret access key is never shown: ``changes`` reports
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_arn as arns
-import awsrunbook_batch as batch
-import awsrunbook_iam as iam
-import awsrunbook_keys as keys
-import awsrunbook_layout as layout
-import awsrunbook_readahead as ra
-import awsrunbook_state as st
-import awsrunbook_validate as valid
-import awsrunbook_writers as writers
+from awsrunbook import arn as arns
+from awsrunbook import batch, iam, keys, layout, plans, writers
+from awsrunbook import readahead as ra
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "iam_backup_user"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __opts__, __salt__
+    from awsrunbook.typing import __context__, __opts__, __salt__
 
 
 def __virtual__():
@@ -61,7 +57,7 @@ def plan_user(name, policy_name, policy_arn, document, current_policy, current_u
     steps = []
     if current_policy is None:
         steps.append(
-            st.step(
+            plans.step(
                 "policy",
                 None,
                 document,
@@ -72,7 +68,7 @@ def plan_user(name, policy_name, policy_arn, document, current_policy, current_u
         )
     elif not matches:
         steps.append(
-            st.step(
+            plans.step(
                 "policy",
                 current_policy["document"],
                 document,
@@ -82,11 +78,11 @@ def plan_user(name, policy_name, policy_arn, document, current_policy, current_u
             )
         )
     if current_user is None:
-        steps.append(st.step("user", None, name, "aws_iam.create_user", name=name))
+        steps.append(plans.step("user", None, name, "aws_iam.create_user", name=name))
     attached = current_user["attached_policies"] if current_user else []
     if policy_arn not in attached:
         steps.append(
-            st.step(
+            plans.step(
                 "attached_policies",
                 attached,
                 sorted([*attached, policy_arn]),
@@ -143,7 +139,7 @@ def _reader(salt_funcs, conn, _run, size):
 
 READ_AHEAD = (ra.Kind("iam_backup_user", _user, _reader),)
 # What a present call writes in its pillar file, and which paths are secrets (see
-# awsrunbook_layout.Writer): the run's collision check and pillar_file.read's masking.
+# awsrunbook.layout.Writer): the run's collision check and pillar_file.read's masking.
 PILLAR_WRITES = layout.Writer(
     tuple(layout.BACKUP_DEFAULTS[name] for name in layout.BACKUP_SECRETS),
     lambda args: layout.backup_writes(args, arns.s3_endpoint),
@@ -273,13 +269,13 @@ def plan_absent(name, policy_name, current_user, current_policy):
     the policy is kept. Pure."""
     steps, notes = [], []
     if current_user is not None:
-        steps.append(st.step("user", name, None, "aws_iam.delete_user", name=name))
+        steps.append(plans.step("user", name, None, "aws_iam.delete_user", name=name))
     if current_policy is None:
         return steps, notes
     ours = current_user is not None and current_policy["arn"] in current_user["attached_policies"]
     if current_policy["attachment_count"] - int(ours) == 0:
         steps.append(
-            st.step(
+            plans.step(
                 "policy",
                 current_policy["document"],
                 None,

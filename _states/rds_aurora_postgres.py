@@ -44,20 +44,19 @@ before ``CreateDBCluster``; rotated through ``<password key>_pending``.
 import datetime
 from typing import TYPE_CHECKING
 
-import awsrunbook_rds as rds
-import awsrunbook_state as st
-import awsrunbook_validate as valid
-import awsrunbook_writers as writers
+from awsrunbook import plans, rds, writers
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "rds_aurora_postgres"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook.typing import __opts__, __salt__
 
 ENGINE = "aurora-postgresql"
 
 # What a present call writes in its pillar file, and which paths are secrets (see
-# awsrunbook_layout.Writer): the run's collision check and pillar_file.read's masking.
+# awsrunbook.layout.Writer): the run's collision check and pillar_file.read's masking.
 PILLAR_WRITES = rds.WRITER
 
 
@@ -126,7 +125,7 @@ def plan_network_and_writer(
     before, after = [], []
     if subnet_group is None:
         before.append(
-            st.step(
+            plans.step(
                 "subnet_group",
                 None,
                 subnet_ids,
@@ -137,7 +136,7 @@ def plan_network_and_writer(
         )
     elif subnet_group["subnet_ids"] != subnet_ids:
         before.append(
-            st.step(
+            plans.step(
                 "subnet_group",
                 subnet_group["subnet_ids"],
                 subnet_ids,
@@ -148,15 +147,15 @@ def plan_network_and_writer(
         )
     current_api = current["data_api"] if current else False
     if data_api != current_api:
-        arn = current["arn"] if current else st.Ref("created", lambda found: found["arn"])
+        arn = current["arn"] if current else plans.Ref("created", lambda found: found["arn"])
         after.append(
-            st.step(
+            plans.step(
                 "data_api", current_api, data_api, "aws_rds.set_data_api", arn=arn, enabled=data_api
             )
         )
     if current_writer is None:
         after.append(
-            st.step(
+            plans.step(
                 "writer",
                 None,
                 {"name": writer, "instance_class": "db.serverless"},
@@ -168,7 +167,7 @@ def plan_network_and_writer(
         )
     elif current_writer["instance_class"] != "db.serverless":
         after.append(
-            st.step(
+            plans.step(
                 "writer",
                 {"instance_class": current_writer["instance_class"]},
                 {"instance_class": "db.serverless"},
@@ -311,7 +310,7 @@ def absent(
     if __salt__["aws_rds.describe_db_subnet_group"](name, **conn):
         if current is None:
             steps.append(
-                st.step("subnet_group", name, None, "aws_rds.delete_db_subnet_group", name=name)
+                plans.step("subnet_group", name, None, "aws_rds.delete_db_subnet_group", name=name)
             )
         else:
             # RDS keeps the group while the cluster is being deleted (minutes on AWS).

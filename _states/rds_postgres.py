@@ -39,21 +39,20 @@ it again and finishes. The password never appears in ``changes``, comments or lo
 import datetime
 from typing import TYPE_CHECKING
 
-import awsrunbook_rds as rds
-import awsrunbook_state as st
-import awsrunbook_validate as valid
-import awsrunbook_writers as writers
+from awsrunbook import rds, writers
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "rds_postgres"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook.typing import __opts__, __salt__
 
 ENGINE = "postgres"
 STORAGE_TYPES = ("gp2", "gp3")
 
 # What a present call writes in its pillar file, and which paths are secrets (see
-# awsrunbook_layout.Writer): the run's collision check and pillar_file.read's masking.
+# awsrunbook.layout.Writer): the run's collision check and pillar_file.read's masking.
 PILLAR_WRITES = rds.WRITER
 
 

@@ -39,17 +39,16 @@ rules at once. Rules that the state does not manage are left alone unless
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_batch as batch
-import awsrunbook_readahead as ra
-import awsrunbook_s3 as s3
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import batch, plans, s3
+from awsrunbook import readahead as ra
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "s3_backup_bucket"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __opts__, __salt__
+    from awsrunbook.typing import __context__, __opts__, __salt__
 
 DEFAULT_RULE_NAME = "delete-after-30-days"
 # The single rule's name when it expires nothing: a name must not claim what the rule does not do.
@@ -150,13 +149,13 @@ def plan_bucket(name, current, region, rules, exclusive, never=None):
     steps = []
     if current is None:
         steps.append(
-            st.step("bucket", None, {"region": region}, "aws_s3.create_bucket", bucket=name)
+            plans.step("bucket", None, {"region": region}, "aws_s3.create_bucket", bucket=name)
         )
         current = {"public_access_block": None, "encryption": None, "lifecycle_rules": []}
     steps += s3.public_access_steps("public_access_block", name, current["public_access_block"])
     if not current["encryption"]:
         steps.append(
-            st.step(
+            plans.step(
                 "encryption",
                 None,
                 {"SSEAlgorithm": "AES256"},
@@ -181,7 +180,7 @@ def plan_absent(name, region, empty, force):
             f"bucket {name} is not empty; set force: true to delete its objects"
         )
     return [
-        st.step(
+        plans.step(
             "bucket", {"region": region}, None, "aws_s3.delete_bucket", bucket=name, force=force
         )
     ]

@@ -24,13 +24,14 @@ status. ``test=True`` shows the request that would be submitted.
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import plans
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "ses_account"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __opts__, __salt__
+    from awsrunbook.typing import __opts__, __salt__
 
 MAIL_TYPES = ("TRANSACTIONAL", "MARKETING")
 CONTACT_LANGUAGES = ("EN", "JA")
@@ -102,7 +103,7 @@ def plan_account(desired, current):
     ``aws_ses_sending.describe_account``.
     """
     steps = [
-        st.step(field, current[field], desired[field], call, **{arg: desired[field]})
+        plans.step(field, current[field], desired[field], call, **{arg: desired[field]})
         for field, call, arg in SETTINGS
         if desired[field] is not None and desired[field] != current[field]
     ]
@@ -110,7 +111,7 @@ def plan_account(desired, current):
     status = current["production_access"]
     if request is not None and status == "sandbox":
         steps.append(
-            st.step(
+            plans.step(
                 "production_access",
                 "sandbox",
                 {"status": "pending review", "request": request},

@@ -29,14 +29,14 @@ identity's feedback notifications); subscribers not declared are left alone.
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_sns as sns
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import plans, sns
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "ses_configuration_set"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __opts__, __salt__
+    from awsrunbook.typing import __context__, __opts__, __salt__
 
 EVENT_TYPES = (
     "SEND",
@@ -160,7 +160,7 @@ def plan_configuration_set(name, desired, current, topic_arns):
     steps = []
     if current is None:
         steps.append(
-            st.step(
+            plans.step(
                 "configuration_set",
                 None,
                 name,
@@ -170,7 +170,7 @@ def plan_configuration_set(name, desired, current, topic_arns):
         )
         current = NEW_SET
     steps += [
-        st.step(
+        plans.step(
             option,
             current[option],
             desired[option],
@@ -192,7 +192,7 @@ def plan_configuration_set(name, desired, current, topic_arns):
         if now.get(dest) == wanted:
             continue
         steps.append(
-            st.step(
+            plans.step(
                 f"event_destination {dest}",
                 now.get(dest),
                 wanted,
@@ -205,7 +205,7 @@ def plan_configuration_set(name, desired, current, topic_arns):
         )
     for dest in sorted(set(now) - set(desired["event_destinations"])):
         steps.append(
-            st.step(
+            plans.step(
                 f"event_destination {dest}",
                 now[dest],
                 None,
@@ -301,7 +301,7 @@ def absent(name, **kwargs):
     steps = []
     if current is not None:
         steps.append(
-            st.step(
+            plans.step(
                 "configuration_set",
                 {"name": name, "event_destinations": sorted(current["event_destinations"])},
                 None,

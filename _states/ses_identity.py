@@ -58,21 +58,15 @@ FROM domain or a configuration set, give ``false``; to remove every tag, give ``
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_batch as batch
-import awsrunbook_dnsrecords as dnsrecords
-import awsrunbook_identitydns as identitydns
-import awsrunbook_readahead as ra
-import awsrunbook_receipt as receipt
-import awsrunbook_ses as ses
-import awsrunbook_sns as sns
-import awsrunbook_state as st
-import awsrunbook_validate as valid
-import awsrunbook_verification as verification
+from awsrunbook import batch, dnsrecords, identitydns, plans, receipt, ses, sns, verification
+from awsrunbook import readahead as ra
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "ses_identity"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __opts__, __pillar__, __salt__
+    from awsrunbook.typing import __context__, __opts__, __pillar__, __salt__
 
 
 def __virtual__():
@@ -124,7 +118,7 @@ def _plan_dkim(name, desired, current):
     if dkim.get("origin") != "AWS_SES" or dkim.get("next_key_length") != desired["dkim"]:
         old = dkim.get("next_key_length") if dkim.get("origin") == "AWS_SES" else dkim.get("origin")
         steps.append(
-            st.step(
+            plans.step(
                 "dkim",
                 old,
                 desired["dkim"],
@@ -135,7 +129,7 @@ def _plan_dkim(name, desired, current):
         )
     if not dkim.get("signing_enabled"):
         steps.append(
-            st.step(
+            plans.step(
                 "dkim_signing",
                 False,
                 True,
@@ -156,11 +150,13 @@ def _plan_tags(name, desired_tags, current_tags):
     new = {**{k: v for k, v in current_tags.items() if k not in to_remove}, **desired_tags}
     if to_set:
         steps.append(
-            st.step("tags", current_tags, new, "aws_ses.tag_identity", identity=name, tags=to_set)
+            plans.step(
+                "tags", current_tags, new, "aws_ses.tag_identity", identity=name, tags=to_set
+            )
         )
     if to_remove:
         steps.append(
-            st.step(
+            plans.step(
                 "tags", current_tags, new, "aws_ses.untag_identity", identity=name, keys=to_remove
             )
         )
@@ -170,7 +166,7 @@ def _plan_tags(name, desired_tags, current_tags):
 def _forwarding_step(name, want, notes):
     if notes["feedback_forwarding"] == want["feedback_forwarding"]:
         return None
-    return st.step(
+    return plans.step(
         "feedback_forwarding",
         notes["feedback_forwarding"],
         want["feedback_forwarding"],
@@ -186,7 +182,7 @@ def _topic_steps(name, want, notes, arn):
         wanted = arn if want[kind.lower()] else None
         if notes["topics"].get(kind) != wanted:
             steps.append(
-                st.step(
+                plans.step(
                     f"{kind.lower()}_topic",
                     notes["topics"].get(kind),
                     wanted,
@@ -201,7 +197,7 @@ def _topic_steps(name, want, notes, arn):
 
 def _header_steps(name, want, notes):
     return [
-        st.step(
+        plans.step(
             f"{kind.lower()}_headers",
             notes["headers"].get(kind),
             want["include_headers"],
@@ -241,7 +237,7 @@ def _plan_mail_from(name, want_mail_from, current):
     if have == want:
         return []
     return [
-        st.step(
+        plans.step(
             "mail_from",
             have,
             want,
@@ -257,7 +253,7 @@ def _plan_configuration_set(name, want_set, current):
     if want_set is None or (want_set or None) == current.get("configuration_set"):
         return []
     return [
-        st.step(
+        plans.step(
             "configuration_set",
             current.get("configuration_set"),
             want_set or None,
@@ -282,7 +278,7 @@ def plan_identity(desired, current, notes=None, topic=None, queue=None):
         if desired["dkim"]:
             created["dkim"] = desired["dkim"]
         steps.append(
-            st.step(
+            plans.step(
                 "identity",
                 None,
                 created,
@@ -314,7 +310,7 @@ def plan_absent(identity, current):
     if current is None:
         return []
     return [
-        st.step(
+        plans.step(
             "identity",
             {"type": current["type"]},
             None,

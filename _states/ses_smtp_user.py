@@ -34,18 +34,14 @@ needs a new key, since the password for it can only be derived from the secret.
 
 from typing import TYPE_CHECKING
 
-import awsrunbook_iam as iam
-import awsrunbook_keys as keys
-import awsrunbook_layout as layout
-import awsrunbook_ses as ses
-import awsrunbook_state as st
-import awsrunbook_validate as valid
-import awsrunbook_writers as writers
+from awsrunbook import iam, keys, layout, plans, ses, writers
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 __virtualname__ = "ses_smtp_user"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook_typing import __context__, __opts__, __salt__
+    from awsrunbook.typing import __context__, __opts__, __salt__
 
 DEFAULT_POLICY_NAME = "AmazonSesSendingAccess"
 
@@ -72,7 +68,7 @@ def _pillar_writes(args):
 
 
 # What a present call writes in its pillar file, and which paths are secrets (see
-# awsrunbook_layout.Writer): the run's collision check and pillar_file.read's masking.
+# awsrunbook.layout.Writer): the run's collision check and pillar_file.read's masking.
 PILLAR_WRITES = layout.Writer(("smtp:password", "smtp:*:password"), _pillar_writes)
 
 
@@ -177,10 +173,10 @@ def plan_user(name, policy_name, document, current_user, current_policy, policy_
     current document is equivalent to ``document`` (IAM's spellings folded)."""
     steps = []
     if current_user is None:
-        steps.append(st.step("user", None, name, "aws_iam.create_user", name=name))
+        steps.append(plans.step("user", None, name, "aws_iam.create_user", name=name))
     if current_policy is None or not policy_matches:
         steps.append(
-            st.step(
+            plans.step(
                 "policy",
                 current_policy,
                 document,
@@ -198,7 +194,7 @@ def plan_absent(name, policy_name, current_user, current_policy):
     steps = []
     if current_policy is not None:
         steps.append(
-            st.step(
+            plans.step(
                 "policy",
                 current_policy,
                 None,
@@ -208,7 +204,7 @@ def plan_absent(name, policy_name, current_user, current_policy):
             )
         )
     if current_user is not None:
-        steps.append(st.step("user", name, None, "aws_iam.delete_user", name=name))
+        steps.append(plans.step("user", name, None, "aws_iam.delete_user", name=name))
     return steps
 
 

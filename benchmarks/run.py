@@ -341,7 +341,7 @@ class AnsibleBench:
         )
         self.key_file = root / "private" / "bench-backup-user-000.sls"
         self.key_file.parent.mkdir(parents=True, exist_ok=True)
-        from awsrunbook_iam import backup_policy_document
+        from awsrunbook.iam import backup_policy_document
 
         self.vars_file = root / "vars.json"
         self.vars_file.write_text(

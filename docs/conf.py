@@ -5,8 +5,8 @@ import sys
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
-# The loader modules import each other's shared code as top-level modules
-# (``import awsrunbook_state``), as they do once Salt syncs them: autodoc imports them the same way.
+# The loader modules import the shared package (``from awsrunbook import state``) from _utils,
+# as they do once Salt syncs it to extmods/utils: autodoc imports them the same way.
 for folder in ("_utils", "_modules", "_states"):
     sys.path.insert(0, str(REPO / folder))
 sys.path.insert(0, str(REPO / "docs" / "_ext"))

@@ -32,6 +32,8 @@ PILLAR_ARGUMENTS = ("pillar=", "pillarenv=", "saltenv=")
 # What our modules import that Salt's thin lacks, with what those import in turn: boto3's
 # stack, and dnspython, requests and publicsuffixlist for the DNS modules, dkimpy (``dkim``)
 # for aws_ses.check_delivery.
+# The package of the shared code every state and execution module imports (_utils/awsrunbook).
+SHARED_PACKAGE = "awsrunbook"
 THIN_DEPENDENCIES = (
     "boto3",
     "botocore",
@@ -78,11 +80,9 @@ def minion_config(pillar_root, state_dir, minion_id):
 
 
 def thin_extra_mods():
-    """Our dependencies, then our top-level modules: the _utils ones (Salt 3006's salt-ssh
-    does not ship file_roots' _utils)."""
-    top_level = importlib.metadata.distribution("salt-aws-runbook").read_text("top_level.txt")
-    ours = sorted(name for name in top_level.split() if name.startswith("awsrunbook_"))
-    return ",".join((*THIN_DEPENDENCIES, *ours))
+    """Our dependencies, then our shared package (Salt 3006's salt-ssh does not ship
+    file_roots' _utils)."""
+    return ",".join((*THIN_DEPENDENCIES, SHARED_PACKAGE))
 
 
 def salt_call_argv(state_dir, sls, test, extra):

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import pathlib
 
-import awsrunbook_pillarschema as pillarschema
+from awsrunbook import pillarschema
 
 SLS_ROOT = "aws_runbook"
 TOP_FILE = "top.sls"

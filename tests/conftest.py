@@ -8,7 +8,7 @@ import sys
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-# The pure modules, importable as Salt's loader makes them (``import awsrunbook_state``) even
+# The pure modules, importable as Salt's loader makes them (``import awsrunbook.state``) even
 # before an editable install has learnt of a new one.
 sys.path.insert(0, str(REPO / "_utils"))
 TESTS = pathlib.Path(__file__).resolve().parent

@@ -1,12 +1,12 @@
 """The ``pillar-reference`` directive: every section and key of the ``aws_runbook:`` pillar
-(type, default, meaning), written from ``awsrunbook_pillarschema.SECTIONS``, the schema the
+(type, default, meaning), written from ``awsrunbook.pillarschema.SECTIONS``, the schema the
 SLS files check the pillar against, so the page and the check cannot drift apart.
 
 ``reference_lines`` is pure (no Sphinx) so the unit tests can read what the page says; Sphinx
 is imported in ``setup`` only.
 """
 
-import awsrunbook_pillarschema as schema
+from awsrunbook import pillarschema as schema
 
 _UNDERLINES = "-~"
 
@@ -83,7 +83,7 @@ def setup(app):
         def run(self):
             container = nodes.section()
             container.document = self.state.document
-            text = StringList(reference_lines(), source="awsrunbook_pillarschema.SECTIONS")
+            text = StringList(reference_lines(), source="awsrunbook.pillarschema.SECTIONS")
             nested_parse_with_titles(self.state, text, container)
             return container.children
 

@@ -57,6 +57,11 @@ def source_modules(folder):
     return found
 
 
+def package_modules(folder):
+    """``(import name, Salt name, parsed tree)`` for every module of the package ``folder``."""
+    return [(f"{folder.name}.{name}", *rest) for name, *rest in source_modules(folder)]
+
+
 def _title(text):
     return f"{text}\n{'=' * len(text)}\n"
 
@@ -78,7 +83,7 @@ def utils_page(modules):
     lines = [
         _title("Shared utils"),
         "Pure domain code and plumbing in ``_utils/``, imported directly by states and execution",
-        "modules (``import awsrunbook_state as st``).\n",
+        "modules (``from awsrunbook import state as st``).\n",
     ]
     for module, _salt_name, _tree in modules:
         lines += [module, "-" * len(module), "", f".. automodule:: {module}", "   :members:\n"]
@@ -100,7 +105,7 @@ def reference_pages(repo):
     if clashes:
         # Both folders go on sys.path as top-level modules, so one would shadow the other.
         raise ValueError(f"a state and an execution module share a file name: {sorted(clashes)}")
-    pages = {"utils.rst": utils_page(source_modules(repo / "_utils"))}
+    pages = {"utils.rst": utils_page(package_modules(repo / "_utils" / "awsrunbook"))}
     pages["states.rst"] = index_page("States", "states", states)
     pages["modules.rst"] = index_page("Execution modules", "modules", modules)
     pages |= {f"states/{m}.rst": state_page(m, s, t) for m, s, t in states}

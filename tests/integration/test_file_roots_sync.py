@@ -47,7 +47,7 @@ def test_sync_all_from_file_roots_then_apply(salt_call, tmp_path):
     _, synced = run_unpackaged(salt_call, "saltutil.sync_all")
     assert "modules.aws_s3" in synced["modules"]
     assert "states.s3_backup_bucket" in synced["states"]
-    assert "utils.awsrunbook_client" in synced["utils"]
+    assert "utils.awsrunbook.client" in synced["utils"]  # the package, synced whole
 
     proc, applied = run_unpackaged(salt_call, "state.apply", "aws_runbook.backup")
     assert proc.returncode == 0, proc.stdout + proc.stderr

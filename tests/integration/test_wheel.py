@@ -45,7 +45,7 @@ WHERE_FROM = textwrap.dedent(
     """\
     import json, sys
     import salt.config, salt.loader
-    import awsrunbook_state, salt_aws_runbook
+    import awsrunbook.state, salt_aws_runbook
     from salt_aws_runbook import cli, example_pillar, loader
 
     opts = salt.config.minion_config(sys.argv[1])
@@ -60,7 +60,7 @@ WHERE_FROM = textwrap.dedent(
     }
     print(json.dumps({
         "package": salt_aws_runbook.__file__,
-        "utils": awsrunbook_state.__file__,
+        "utils": awsrunbook.state.__file__,
         "file_root": str(cli.file_root()),
         "example": str(example_pillar.example_root()),
         "loader_dirs": loader.get_loader_dirs(),
@@ -115,7 +115,7 @@ def test_wheel_holds_the_extension_the_example_pillar_and_the_license(wheel):
     assert shipped("salt_aws_runbook/_modules/") == _tree(REPO / "_modules", "*.py")
     assert shipped("salt_aws_runbook/_states/") == _tree(REPO / "_states", "*.py")
     utils = _tree(REPO / "_utils", "*.py")
-    assert "awsrunbook_state.py" in utils and utils <= names
+    assert "awsrunbook/state.py" in utils and utils <= names
     assert {"salt_aws_runbook/cli.py", "salt_aws_runbook/loader.py"} <= names
 
     assert "aws-runbook = salt_aws_runbook.cli:main" in entry_points

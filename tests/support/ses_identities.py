@@ -1,6 +1,6 @@
 """An SES domain identity as the unit tests of its planner and of the pure SES code see it."""
 
-import awsrunbook_ses as ses
+from awsrunbook import ses
 
 DOMAIN = "example.org"
 TOKENS = ["abc123tokenone", "def456tokentwo", "ghi789tokenthree"]

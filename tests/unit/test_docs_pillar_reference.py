@@ -5,7 +5,7 @@ the schema the SLS files check, with its type, default and meaning. The Sphinx b
 import importlib.util
 import re
 
-import awsrunbook_pillarschema as schema
+from awsrunbook import pillarschema as schema
 
 from tests.conftest import REPO
 

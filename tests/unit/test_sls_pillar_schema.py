@@ -6,8 +6,8 @@ tests/unit/utils/test_awsrunbook_pillarschema.py's part."""
 
 import re
 
-import awsrunbook_pillarschema as schema
 import pytest
+from awsrunbook import pillarschema as schema
 
 from tests.conftest import REPO
 

@@ -9,7 +9,7 @@ import time
 
 import boto3
 import pytest
-from awsrunbook_secrets import Secret
+from awsrunbook.secrets import Secret
 from salt.exceptions import CommandExecutionError
 
 from tests.support import moto_ses_patches, moto_ses_receiving

@@ -1,12 +1,12 @@
-"""Batches (_utils/awsrunbook_batch.py) through whole SLS runs: the buckets, backup users and
+"""Batches (_utils/awsrunbook/batch.py) through whole SLS runs: the buckets, backup users and
 SES identities that follow one another in a run are run at once after the first of them,
 bounded per service, and report what they would have reported one after another."""
 
 import collections
 import threading
 
-import awsrunbook_batch as batch
 import pytest
+from awsrunbook import batch
 
 from tests.support import sls as make_sls
 from tests.support.calls import recorded_calls, writes

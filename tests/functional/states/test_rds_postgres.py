@@ -3,11 +3,11 @@ tests/support/moto_rds_patches.py), both test modes, and the password's failure 
 
 import json
 
-import awsrunbook_rds as rds
 import boto3
 import moto.backends
 import pytest
 import yaml
+from awsrunbook import rds
 from salt.exceptions import CommandExecutionError
 
 from tests.support import moto_rds_patches

@@ -1,4 +1,4 @@
-"""The run's read-ahead (_utils/awsrunbook_readahead.py) through whole SLS runs: buckets, backup
+"""The run's read-ahead (_utils/awsrunbook/readahead.py) through whole SLS runs: buckets, backup
 users and SES identities read concurrently by the first state of their kind, and the cases
 where an earlier state of the run changes what a later one read ahead."""
 

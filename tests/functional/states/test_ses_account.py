@@ -2,7 +2,7 @@
 (tests/support/moto_sesv2_patches.py), and the PutAccountDetails request against botocore's
 Stubber, which checks it against the real API shapes."""
 
-import awsrunbook_client
+import awsrunbook.client
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -98,7 +98,7 @@ def test_production_access_submitted_once(states):
 
 def test_put_account_details_against_the_real_api_shape(modules):
     """moto's own PutAccountDetails is missing: check our request with Stubber too."""
-    client = awsrunbook_client.client("sesv2", {"region": REGION})
+    client = awsrunbook.client.client("sesv2", {"region": REGION})
     with Stubber(client) as stub:
         stub.add_response(
             "put_account_details",

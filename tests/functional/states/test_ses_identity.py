@@ -11,8 +11,8 @@ import datetime
 import json
 import logging
 
-import awsrunbook_client
-import awsrunbook_ses
+import awsrunbook.client
+import awsrunbook.ses
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -378,7 +378,7 @@ def test_requests_match_the_real_api_shapes(modules, monkeypatch):
     ses = boto3.client("ses", region_name=REGION)
     clients = {"sesv2": sesv2, "ses": ses}
     monkeypatch.setattr(
-        awsrunbook_client,
+        awsrunbook.client,
         "client",
         lambda service, conn, config_option=None, retry=True: clients[service],
     )
@@ -469,7 +469,7 @@ def test_requests_match_the_real_api_shapes(modules, monkeypatch):
         }
         assert found["configuration_set"] == "credere"
         assert found["feedback_forwarding"] is False
-        assert awsrunbook_ses.is_verified(found) is False
+        assert awsrunbook.ses.is_verified(found) is False
         modules.aws_ses.put_mail_from(DOMAIN, f"bounce.{DOMAIN}", region=REGION)
         modules.aws_ses.put_feedback_forwarding(DOMAIN, False, region=REGION)
         modules.aws_ses.put_dkim_signing_key_length(DOMAIN, "RSA_1024_BIT", region=REGION)

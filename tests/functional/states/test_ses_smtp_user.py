@@ -207,7 +207,7 @@ def test_bad_input_fails_before_any_call(states, pillar_file, args, message):
 
 
 def test_credentials_from_a_long_term_key_into_pillar(modules, pillar_file):
-    from awsrunbook_ses import smtp_password
+    from awsrunbook.ses import smtp_password
 
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     with recorded_calls() as calls:

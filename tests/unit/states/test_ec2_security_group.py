@@ -1,7 +1,7 @@
 """ec2_security_group's planners."""
 
-import awsrunbook_ec2 as ec2
 import pytest
+from awsrunbook import ec2
 from salt.exceptions import SaltInvocationError
 
 from _states import ec2_security_group

@@ -2,8 +2,7 @@
 
 import ipaddress
 
-import awsrunbook_ec2 as ec2
-import awsrunbook_state as st
+from awsrunbook import ec2, plans
 
 from _states import ec2_vpc
 
@@ -24,8 +23,8 @@ def test_a_new_vpc_then_its_subnets_then_the_gateway():
         "aws_ec2.create_public_route_table",
         "aws_ec2.associate_route_table",
     ]
-    assert isinstance(steps[1]["kwargs"]["vpc"], st.Ref)
-    assert [type(sid) for sid in steps[-1]["kwargs"]["subnets"]] == [st.Ref, st.Ref]
+    assert isinstance(steps[1]["kwargs"]["vpc"], plans.Ref)
+    assert [type(sid) for sid in steps[-1]["kwargs"]["subnets"]] == [plans.Ref, plans.Ref]
 
 
 def test_converged_vpc_has_no_steps():

@@ -1,6 +1,6 @@
 """iam_backup_user's planner."""
 
-import awsrunbook_iam as iam
+from awsrunbook import iam
 
 from _states import (
     iam_backup_user,

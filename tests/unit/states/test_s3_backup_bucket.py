@@ -1,7 +1,7 @@
 """s3_backup_bucket's lifecycle rule and planner."""
 
-import awsrunbook_s3 as s3
 import pytest
+from awsrunbook import s3
 from salt.exceptions import SaltInvocationError
 
 from _states import (

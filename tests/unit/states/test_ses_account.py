@@ -1,7 +1,7 @@
 """ses_account's validation and planner."""
 
-import awsrunbook_ses as ses
 import pytest
+from awsrunbook import ses
 from salt.exceptions import SaltInvocationError
 
 from _states import (

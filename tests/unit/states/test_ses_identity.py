@@ -1,7 +1,6 @@
 """ses_identity's planner: no Salt loader, no AWS."""
 
-import awsrunbook_ses as ses
-import awsrunbook_sns as sns
+from awsrunbook import ses, sns
 
 from _states import (
     ses_identity,

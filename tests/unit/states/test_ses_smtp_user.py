@@ -1,6 +1,6 @@
 """ses_smtp_user's pillar layouts and planner."""
 
-import awsrunbook_iam as iam
+from awsrunbook import iam
 
 from _states import (
     ses_smtp_user,

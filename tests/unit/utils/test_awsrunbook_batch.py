@@ -5,9 +5,9 @@ import concurrent.futures
 import threading
 import types
 
-import awsrunbook_batch as batch
-import awsrunbook_readahead as ra
 import pytest
+from awsrunbook import batch
+from awsrunbook import readahead as ra
 
 CONN = {"region": "eu-west-2"}
 

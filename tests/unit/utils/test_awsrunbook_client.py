@@ -2,11 +2,11 @@
 
 import os
 
-import awsrunbook_client as aws
 import boto3
 import botocore.exceptions
 import moto
 import pytest
+from awsrunbook import client as aws
 from botocore.stub import Stubber
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 

@@ -1,8 +1,8 @@
-"""awsrunbook_dmarcrecord: DMARC records with the RFCs' defaults, the RFC 9989 tree walk and
+"""awsrunbook.dmarcrecord: DMARC records with the RFCs' defaults, the RFC 9989 tree walk and
 organisational domain next to the Public Suffix List's, and report authorization."""
 
-import awsrunbook_dmarcrecord as dmarc
 import pytest
+from awsrunbook import dmarcrecord as dmarc
 
 
 def found(*values):

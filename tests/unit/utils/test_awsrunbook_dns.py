@@ -1,6 +1,6 @@
 """The DNS records an SES identity needs, and their zone-file form."""
 
-import awsrunbook_dns as dns
+from awsrunbook import dns
 
 DOMAIN = "example.org"
 

@@ -1,9 +1,9 @@
-"""awsrunbook_dnscheck: per-record verdicts and the DMARC alignment check, over DNS answers
+"""awsrunbook.dnscheck: per-record verdicts and the DMARC alignment check, over DNS answers
 and SES's view of an identity given as data."""
 
-import awsrunbook_dmarcrecord as dmarcrecord
-import awsrunbook_dnscheck as check
 import pytest
+from awsrunbook import dmarcrecord
+from awsrunbook import dnscheck as check
 
 DOMAIN = "example.org"
 TOKENS = ["tok1", "tok2", "tok3"]

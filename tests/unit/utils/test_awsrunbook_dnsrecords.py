@@ -1,8 +1,8 @@
-"""awsrunbook_dnsrecords: canonical values, TXT quoting and splitting, provider settings and
+"""awsrunbook.dnsrecords: canonical values, TXT quoting and splitting, provider settings and
 the record-set plan. Pure: no DNS."""
 
-import awsrunbook_dnsrecords as records
 import pytest
+from awsrunbook import dnsrecords as records
 from salt.exceptions import SaltInvocationError
 
 SPF = "v=spf1 include:amazonses.com ~all"

@@ -2,8 +2,8 @@
 
 import ipaddress
 
-import awsrunbook_ec2 as ec2
 import pytest
+from awsrunbook import ec2
 from salt.exceptions import SaltInvocationError
 
 VPC = ipaddress.IPv4Network("10.0.0.0/16")

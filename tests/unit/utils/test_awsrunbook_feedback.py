@@ -3,8 +3,8 @@
 import copy
 import json
 
-import awsrunbook_feedback as feedback
 import pytest
+from awsrunbook import feedback
 
 from tests.support import ses_feedback as examples
 

@@ -3,7 +3,7 @@
 import hashlib
 import os
 
-import awsrunbook_files as files
+from awsrunbook import files
 
 
 def test_spellings_symlinks_and_hard_links_are_one_file(tmp_path):

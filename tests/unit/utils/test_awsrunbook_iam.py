@@ -1,6 +1,6 @@
 """IAM policy documents, their comparison, and what IAM says of users and policies."""
 
-import awsrunbook_iam as iam
+from awsrunbook import iam
 
 
 def test_backup_policy_documents():

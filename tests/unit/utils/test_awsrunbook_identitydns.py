@@ -1,9 +1,8 @@
-"""awsrunbook_identitydns: the ``dns`` and ``check_dns`` arguments of an identity state, the
+"""awsrunbook.identitydns: the ``dns`` and ``check_dns`` arguments of an identity state, the
 wait for verification and the comment lines. I/O goes through a recording ``salt_funcs``."""
 
-import awsrunbook_identitydns as identitydns
-import awsrunbook_ses as ses
 import pytest
+from awsrunbook import identitydns, ses
 from salt.exceptions import SaltInvocationError
 
 from tests.support import ses_identities

@@ -2,11 +2,10 @@
 
 import datetime
 
-import awsrunbook_keys as keys
-import awsrunbook_ses as ses
-import awsrunbook_state as st
 import pytest
-from awsrunbook_secrets import Secret
+from awsrunbook import keys, plans, ses
+from awsrunbook import state as st
+from awsrunbook.secrets import Secret
 from salt.exceptions import CommandExecutionError
 
 NOW = datetime.datetime(2026, 11, 23, tzinfo=datetime.timezone.utc)
@@ -37,7 +36,7 @@ def changes(plan, new_key_id=None):
     results = None
     if new_key_id:
         results = {keys.NEW_KEY: {"access_key_id": new_key_id, "secret": Secret("s")}}
-    return st.changes_of(keys.key_steps(plan, "u", KEY, []), results)
+    return plans.changes_of(keys.key_steps(plan, "u", KEY, []), results)
 
 
 def test_the_pillar_write_gets_the_key_its_secret_and_the_values():
@@ -223,7 +222,7 @@ def test_a_killed_rotation_is_cleared_then_converges():
         ("aws_iam.delete_access_key", "A"),
     ]
     assert notes == []  # K is not reported as a key the file does not use: it is deleted
-    changed = st.changes_of(steps)
+    changed = plans.changes_of(steps)
     assert changed["deleted_access_keys"] == {"old": ["A", "K"], "new": []}
     assert changed["key_intent"] == {
         "old": {"started": STARTED.isoformat(), "access_key_id": "K"},

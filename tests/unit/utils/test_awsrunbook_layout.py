@@ -1,10 +1,7 @@
 """Where credentials go in a pillar file, and the checks that keep those places apart."""
 
-import awsrunbook_files as files
-import awsrunbook_keys as keys
-import awsrunbook_layout as layout
-import awsrunbook_rds as rds
 import pytest
+from awsrunbook import files, keys, layout, rds
 from salt.exceptions import SaltInvocationError
 
 TWO = ["us-east-1", "eu-west-1"]
@@ -91,7 +88,7 @@ DECLARED = {
 
 
 def identity(path):
-    """Paths as written name files (the real identity is awsrunbook_files.identity's)."""
+    """Paths as written name files (the real identity is awsrunbook.files.identity's)."""
     return files.FileIdentity(path.replace("/./", "/"))
 
 

@@ -1,9 +1,9 @@
-"""awsrunbook_mailauth: SPF, DKIM and DMARC of a received message, over messages signed here
+"""awsrunbook.mailauth: SPF, DKIM and DMARC of a received message, over messages signed here
 with keys whose records a dict stands in for DNS."""
 
-import awsrunbook_dnscheck as dnscheck
-import awsrunbook_mailauth as auth
 import pytest
+from awsrunbook import dnscheck
+from awsrunbook import mailauth as auth
 
 from tests.support.dkim_keys import DkimKey
 

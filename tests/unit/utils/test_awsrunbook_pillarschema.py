@@ -5,9 +5,9 @@ import importlib
 import inspect
 import sys
 
-import awsrunbook_pillarschema as schema
 import pytest
 import yaml
+from awsrunbook import pillarschema as schema
 
 from tests.conftest import REPO
 from tests.support import sls as support_sls

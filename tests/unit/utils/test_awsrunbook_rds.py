@@ -5,9 +5,8 @@ import datetime
 import string
 import urllib.parse
 
-import awsrunbook_rds as rds
-import awsrunbook_state as st
 import pytest
+from awsrunbook import plans, rds
 from salt.exceptions import SaltInvocationError
 
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.timezone.utc)
@@ -308,7 +307,7 @@ def test_rotation_order_pending_modify_tag_promote():
         "aws_rds.promote_pending_password",
     ]
     assert steps[0]["kwargs"]["path"] == steps[1]["kwargs"]["path"] == "postgres:password_pending"
-    assert st.changes_of(steps) == {"password": "rotated, written to /srv/pillar/a.sls"}
+    assert plans.changes_of(steps) == {"password": "rotated, written to /srv/pillar/a.sls"}
     # an interrupted rotation: the pending password is set again, never replaced
     resumed = rds.plan_rotation(
         DB, "x", {"password": True, "pending": True, "url": False}, current, "x"

@@ -5,9 +5,9 @@ import threading
 import time
 import types
 
-import awsrunbook_client
-import awsrunbook_readahead as ra
+import awsrunbook.client
 import pytest
+from awsrunbook import readahead as ra
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 CONN = {"region": "eu-west-2"}
@@ -252,12 +252,12 @@ def test_a_kind_needing_the_account_also_waits_for_the_first_states_whole_read()
 
 def test_read_batches_reads_with_adaptive_retries():
     def mode(_key):
-        return awsrunbook_client._ADAPTIVE.get()
+        return awsrunbook.client._ADAPTIVE.get()
 
     futures = futures_of(["a", "b"])
     ra.read_batches([("s3", mode, futures, False)], {"s3": 2})
     assert [future.result(timeout=5) for _, future in futures] == [True, True]
-    assert awsrunbook_client._ADAPTIVE.get() is False
+    assert awsrunbook.client._ADAPTIVE.get() is False
 
 
 def test_the_first_state_reads_its_peers_and_each_plans_from_its_entry_once():

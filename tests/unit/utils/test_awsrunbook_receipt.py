@@ -4,9 +4,8 @@ the bucket policy, the plans, and picking the one verification link out of a mes
 import email.message
 import json
 
-import awsrunbook_receipt as receipt
-import awsrunbook_s3 as s3
 import pytest
+from awsrunbook import receipt, s3
 from salt.exceptions import SaltInvocationError
 
 from tests.support.ses_receiving import SETUP_FIELDS

@@ -1,8 +1,8 @@
-"""awsrunbook_s3: the lifecycle rule as S3's API spells it. The planners that use it are
+"""awsrunbook.s3: the lifecycle rule as S3's API spells it. The planners that use it are
 tested with their states (tests/unit/states/test_s3_backup_bucket.py) and the verification
 bucket (tests/unit/utils/test_awsrunbook_receipt.py)."""
 
-import awsrunbook_s3 as s3
+from awsrunbook import s3
 
 RULE = s3.lifecycle_rule("delete-after-30-days", 30, 7)
 

@@ -2,9 +2,8 @@
 
 import base64
 
-import awsrunbook_dns as dns
-import awsrunbook_ses as ses
 import pytest
+from awsrunbook import dns, ses
 from salt.exceptions import SaltInvocationError
 
 from tests.support.ses_identities import DOMAIN, TOKENS, converged, desired

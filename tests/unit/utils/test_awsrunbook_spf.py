@@ -1,9 +1,9 @@
-"""awsrunbook_spf: RFC 7208's check_host() over DNS given as data. Each case's expected
+"""awsrunbook.spf: RFC 7208's check_host() over DNS given as data. Each case's expected
 result is what pyspf 2.0.14 answers on the same DNS (compared once, out of band, with
 pyspf's DNSLookup pointed at ZONE; pyspf is not a dependency), with the RFC's reason."""
 
-import awsrunbook_spf as spf
 import pytest
+from awsrunbook import spf
 
 from tests.support.dns_zones import AMAZONSES_SPF
 

@@ -1,8 +1,9 @@
 """The one apply engine: test mode, results handed on, undo on failure, comments."""
 
-import awsrunbook_state as st
 import pytest
-from awsrunbook_secrets import Secret
+from awsrunbook import plans
+from awsrunbook import state as st
+from awsrunbook.secrets import Secret
 from salt.exceptions import CommandExecutionError
 
 
@@ -27,28 +28,28 @@ class Funcs(dict):
 
 
 def key_plan():
-    new_id = st.Ref("key", lambda made: made["id"], shown="(a new key)")
+    new_id = plans.Ref("key", lambda made: made["id"], shown="(a new key)")
     return [
-        st.step(
+        plans.step(
             "key_id",
             "OLD",
             new_id,
             "aws.create",
             save="key",
-            undo=st.step("the new key was deleted again", None, None, "aws.delete", id=new_id),
+            undo=plans.step("the new key was deleted again", None, None, "aws.delete", id=new_id),
             says="new key: {would}made",
             user="u",
         ),
-        st.local_step(
+        plans.local_step(
             "secret",
             None,
             "written to /p.sls",
             "pillar.write",
             one_line=True,
             closes=("key",),
-            values=st.Ref("key", lambda made: {"a:secret": made["secret"].value}),
+            values=plans.Ref("key", lambda made: {"a:secret": made["secret"].value}),
         ),
-        st.step("deleted", ["OLD"], [], "aws.delete", id="OLD"),
+        plans.step("deleted", ["OLD"], [], "aws.delete", id="OLD"),
     ]
 
 

@@ -1,10 +1,10 @@
-"""awsrunbook_suppression: arguments checked before any AWS call, SES's answers as data, and
+"""awsrunbook.suppression: arguments checked before any AWS call, SES's answers as data, and
 the explanation of why mail to an address does not arrive."""
 
 import datetime
 
-import awsrunbook_suppression as suppression
 import pytest
+from awsrunbook import suppression
 from salt.exceptions import SaltInvocationError
 
 ADDRESS = "jane@example.com"

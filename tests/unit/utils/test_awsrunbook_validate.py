@@ -1,7 +1,7 @@
 """Input validation: each check names the argument."""
 
-import awsrunbook_validate as valid
 import pytest
+from awsrunbook import validate as valid
 from salt.exceptions import SaltInvocationError
 
 

@@ -2,10 +2,8 @@
 
 import types
 
-import awsrunbook_layout as layout
-import awsrunbook_rds as rds
-import awsrunbook_writers as writers
 import pytest
+from awsrunbook import layout, rds, writers
 from salt.exceptions import SaltInvocationError
 
 

@@ -3,9 +3,9 @@ editor cannot do exactly is refused, never written half right."""
 
 import importlib.util
 
-import awsrunbook_yamledit as yamledit
 import pytest
 import yaml
+from awsrunbook import yamledit
 
 from tests.conftest import REPO
 

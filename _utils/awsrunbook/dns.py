@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import awsrunbook_dnsrecords as dnsrecords
+from awsrunbook import dnsrecords
 
 SPF_VALUE = "v=spf1 include:amazonses.com ~all"
 DEFAULT_DMARC = "v=DMARC1; p=none;"

@@ -1,5 +1,5 @@
 """The states of a run that write pillar files, found from the declaration beside each state
-(its module's ``PILLAR_WRITES``, an ``awsrunbook_layout.Writer``) through Salt's state loader,
+(its module's ``PILLAR_WRITES``, an ``awsrunbook.layout.Writer``) through Salt's state loader,
 never from a list of state names; and the check, before any AWS call, that no two of them
 overwrite each other's values in one file, however each spells the file's path.
 """
@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import awsrunbook_files as files
-import awsrunbook_layout as layout
-import awsrunbook_readahead as readahead
-import awsrunbook_state as st
+from awsrunbook import files, layout, readahead
+from awsrunbook import state as st
 
 
 def declared(state_globals: Mapping[str, Any]) -> dict[str, layout.Writer]:
@@ -33,8 +31,8 @@ def declared(state_globals: Mapping[str, Any]) -> dict[str, layout.Writer]:
 
 def check_no_collision(state_globals: Mapping[str, Any], writes: layout.Writes | None) -> None:
     """Refuse, naming ``pillar_keys``, when another state of this run writes the file of
-    ``writes`` (one file: ``awsrunbook_files.identity``) where this state does (see
-    ``awsrunbook_layout.no_collision``)."""
+    ``writes`` (one file: ``awsrunbook.files.identity``) where this state does (see
+    ``awsrunbook.layout.no_collision``)."""
     if writes is None:
         return
     writers = st.once_per_run(

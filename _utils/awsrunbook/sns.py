@@ -3,7 +3,7 @@ addresses and SQS queues to it, shared by ``ses_identity`` and ``ses_configurati
 
 from __future__ import annotations
 
-import awsrunbook_state as st
+from awsrunbook import plans
 
 POLICY_VERSION = "2012-10-17"
 
@@ -11,7 +11,7 @@ POLICY_VERSION = "2012-10-17"
 def _subscribe_steps(field, have, wanted, topic_arn, protocol):
     every = sorted(set(have) | set(wanted))
     return [
-        st.step(
+        plans.step(
             field,
             sorted(have),
             every,
@@ -27,7 +27,7 @@ def _subscribe_steps(field, have, wanted, topic_arn, protocol):
 
 def plan_topic(
     topic: dict, subscribers: list[str], label: str = "", queues: list[str] = ()
-) -> list[st.Step]:
+) -> list[plans.Step]:
     """Steps creating ``topic`` if missing and subscribing the ``subscribers`` (email
     addresses) and ``queues`` (SQS queue ARNs) it lacks (others are left alone: they may have
     been added by hand). ``topic`` is ``aws_sns.describe_topic``'s answer with its ``name``;
@@ -35,7 +35,7 @@ def plan_topic(
     steps = []
     if not topic["exists"]:
         steps.append(
-            st.step(
+            plans.step(
                 f"topic{label}", None, topic["name"], "aws_sns.create_topic", name=topic["name"]
             )
         )
@@ -74,14 +74,14 @@ def queue_policy(current: dict | None, queue_arn: str, topic_arn: str) -> dict:
     }
 
 
-def plan_queue(queue: dict, topic_arn: str, label: str = "") -> list[st.Step]:
+def plan_queue(queue: dict, topic_arn: str, label: str = "") -> list[plans.Step]:
     """Steps creating the SQS queue ``queue`` (``sqs_queue.describe_queue``'s answer) if
     missing and giving the topic ``topic_arn`` the right to send to it; none when it has
     both."""
     steps, url = [], queue["url"]
     if not queue["exists"]:
         steps.append(
-            st.step(
+            plans.step(
                 f"queue{label}",
                 None,
                 queue["name"],
@@ -90,13 +90,13 @@ def plan_queue(queue: dict, topic_arn: str, label: str = "") -> list[st.Step]:
                 name=queue["name"],
             )
         )
-        url = st.Ref(f"queue_url{label}")
+        url = plans.Ref(f"queue_url{label}")
     wanted = queue_statement(queue["arn"], topic_arn)
     if wanted in (queue["policy"] or {}).get("Statement", []):
         return steps
     policy = queue_policy(queue["policy"], queue["arn"], topic_arn)
     steps.append(
-        st.step(
+        plans.step(
             f"queue_policy{label}",
             queue["policy"],
             policy,

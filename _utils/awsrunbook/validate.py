@@ -5,8 +5,9 @@ import functools
 import ipaddress
 import re
 
-import awsrunbook_arn as arns
 from salt.exceptions import SaltInvocationError
+
+from awsrunbook import arn as arns
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_NAME_RE = re.compile(r"^[\w+=,.@-]+$")

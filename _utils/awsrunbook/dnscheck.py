@@ -2,16 +2,15 @@
 DKIM and SPF alignment of ``check_dmarc``. Pure: the answers come in as data.
 
 A DNS answer is ``{"status": "found" | "missing" | "timeout" | "error", "values": [...],
-"detail": str}`` with values in the canonical form of ``awsrunbook_dnsrecords``; a timeout
+"detail": str}`` with values in the canonical form of ``awsrunbook.dnsrecords``; a timeout
 or an error (SERVFAIL, REFUSED) is ``temperror``: never taken for a missing record, never
 the basis of a conclusion.
 """
 
 import re
 
-import awsrunbook_dmarcrecord as dmarcrecord
-import awsrunbook_dnsrecords as records
-import awsrunbook_spf as spf
+from awsrunbook import dmarcrecord, spf
+from awsrunbook import dnsrecords as records
 
 LEGACY_TOKEN_PREFIX = "_amazonses"  # VerifyDomainIdentity's TXT, unused by Easy DKIM
 # A CNAME target of an Easy DKIM token, in dkim.amazonses.com or a regional DKIM zone.
@@ -128,7 +127,7 @@ def _cname_note(answer):
 
 def check_records(groups, answers, any_policy=("DMARC",)):
     """Per expected record: ``{"name", "type", "expected", "status", "found", "note"}``.
-    ``groups`` is ``awsrunbook_dnsrecords.group_records``'s answer, ``answers`` a DNS answer
+    ``groups`` is ``awsrunbook.dnsrecords.group_records``'s answer, ``answers`` a DNS answer
     per ``(name, type)``. A policy kind in ``any_policy`` is ``ok`` when exactly one record
     of that kind is published, whatever its policy (a domain's own DMARC policy)."""
     report = []
@@ -148,7 +147,7 @@ def check_records(groups, answers, any_policy=("DMARC",)):
 
 def inherit_dmarc(report, domain, policy):
     """A subdomain without a DMARC record of its own is covered by the one found up the
-    tree (``policy``: ``awsrunbook_dmarcrecord.discover``'s answer): its entry is ``ok``,
+    tree (``policy``: ``awsrunbook.dmarcrecord.discover``'s answer): its entry is ``ok``,
     noting which record applies and with which policy (``sp=``)."""
     name = f"_dmarc.{domain}"
     for entry in report:
@@ -357,7 +356,7 @@ def _evaluated_spf(domain, mail_from, evaluation, aspf, org_of):
 
 def spf_alignment(domain, identity, mx_entry, evaluation=None, aspf="r", org_of=None):
     """``{"result", "aligned", "domain", "reasons", "evaluation"}`` for SPF: SES's MAIL FROM
-    domain must pass SPF (``evaluation``: ``awsrunbook_spf.evaluate`` at that domain for an
+    domain must pass SPF (``evaluation``: ``awsrunbook.spf.evaluate`` at that domain for an
     SES address) and share the From domain's organisational domain (``aspf=r``) or equal it
     (``aspf=s``). Without a custom MAIL FROM, or when its MX fails under
     ``USE_DEFAULT_VALUE``, SES uses amazonses.com, which never aligns."""
@@ -482,7 +481,7 @@ def dmarc_report(
 ):
     """The whole ``check_dmarc`` answer: ``{"domain", "verdict", "via", "reasons", "dmarc",
     "dkim", "spf", "organizational_domain", "lines"}``. ``policy`` is
-    ``awsrunbook_dmarcrecord.discover``'s answer, ``evaluation`` the SPF evaluation at the
+    ``awsrunbook.dmarcrecord.discover``'s answer, ``evaluation`` the SPF evaluation at the
     MAIL FROM domain, ``orgs`` ``{name: organizational_domains(...)}`` for the From and the
     MAIL FROM domains, ``authorizations`` the external report destinations checked."""
     orgs = orgs or {}

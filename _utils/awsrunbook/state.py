@@ -1,32 +1,23 @@
 """The read → plan → apply engine every state of this extension uses.
 
-A plan is a list of steps, plain data::
-
-    {"field": "lifecycle", "old": [...], "new": [...], "call": "aws_s3.put_lifecycle",
-     "kwargs": {...}, "aws": True, "save": None, "undo": None, "closes": ()}
-
-``test=True`` reports the steps as ``changes`` (old/new per field) and writes nothing; a real
-run calls each step's execution function in order. A step may ``save`` what its function
-returns (a new access key) for later steps, which name it with a ``Ref`` in their arguments
-or in their ``new`` value; it may carry an ``undo`` step, run when a later step fails before
-one that ``closes`` it (a new key is deleted again when the pillar write that should hold
-it fails). A failing step stops the run with the steps already done in ``changes``, so the
-next run converges from there.
-
-``old`` and ``new`` are what ``changes`` shows: never a secret.
+A plan is a list of steps (``awsrunbook.plans``, pure). ``test=True`` reports the steps as
+``changes`` (old/new per field) and writes nothing; a real run calls each step's execution
+function in order, running a step's ``undo`` when a later step fails before one that
+``closes`` it. A failing step stops the run with the steps already done in ``changes``, so
+the next run converges from there.
 """
 
 from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypedDict
+from typing import Any
 
-import awsrunbook_batch as batch
-import awsrunbook_client as aws
-import awsrunbook_readahead as readahead
-import awsrunbook_validate as valid
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+from awsrunbook import batch, plans, readahead
+from awsrunbook import client as aws
+from awsrunbook import validate as valid
 
 # What run_plan says when an ``absent`` function finds nothing to remove.
 ABSENT = "is already absent"
@@ -38,111 +29,15 @@ ONCE_KEY = "awsrunbook_once_per_run"
 _FUNCTION = contextvars.ContextVar("awsrunbook_state_function", default="this state")
 
 
-class Ref:
-    """A value a step returns at apply time, named by ``save``; ``fn`` derives what is needed
-    from it. ``shown`` stands for it where it is not known yet (``test=True``)."""
-
-    def __init__(self, name: str, fn: Callable[[Any], Any] | None = None, shown: str = "(new)"):
-        self.name = name
-        self.fn = fn
-        self.shown = shown
-
-    def resolve(self, results: Mapping[str, Any]) -> Any:
-        value = results[self.name]
-        return self.fn(value) if self.fn else value
-
-    def __repr__(self) -> str:
-        return self.shown
-
-
-class Step(TypedDict):
-    field: str
-    old: Any
-    new: Any
-    call: str
-    kwargs: dict[str, Any]
-    aws: bool
-    save: str | None
-    undo: Step | None
-    closes: tuple[str, ...]
-    one_line: bool
-    says: str | None
-
-
 def new_ret(name: str) -> dict[str, Any]:
     return {"name": name, "result": True, "changes": {}, "comment": ""}
-
-
-def step(  # noqa: PLR0913 - the options after * are keyword-only and each is documented
-    field: str,
-    old: Any,
-    new: Any,
-    call: str,
-    *,
-    save: str | None = None,
-    undo: Step | None = None,
-    closes: Iterable[str] = (),
-    one_line: bool = False,
-    says: str | None = None,
-    **kwargs: Any,
-) -> Step:
-    """A step whose execution function talks to AWS (it gets the connection arguments).
-    With ``one_line``, ``changes`` shows the field as the one line ``new``
-    (``secret_access_key: written to FILE``) instead of old/new. ``says``: a comment line
-    for when the step was applied, or in test mode would be (``{would}`` in it then reads
-    "would be" and a space)."""
-    return {
-        "field": field,
-        "old": old,
-        "new": new,
-        "call": call,
-        "kwargs": kwargs,
-        "aws": True,
-        "save": save,
-        "undo": undo,
-        "closes": tuple(closes),
-        "one_line": one_line,
-        "says": says,
-    }
-
-
-def local_step(field: str, old: Any, new: Any, call: str, **kwargs: Any) -> Step:
-    """A step whose execution function works on this machine (e.g. the pillar file)."""
-    return {**step(field, old, new, call, **kwargs), "aws": False}
-
-
-def _resolved(value: Any, results: Mapping[str, Any] | None) -> Any:
-    """``value`` with every ``Ref`` in it replaced by its result (by what it shows when
-    ``results`` is ``None``: test mode)."""
-    if isinstance(value, Ref):
-        return value.shown if results is None else value.resolve(results)
-    if isinstance(value, dict):
-        return {key: _resolved(item, results) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_resolved(item, results) for item in value]
-    return value
-
-
-def changes_of(steps: Iterable[Step], results: Mapping[str, Any] | None = None) -> dict:
-    """The ``changes`` dict a list of steps stands for (the last step of a field wins ``new``,
-    the first its ``old``)."""
-    changes: dict[str, Any] = {}
-    for item in steps:
-        new = _resolved(item["new"], results)
-        if item["one_line"]:
-            changes[item["field"]] = new
-        elif item["field"] in changes:
-            changes[item["field"]]["new"] = new
-        else:
-            changes[item["field"]] = {"old": _resolved(item["old"], results), "new": new}
-    return changes
 
 
 def _comment(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _says(steps: Iterable[Step], test: bool = False) -> list[str]:
+def _says(steps: Iterable[plans.Step], test: bool = False) -> list[str]:
     would = "would be " if test else ""
     return list(dict.fromkeys(item["says"].format(would=would) for item in steps if item["says"]))
 
@@ -155,14 +50,14 @@ class _Apply:
         self.salt_funcs = salt_funcs
         self.conn = conn
         self.results: dict[str, Any] = {}
-        self.open_undos: dict[str, Step] = {}
-        self.done: list[Step] = []
+        self.open_undos: dict[str, plans.Step] = {}
+        self.done: list[plans.Step] = []
 
-    def call(self, item: Step) -> Any:
-        kwargs = _resolved(item["kwargs"], self.results)
+    def call(self, item: plans.Step) -> Any:
+        kwargs = plans.resolved(item["kwargs"], self.results)
         return self.salt_funcs[item["call"]](**kwargs, **(self.conn if item["aws"] else {}))
 
-    def apply(self, item: Step) -> None:
+    def apply(self, item: plans.Step) -> None:
         value = self.call(item)
         if item["save"]:
             self.results[item["save"]] = value
@@ -184,12 +79,12 @@ class _Apply:
                 undone.append(undo["field"])
         return undone, failed
 
-    def failed(self, ret: dict, what: str, item: Step, exc: Exception) -> list[str]:
+    def failed(self, ret: dict, what: str, item: plans.Step, exc: Exception) -> list[str]:
         """Undo what is open after ``item`` failed; fill ``ret``; the comment lines."""
         undone, failed_undos = self.undo()
         kept = [d for d in self.done if d["save"] not in self.open_undos]
         ret["result"] = False
-        ret["changes"] = changes_of(kept, self.results)
+        ret["changes"] = plans.changes_of(kept, self.results)
         lines = [f"{what}: {item['field']} failed: {exc}"]
         if undone:
             lines.append(f"Undone so that nothing is left half made: {', '.join(undone)}.")
@@ -200,7 +95,7 @@ class _Apply:
 
 def run_plan(  # noqa: PLR0913 - converged and writes are keyword-only options
     ret: dict,
-    steps: list[Step],
+    steps: list[plans.Step],
     salt_funcs: Mapping[str, Callable],
     conn: dict,
     test: bool,
@@ -222,7 +117,7 @@ def run_plan(  # noqa: PLR0913 - converged and writes are keyword-only options
         return True
     if test:
         ret["result"] = None
-        ret["changes"].update(changes_of(steps))
+        ret["changes"].update(plans.changes_of(steps))
         lines = [f"{what} would be changed: {', '.join(ret['changes'])}", *_says(steps, test=True)]
         ret["comment"] = _comment(ret["comment"], *lines, *notes)
         return True
@@ -235,7 +130,7 @@ def run_plan(  # noqa: PLR0913 - converged and writes are keyword-only options
         except (CommandExecutionError, SaltInvocationError) as exc:
             ret["comment"] = _comment(ret["comment"], *run.failed(ret, what, item, exc), *notes)
             return False
-    ret["changes"].update(changes_of(run.done, run.results))
+    ret["changes"].update(plans.changes_of(run.done, run.results))
     lines = [f"{what} changed: {', '.join(ret['changes'])}", *_says(run.done)]
     ret["comment"] = _comment(ret["comment"], *lines, *notes)
     return True

@@ -2,8 +2,8 @@
 all want, and lifecycle rules as S3's API spells them, planned so that rules the state does
 not manage keep their place; and the plan steps that set them."""
 
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import plans
+from awsrunbook import validate as valid
 
 PUBLIC_ACCESS_BLOCKED = {
     "BlockPublicAcls": True,
@@ -65,7 +65,7 @@ def public_access_steps(field, bucket, current):
     if current == PUBLIC_ACCESS_BLOCKED:
         return []
     return [
-        st.step(
+        plans.step(
             field,
             current,
             PUBLIC_ACCESS_BLOCKED,
@@ -85,7 +85,7 @@ def lifecycle_steps(field, bucket, current_rules, desired_rules, exclusive, neve
     refuse_expiry_over(old if rules is None else rules, never or {})
     if rules is None:
         return []
-    return [st.step(field, old, rules, "aws_s3.put_lifecycle", bucket=bucket, rules=rules)]
+    return [plans.step(field, old, rules, "aws_s3.put_lifecycle", bucket=bucket, rules=rules)]
 
 
 def filter_prefix(prefix: str | None) -> str:

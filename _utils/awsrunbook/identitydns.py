@@ -2,16 +2,14 @@
 the operator to publish), checked live, waited for, and reported in the state's comment.
 
 The functions that read or write take ``salt_funcs`` (the state's ``__salt__``) for their I/O,
-as ``awsrunbook_state.run_plan`` does.
+as ``awsrunbook.state.run_plan`` does.
 """
 
 from typing import Any
 
-import awsrunbook_dns as dns
-import awsrunbook_dnsrecords as dnsrecords
-import awsrunbook_ses as ses
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import dns, dnsrecords, ses
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 # (execution-module prefix, zone, provider settings), as dnsrecords.provider_settings returns.
 Target = tuple[str, str | None, dict[str, Any]]

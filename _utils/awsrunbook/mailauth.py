@@ -18,8 +18,9 @@ import email.policy
 import email.utils
 import re
 
-import awsrunbook_dnscheck as dnscheck
 import dkim
+
+from awsrunbook import dnscheck
 
 SES_SIGNING_DOMAIN = "amazonses.com"  # SES's own second signature: expected, never aligned
 # Methods an Authentication-Results header may report (IANA registry, the ones mail carries);
@@ -326,7 +327,7 @@ def report_lines(report):
 def analyse(raw, verifications, policy, authserv_id=None):
     """The whole analysis of a received message: ``raw`` the message, ``verifications`` our
     ``verify_signatures`` answer for it, ``policy`` the DMARC record
-    (``awsrunbook_dnscheck.dmarc_record``), ``authserv_id`` the receiver whose
+    (``awsrunbook.dnscheck.dmarc_record``), ``authserv_id`` the receiver whose
     ``Authentication-Results`` count."""
     message = parse_message(raw)
     author_domain = from_domain(message)

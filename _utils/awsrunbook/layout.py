@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import awsrunbook_validate as valid
 from salt.exceptions import SaltInvocationError
+
+from awsrunbook import validate as valid
 
 BACKUP_NAMES = ("access_key_id", "secret_access_key", "region", "bucket", "prefix", "endpoint")
 BACKUP_DEFAULTS = {
@@ -262,7 +263,7 @@ def _writes(pillar_file, paths, values, secret_names):
 @dataclass(frozen=True)
 class RunWriter:
     """A chunk of the run's low state that writes pillar: its state, ID, file identity (see
-    ``awsrunbook_files.FileIdentity``) and writes."""
+    ``awsrunbook.files.FileIdentity``) and writes."""
 
     state: str
     chunk_id: Any

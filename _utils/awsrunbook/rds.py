@@ -10,12 +10,12 @@ import re
 import string
 import urllib.parse
 
-import awsrunbook_keys as keys
-import awsrunbook_layout as layout
-import awsrunbook_secrets as secrets_mod
-import awsrunbook_state as st
-import awsrunbook_validate as valid
 from salt.exceptions import SaltInvocationError
+
+from awsrunbook import keys, layout, plans
+from awsrunbook import secrets as secrets_mod
+from awsrunbook import state as st
+from awsrunbook import validate as valid
 
 # RDS forbids "/", '"', "@" and spaces in a master password. Of the rest, we leave out what
 # needs quoting in a shell, a URL or a libpq connection string, so the value can be pasted
@@ -461,7 +461,7 @@ DEFAULT_SECRETS = ("postgres:password", "postgres:password_pending", "postgres:u
 
 def pillar_writes(args):
     """What a ``present`` call with the arguments ``args`` (a chunk of the low state) writes
-    in its pillar file (``awsrunbook_layout.Writes``): the host, the password and the URL
+    in its pillar file (``awsrunbook.layout.Writes``): the host, the password and the URL
     are the database's own, so two databases never share their paths."""
     paths = layout.single(args.get("pillar_keys"), PILLAR_NAMES, DEFAULT_PILLAR_KEYS)
     known = {
@@ -592,7 +592,7 @@ def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
     password_path = None if managed else db["paths"]["password"]
     if password_path and not in_pillar["password"]:
         steps.append(
-            st.local_step(
+            plans.local_step(
                 "password",
                 None,
                 f"written to {db['pillar_file']}",
@@ -604,7 +604,7 @@ def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
             )
         )
     steps.append(
-        st.step(
+        plans.step(
             db["kind"],
             None,
             shown,
@@ -623,7 +623,7 @@ def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
 
 
 def plan_wait(db, status, wait):
-    return st.step(
+    return plans.step(
         "status",
         status,
         "available",
@@ -640,7 +640,7 @@ def plan_modify(db, changes, params, apply_immediately):
     if not params:
         return []
     return [
-        st.step(
+        plans.step(
             "settings",
             {field: change["old"] for field, change in changes.items()},
             {field: change["new"] for field, change in changes.items()},
@@ -671,7 +671,7 @@ def plan_rotation(db, reason, in_pillar, current, stamp):
     steps = []
     if not in_pillar["pending"]:
         steps.append(
-            st.local_step(
+            plans.local_step(
                 "password",
                 None,
                 rotated,
@@ -684,7 +684,7 @@ def plan_rotation(db, reason, in_pillar, current, stamp):
         )
     return [
         *steps,
-        st.step(
+        plans.step(
             "password",
             None,
             rotated,
@@ -698,7 +698,7 @@ def plan_rotation(db, reason, in_pillar, current, stamp):
             path=pending,
             stop_managing=bool(current["secret_arn"]),
         ),
-        st.step(
+        plans.step(
             "password",
             None,
             rotated,
@@ -707,7 +707,7 @@ def plan_rotation(db, reason, in_pillar, current, stamp):
             arn=current["arn"],
             tags={PASSWORD_TAG: stamp},
         ),
-        st.local_step(
+        plans.local_step(
             "password",
             None,
             rotated,
@@ -724,7 +724,7 @@ def plan_managed(db, in_pillar):
     """Hand the password to Secrets Manager (``ManageMasterUserPassword``) and take it out
     of the pillar file; ``secret_arn`` is written once known."""
     steps = [
-        st.step(
+        plans.step(
             "manage_master_user_password",
             False,
             True,
@@ -745,7 +745,7 @@ def plan_managed(db, in_pillar):
     ]
     if present:
         steps.append(
-            st.local_step(
+            plans.local_step(
                 "pillar", present, None, "pillar_file.remove", path=db["pillar_file"], keys=present
             )
         )
@@ -760,7 +760,7 @@ def plan_url(db, in_pillar, parts, rewrite, managed):
     if not url_path or parts["host"] is None or (in_pillar["url"] and not rewrite):
         return []
     return [
-        st.local_step(
+        plans.local_step(
             "url",
             None,
             f"written to {db['pillar_file']}",
@@ -844,10 +844,10 @@ def plan_present(db, current, desired, create, pillar, opts):
         )
         # A cluster's endpoint name is in CreateDBCluster's answer; an instance's only once
         # it is available.
-        host = st.Ref("described", _host, shown="(once available)") if opts["wait"] else None
+        host = plans.Ref("described", _host, shown="(once available)") if opts["wait"] else None
         if db["kind"] == "cluster" and not opts["wait"]:
-            host = st.Ref("created", _host, shown="(the cluster endpoint)")
-        secret = st.Ref("created", _secret, shown="(new secret)") if opts["managed"] else None
+            host = plans.Ref("created", _host, shown="(the cluster endpoint)")
+        secret = plans.Ref("created", _secret, shown="(new secret)") if opts["managed"] else None
         notes = (
             []
             if host
@@ -861,11 +861,11 @@ def plan_present(db, current, desired, create, pillar, opts):
         steps, notes = _plan_existing(db, current, desired, pillar, opts)
         host, secret = current["host"], current["secret_arn"] if opts["managed"] else None
         if any(step["field"] == "manage_master_user_password" for step in steps):
-            secret = st.Ref("described", _secret, shown="(new secret)")
+            secret = plans.Ref("described", _secret, shown="(new secret)")
         rewrite = any(step["field"] == "password" for step in steps)
     values = connection_values(db["paths"], host, secret_arn=secret, **pillar["parts"])
     value_steps = [
-        st.local_step(
+        plans.local_step(
             f"pillar {path}",
             pillar["values"].get(path),
             value,
@@ -921,7 +921,7 @@ def plan_absent(kind, name, current, final_snapshot, pillar_file, in_pillar):
     steps = []
     if current is not None and current["status"] != "deleting":
         steps.append(
-            st.step(
+            plans.step(
                 kind,
                 {"status": current["status"], "engine_version": current["engine_version"]},
                 None,

@@ -4,7 +4,7 @@ One place for: the connection arguments (``region``, ``profile``, ``keyid``, ``k
 ``role_arn``), the cached boto3 client per service/region/credentials with botocore's
 retries configured, and turning botocore errors into ``CommandExecutionError``.
 
-This file is imported as a plain Python module (``import awsrunbook_client``): Salt puts the
+This file is imported as a plain Python module (``import awsrunbook.client``): Salt puts the
 synced ``_utils`` directory on ``sys.path`` while it loads modules, and ``pip install``
 installs it as a top-level module.
 """
@@ -17,13 +17,14 @@ import os
 import threading
 import time
 
-import awsrunbook_arn as arns
-import awsrunbook_validate as valid
 import boto3
 import botocore.config
 import botocore.exceptions
 import botocore.session
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+from awsrunbook import arn as arns
+from awsrunbook import validate as valid
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ def run_scoped(context, key, scope):
     states of one run share reads and remember what earlier states did."""
     if scope is None:
         return None
-    with _SCOPED_LOCK:  # the states of a batch (awsrunbook_batch) ask from several threads
+    with _SCOPED_LOCK:  # the states of a batch (awsrunbook.batch) ask from several threads
         kept = context.get(key)
         if not kept or kept["scope"] != scope:
             kept = context[key] = {"scope": scope, "data": {}}

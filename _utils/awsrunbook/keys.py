@@ -25,10 +25,9 @@ import datetime
 import functools
 from typing import Any, TypedDict
 
-import awsrunbook_layout as layout
-import awsrunbook_ses as ses
-import awsrunbook_state as st
 from salt.exceptions import CommandExecutionError
+
+from awsrunbook import layout, plans, ses
 
 IAM_KEY_LIMIT = 2
 NEW_KEY = "new_access_key"
@@ -246,7 +245,7 @@ def _new_key_id(created):
 
 def _delete_steps(user, key_ids, deleted):
     return [
-        st.step(
+        plans.step(
             "deleted_access_keys", deleted, [], "aws_iam.delete_access_key", user=user, key_id=k
         )
         for k in key_ids
@@ -258,11 +257,11 @@ def _literal(text: str) -> str:
     return str(text).replace("{", "{{").replace("}", "}}")
 
 
-def _leftover_steps(leftover: Leftover, intent: Intent, user: str, deleted) -> list[st.Step]:
+def _leftover_steps(leftover: Leftover, intent: Intent, user: str, deleted) -> list[plans.Step]:
     """Delete the keys a stopped run made and never wrote, then remove its record."""
     steps = _delete_steps(user, leftover["delete"], deleted)
     steps.append(
-        st.local_step(
+        plans.local_step(
             "key_intent",
             {"started": intent["started"], "access_key_id": intent["access_key_id"]},
             None,
@@ -275,17 +274,17 @@ def _leftover_steps(leftover: Leftover, intent: Intent, user: str, deleted) -> l
     return steps
 
 
-def _create_steps(plan: KeyPlan, user: str, key: PillarKey, known_keys) -> list[st.Step]:
+def _create_steps(plan: KeyPlan, user: str, key: PillarKey, known_keys) -> list[plans.Step]:
     """Create the key (its intent recorded first), then write it with the pillar's values
     unless another run wrote the file since it was read (closing the create's undo)."""
-    new_id = st.Ref(NEW_KEY, _new_key_id, shown="(a new access key)")
-    create = st.step(
+    new_id = plans.Ref(NEW_KEY, _new_key_id, shown="(a new access key)")
+    create = plans.step(
         "access_key_id",
         plan["pillar_key_id"],
         new_id,
         "aws_iam.create_access_key",
         save=NEW_KEY,
-        undo=st.step(
+        undo=plans.step(
             "the new access key was deleted again",
             None,
             None,
@@ -302,7 +301,7 @@ def _create_steps(plan: KeyPlan, user: str, key: PillarKey, known_keys) -> list[
     write = functools.partial(
         pillar_values, key["id_paths"], key["secret_paths"], key["values_wanted"]
     )
-    written = st.local_step(
+    written = plans.local_step(
         key["secret_label"],
         None,
         f"written to {key['pillar_file']}",
@@ -311,7 +310,7 @@ def _create_steps(plan: KeyPlan, user: str, key: PillarKey, known_keys) -> list[
         closes=(NEW_KEY,),
         path=key["pillar_file"],
         user=user,
-        values=st.Ref(NEW_KEY, write),
+        values=plans.Ref(NEW_KEY, write),
         expect={path: key["values_now"].get(path) for path in key["id_paths"]},
         access_key_id=new_id,
     )
@@ -324,7 +323,7 @@ def key_steps(
     key: PillarKey,
     known_keys,
     leftover: tuple[Leftover, Intent] | None = None,
-) -> list[st.Step]:
+) -> list[plans.Step]:
     """The steps carrying out ``plan``: clear what a stopped run left (``leftover`` and its
     intent), make room, create the key, write it with the pillar's values, then delete the
     key it replaces."""
@@ -341,11 +340,11 @@ def key_steps(
     return steps + _delete_steps(user, later, deleted)
 
 
-def plan_pillar_values(pillar_file, wanted, current) -> list[st.Step]:
+def plan_pillar_values(pillar_file, wanted, current) -> list[plans.Step]:
     """One local step per non-secret pillar value (region, host, port...) that differs from
     what ``pillar_file`` holds. ``wanted`` and ``current`` map key paths to values."""
     return [
-        st.local_step(
+        plans.local_step(
             f"pillar {path}",
             layout.shown(path, current.get(path)),
             value,
@@ -360,7 +359,7 @@ def plan_pillar_values(pillar_file, wanted, current) -> list[st.Step]:
 
 def plan_user_key(
     what, user, current_user, key: PillarKey, rotation: Rotation, intent: Intent | None = None
-) -> tuple[list[st.Step], list[str]]:
+) -> tuple[list[plans.Step], list[str]]:
     """Steps and comment notes for the key of ``user`` (``current_user``:
     ``aws_iam.describe_user``'s answer or ``None``; ``intent``: ``key_intent.read``'s).
     Raises ``CommandExecutionError`` when IAM's key limit leaves no room, or while another
@@ -399,12 +398,14 @@ def plan_user_key(
     return steps, notes
 
 
-def plan_pillar_removal(pillar_file, in_pillar) -> list[st.Step]:
+def plan_pillar_removal(pillar_file, in_pillar) -> list[plans.Step]:
     """The step removing a user's credentials from ``pillar_file`` (``.absent``): the key
     paths of ``in_pillar`` (``pillar_file.read``'s answer) that are there."""
     present = [path for path, value in in_pillar.items() if value not in (None, False)]
     if not present:
         return []
     return [
-        st.local_step("pillar", present, None, "pillar_file.remove", path=pillar_file, keys=present)
+        plans.local_step(
+            "pillar", present, None, "pillar_file.remove", path=pillar_file, keys=present
+        )
     ]

@@ -21,7 +21,7 @@ number), and their clients use botocore's adaptive retry mode, so throttling slo
 read-ahead down instead of failing it. A run with one resource reads it as before: no thread,
 no extra call.
 
-The states of a batch (``awsrunbook_batch``) take and forget entries from several threads (a
+The states of a batch (``awsrunbook.batch``) take and forget entries from several threads (a
 lock guards them), and see what Salt injected for their own call through ``injected``.
 """
 
@@ -35,8 +35,9 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-import awsrunbook_client as aws
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+from awsrunbook import client as aws
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,10 @@ CONFIG_OPTION = "aws_runbook_read_concurrency"
 # several SES control-plane calls are documented at about one a second: a few threads only,
 # and adaptive retries slow those down further when AWS says so.
 DEFAULT_CONCURRENCY = {"s3": 16, "sns": 8, "iam": 4, "ses": 2}
-CACHE_KEY = "awsrunbook_readahead"
+CACHE_KEY = "awsrunbook.readahead"
 # How often a waiting read-ahead thread looks whether the process is exiting.
 POLL_SECONDS = 0.2
-# Guards the run's entries: the states of a batch (awsrunbook_batch) take and forget them
+# Guards the run's entries: the states of a batch (awsrunbook.batch) take and forget them
 # from several threads.
 _ENTRIES_LOCK = threading.RLock()
 
@@ -217,11 +218,13 @@ def _drain(
             future.cancel()
 
 
-def _thread(target: Callable, *args: Any) -> threading.Thread:
-    """A started thread running ``target(*args)`` in a copy of the caller's context (Salt finds
-    its loader, what ``__salt__`` means in a reader, there). Not a daemon: the interpreter
-    joins it before it exits, instead of freezing it mid-read (or mid-write to stderr)."""
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(target, *args))
+def _thread(name: str, target: Callable, *args: Any) -> threading.Thread:
+    """A started thread ``name`` running ``target(*args)`` in a copy of the caller's context
+    (Salt finds its loader, what ``__salt__`` means in a reader, there). Not a daemon: the
+    interpreter joins it before it exits, instead of freezing it mid-read (or mid-write to
+    stderr)."""
+    run = contextvars.copy_context().run
+    thread = threading.Thread(target=run, args=(target, *args), name=name)
     thread.start()
     return thread
 
@@ -229,7 +232,7 @@ def _thread(target: Callable, *args: Any) -> threading.Thread:
 def _read_kind(slots: tuple, reader: Callable, futures: list, after: list, stopping) -> None:
     """Read one kind's ``futures`` (``[(key, future)]``) in its service's ``slots``
     (``(semaphore, limit)``): its first read alone, once the futures ``after`` are done, then
-    the rest, by as many threads as the limit allows."""
+    the rest, by as many threads as the limit allows (named as this one, numbered)."""
     if not _wait(after, stopping):
         for _, future in futures:
             future.cancel()
@@ -238,7 +241,9 @@ def _read_kind(slots: tuple, reader: Callable, futures: list, after: list, stopp
     queue = collections.deque(futures)
     _drain(semaphore, reader, collections.deque([queue.popleft()]), stopping)
     count = min(limit, len(queue))
-    for thread in [_thread(_drain, semaphore, reader, queue, stopping) for _ in range(count)]:
+    prefix = threading.current_thread().name
+    args = (_drain, semaphore, reader, queue, stopping)
+    for thread in [_thread(f"{prefix}_{i}", *args) for i in range(count)]:
         thread.join()
 
 
@@ -263,7 +268,8 @@ def read_batches(
     mine = [gate.finished] if gate is not None else []
     for service, reader, futures, needs_account in batches:
         after = [*mine, *firsts] if needs_account else []
-        threads.append(_thread(_read_kind, slots[service], reader, futures, after, stopping))
+        args = (_read_kind, slots[service], reader, futures, after, stopping)
+        threads.append(_thread(f"awsrunbook-{service}", *args))
         firsts.append(futures[0][1])
     for thread in threads:
         thread.join()
@@ -345,11 +351,11 @@ def _start(
         return
     option = state_globals["__salt__"]["config.option"](CONFIG_OPTION, None)
     limits = {service: concurrency(service, option) for service, *_ in batches}
-    _thread(read_batches, batches, limits, gate)
+    _thread("awsrunbook-readahead", read_batches, batches, limits, gate)
 
 
 # What Salt injected for the state call this thread runs, when that is not what the state
-# module's globals hold: the states of a batch (awsrunbook_batch) run in threads while Salt
+# module's globals hold: the states of a batch (awsrunbook.batch) run in threads while Salt
 # calls another state.
 INJECTED = contextvars.ContextVar("awsrunbook_injected", default=None)
 

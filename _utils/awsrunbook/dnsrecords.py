@@ -16,9 +16,10 @@ import binascii
 import ipaddress
 import re
 
-import awsrunbook_state as st
 import salt.utils.data
 from salt.exceptions import SaltInvocationError
+
+from awsrunbook import plans
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT")
 MAX_CHARACTER_STRING = 255  # bytes per TXT character-string (RFC 1035 3.3)
@@ -522,7 +523,7 @@ def record_key(name, rtype):
 
 def record_step(module, zone, settings, name, rtype, current, plan):
     """The plan step that writes one record set through the provider's ``set_records``."""
-    return st.local_step(
+    return plans.local_step(
         record_key(name, rtype),
         shown(current),
         shown(plan),

@@ -17,12 +17,9 @@ import re
 import urllib.parse
 from typing import Any
 
-import awsrunbook_arn as arns
-import awsrunbook_dnsrecords as dnsrecords
-import awsrunbook_s3 as s3
-import awsrunbook_secrets as secrets
-import awsrunbook_state as st
-import awsrunbook_validate as valid
+from awsrunbook import arn as arns
+from awsrunbook import dnsrecords, plans, s3, secrets
+from awsrunbook import validate as valid
 
 # The runbook's example names (003_*: "email-address-verification", "deliver-to-s3-bucket",
 # "ocp-aws-verification").
@@ -224,7 +221,7 @@ def _bucket_steps(receiving: dict, bucket: dict | None, policy: str | None, stat
     steps = []
     if bucket is None:
         steps.append(
-            st.step("verification_bucket", None, name, "aws_s3.create_bucket", bucket=name)
+            plans.step("verification_bucket", None, name, "aws_s3.create_bucket", bucket=name)
         )
         bucket = {"public_access_block": None, "lifecycle_rules": []}
     steps += s3.public_access_steps(
@@ -241,7 +238,7 @@ def _bucket_steps(receiving: dict, bucket: dict | None, policy: str | None, stat
     new_policy = merged_policy(policy, statement)
     if new_policy is not None:
         steps.append(
-            st.step(
+            plans.step(
                 "verification_bucket_policy",
                 json.loads(policy) if policy else None,
                 json.loads(new_policy),
@@ -258,7 +255,7 @@ def _rule_steps(receiving: dict, rule_set: dict | None):
     steps = []
     if rule_set is None:
         steps.append(
-            st.step(
+            plans.step(
                 "receipt_rule_set", None, name, "aws_ses_receipt.create_rule_set", rule_set=name
             )
         )
@@ -266,7 +263,7 @@ def _rule_steps(receiving: dict, rule_set: dict | None):
     have = next((r for r in rule_set["rules"] if r["Name"] == receiving["rule"]), None)
     if have != wanted:
         call = "aws_ses_receipt.create_rule" if have is None else "aws_ses_receipt.update_rule"
-        steps.append(st.step("receipt_rule", have, wanted, call, rule_set=name, rule=wanted))
+        steps.append(plans.step("receipt_rule", have, wanted, call, rule_set=name, rule=wanted))
     return steps
 
 
@@ -283,7 +280,7 @@ def plan_receiving(
     steps += _rule_steps(receiving, found["rule_set"])
     if found["active_rule_set"] != receiving["rule_set"]:
         steps.append(
-            st.step(
+            plans.step(
                 "active_receipt_rule_set",
                 found["active_rule_set"],
                 receiving["rule_set"],
@@ -331,7 +328,7 @@ def plan_cleanup(receiving: dict, found: dict, cleanup: bool | str = True) -> li
     steps = []
     if restore != name:
         steps.append(
-            st.step(
+            plans.step(
                 "cleanup_active_receipt_rule_set",
                 name,
                 restore,
@@ -340,7 +337,7 @@ def plan_cleanup(receiving: dict, found: dict, cleanup: bool | str = True) -> li
             )
         )
     steps.append(
-        st.step(
+        plans.step(
             "cleanup_receipt_rule",
             receiving["rule"],
             None,
@@ -351,7 +348,7 @@ def plan_cleanup(receiving: dict, found: dict, cleanup: bool | str = True) -> li
     )
     if not _other_rules(found, receiving) and restore != name:
         steps.append(
-            st.step(
+            plans.step(
                 "cleanup_receipt_rule_set",
                 name,
                 None,
@@ -361,7 +358,7 @@ def plan_cleanup(receiving: dict, found: dict, cleanup: bool | str = True) -> li
         )
     if cleanup == "all":
         steps.append(
-            st.step(
+            plans.step(
                 "cleanup_verification_bucket",
                 receiving["bucket"],
                 None,
@@ -372,7 +369,7 @@ def plan_cleanup(receiving: dict, found: dict, cleanup: bool | str = True) -> li
         )
     else:
         steps.append(
-            st.step(
+            plans.step(
                 "cleanup_received_messages",
                 receiving["prefix"],
                 None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-import awsrunbook_arn as arns
+from awsrunbook import arn as arns
 
 BACKUP_OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")
 

@@ -28,7 +28,7 @@ The states in flight at once are bounded per service (minion config
 ``aws_runbook_write_concurrency``: a number for every service, or a mapping of service to
 number; 1 turns batches off), and their clients use botocore's adaptive retry mode, so
 throttling slows the batch down instead of failing it. A create that is not idempotent is
-still sent once (see ``awsrunbook_client.client``).
+still sent once (see ``awsrunbook.client.client``).
 """
 
 from __future__ import annotations
@@ -41,11 +41,12 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
-import awsrunbook_client as aws
-import awsrunbook_readahead as ra
 import salt.state
 import salt.utils.args
 from salt.exceptions import SaltInvocationError
+
+from awsrunbook import client as aws
+from awsrunbook import readahead as ra
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ CONFIG_OPTION = "aws_runbook_write_concurrency"
 # States in flight at once, per service: as for the read-ahead, few for IAM and SES, whose
 # control planes throttle each account far below S3.
 DEFAULT_CONCURRENCY = {"s3": 8, "iam": 4, "ses": 2}
-CACHE_KEY = "awsrunbook_batch"
+CACHE_KEY = "awsrunbook.batch"
 
 # What Salt injects into a state module's globals for each call.
 PER_CALL = ("__low__", "__running__", "__instance_id__", "__lowstate__", "__env__", "__user__")

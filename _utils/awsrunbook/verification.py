@@ -7,7 +7,7 @@ SES receiving, or is added for the duration through ``verify: {dns: ...}`` when 
 when it points elsewhere the message goes to that mailbox and the state stays pending), set
 receiving up, create the identity (SES mails the link), find the one verification link in
 the message, request it, poll until SES says ``SUCCESS``, and take receiving down again. The
-writes are plan steps (``awsrunbook_state``); the link is a ``Secret`` from the message to the
+writes are plan steps (``awsrunbook.state``); the link is a ``Secret`` from the message to the
 request and never shown or logged.
 """
 
@@ -19,11 +19,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import awsrunbook_dnsrecords as dnsrecords
-import awsrunbook_receipt as receipt
-import awsrunbook_ses as ses
-import awsrunbook_state as st
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+from awsrunbook import dnsrecords, plans, receipt, ses
+from awsrunbook import state as st
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ def _message_steps(run: _Run, current, found, identity_steps) -> tuple[float, li
         "aws_ses_receipt.list_messages", run.target["bucket"], prefix, since
     ):
         return since, identity_steps
-    resend = st.step(
+    resend = plans.step(
         "verification_message",
         None,
         "requested again",
@@ -162,8 +161,8 @@ def _message_steps(run: _Run, current, found, identity_steps) -> tuple[float, li
     return now - CLOCK_SKEW, [*identity_steps, resend]
 
 
-def _follow_step(link) -> st.Step:
-    return st.local_step(
+def _follow_step(link) -> plans.Step:
+    return plans.local_step(
         "verification_link", "not followed", "followed", "aws_ses_receipt.follow_link", link=link
     )
 
@@ -268,7 +267,7 @@ def present(  # noqa: PLR0913 - the state's read results and Salt's injected obj
     writes=None,
 ) -> dict:
     """``ses_identity.present`` for an address with ``verify`` (``settings``:
-    ``awsrunbook_receipt.verify_settings``'s answer). ``identity_steps`` are the identity's
+    ``awsrunbook.receipt.verify_settings``'s answer). ``identity_steps`` are the identity's
     own plan (``plan_identity``), ``current`` its ``aws_ses.get_identity`` answer. Fills and
     returns ``ret``."""
     run = _Run(ret, settings, conn, region, salt_funcs, opts)

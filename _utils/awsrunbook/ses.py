@@ -7,8 +7,8 @@ import base64
 import hashlib
 import hmac
 
-import awsrunbook_dns as dns
-import awsrunbook_validate as valid
+from awsrunbook import dns
+from awsrunbook import validate as valid
 
 KEY_LENGTHS = ("RSA_2048_BIT", "RSA_1024_BIT")
 MX_FAILURE_BEHAVIORS = ("USE_DEFAULT_VALUE", "REJECT_MESSAGE")

@@ -1,8 +1,6 @@
 """aws_ec2 through Salt's loader against moto's in-process EC2: the reads by Name tag or ID, the
 writes behind ``ec2_vpc`` and ``ec2_security_group``, read back as plain dicts."""
 
-import time
-
 import awsrunbook_client
 import boto3
 import pytest
@@ -146,9 +144,7 @@ def test_delete_vpc_removes_what_it_holds(modules, vpc):
     )  # only the default VPC's are left
 
 
-def test_a_write_just_after_the_create_waits_for_it_to_show(modules, monkeypatch):
-    slept = []
-    monkeypatch.setattr(time, "sleep", slept.append)
+def test_a_write_just_after_the_create_waits_for_it_to_show(modules, slept):
     with Stubber(awsrunbook_client.client("ec2", {"region": REGION})) as stub:
         stub.add_client_error("associate_route_table", "InvalidRouteTableID.NotFound", "no")
         with pytest.raises(CommandExecutionError, match=r"^AssociateRouteTable on rtb-1 failed"):

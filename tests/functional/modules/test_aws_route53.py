@@ -2,8 +2,6 @@
 read back), with botocore's Stubber for the request shapes and what moto cannot show (a change
 still PENDING)."""
 
-import time
-
 import awsrunbook_client
 import boto3
 import pytest
@@ -27,6 +25,16 @@ def stubbed():
 
 def change_info(status):
     return {"ChangeInfo": {"Id": "C1", "Status": status, "SubmittedAt": "2026-12-06T00:00:00Z"}}
+
+
+def expect_change(stub, change):
+    """The one ChangeResourceRecordSets ``stub`` must see: ``change`` in zone Z1."""
+    batch = {"Comment": "salt-aws-runbook", "Changes": [change]}
+    stub.add_response(
+        "change_resource_record_sets",
+        change_info("PENDING"),
+        {"HostedZoneId": "Z1", "ChangeBatch": batch},
+    )
 
 
 def test_hosted_zone_id_is_looked_up_once_per_run(modules, zone_id):
@@ -99,14 +107,7 @@ def test_the_change_batch_is_in_zone_file_form(modules):
         },
     }
     with stubbed() as stub:
-        stub.add_response(
-            "change_resource_record_sets",
-            change_info("PENDING"),
-            {
-                "HostedZoneId": "Z1",
-                "ChangeBatch": {"Comment": "salt-aws-runbook", "Changes": [change]},
-            },
-        )
+        expect_change(stub, change)
         modules.aws_route53.set_records(
             "example.org", "www.example.org", "CNAME", ["example.org"], zone_id="Z1"
         )
@@ -129,14 +130,7 @@ def test_a_delete_sends_the_current_set_exactly(modules):
         },
     }
     with stubbed() as stub:
-        stub.add_response(
-            "change_resource_record_sets",
-            change_info("PENDING"),
-            {
-                "HostedZoneId": "Z1",
-                "ChangeBatch": {"Comment": "salt-aws-runbook", "Changes": [change]},
-            },
-        )
+        expect_change(stub, change)
         modules.aws_route53.set_records(
             "example.org",
             "example.org",
@@ -189,9 +183,7 @@ def test_alias_and_wildcard_record_sets(modules):
         }
 
 
-def test_wait_polls_until_insync_backing_off(modules, monkeypatch):
-    slept = []
-    monkeypatch.setattr(time, "sleep", slept.append)
+def test_wait_polls_until_insync_backing_off(modules, slept):
     with stubbed() as stub:
         stub.add_response("change_resource_record_sets", change_info("PENDING"))
         for status in ("PENDING", "PENDING", "PENDING", "INSYNC"):

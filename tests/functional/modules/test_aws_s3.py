@@ -2,8 +2,6 @@
 with botocore's Stubber where moto cannot say what AWS does (a bucket of another account, a
 create not visible yet, pages of versions)."""
 
-import time
-
 import awsrunbook_client
 import boto3
 import pytest
@@ -32,13 +30,6 @@ RULES = [
 def stubbed(region="us-east-1"):
     """A Stubber on the very client aws_s3 gets for ``region`` (clients are cached)."""
     return Stubber(awsrunbook_client.client("s3", {"region": region}))
-
-
-@pytest.fixture
-def no_waits(monkeypatch):
-    slept = []
-    monkeypatch.setattr(time, "sleep", slept.append)
-    return slept
 
 
 def test_bucket_region(modules):
@@ -120,7 +111,7 @@ def test_describe_bucket_reads_back_what_the_writes_set(modules):
     assert modules.aws_s3.describe_bucket(BUCKET, region="eu-west-2")["lifecycle_rules"] == []
 
 
-def test_a_write_just_after_the_create_waits_for_it_to_show(modules, no_waits):
+def test_a_write_just_after_the_create_waits_for_it_to_show(modules, slept):
     with stubbed() as stub:
         for _ in range(2):
             stub.add_client_error(
@@ -131,10 +122,10 @@ def test_a_write_just_after_the_create_waits_for_it_to_show(modules, no_waits):
         )
         assert modules.aws_s3.put_public_access_block(BUCKET, PAB, region="us-east-1") is True
         stub.assert_no_pending_responses()
-    assert no_waits == [0.5, 1.0]
+    assert slept == [0.5, 1.0]
 
 
-def test_a_refused_write_is_not_repeated(modules, no_waits):
+def test_a_refused_write_is_not_repeated(modules, slept):
     with stubbed() as stub:
         stub.add_client_error("put_bucket_encryption", "AccessDenied", "Access Denied", 403)
         with pytest.raises(
@@ -142,7 +133,7 @@ def test_a_refused_write_is_not_repeated(modules, no_waits):
             match=r"^PutBucketEncryption on ocp-backups failed: AccessDenied: Access Denied$",
         ):
             modules.aws_s3.put_encryption(BUCKET, region="us-east-1")
-    assert no_waits == []
+    assert slept == []
 
 
 def test_is_empty_counts_old_versions_and_delete_markers(modules):

@@ -3,8 +3,6 @@
 Stubber for request shapes, pages and throttling. Feedback and the suppression list have
 files of their own: test_aws_ses_feedback.py, test_aws_ses_suppression.py."""
 
-import time
-
 import awsrunbook_client
 import pytest
 from botocore.stub import Stubber
@@ -22,13 +20,6 @@ RUN = "20261206045000000000"  # a state run's __instance_id__
 def _moto_as_documented():
     moto_ses_patches.apply()
     moto_sesv2_patches.apply()
-
-
-@pytest.fixture
-def slept(monkeypatch):
-    waits = []
-    monkeypatch.setattr(time, "sleep", waits.append)
-    return waits
 
 
 def stubbed(service):

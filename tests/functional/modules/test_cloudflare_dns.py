@@ -2,8 +2,6 @@
 (tests/support/cloudflare_standin.py): records read across pages, written as a whole set,
 retries, errors, and the token kept out of everything."""
 
-import time
-
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -18,13 +16,6 @@ ZONE = "example.org"
 def cloudflare():
     with CloudflareStandIn(TOKEN) as standin:
         yield standin
-
-
-@pytest.fixture
-def no_waits(monkeypatch):
-    slept = []
-    monkeypatch.setattr(time, "sleep", slept.append)
-    return slept
 
 
 @pytest.fixture
@@ -104,30 +95,30 @@ def test_no_values_deletes_the_set(dns, cloudflare):
     assert cloudflare.find("www." + ZONE, "A") == []
 
 
-def test_rate_limits_and_server_errors_are_retried_backing_off(dns, cloudflare, no_waits):
+def test_rate_limits_and_server_errors_are_retried_backing_off(dns, cloudflare, slept):
     module, settings = dns
     cloudflare.inject(429)
     cloudflare.inject(503, count=2)
     assert module.get_records(ZONE, ZONE, "TXT", **settings)["values"] == []
-    assert no_waits == [1.0, 2.0, 4.0]
+    assert slept == [1.0, 2.0, 4.0]
 
 
-def test_an_error_that_lasts_fails_after_five_attempts(dns, cloudflare, no_waits):
+def test_an_error_that_lasts_fails_after_five_attempts(dns, cloudflare, slept):
     module, settings = dns
     cloudflare.inject(500, count=5)
     with pytest.raises(CommandExecutionError) as raised:
         module.get_records(ZONE, ZONE, "TXT", **settings)
     assert str(raised.value) == "Cloudflare zone lookup of example.org failed: 10500: injected"
-    assert len(cloudflare.requests) == 5 and len(no_waits) == 4
+    assert len(cloudflare.requests) == 5 and len(slept) == 4
 
 
-def test_a_create_is_not_repeated_blindly(dns, cloudflare, no_waits):
+def test_a_create_is_not_repeated_blindly(dns, cloudflare, slept):
     module, settings = dns
     cloudflare.inject(500, method="POST")  # refused, nothing made
     with pytest.raises(CommandExecutionError, match=r"^Cloudflare creating www\.example\.org A"):
         module.set_records(ZONE, "www." + ZONE, "A", ["192.0.2.1"], **settings)
     assert [method for method, _, _ in cloudflare.writes()] == ["POST"]
-    assert no_waits == []
+    assert slept == []
     cloudflare.inject(429, method="POST")  # a rate limit means it was not done: sent again
     module.set_records(ZONE, "www." + ZONE, "A", ["192.0.2.1"], **settings)
     assert [r["content"] for r in cloudflare.find("www." + ZONE, "A")] == ["192.0.2.1"]

@@ -148,7 +148,7 @@ def test_notification_attributes_are_read_100_at_a_time(modules):
     assert found[identities[2]] is None  # no such identity
 
 
-def test_one_read_serves_the_states_of_a_run_until_a_write(modules):
+def test_one_read_serves_the_states_of_a_run_once(modules):
     ses = modules.aws_ses
     for identity in ("a.example.org", "b.example.org"):
         ses.create_identity(identity, region=REGION)
@@ -163,11 +163,31 @@ def test_one_read_serves_the_states_of_a_run_until_a_write(modules):
     assert len(calls_of(calls, "GetIdentityNotificationAttributes")) == 1
     assert first["a.example.org"]["topics"]["Bounce"] is None
     assert second["b.example.org"]["topics"]["Bounce"] is None
-    # A write forgets what was read ahead of the identity: the next read asks again.
-    ses.notification_attributes("a.example.org", prefetch=prefetch, scope="next", region=REGION)
-    ses.set_notification_topic("b.example.org", "Complaint", TOPIC, region=REGION)
+    with recorded_calls() as calls:  # each answer read ahead serves one later call
+        ses.notification_attributes("b.example.org", scope=RUN, region=REGION)
+    assert len(calls_of(calls, "GetIdentityNotificationAttributes")) == 1
+
+
+@pytest.mark.parametrize(
+    ("write", "args"),
+    [
+        ("set_notification_topic", ("Complaint", TOPIC)),  # SES v1
+        ("put_feedback_forwarding", (False,)),  # SES v2
+    ],
+)
+def test_a_write_forgets_what_was_read_ahead_of_the_identity(modules, write, args):
+    ses = modules.aws_ses
+    for identity in ("a.example.org", "b.example.org"):
+        ses.create_identity(identity, region=REGION)
+    prefetch = ["a.example.org", "b.example.org"]
+    ses.notification_attributes("a.example.org", prefetch=prefetch, scope=RUN, region=REGION)
+    if write == "put_feedback_forwarding":  # SES wants bounce and complaint topics first
+        for kind in ("Bounce", "Complaint"):
+            ses.set_notification_topic("b.example.org", kind, TOPIC, region=REGION)
+        ses.notification_attributes("a.example.org", prefetch=prefetch, scope=RUN, region=REGION)
+    getattr(ses, write)("b.example.org", *args, region=REGION)
     with recorded_calls() as calls:
-        after = ses.notification_attributes("b.example.org", scope="next", region=REGION)
+        after = ses.notification_attributes("b.example.org", scope=RUN, region=REGION)
     assert len(calls_of(calls, "GetIdentityNotificationAttributes")) == 1
     assert after["b.example.org"]["topics"]["Complaint"] == TOPIC
 

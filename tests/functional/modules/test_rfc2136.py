@@ -75,7 +75,7 @@ def test_set_records_replaces_the_whole_set(rfc2136, settings, bind):
 
 
 def test_names_stay_absolute(rfc2136, settings, bind):
-    # Without origin=root the update would append the zone: www.example.org.example.org.
+    # The target is sent absolute: not www.example.org.example.org.
     rfc2136.set_records(ZONE, "alias.example.org", "CNAME", ["www.example.org"], **settings)
     assert bind.dig("alias.example.org", "CNAME") == ["www.example.org."]
 

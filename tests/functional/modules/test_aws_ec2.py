@@ -144,19 +144,72 @@ def test_delete_vpc_removes_what_it_holds(modules, vpc):
     )  # only the default VPC's are left
 
 
-def test_a_write_just_after_the_create_waits_for_it_to_show(modules, slept):
+def test_a_refused_write_is_not_repeated(modules, slept):
     with Stubber(awsrunbook_client.client("ec2", {"region": REGION})) as stub:
-        stub.add_client_error("associate_route_table", "InvalidRouteTableID.NotFound", "no")
-        with pytest.raises(CommandExecutionError, match=r"^AssociateRouteTable on rtb-1 failed"):
+        stub.add_client_error("associate_route_table", "Resource.AlreadyAssociated", "taken")
+        with pytest.raises(
+            CommandExecutionError,
+            match=r"^AssociateRouteTable on rtb-1 failed: Resource\.AlreadyAssociated: taken$",
+        ):
             modules.aws_ec2.associate_route_table("rtb-1", ["subnet-1"], region=REGION)
+    assert slept == []
+
+
+# What EC2 answers while a resource made moments ago is not visible yet ("Eventual consistency
+# in the Amazon EC2 API", EC2 API reference), for the write that follows each create here.
+NOT_YET_VISIBLE = [
+    (
+        "associate_route_table",
+        "InvalidRouteTableID.NotFound",
+        {"table": "rtb-1", "subnets": ["subnet-1"]},
+        {"RouteTableId": "rtb-1", "SubnetId": "subnet-1"},
+        {"AssociationId": "rtbassoc-1"},
+    ),
+    (
+        "create_subnet",
+        "InvalidVpcID.NotFound",
+        {"vpc": "vpc-1", "name": "a", "cidr": "10.1.1.0/24", "az": "us-east-1a"},
+        {
+            "VpcId": "vpc-1",
+            "CidrBlock": "10.1.1.0/24",
+            "AvailabilityZone": "us-east-1a",
+            "TagSpecifications": [
+                {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": "a"}]}
+            ],
+        },
+        {"Subnet": {"SubnetId": "subnet-1"}},
+    ),
+    (
+        "authorize_security_group_ingress",
+        "InvalidGroup.NotFound",
+        {"group": "sg-1", "rules": [RULE]},
+        None,
+        {"Return": True},
+    ),
+]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="awsrunbook_client.call_after_create retries only the codes NoSuchBucket, "
+    "NoSuchEntity, NotFound and 404; EC2 answers InvalidVpcID.NotFound, InvalidGroup.NotFound, "
+    "InvalidRouteTableID.NotFound right after a create, so aws_ec2's writes after a create "
+    "fail instead of waiting",
+)
+@pytest.mark.parametrize(
+    ("operation", "code", "args", "params", "answer"),
+    NOT_YET_VISIBLE,
+    ids=[case[1] for case in NOT_YET_VISIBLE],
+)
+def test_a_write_just_after_the_create_waits_for_it_to_show(
+    modules, slept, operation, code, args, params, answer
+):
+    function = {"authorize_security_group_ingress": "authorize_rules"}.get(operation, operation)
+    with Stubber(awsrunbook_client.client("ec2", {"region": REGION})) as stub:
         for _ in range(2):
-            stub.add_client_error("associate_route_table", "NotFound", "not yet", 404)
-        stub.add_response(
-            "associate_route_table",
-            {"AssociationId": "rtbassoc-1"},
-            {"RouteTableId": "rtb-1", "SubnetId": "subnet-1"},
-        )
-        modules.aws_ec2.associate_route_table("rtb-1", ["subnet-1"], region=REGION)
+            stub.add_client_error(operation, code, "does not exist", 400)
+        stub.add_response(operation, answer, params)
+        getattr(modules.aws_ec2, function)(**args, region=REGION)
         stub.assert_no_pending_responses()
     assert slept == [0.5, 1.0]
 

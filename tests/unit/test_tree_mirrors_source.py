@@ -82,7 +82,6 @@ def test_exempt_files_hold_no_code(source):
     [
         ("_modules/aws_s3.py", "test_aws_s3.py"),
         ("_states/dns_record.py", "test_dns_record.py"),
-        ("_utils/awsrunbook_arn.py", "test_awsrunbook_arn.py"),
         ("_utils/awsrunbook/arn.py", "test_awsrunbook_arn.py"),
         ("_utils/awsrunbook/engine/run.py", "test_awsrunbook_run.py"),
         ("salt_aws_runbook/loader.py", "test_loader.py"),

@@ -1,7 +1,7 @@
 """aws_ec2 through Salt's loader against moto's in-process EC2: the reads by Name tag or ID, the
 writes behind ``ec2_vpc`` and ``ec2_security_group``, read back as plain dicts."""
 
-import awsrunbook_client
+import awsrunbook.client
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -110,7 +110,7 @@ def test_availability_zones_are_the_available_ones_sorted(modules):
             {"ZoneName": "us-west-2a"},
         ]
     }
-    with Stubber(awsrunbook_client.client("ec2", {"region": "us-west-2"})) as stub:
+    with Stubber(awsrunbook.client.client("ec2", {"region": "us-west-2"})) as stub:
         stub.add_response(
             "describe_availability_zones",
             answer,
@@ -145,7 +145,7 @@ def test_delete_vpc_removes_what_it_holds(modules, vpc):
 
 
 def test_a_refused_write_is_not_repeated(modules, slept):
-    with Stubber(awsrunbook_client.client("ec2", {"region": REGION})) as stub:
+    with Stubber(awsrunbook.client.client("ec2", {"region": REGION})) as stub:
         stub.add_client_error("associate_route_table", "Resource.AlreadyAssociated", "taken")
         with pytest.raises(
             CommandExecutionError,
@@ -191,7 +191,7 @@ NOT_YET_VISIBLE = [
 
 @pytest.mark.xfail(
     strict=True,
-    reason="awsrunbook_client.call_after_create retries only the codes NoSuchBucket, "
+    reason="awsrunbook.client.call_after_create retries only the codes NoSuchBucket, "
     "NoSuchEntity, NotFound and 404; EC2 answers InvalidVpcID.NotFound, InvalidGroup.NotFound, "
     "InvalidRouteTableID.NotFound right after a create, so aws_ec2's writes after a create "
     "fail instead of waiting",
@@ -205,7 +205,7 @@ def test_a_write_just_after_the_create_waits_for_it_to_show(
     modules, slept, operation, code, args, params, answer
 ):
     function = {"authorize_security_group_ingress": "authorize_rules"}.get(operation, operation)
-    with Stubber(awsrunbook_client.client("ec2", {"region": REGION})) as stub:
+    with Stubber(awsrunbook.client.client("ec2", {"region": REGION})) as stub:
         for _ in range(2):
             stub.add_client_error(operation, code, "does not exist", 400)
         stub.add_response(operation, answer, params)

@@ -2,7 +2,7 @@
 read back), with botocore's Stubber for the request shapes and what moto cannot show (a change
 still PENDING)."""
 
-import awsrunbook_client
+import awsrunbook.client
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -20,7 +20,7 @@ def zone_id(aws):
 
 
 def stubbed():
-    return Stubber(awsrunbook_client.client("route53", {"region": "us-east-1"}))
+    return Stubber(awsrunbook.client.client("route53", {"region": "us-east-1"}))
 
 
 def change_info(status):

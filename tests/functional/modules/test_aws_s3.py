@@ -2,7 +2,7 @@
 with botocore's Stubber where moto cannot say what AWS does (a bucket of another account, a
 create not visible yet, pages of versions)."""
 
-import awsrunbook_client
+import awsrunbook.client
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
@@ -29,7 +29,7 @@ RULES = [
 
 def stubbed(region="us-east-1"):
     """A Stubber on the very client aws_s3 gets for ``region`` (clients are cached)."""
-    return Stubber(awsrunbook_client.client("s3", {"region": region}))
+    return Stubber(awsrunbook.client.client("s3", {"region": region}))
 
 
 def test_bucket_region(modules):

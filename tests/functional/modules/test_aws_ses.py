@@ -3,7 +3,7 @@
 Stubber for request shapes, pages and throttling. Feedback and the suppression list have
 files of their own: test_aws_ses_feedback.py, test_aws_ses_suppression.py."""
 
-import awsrunbook_client
+import awsrunbook.client
 import pytest
 from botocore.stub import Stubber
 from salt.exceptions import CommandExecutionError
@@ -23,7 +23,7 @@ def _moto_as_documented():
 
 
 def stubbed(service):
-    return Stubber(awsrunbook_client.client(service, {"region": REGION}))
+    return Stubber(awsrunbook.client.client(service, {"region": REGION}))
 
 
 def calls_of(calls, operation):

@@ -2,7 +2,7 @@
 tests/support/moto_sesv2_patches.py), with botocore's Stubber for the request each option
 sends."""
 
-import awsrunbook_client
+import awsrunbook.client
 import pytest
 from botocore.stub import Stubber
 from salt.exceptions import CommandExecutionError
@@ -80,7 +80,7 @@ def test_a_configuration_set_as_made_and_as_set(modules):
     ],
 )
 def test_each_option_sends_its_own_call(modules, option, value, operation, params):
-    with Stubber(awsrunbook_client.client("sesv2", {"region": REGION})) as stub:
+    with Stubber(awsrunbook.client.client("sesv2", {"region": REGION})) as stub:
         stub.add_response(operation, {}, {"ConfigurationSetName": "credere", **params})
         modules.aws_ses_sending.put_configuration_set_option(
             "credere", option, value, region=REGION

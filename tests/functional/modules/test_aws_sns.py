@@ -1,7 +1,7 @@
 """aws_sns through Salt's loader against moto's in-process SNS and SQS: topics found by name,
 their subscribers in one call, and the run's memory of what earlier states made."""
 
-import awsrunbook_client
+import awsrunbook.client
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -70,7 +70,7 @@ def test_list_subscriptions_follows_pages_and_shows_pending_ones(modules):
             }
         ]
     }
-    with Stubber(awsrunbook_client.client("sns", {"region": REGION})) as stub:
+    with Stubber(awsrunbook.client.client("sns", {"region": REGION})) as stub:
         stub.add_response("list_subscriptions_by_topic", first, {"TopicArn": ARN})
         stub.add_response(
             "list_subscriptions_by_topic", second, {"TopicArn": ARN, "NextToken": "page-2"}
@@ -85,7 +85,7 @@ def test_list_subscriptions_follows_pages_and_shows_pending_ones(modules):
 
 def test_a_missing_topic_has_no_subscription_list_and_other_errors_raise(modules):
     assert modules.aws_sns.list_subscriptions(ARN, region=REGION) is None
-    with Stubber(awsrunbook_client.client("sns", {"region": REGION})) as stub:
+    with Stubber(awsrunbook.client.client("sns", {"region": REGION})) as stub:
         stub.add_client_error("list_subscriptions_by_topic", "AuthorizationError", "denied", 403)
         with pytest.raises(
             CommandExecutionError, match=rf"^ListSubscriptionsByTopic on {ARN} failed: Auth"

@@ -1,7 +1,7 @@
 """aws_sts through Salt's loader against moto's in-process STS: who the credentials are, asked
 once per credentials per run, and the ARNs built from it."""
 
-import awsrunbook_client
+import awsrunbook.client
 import pytest
 from botocore.stub import Stubber
 from salt.exceptions import CommandExecutionError
@@ -38,7 +38,7 @@ def test_regional_arn_in_the_regions_partition(modules, service, region, arn):
 
 
 def test_a_refusal_names_the_operation(modules):
-    client = awsrunbook_client.client("sts", {"region": "us-east-1"})
+    client = awsrunbook.client.client("sts", {"region": "us-east-1"})
     with Stubber(client) as stub:
         stub.add_client_error(
             "get_caller_identity", "InvalidClientTokenId", "The security token is invalid."

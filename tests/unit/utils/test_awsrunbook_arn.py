@@ -1,8 +1,8 @@
-"""``awsrunbook_arn``: ARNs and the S3 endpoint in each partition, from botocore's endpoint
+"""``awsrunbook.arn``: ARNs and the S3 endpoint in each partition, from botocore's endpoint
 data alone (no call)."""
 
-import awsrunbook_arn as arns
 import pytest
+from awsrunbook import arn as arns
 
 from tests.support.calls import recorded_network_calls
 

@@ -1,4 +1,4 @@
-"""``awsrunbook_secrets``: a secret never shows itself, whichever way it is printed, logged or
+"""``awsrunbook.secrets``: a secret never shows itself, whichever way it is printed, logged or
 serialised by mistake; generated passwords meet the usual policies."""
 
 import copy
@@ -7,8 +7,8 @@ import logging
 import pickle
 import string
 
-import awsrunbook_secrets as secrets
 import pytest
+from awsrunbook import secrets
 
 VALUE = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 

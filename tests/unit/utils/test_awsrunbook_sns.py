@@ -1,8 +1,7 @@
-"""``awsrunbook_sns``: the steps that make a feedback topic, subscribe to it and let it send to
+"""``awsrunbook.sns``: the steps that make a feedback topic, subscribe to it and let it send to
 an SQS queue (what ``ses_identity`` and ``ses_configuration_set`` plan from)."""
 
-import awsrunbook_sns as sns
-import awsrunbook_state as st
+from awsrunbook import plans, sns
 
 ARN = "arn:aws:sns:us-east-1:123456789012:feedback"
 OTHER_ARN = "arn:aws:sns:us-east-1:123456789012:other-feedback"
@@ -110,7 +109,9 @@ def test_a_missing_queue_is_created_and_its_url_passed_on():
     ]
     assert steps[0]["save"] == "queue_url bounce"
     url = steps[1]["kwargs"]["url"]
-    assert isinstance(url, st.Ref) and url.resolve({"queue_url bounce": "https://q"}) == "https://q"
+    assert (
+        isinstance(url, plans.Ref) and url.resolve({"queue_url bounce": "https://q"}) == "https://q"
+    )
     assert steps[1]["kwargs"]["policy"]["Statement"] == [sns.queue_statement(QUEUE_ARN, ARN)]
 
 

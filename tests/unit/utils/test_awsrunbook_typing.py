@@ -1,4 +1,4 @@
-"""``awsrunbook_typing`` declares what Salt's loader injects, for type checkers only: no loader
+"""``awsrunbook.typing`` declares what Salt's loader injects, for type checkers only: no loader
 module imports it at run time (Salt does not sync it as a dependency of anything, and it would
 shadow nothing useful), and it declares every name the modules import from it."""
 
@@ -9,15 +9,8 @@ import pytest
 from tests.conftest import REPO
 
 # Today's module, or its place in the package the shared code is moving to (issue 22 item 6).
-TYPING = next(
-    path
-    for path in (
-        REPO / "_utils" / "awsrunbook" / "typing.py",
-        REPO / "_utils" / "awsrunbook_typing.py",
-    )
-    if path.exists()
-)
-TYPING_NAMES = ("awsrunbook_typing", "awsrunbook.typing")
+TYPING = REPO / "_utils" / "awsrunbook" / "typing.py"
+TYPING_NAMES = ("awsrunbook.typing",)
 LOADER_DIRS = ("_modules", "_states", "_utils")
 
 
@@ -34,7 +27,7 @@ def _is_type_checking(node):
 
 
 def typing_imports(path):
-    """``(line, names, under TYPE_CHECKING)`` for each import of awsrunbook_typing in ``path``."""
+    """``(line, names, under TYPE_CHECKING)`` for each import of awsrunbook.typing in ``path``."""
     tree = ast.parse(path.read_text())
     guarded = {
         id(inner)
@@ -83,7 +76,7 @@ def test_modules_import_it_for_type_checkers_only_and_only_declared_names(path):
     names = declared()
     for line, imported, guarded in typing_imports(path):
         where = f"{path.relative_to(REPO)}:{line}"
-        assert guarded, f"{where} imports awsrunbook_typing at run time"
+        assert guarded, f"{where} imports awsrunbook.typing at run time"
         assert set(imported) <= names, f"{where} imports {set(imported) - names}, not declared"
 
 
@@ -91,7 +84,7 @@ def test_the_check_sees_an_unguarded_import(tmp_path):
     module = tmp_path / "mod.py"
     module.write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from awsrunbook_typing import __salt__\n"
-        "from awsrunbook_typing import __opts__\n"
+        "if TYPE_CHECKING:\n    from awsrunbook.typing import __salt__\n"
+        "from awsrunbook.typing import __opts__\n"
     )
     assert typing_imports(module) == [(3, ["__salt__"], True), (4, ["__opts__"], False)]

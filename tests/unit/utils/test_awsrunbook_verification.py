@@ -1,13 +1,12 @@
-"""``awsrunbook_verification``: which link is accepted, and the decisions ``present`` takes
+"""``awsrunbook.verification``: which link is accepted, and the decisions ``present`` takes
 before any write, with Salt's functions replaced by a table that records each call (the whole
 verification against moto, S3 and a real BIND is in
 tests/functional/states/test_ses_identity_verify.py)."""
 
 import re
 
-import awsrunbook_receipt as receipt
-import awsrunbook_verification as verification
 import pytest
+from awsrunbook import receipt, verification
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 ADDRESS = "ops@example.org"

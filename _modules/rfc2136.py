@@ -2,10 +2,10 @@
 TSIG: BIND, Knot, PowerDNS. One of the ``dns`` providers of ``dns_record`` and
 ``ses_identity``; the same functions as ``aws_route53`` and ``cloudflare_dns``.
 
-Settings: ``server`` (address), ``port`` (53), ``tsig_key_name``, ``tsig_secret`` (the key's
-base64 value) or ``tsig_secret_pillar`` (a pillar key holding it, e.g. ``dns:tsig_secret``),
-``tsig_algorithm`` (``hmac-sha256``), ``timeout`` (seconds, 10). The secret is never
-logged or shown.
+Settings: ``server`` (its IP address; a host name is refused, not resolved), ``port`` (53),
+``tsig_key_name``, ``tsig_secret`` (the key's base64 value) or ``tsig_secret_pillar`` (a
+pillar key holding it, e.g. ``dns:tsig_secret``), ``tsig_algorithm`` (``hmac-sha256``),
+``timeout`` (seconds, 10). The secret is never logged or shown.
 
 CLI example::
 
@@ -78,10 +78,8 @@ def _exchange(message, server, port, timeout, what):
 def _settings(kwargs):
     """The connection part of the settings (rest ignored, so every provider's functions take
     the same ``**settings``)."""
-    if not kwargs.get("server"):
-        raise SaltInvocationError("server: the DNS server's address is required")
     return {
-        "server": kwargs["server"],
+        "server": records.server_address(kwargs.get("server"), "server"),
         "port": int(kwargs.get("port") or 53),
         "timeout": records.timeout_seconds(kwargs.get("timeout"), "timeout", DEFAULT_TIMEOUT),
         "key": _key(

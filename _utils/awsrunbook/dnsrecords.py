@@ -360,8 +360,21 @@ def _check_secret(settings, name, arg, pillar):
     secret_setting(value, pillar_key, pillar, name, f"{arg}:")
 
 
+def server_address(value: object, arg: str) -> str:
+    """The RFC 2136 server's IP address. A host name is refused rather than resolved: the
+    address that gets the signed updates is what the operator wrote, not what a resolver
+    answers today."""
+    if value in (None, ""):
+        _fail(arg, "the DNS server's address is required")
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        problem = "must be the DNS server's IP address (a host name is not resolved)"
+        raise SaltInvocationError(f"{arg}: {problem} (got {value!r})") from None
+
+
 def _check_rfc2136(settings, arg, pillar):
-    _require(settings, "server", arg, "the DNS server's address is required")
+    server_address(settings.get("server"), f"{arg}:server")
     port = settings.get("port", 53)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         _fail(f"{arg}:port", "must be a port number", port)

@@ -149,12 +149,6 @@ def test_servfail_is_an_error_naming_the_rcode(rfc2136, settings):
     assert str(raised.value) == "DNS query for www.broken.test A at 127.0.0.1: SERVFAIL"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rfc2136._settings takes any server value and dnspython raises a bare ValueError "
-    "(empty message) for a host name, which rfc2136._exchange does not catch: the error "
-    "neither names the argument nor says an address is needed",
-)
 def test_a_server_that_is_a_host_name_is_refused_naming_the_argument(rfc2136):
     with pytest.raises(SaltInvocationError, match=r"^server: "):
         rfc2136.get_records(ZONE, "www.example.org", "A", server="ns1.example.org", timeout=1)

@@ -151,13 +151,27 @@ def test_removal_takes_out_only_the_given_values():
             "dns:base_url",
         ),
         ({"provider": "rfc2136", "zone": "example.org"}, "dns:server"),
-        ({"provider": "rfc2136", "zone": "example.org", "server": "h", "port": "53"}, "dns:port"),
+        ({"provider": "rfc2136", "zone": "example.org", "server": "ns1.example.org"}, "dns:server"),
         (
-            {"provider": "rfc2136", "zone": "example.org", "server": "h", "tsig_key_name": "k"},
+            {"provider": "rfc2136", "zone": "example.org", "server": "192.0.2.53", "port": "53"},
+            "dns:port",
+        ),
+        (
+            {
+                "provider": "rfc2136",
+                "zone": "example.org",
+                "server": "192.0.2.53",
+                "tsig_key_name": "k",
+            },
             "dns:tsig_secret",
         ),
         (
-            {"provider": "rfc2136", "zone": "example.org", "server": "h", "tsig_algorithm": "md5"},
+            {
+                "provider": "rfc2136",
+                "zone": "example.org",
+                "server": "192.0.2.53",
+                "tsig_algorithm": "md5",
+            },
             "dns:tsig_algorithm",
         ),
         ({"provider": "route53", "zone": "example.org", "wait": True}, "dns:wait"),
@@ -175,7 +189,7 @@ def test_provider_settings_never_repeat_a_secret():
             {
                 "provider": "rfc2136",
                 "zone": "example.org",
-                "server": "h",
+                "server": "192.0.2.53",
                 "tsig_secret": "c2VjcmV0",
                 "tsig_algorithm": "md5",
             }
@@ -353,7 +367,7 @@ def test_dns_timeout_must_be_a_positive_number(provider, timeout):
     dns = {
         "provider": provider,
         "zone": "example.org",
-        "server": "h",
+        "server": "192.0.2.53",
         "api_token": "t",
         "timeout": timeout,
     }

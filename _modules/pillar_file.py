@@ -38,10 +38,15 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import salt.loader
 from awsrunbook import files, layout, yamledit
 from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+if TYPE_CHECKING:  # what Salt's loader injects
+    from awsrunbook.typing import __context__, __opts__, __salt__
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +62,24 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _TEMPLATE_RE = re.compile(r"{{|{%|{#")
 _YAML_SHEBANG_RE = re.compile(r"^#!\s*yaml\s*$")
 
+T = TypeVar("T")
+# An edit of the file's text: (new text, the key paths it changed).
+Edit = Callable[[str], tuple[str, list[str]]]
 
-def __virtual__():
+
+def __virtual__() -> str:
     return __virtualname__
 
 
 # --- arguments --------------------------------------------------------------------------
 
 
-def _check_path(path):
+def _check_path(path: object) -> None:
     if not isinstance(path, str) or not os.path.isabs(path):
         raise SaltInvocationError(f"pillar_file: must be an absolute path (got {path!r})")
 
 
-def _check_keys(keys, written=True):
+def _check_keys(keys: Iterable[object], written: bool = True) -> None:
     """Key paths look like ``aws:access_key``; paths written together must not overlap."""
     if isinstance(keys, str) or not all(isinstance(key, str) for key in keys):
         raise SaltInvocationError("keys: must be a list of key paths like 'aws:access_key'")
@@ -84,7 +93,7 @@ def _check_keys(keys, written=True):
         raise SaltInvocationError(f"keys: {exc}") from None
 
 
-def _check_values(values):
+def _check_values(values: object) -> None:
     if not isinstance(values, dict):
         raise SaltInvocationError("values: must be a mapping of key paths to values")
     _check_keys(list(values))
@@ -96,7 +105,7 @@ def _check_values(values):
             )
 
 
-def outside_root(path, root):
+def outside_root(path: str, root: str) -> bool:
     """Whether ``path`` lies outside the directory ``root`` once symlinks are followed (a
     relative ``pillar_file`` under a symlinked directory of the pillar root).
 
@@ -111,13 +120,13 @@ def outside_root(path, root):
 # --- reading ----------------------------------------------------------------------------
 
 
-def _target(path):
+def _target(path: str) -> str:
     """The file to edit: ``path`` with symlinks followed (a dangling link names the file to
     create)."""
     return os.path.realpath(path)
 
 
-def _read(path, target):
+def _read(path: str, target: str) -> tuple[bytes, str] | None:
     """``(byte-order mark, text)`` of the file, or ``None`` when it does not exist."""
     try:
         with open(target, "rb") as handle:
@@ -140,7 +149,7 @@ def _read(path, target):
     return bom, text
 
 
-def _check_plain_yaml(path, text):
+def _check_plain_yaml(path: str, text: str) -> None:
     first = text.lstrip().split("\n", 1)[0]
     if first.startswith("#!") and not _YAML_SHEBANG_RE.match(first):
         raise CommandExecutionError(
@@ -155,14 +164,14 @@ def _check_plain_yaml(path, text):
         )
 
 
-def _yaml_call(path, function, *args):
+def _yaml_call(path: str, function: Callable[..., T], *args: Any) -> T:
     try:
         return function(*args)
     except yamledit.YamlEditError as exc:
         raise CommandExecutionError(f"pillar file {path}: {exc}") from None
 
 
-def _lookup(data, parts):
+def _lookup(data: object, parts: Iterable[str]) -> Any:
     node = data
     for part in parts:
         if not isinstance(node, dict) or part not in node:
@@ -171,7 +180,7 @@ def _lookup(data, parts):
     return node
 
 
-def declared_secrets():
+def declared_secrets() -> list[str]:
     """The secret key paths of every writer state's default layout, as each declares them
     beside itself (its module's ``PILLAR_WRITES``): found through Salt's state loader among
     the state modules that are not Salt's own, once per process.
@@ -190,14 +199,14 @@ def declared_secrets():
     return list(__context__[CONTEXT_KEY])
 
 
-def _scan_declared_secrets():
+def _scan_declared_secrets() -> set[str]:
     # A namespace of its own: the run's state loader keeps its modules and their __opts__.
     loader = salt.loader.states(
         dict(__opts__), __salt__, {}, {}, context={}, loaded_base_name=SCAN_NAMESPACE
     )
     # salt/loader/__init__.py: two levels up is Salt's own package
     salt_own = os.path.dirname(os.path.dirname(os.path.realpath(salt.loader.__file__))) + os.sep
-    found = set()
+    found: set[str] = set()
     for name, entry in getattr(loader, "file_mapping", {}).items():
         if os.path.realpath(entry[0]).startswith(salt_own):
             continue  # Salt's own states write no pillar
@@ -211,7 +220,7 @@ def _scan_declared_secrets():
     return found
 
 
-def is_secret(key, mask=()):
+def is_secret(key: str, mask: Iterable[str] = ()) -> bool:
     """Whether the value at ``key`` (a key path) is a secret, which ``read`` masks: a path of
     ``mask`` (``*`` matches any one key; without one, the paths the writer states declare,
     ``declared_secrets``), or a last key matching ``awsrunbook.layout.SECRET_NAME_RE``.
@@ -223,13 +232,13 @@ def is_secret(key, mask=()):
     return layout.is_secret(key, _secret_paths(mask))
 
 
-def _secret_paths(mask):
+def _secret_paths(mask: Iterable[str]) -> tuple[str, ...]:
     """``mask``, or without one (a read from the command line) the paths the writer states
     declare. States always give their own, so a state run never loads state modules here."""
     return tuple(mask) if mask else tuple(declared_secrets())
 
 
-def _masked(value, key, mask):
+def _masked(value: Any, key: str, mask: Iterable[str]) -> Any:
     """``value`` (found at ``key``) with every secret below it replaced by ``MASKED``."""
     if isinstance(value, dict):
         shown = {}
@@ -243,7 +252,9 @@ def _masked(value, key, mask):
     return value
 
 
-def read(path, keys, mask=(), unmask=False):
+def read(
+    path: str, keys: list[str], mask: Iterable[str] = (), unmask: bool = False
+) -> dict[str, Any]:
     """Return ``{key: value}`` for each key path in ``keys`` (``None`` where absent).
 
     A key that is itself a secret (see ``is_secret``; ``mask`` adds key paths) comes back as
@@ -274,7 +285,7 @@ def read(path, keys, mask=(), unmask=False):
 # --- writing ----------------------------------------------------------------------------
 
 
-def _make_directories(directory):
+def _make_directories(directory: str) -> None:
     """Create ``directory`` and its missing parents with mode 0700: they hold secrets."""
     missing = []
     while not os.path.isdir(directory):
@@ -285,14 +296,14 @@ def _make_directories(directory):
             os.mkdir(created, 0o700)
 
 
-def lock_path(path):
+def lock_path(path: str) -> str:
     """The lock file writers of the pillar file ``path`` take: under the minion's cache
     directory, keyed by the resolved path (``awsrunbook.files.cache_path``), so every
     spelling of one file takes one lock and the pillar directory gets no lock file."""
     return files.cache_path(__opts__["cachedir"], "locks", path, ".lock")
 
 
-def _open_lock(path, lock):
+def _open_lock(path: str, lock: str) -> int:
     _make_directories(os.path.dirname(lock))
     try:
         return os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -302,7 +313,7 @@ def _open_lock(path, lock):
         ) from None
 
 
-def _flock(fd, deadline):
+def _flock(fd: int, deadline: float) -> bool:
     """Take the lock on ``fd``; ``False`` when ``deadline`` passed first. A file system that
     cannot lock a directory (some network file systems) counts as locked: the lock file
     under the cache directory still holds."""
@@ -321,7 +332,7 @@ def _flock(fd, deadline):
 
 
 @contextlib.contextmanager
-def _locked(path, target, timeout):
+def _locked(path: str, target: str, timeout: float) -> Iterator[None]:
     """Hold the locks of ``target``: its lock file under the cache directory (``lock_path``),
     which serialises every process with this minion config, then a lock on the file's
     directory itself, which also serialises processes with another cache directory (a
@@ -346,7 +357,7 @@ def _locked(path, target, timeout):
             os.close(fd)  # releases the lock
 
 
-def _check_single_link(path, target):
+def _check_single_link(path: str, target: str) -> None:
     """A file with hard links elsewhere is refused: writing replaces the file (atomically),
     which would leave the other names holding the old content."""
     with contextlib.suppress(FileNotFoundError):
@@ -359,11 +370,11 @@ def _check_single_link(path, target):
             )
 
 
-def _temp_prefix(target):
+def _temp_prefix(target: str) -> str:
     return f".{os.path.basename(target)}."
 
 
-def _remove_stale_temp_files(target):
+def _remove_stale_temp_files(target: str) -> None:
     """Temporary files of writers that were killed (they may hold secrets): under the lock
     no other writer can be using one."""
     directory, prefix = os.path.dirname(target), _temp_prefix(target)
@@ -374,7 +385,7 @@ def _remove_stale_temp_files(target):
             log.info("Removed %s, left by an interrupted write of %s", name, target)
 
 
-def _replace(target, content):
+def _replace(target: str, content: bytes) -> None:
     """Write ``content`` to a temporary file beside ``target`` and rename it over
     ``target``. Returns only once the rename is done."""
     directory = os.path.dirname(target)
@@ -400,7 +411,7 @@ def _replace(target, content):
         raise
 
 
-def _sync_directory(path, directory):
+def _sync_directory(path: str, directory: str) -> None:
     """Make the rename durable. The values are written whatever happens here."""
     try:
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -417,13 +428,13 @@ def _sync_directory(path, directory):
         )
 
 
-def _holds(target, content):
+def _holds(target: str, content: bytes) -> bool:
     with contextlib.suppress(OSError), open(target, "rb") as handle:
         return handle.read() == content
     return False
 
 
-def _write(path, target, content):
+def _write(path: str, target: str, content: bytes) -> None:
     try:
         _replace(target, content)
     except OSError as exc:
@@ -440,7 +451,7 @@ def _write(path, target, content):
     _sync_directory(path, os.path.dirname(target))
 
 
-def _edit(path, keys, lock_timeout, edit, create):
+def _edit(path: str, keys: list[str], lock_timeout: float, edit: Edit, create: bool) -> list[str]:
     """Read-modify-write ``path`` under its lock: ``edit(text) -> (new text, keys)``, for the
     key paths ``keys`` (checked first)."""
     _check_path(path)
@@ -464,7 +475,7 @@ def _edit(path, keys, lock_timeout, edit, create):
     return keys
 
 
-def _unchanged(path, text, expect, mask):
+def _unchanged(path: str, text: str, expect: dict[str, Any], mask: Iterable[str]) -> None:
     """Refuse the write unless the file (``text``, read under the lock) still holds what
     ``expect`` says it held when the caller read it."""
     data = _yaml_call(path, yamledit.load, text)
@@ -478,7 +489,13 @@ def _unchanged(path, text, expect, mask):
             )
 
 
-def set_values(path, values, lock_timeout=LOCK_TIMEOUT, expect=None, mask=()):
+def set_values(
+    path: str,
+    values: dict[str, Any],
+    lock_timeout: float = LOCK_TIMEOUT,
+    expect: dict[str, Any] | None = None,
+    mask: Iterable[str] = (),
+) -> dict[str, Any]:
     """Set each ``{key path: value}`` in ``values`` (single values: text, numbers,
     true/false, null) and write the file atomically (mode 0600), creating it and its
     directory if missing. Only the lines of those keys change (plus new lines for new
@@ -500,19 +517,19 @@ def set_values(path, values, lock_timeout=LOCK_TIMEOUT, expect=None, mask=()):
     """
     _check_values(values)
     secrets = [key for key in values if layout.is_secret(key, mask)]
-    edit = functools.partial(yamledit.set_values, values=values, secrets=secrets)
+    edit: Edit = functools.partial(yamledit.set_values, values=values, secrets=secrets)
     if expect:
         _check_keys(list(expect), written=False)
         set_them = edit
 
-        def edit(text):
+        def edit(text: str) -> tuple[str, list[str]]:
             _unchanged(path, text, expect, mask)
             return set_them(text)
 
     return {"path": path, "changed": _edit(path, list(values), lock_timeout, edit, True)}
 
 
-def remove(path, keys, lock_timeout=LOCK_TIMEOUT):
+def remove(path: str, keys: list[str], lock_timeout: float = LOCK_TIMEOUT) -> dict[str, Any]:
     """Remove key paths from the file, and mappings left empty by that. Returns the key paths
     that were there.
 
@@ -524,7 +541,7 @@ def remove(path, keys, lock_timeout=LOCK_TIMEOUT):
     return {"path": path, "removed": _edit(path, keys, lock_timeout, edit, False)}
 
 
-def _writable_directory(path, target):
+def _writable_directory(path: str, target: str) -> None:
     directory = os.path.dirname(target)
     while not os.path.isdir(directory):
         if os.path.exists(directory):
@@ -539,7 +556,7 @@ def _writable_directory(path, target):
         )
 
 
-def check_writable(path, keys, mask=()):
+def check_writable(path: str, keys: list[str], mask: Iterable[str] = ()) -> bool:
     """Raise an error naming ``path`` and the problem unless every key path in ``keys`` can
     be written: the file is plain UTF-8 YAML, no parent of a key is a single value or a
     list, no alias or merge key is in the way, no secret (``mask``, or by its key name) would

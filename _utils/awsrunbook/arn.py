@@ -30,7 +30,8 @@ def partition_of(region: str) -> str:
 def s3_endpoint(region: str) -> str:
     """The S3 endpoint host of ``region`` (``s3.eu-west-2.amazonaws.com``), as pgBackRest's
     ``repo1-s3-endpoint`` wants it."""
-    resolver = endpoint_data()._get_internal_component("endpoint_resolver")
+    # A private botocore API, which botocore-stubs leaves out.
+    resolver = endpoint_data()._get_internal_component("endpoint_resolver")  # type: ignore[attr-defined]
     return f"s3.{region}.{resolver.get_partition_dns_suffix(partition_of(region))}"
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, Literal
+
 from awsrunbook import dnsrecords
+
+# A DNS record: {"name", "type", "value"}, and "priority" for MX.
+Record = dict[str, Any]
 
 SPF_VALUE = "v=spf1 include:amazonses.com ~all"
 DEFAULT_DMARC = "v=DMARC1; p=none;"
@@ -27,8 +33,13 @@ def dkim_target(token: str, signing_zone: str | None = None) -> str:
 
 
 def build_dns_records(
-    identity, region, dkim_tokens=None, mail_from_domain=None, dmarc=None, dkim_zone=None
-):
+    identity: str,
+    region: str,
+    dkim_tokens: Iterable[str] | None = None,
+    mail_from_domain: str | None = None,
+    dmarc: str | Literal[False] | None = None,
+    dkim_zone: str | None = None,
+) -> list[Record]:
     """The DNS records an identity needs, as a list of ``{"name", "type", "value"}`` (and
     ``"priority"`` for MX).
 
@@ -47,7 +58,7 @@ def build_dns_records(
     dkim_zone
         ``DkimAttributes.SigningHostedZone`` of SES's answer (``None``: dkim.amazonses.com).
     """
-    records = [
+    records: list[Record] = [
         {
             "name": f"{token}._domainkey.{identity}",
             "type": "CNAME",
@@ -70,7 +81,7 @@ def build_dns_records(
     return records
 
 
-def zone_file(records, ttl=DEFAULT_TTL) -> str:
+def zone_file(records: Iterable[Record], ttl: int = DEFAULT_TTL) -> str:
     """``records`` in zone-file form (RFC 1035 master file lines with absolute names), ready
     for a DNS host's import."""
     lines = []

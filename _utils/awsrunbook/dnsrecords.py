@@ -184,7 +184,7 @@ def _quote(chunk):
     return '"' + "".join(out) + '"'
 
 
-def txt_presentation(text):
+def txt_presentation(text: str) -> str:
     """The zone-file form of a TXT value: quoted character-strings of at most 255 bytes,
     separated by spaces (``"v=spf1 include:amazonses.com ~all"``)."""
     return " ".join(_quote(chunk) for chunk in txt_strings(text))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
 from salt.exceptions import CommandExecutionError
@@ -50,19 +51,35 @@ class PillarKey(TypedDict):
     complete: bool  # the file holds that key's secret (or what derives from it) everywhere
 
 
+class AccessKey(TypedDict):
+    """An access key as IAM lists it (``aws_iam.describe_user``'s ``access_keys``)."""
+
+    AccessKeyId: str
+    Status: str
+    CreateDate: datetime.datetime
+
+
 class Rotation(TypedDict):
     rotate_after_days: int | None
     prune_keys: bool
     now: datetime.datetime
 
 
-def rotation(rotate_after_days, prune_keys, now=None) -> Rotation:
+def rotation(
+    rotate_after_days: int | None, prune_keys: bool, now: datetime.datetime | None = None
+) -> Rotation:
     """The key policy of a state, at ``now`` (default: the current time)."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     return Rotation(rotate_after_days=rotate_after_days, prune_keys=prune_keys, now=now)
 
 
-def pillar_key(pillar_file, id_paths, secret_paths, values_wanted, values_now) -> PillarKey:
+def pillar_key(
+    pillar_file: str,
+    id_paths: Iterable[str],
+    secret_paths: Mapping[str, str],
+    values_wanted: Mapping[str, Any],
+    values_now: dict[str, Any],
+) -> PillarKey:
     """The pillar side of a key, from what ``pillar_file.read`` found at every path
     (``values_now``): the key the file names is the one ID every id path holds; the file is
     complete when every secret path holds something too. ``changes`` calls what the file
@@ -93,7 +110,13 @@ class KeyPlan(TypedDict):
     error: str | None
 
 
-def _new_key_reason(referenced, pillar_key_id, pillar_has_secret, now, rotate_after_days):
+def _new_key_reason(
+    referenced: AccessKey | None,
+    pillar_key_id: str | None,
+    pillar_has_secret: bool,
+    now: datetime.datetime,
+    rotate_after_days: int | None,
+) -> str | None:
     if not pillar_key_id:
         return "the pillar file holds no access key"
     if referenced is None:
@@ -109,7 +132,12 @@ def _new_key_reason(referenced, pillar_key_id, pillar_has_secret, now, rotate_af
 
 
 def plan_access_key(
-    user_keys, pillar_key_id, pillar_has_secret, now, rotate_after_days, prune
+    user_keys: Iterable[AccessKey],
+    pillar_key_id: str | None,
+    pillar_has_secret: bool,
+    now: datetime.datetime,
+    rotate_after_days: int | None,
+    prune: bool,
 ) -> KeyPlan:
     """Decide what to do with a user's access keys.
 
@@ -163,7 +191,9 @@ class Leftover(TypedDict):
     says: str
 
 
-def _made_after(intent: Intent, user_keys, pillar_key_id) -> list[str]:
+def _made_after(
+    intent: Intent, user_keys: Iterable[AccessKey], pillar_key_id: str | None
+) -> list[str]:
     """Keys that the run of ``intent`` may have made when its answer never came: unknown to
     it, not the pillar's, created from its start to ``CREATE_WINDOW`` after."""
     started = datetime.datetime.fromisoformat(intent["started"])
@@ -176,7 +206,9 @@ def _made_after(intent: Intent, user_keys, pillar_key_id) -> list[str]:
     )
 
 
-def leftover_of(intent: Intent | None, user_keys, pillar_key_id) -> Leftover | None:
+def leftover_of(
+    intent: Intent | None, user_keys: Iterable[AccessKey], pillar_key_id: str | None
+) -> Leftover | None:
     """What to do about an intent a stopped run left (``None``: there is none). Pure.
 
     With the key ID recorded, that key is deleted when it is live and the pillar file does
@@ -229,7 +261,12 @@ def secret_value(secret: str, what: str) -> str:
     )
 
 
-def pillar_values(id_paths, secret_paths, values, created) -> dict[str, Any]:
+def pillar_values(
+    id_paths: Iterable[str],
+    secret_paths: Mapping[str, str],
+    values: Mapping[str, Any],
+    created: Mapping[str, Any],
+) -> dict[str, Any]:
     """Everything the pillar file gets for the new key ``created`` (``aws_iam.create_access_key``'s
     answer) in one write: its ID, its secret or what derives from it, and ``values``."""
     to_write = dict.fromkeys(id_paths, created["access_key_id"])
@@ -239,11 +276,11 @@ def pillar_values(id_paths, secret_paths, values, created) -> dict[str, Any]:
     return to_write
 
 
-def _new_key_id(created):
+def _new_key_id(created: Mapping[str, Any]) -> Any:
     return created["access_key_id"]
 
 
-def _delete_steps(user, key_ids, deleted):
+def _delete_steps(user: str, key_ids: Iterable[str], deleted: list[str]) -> list[plans.Step]:
     return [
         plans.step(
             "deleted_access_keys", deleted, [], "aws_iam.delete_access_key", user=user, key_id=k
@@ -252,12 +289,14 @@ def _delete_steps(user, key_ids, deleted):
     ]
 
 
-def _literal(text: str) -> str:
+def _literal(text: object) -> str:
     """``text`` as it reads in a ``says`` line (whose ``{would}`` is filled in)."""
     return str(text).replace("{", "{{").replace("}", "}}")
 
 
-def _leftover_steps(leftover: Leftover, intent: Intent, user: str, deleted) -> list[plans.Step]:
+def _leftover_steps(
+    leftover: Leftover, intent: Intent, user: str, deleted: list[str]
+) -> list[plans.Step]:
     """Delete the keys a stopped run made and never wrote, then remove its record."""
     steps = _delete_steps(user, leftover["delete"], deleted)
     steps.append(
@@ -274,7 +313,9 @@ def _leftover_steps(leftover: Leftover, intent: Intent, user: str, deleted) -> l
     return steps
 
 
-def _create_steps(plan: KeyPlan, user: str, key: PillarKey, known_keys) -> list[plans.Step]:
+def _create_steps(
+    plan: KeyPlan, user: str, key: PillarKey, known_keys: Iterable[str]
+) -> list[plans.Step]:
     """Create the key (its intent recorded first), then write it with the pillar's values
     unless another run wrote the file since it was read (closing the create's undo)."""
     new_id = plans.Ref(NEW_KEY, _new_key_id, shown="(a new access key)")
@@ -321,7 +362,7 @@ def key_steps(
     plan: KeyPlan,
     user: str,
     key: PillarKey,
-    known_keys,
+    known_keys: Iterable[str],
     leftover: tuple[Leftover, Intent] | None = None,
 ) -> list[plans.Step]:
     """The steps carrying out ``plan``: clear what a stopped run left (``leftover`` and its
@@ -340,7 +381,9 @@ def key_steps(
     return steps + _delete_steps(user, later, deleted)
 
 
-def plan_pillar_values(pillar_file, wanted, current) -> list[plans.Step]:
+def plan_pillar_values(
+    pillar_file: str, wanted: Mapping[str, Any], current: Mapping[str, Any]
+) -> list[plans.Step]:
     """One local step per non-secret pillar value (region, host, port...) that differs from
     what ``pillar_file`` holds. ``wanted`` and ``current`` map key paths to values."""
     return [
@@ -358,7 +401,12 @@ def plan_pillar_values(pillar_file, wanted, current) -> list[plans.Step]:
 
 
 def plan_user_key(
-    what, user, current_user, key: PillarKey, rotation: Rotation, intent: Intent | None = None
+    what: str,
+    user: str,
+    current_user: Mapping[str, Any] | None,
+    key: PillarKey,
+    rotation: Rotation,
+    intent: Intent | None = None,
 ) -> tuple[list[plans.Step], list[str]]:
     """Steps and comment notes for the key of ``user`` (``current_user``:
     ``aws_iam.describe_user``'s answer or ``None``; ``intent``: ``key_intent.read``'s).
@@ -388,7 +436,7 @@ def plan_user_key(
         # A new key is written together with these values; otherwise write them alone.
         steps += plan_pillar_values(key["pillar_file"], key["values_wanted"], key["values_now"])
     known = [k["AccessKeyId"] for k in listed]
-    steps += key_steps(plan, user, key, known, leftover and (leftover, intent))
+    steps += key_steps(plan, user, key, known, (leftover, intent) if leftover and intent else None)
     notes = []
     if plan["unreferenced"] and not rotation["prune_keys"]:
         notes.append(
@@ -398,7 +446,7 @@ def plan_user_key(
     return steps, notes
 
 
-def plan_pillar_removal(pillar_file, in_pillar) -> list[plans.Step]:
+def plan_pillar_removal(pillar_file: str, in_pillar: Mapping[str, Any]) -> list[plans.Step]:
     """The step removing a user's credentials from ``pillar_file`` (``.absent``): the key
     paths of ``in_pillar`` (``pillar_file.read``'s answer) that are there."""
     present = [path for path, value in in_pillar.items() if value not in (None, False)]

@@ -10,7 +10,7 @@ paths: each name may be written under several paths (``aws:access_key`` for site
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ SECRET_PATHS = ("aws_runbook:connection:key",)
 SECRET_NAME_RE = re.compile(r"password|passwd|secret|token|private|credential", re.IGNORECASE)
 
 
-def is_secret(path, mask=()):
+def is_secret(path: str, mask: Iterable[str] = ()) -> bool:
     """Whether the value at ``path`` is (or may be) a secret: a path of ``mask`` (the secret
     paths writer states declare) or ``SECRET_PATHS`` (``*`` matches any one key), or a last
     key matching ``SECRET_NAME_RE`` (``password``, ``s3_key_secret``, ``api_token``...).
@@ -56,7 +56,7 @@ def is_secret(path, mask=()):
     return False
 
 
-def shown(path, value, mask=()):
+def shown(path: str, value: object, mask: Iterable[str] = ()) -> object:
     """What ``changes`` may show of ``value``, read from the pillar file at ``path``
     (``mask``: the secret paths of the state showing it)."""
     if value is None or not is_secret(path, mask):

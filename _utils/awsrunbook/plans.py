@@ -25,7 +25,9 @@ class Ref:
     """A value a step returns at apply time, named by ``save``; ``fn`` derives what is needed
     from it. ``shown`` stands for it where it is not known yet (``test=True``)."""
 
-    def __init__(self, name: str, fn: Callable[[Any], Any] | None = None, shown: str = "(new)"):
+    def __init__(
+        self, name: str, fn: Callable[[Any], Any] | None = None, shown: str = "(new)"
+    ) -> None:
         self.name = name
         self.fn = fn
         self.shown = shown
@@ -102,7 +104,7 @@ def resolved(value: Any, results: Mapping[str, Any] | None) -> Any:
     return value
 
 
-def changes_of(steps: Iterable[Step], results: Mapping[str, Any] | None = None) -> dict:
+def changes_of(steps: Iterable[Step], results: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``changes`` dict a list of steps stands for (the last step of a field wins ``new``,
     the first its ``old``)."""
     changes: dict[str, Any] = {}

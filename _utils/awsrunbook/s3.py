@@ -2,8 +2,14 @@
 all want, and lifecycle rules as S3's API spells them, planned so that rules the state does
 not manage keep their place; and the plan steps that set them."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from awsrunbook import plans
 from awsrunbook import validate as valid
+
+# A lifecycle rule as S3's API spells it ({"ID": ..., "Status": ..., "Filter": ...}).
+Rule = dict[str, Any]
 
 PUBLIC_ACCESS_BLOCKED = {
     "BlockPublicAcls": True,
@@ -13,12 +19,17 @@ PUBLIC_ACCESS_BLOCKED = {
 }
 
 
-def lifecycle_rule(rule_name, expire_days, abort_multipart_days, prefix=None):
+def lifecycle_rule(
+    rule_name: str,
+    expire_days: int | None,
+    abort_multipart_days: int | None,
+    prefix: str | None = None,
+) -> Rule | None:
     """The rule as S3's API spells it (for the whole bucket, or the keys under
     ``PREFIX/``), or ``None`` when it would do nothing."""
     if expire_days is None and abort_multipart_days is None:
         return None
-    rule = {
+    rule: Rule = {
         "ID": rule_name,
         "Status": "Enabled",
         "Filter": {"Prefix": f"{prefix}/" if prefix else ""},
@@ -30,7 +41,7 @@ def lifecycle_rule(rule_name, expire_days, abort_multipart_days, prefix=None):
     return rule
 
 
-def normalized(rule):
+def normalized(rule: Rule) -> Rule:
     """A rule with S3's equivalent spellings of "the whole bucket" folded into one."""
     rule = dict(rule)
     prefix = rule.pop("Prefix", None)
@@ -41,17 +52,21 @@ def normalized(rule):
     return rule
 
 
-def plan_lifecycle(current_rules, desired_rules, exclusive):
+def plan_lifecycle(
+    current_rules: Iterable[Rule], desired_rules: Mapping[str, Rule | None], exclusive: bool
+) -> list[Rule] | None:
     """The full rule list the bucket should have, or ``None`` when it already has it.
     ``desired_rules``: ``{rule name: rule, or None to remove it}``. Our rules keep their
     place in the list; other rules stay unless ``exclusive``."""
     rules = [normalized(rule) for rule in current_rules]
-    wanted, placed = [], set()
+    wanted: list[Rule] = []
+    placed: set[str] = set()
     for rule in rules:
         name = rule.get("ID")
-        if name in desired_rules:
-            if desired_rules[name] and name not in placed:
-                wanted.append(desired_rules[name])
+        if name is not None and name in desired_rules:
+            desired = desired_rules[name]
+            if desired and name not in placed:
+                wanted.append(desired)
                 placed.add(name)
         elif not exclusive:
             wanted.append(rule)
@@ -59,7 +74,7 @@ def plan_lifecycle(current_rules, desired_rules, exclusive):
     return None if wanted == rules else wanted
 
 
-def public_access_steps(field, bucket, current):
+def public_access_steps(field: str, bucket: str, current: object) -> list[plans.Step]:
     """The step blocking all public access to ``bucket`` (``current``: its public access block
     now), or none when it is blocked already."""
     if current == PUBLIC_ACCESS_BLOCKED:
@@ -76,7 +91,14 @@ def public_access_steps(field, bucket, current):
     ]
 
 
-def lifecycle_steps(field, bucket, current_rules, desired_rules, exclusive, never=None):
+def lifecycle_steps(
+    field: str,
+    bucket: str,
+    current_rules: Iterable[Rule],
+    desired_rules: Mapping[str, Rule | None],
+    exclusive: bool,
+    never: Mapping[str, str] | None = None,
+) -> list[plans.Step]:
     """The step giving ``bucket`` the rule list ``plan_lifecycle`` plans (``changes`` shows the
     current rules normalised), or none when it has them already. Refused when a rule of that
     list expires keys ``never`` (``{argument: prefix}``) says must never expire."""
@@ -93,14 +115,15 @@ def filter_prefix(prefix: str | None) -> str:
     return f"{prefix}/" if prefix else ""
 
 
-def rule_prefix(rule: dict) -> str:
+def rule_prefix(rule: Rule) -> str:
     """The key prefix an S3 lifecycle rule applies to (``""``: the whole bucket)."""
     rule = normalized(rule)
     rule_filter = rule.get("Filter") or {}
-    return rule_filter.get("Prefix", (rule_filter.get("And") or {}).get("Prefix", ""))
+    prefix: str = rule_filter.get("Prefix", (rule_filter.get("And") or {}).get("Prefix", ""))
+    return prefix
 
 
-def _expires(rule: dict) -> bool:
+def _expires(rule: Rule) -> bool:
     expiration = rule.get("Expiration") or {}
     return rule.get("Status") == "Enabled" and ("Days" in expiration or "Date" in expiration)
 
@@ -109,7 +132,7 @@ def _keys(prefix: str) -> str:
     return f"the keys under {prefix}" if prefix else "the whole bucket"
 
 
-def refuse_expiry_over(rules: list[dict], never: dict[str, str]) -> None:
+def refuse_expiry_over(rules: Iterable[Rule], never: Mapping[str, str]) -> None:
     """Raise, naming both rules, when an enabled rule in ``rules`` expires keys that a rule
     of ``never`` (``{argument: prefix}``, from ``expire_days: null``) keeps: a wider or equal
     prefix expires everything under the narrower one."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import NoReturn
 
 MASK = "********"
 
@@ -16,7 +17,7 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str):
+    def __init__(self, value: str) -> None:
         self._value = value
 
     @property
@@ -35,7 +36,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(Secret)
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         # Nothing may pickle or msgpack a secret into a cache or an event.
         raise TypeError("a Secret cannot be serialised")
 

@@ -19,6 +19,13 @@ from awsrunbook import batch, plans, readahead
 from awsrunbook import client as aws
 from awsrunbook import validate as valid
 
+# A state function's return: {"name", "result", "changes", "comment"}.
+Ret = dict[str, Any]
+# __salt__, or what stands for it: execution functions by name ("aws_s3.put_lifecycle").
+SaltFunctions = Mapping[str, Callable[..., Any]]
+# A state function: the resource's name, then the keywords an SLS file gives it.
+StateFunction = Callable[..., Ret]
+
 # What run_plan says when an ``absent`` function finds nothing to remove.
 ABSENT = "is already absent"
 
@@ -29,7 +36,7 @@ ONCE_KEY = "awsrunbook_once_per_run"
 _FUNCTION = contextvars.ContextVar("awsrunbook_state_function", default="this state")
 
 
-def new_ret(name: str) -> dict[str, Any]:
+def new_ret(name: str) -> Ret:
     return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
@@ -46,7 +53,7 @@ class _Apply:
     """One real run of a plan: the execution functions, the connection, what the steps
     returned so far and the undo steps still open."""
 
-    def __init__(self, salt_funcs: Mapping[str, Callable], conn: dict):
+    def __init__(self, salt_funcs: SaltFunctions, conn: dict[str, Any]) -> None:
         self.salt_funcs = salt_funcs
         self.conn = conn
         self.results: dict[str, Any] = {}
@@ -67,9 +74,10 @@ class _Apply:
             self.open_undos.pop(name, None)
         self.done.append(item)
 
-    def undo(self) -> tuple[list, list]:
+    def undo(self) -> tuple[list[str], list[str]]:
         """Run the undo steps still open, newest first: ``(undone, could not be undone)``."""
-        undone, failed = [], []
+        undone: list[str] = []
+        failed: list[str] = []
         for name, undo in reversed(list(self.open_undos.items())):
             try:
                 self.call(undo)
@@ -79,7 +87,7 @@ class _Apply:
                 undone.append(undo["field"])
         return undone, failed
 
-    def failed(self, ret: dict, what: str, item: plans.Step, exc: Exception) -> list[str]:
+    def failed(self, ret: Ret, what: str, item: plans.Step, exc: Exception) -> list[str]:
         """Undo what is open after ``item`` failed; fill ``ret``; the comment lines."""
         undone, failed_undos = self.undo()
         kept = [d for d in self.done if d["save"] not in self.open_undos]
@@ -94,10 +102,10 @@ class _Apply:
 
 
 def run_plan(  # noqa: PLR0913 - converged and writes are keyword-only options
-    ret: dict,
+    ret: Ret,
     steps: list[plans.Step],
-    salt_funcs: Mapping[str, Callable],
-    conn: dict,
+    salt_funcs: SaltFunctions,
+    conn: dict[str, Any],
     test: bool,
     what: str,
     notes: Iterable[str] = (),
@@ -136,7 +144,7 @@ def run_plan(  # noqa: PLR0913 - converged and writes are keyword-only options
     return True
 
 
-def failed(ret: dict, message: str) -> dict:
+def failed(ret: Ret, message: str) -> Ret:
     """Mark ``ret`` failed with ``message``; returns it (``return st.failed(ret, ...)``)."""
     ret["result"] = False
     ret["comment"] = message
@@ -145,10 +153,10 @@ def failed(ret: dict, message: str) -> dict:
 
 def begin(
     name: str,
-    kwargs: dict,
-    salt_funcs: Mapping[str, Callable],
-    region_check: Callable = valid.region,
-) -> tuple[dict, dict, str]:
+    kwargs: dict[str, Any],
+    salt_funcs: SaltFunctions,
+    region_check: Callable[[Any], Any] = valid.region,
+) -> tuple[Ret, dict[str, Any], str]:
     """What every state function does first: ``(ret, conn, region)``. Takes the connection
     arguments out of ``kwargs``, rejects any other argument the function does not take, and
     checks the region they resolve to with ``region_check`` (``valid.ses_region`` for SES
@@ -170,7 +178,12 @@ def low(state_globals: Mapping[str, Any]) -> Any:
     return readahead.injected(state_globals).get("__low__")
 
 
-def once_per_run(state_globals: Mapping[str, Any], name: str, compute: Callable, conn=None) -> Any:
+def once_per_run(
+    state_globals: Mapping[str, Any],
+    name: str,
+    compute: Callable[[Any], Any],
+    conn: Mapping[str, Any] | None = None,
+) -> Any:
     """``compute(lowstate)`` for the run's low state, computed once per state run and connection
     ``conn`` (kept in ``__context__`` under ``name`` and the run's id), so that a state scanning
     the run's other states costs each of them nothing; outside a run, every time."""
@@ -184,14 +197,14 @@ def once_per_run(state_globals: Mapping[str, Any], name: str, compute: Callable,
     return kept[key]
 
 
-def reports_errors(func):
+def reports_errors(func: StateFunction) -> StateFunction:
     """Decorates every state function: the errors it raises on purpose (bad input, an AWS
     call that failed) become a failed state whose comment is the message, not a traceback."""
     errors = (CommandExecutionError, SaltInvocationError)
     make_ret, fail, current = new_ret, failed, _FUNCTION
     label = f"{func.__globals__.get('__virtualname__', func.__module__)}.{func.__name__}"
 
-    def wrapper(name, *args, **kwargs):
+    def wrapper(name: str, *args: Any, **kwargs: Any) -> Ret:
         token = current.set(label)
         try:
             return func(name, *args, **kwargs)

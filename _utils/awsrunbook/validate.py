@@ -4,6 +4,8 @@ before any AWS call. All raise ``SaltInvocationError``."""
 import functools
 import ipaddress
 import re
+from collections.abc import Collection, Iterable
+from typing import Any, NoReturn, TypeVar
 
 from salt.exceptions import SaltInvocationError
 
@@ -19,13 +21,15 @@ _SQS_QUEUE_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
 _EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 
+T = TypeVar("T")
 
-def fail(arg, problem, value=None):
+
+def fail(arg: str, problem: str, value: object = None) -> NoReturn:
     shown = "" if value is None else f" (got {value!r})"
     raise SaltInvocationError(f"{arg}: {problem}{shown}")
 
 
-def bucket_name(value, arg="bucket"):
+def bucket_name(value: object, arg: str = "bucket") -> str:
     """S3's bucket naming rules for general purpose buckets."""
     if not isinstance(value, str) or not value:
         fail(arg, "a bucket name is required", value)
@@ -51,7 +55,9 @@ def bucket_name(value, arg="bucket"):
     return value
 
 
-def positive_days(value, arg, allow_none=False, maximum=36500):
+def positive_days(
+    value: object, arg: str, allow_none: bool = False, maximum: int = 36500
+) -> int | None:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -62,14 +68,14 @@ def positive_days(value, arg, allow_none=False, maximum=36500):
     return value
 
 
-def boolean(value, arg):
+def boolean(value: object, arg: str) -> bool:
     if not isinstance(value, bool):
         fail(arg, "must be true or false", value)
     return value
 
 
 @functools.lru_cache(maxsize=1)
-def _known_regions():
+def _known_regions() -> frozenset[str]:
     session = arns.endpoint_data()
     regions = set()
     for partition in session.get_available_partitions():
@@ -78,7 +84,7 @@ def _known_regions():
     return frozenset(regions)
 
 
-def region(value, arg="region"):
+def region(value: object, arg: str = "region") -> str | None:
     """A region botocore knows. Checked here so a typo fails before any call, not as a DNS
     error from an endpoint that does not exist."""
     if value is None:
@@ -100,7 +106,7 @@ def ses_regions() -> frozenset[str]:
     )
 
 
-def ses_region(value, arg="region"):
+def ses_region(value: object, arg: str = "region") -> str:
     """A region where SES has an endpoint (its API and SMTP interface): not every region
     does (ap-east-1, for one), and an SMTP host there would not exist."""
     region(value, arg)
@@ -109,7 +115,7 @@ def ses_region(value, arg="region"):
     return value
 
 
-def iam_name(value, arg, max_length):
+def iam_name(value: object, arg: str, max_length: int) -> str:
     if not isinstance(value, str) or not value:
         fail(arg, "a name is required", value)
     if len(value) > max_length or not _IAM_NAME_RE.match(value):
@@ -121,7 +127,7 @@ def iam_name(value, arg, max_length):
     return value
 
 
-def s3_prefix(value, arg="prefix"):
+def s3_prefix(value: object, arg: str = "prefix") -> str | None:
     """A key prefix without leading or trailing slashes (``pgbackrest/server1``)."""
     if value is None:
         return None
@@ -132,20 +138,20 @@ def s3_prefix(value, arg="prefix"):
     return value.strip("/")
 
 
-def key_path(value, arg):
+def key_path(value: object, arg: str) -> str:
     """A colon-delimited pillar key path such as ``aws:access_key``."""
     if not isinstance(value, str) or not value or any(not p for p in value.split(":")):
         fail(arg, "must be a colon-delimited pillar key path such as 'aws:access_key'", value)
     return value
 
 
-def file_path(value, arg):
+def file_path(value: object, arg: str) -> str:
     if not isinstance(value, str) or not value.startswith("/"):
         fail(arg, "must be an absolute file path", value)
     return value
 
 
-def domain(value, arg="name"):
+def domain(value: object, arg: str = "name") -> str:
     """A DNS domain name (case-insensitive; returned lower-case)."""
     if not isinstance(value, str):
         fail(arg, "must be a domain name", value)
@@ -158,7 +164,7 @@ def domain(value, arg="name"):
     return name
 
 
-def email_address(value, arg="name", keep_case=False):
+def email_address(value: object, arg: str = "name", keep_case: bool = False) -> str:
     """An email address: local part kept as given (case-sensitive), domain lower-cased
     unless ``keep_case``."""
     if not isinstance(value, str) or value.count("@") != 1:
@@ -170,7 +176,9 @@ def email_address(value, arg="name", keep_case=False):
     return value if keep_case else f"{local}@{host_name}"
 
 
-def known_keys(value, arg, allowed, what=None, noun="key"):
+def known_keys(
+    value: object, arg: str, allowed: Iterable[str], what: str | None = None, noun: str = "key"
+) -> dict[str, Any]:
     """``value`` must be a mapping whose keys are all in ``allowed``; returns it."""
     if not isinstance(value, dict):
         fail(arg, what or f"must be a mapping of {list(allowed)}", value)
@@ -180,7 +188,7 @@ def known_keys(value, arg, allowed, what=None, noun="key"):
     return value
 
 
-def ses_identity(value, arg="name"):
+def ses_identity(value: object, arg: str = "name") -> tuple[str, str]:
     """``(name, "DOMAIN" | "EMAIL_ADDRESS")`` of an SES identity: a domain
     (case-insensitive, returned lower-case) or an email address, exactly as given (SES
     treats ``Ops@Example.org`` and ``Ops@example.org`` as two identities)."""
@@ -189,20 +197,20 @@ def ses_identity(value, arg="name"):
     return domain(value, arg), "DOMAIN"
 
 
-def one_of(value, arg, choices):
+def one_of(value: T, arg: str, choices: Collection[object]) -> T:
     if value not in choices:
         fail(arg, f"must be one of {list(choices)}", value)
     return value
 
 
-def no_unknown(kwargs, function):
+def no_unknown(kwargs: Iterable[str], function: str) -> None:
     """Reject arguments ``function`` does not take (Salt's own ``__*__`` keys aside)."""
     unknown = sorted(k for k in kwargs if not k.startswith("__"))
     if unknown:
         fail(", ".join(unknown), f"unknown argument(s) for {function}")
 
 
-def email_addresses(value, arg):
+def email_addresses(value: object, arg: str) -> list[str]:
     """A list of email addresses (``None`` is an empty list)."""
     if value is None:
         return []
@@ -211,14 +219,14 @@ def email_addresses(value, arg):
     return [email_address(item, arg) for item in value]
 
 
-def ses_name(value, arg="name"):
+def ses_name(value: object, arg: str = "name") -> str:
     """A configuration set or event destination name."""
     if not isinstance(value, str) or not _SES_NAME_RE.match(value):
         fail(arg, "must be 1-64 letters, digits, underscores and hyphens", value)
     return value
 
 
-def receipt_rule_name(value, arg):
+def receipt_rule_name(value: object, arg: str) -> str:
     """The name of an SES receipt rule set or rule: letters, digits, underscores, hyphens and
     periods, starting and ending with a letter or digit, at most 64 characters."""
     if not isinstance(value, str) or not _RECEIPT_NAME_RE.match(value):
@@ -231,7 +239,7 @@ def receipt_rule_name(value, arg):
     return value
 
 
-def sns_topic_name(value, arg):
+def sns_topic_name(value: object, arg: str) -> str:
     """The name of a Standard SNS topic."""
     if not isinstance(value, str) or not _SNS_TOPIC_RE.match(value):
         fail(
@@ -240,7 +248,7 @@ def sns_topic_name(value, arg):
     return value
 
 
-def sqs_queue_name(value, arg):
+def sqs_queue_name(value: object, arg: str) -> str:
     """The name of a standard SQS queue (SNS sends only to FIFO queues from FIFO topics)."""
     if not isinstance(value, str) or not _SQS_QUEUE_RE.match(value):
         fail(
@@ -251,7 +259,7 @@ def sqs_queue_name(value, arg):
     return value
 
 
-def suppressed_reasons(value, arg="suppressed_reasons"):
+def suppressed_reasons(value: object, arg: str = "suppressed_reasons") -> list[str] | None:
     """``None`` (not managed) or a list of ``BOUNCE``/``COMPLAINT`` (``[]``: none); sorted."""
     if value is None:
         return None

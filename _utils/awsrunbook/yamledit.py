@@ -18,11 +18,13 @@ Error messages name keys and lines, never values. Pure: no I/O.
 import itertools
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 from yaml.representer import SafeRepresenter
 from yaml.resolver import Resolver
 
@@ -35,16 +37,27 @@ BREAK_CHARS = "\r\n\x85\u2028\u2029"
 DEFAULT_INDENT = 2
 _NO_WRAP = 1 << 30
 SCALAR_TYPES = (str, int, float, bool, type(None))
+# A parser event (yaml.AliasEvent, ...): PyYAML's parser always sets its marks, which its
+# stubs type as optional.
+Event = Any
+# New keys to insert below one place: {key: value, or a Branch of deeper keys}.
+Branch = dict[str, Any]
+# Where a Branch goes: (mapping or None for an empty document, index of the pair whose empty
+# value it fills or None, depth of the first new key, the Branch).
+NewBranch = tuple[MappingNode | None, int | None, int, Branch]
 
-if getattr(yaml, "__with_libyaml__", False):
-    _Parser = yaml.cyaml.CParser
-else:  # PyYAML without libyaml, e.g. a salt-ssh thin on another Python version
+# PyYAML without libyaml (e.g. a salt-ssh thin on another Python version) parses in Python;
+# the type checker reads that parser, whose interface libyaml's shares.
+if TYPE_CHECKING or not getattr(yaml, "__with_libyaml__", False):
 
     class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
+
+else:
+    _Parser = yaml.cyaml.CParser
 
 
 class YamlEditError(ValueError):
@@ -55,25 +68,26 @@ class _Loader(Composer, _Parser, SafeConstructor, Resolver):
     """PyYAML's safe loader, composing in Python so that it can note anchors and where
     each alias stands (the node graph shares one node per anchor)."""
 
-    def __init__(self, text):
+    def __init__(self, text: str) -> None:
         _Parser.__init__(self, text)
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
-        self.anchor_of = {}  # id(node) -> anchor name
-        self.anchor_line = {}  # id(node) -> line (1-based) of its anchor
-        self.alias_events = {}  # (id(parent), slot) -> AliasEvent, slot = id(key) or index
-        self.aliased_names = set()
-        self.document_end = None
+        self.anchor_of: dict[int, str] = {}  # id(node) -> anchor name
+        self.anchor_line: dict[int, int] = {}  # id(node) -> line (1-based) of its anchor
+        # (id(parent), slot) -> AliasEvent, slot = id(key) or index
+        self.alias_events: dict[tuple[int, int | None], Event] = {}
+        self.aliased_names: set[str | None] = set()
+        self.document_end: Event | None = None
 
-    def compose_document(self):
+    def compose_document(self) -> Node | None:
         self.get_event()
         node = self.compose_node(None, None)
         self.document_end = self.get_event()
         self.anchors = {}
         return node
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()
         node = super().compose_node(parent, index)
         if isinstance(event, yaml.AliasEvent):
@@ -86,7 +100,7 @@ class _Loader(Composer, _Parser, SafeConstructor, Resolver):
         return node
 
 
-def _problem_at(exc):
+def _problem_at(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     # PyYAML quotes the offending characters: keep them out, they may be part of a secret.
@@ -94,7 +108,7 @@ def _problem_at(exc):
     return where + (f" ({problem})" if problem else "")
 
 
-def _compose(text):
+def _compose(text: str) -> tuple[_Loader, Node | None]:
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -105,12 +119,12 @@ def _compose(text):
     return loader, root
 
 
-def load(text):
+def load(text: str) -> dict[Any, Any]:
     """The data ``text`` holds (an empty document is an empty mapping)."""
     return _construct(_compose(text)[1])
 
 
-def _construct(root):
+def _construct(root: Node | None) -> dict[Any, Any]:
     if root is None:
         return {}
     try:
@@ -124,14 +138,14 @@ def _construct(root):
     return data
 
 
-def split_path(key):
+def split_path(key: object) -> tuple[str, ...]:
     """``"aws:access_key"`` -> ``("aws", "access_key")``."""
     if not isinstance(key, str) or not key or any(not part for part in key.split(":")):
         raise YamlEditError(f"key path {key!r} must look like 'aws:access_key'")
     return tuple(key.split(":"))
 
 
-def check_paths(keys):
+def check_paths(keys: Iterable[object]) -> None:
     """Key paths must be distinct and none may lie inside another (``aws:key`` and
     ``aws:key:id``): one would overwrite the other."""
     paths = sorted(split_path(key) for key in keys)
@@ -141,7 +155,7 @@ def check_paths(keys):
             raise YamlEditError(f"key path {':'.join(shorter)} is given {what}")
 
 
-def _same(a, b):
+def _same(a: Any, b: Any) -> bool:
     """Equal and of the same types all the way down (``1`` is not ``True``)."""
     if type(a) is not type(b):
         return False
@@ -154,29 +168,29 @@ def _same(a, b):
         return len(a) == len(b) and all(map(_same, a, b))
     if isinstance(a, float) and math.isnan(a):
         return math.isnan(b)
-    return a == b
+    return bool(a == b)
 
 
 class _Text:
     """Offsets within the document text."""
 
-    def __init__(self, text):
+    def __init__(self, text: str) -> None:
         self.text = text
         first_break = LINE_BREAK_RE.search(text)
         self.eol = first_break.group() if first_break and first_break.group() in "\r\n" else "\n"
 
-    def line_start(self, pos):
+    def line_start(self, pos: int) -> int:
         return max(self.text.rfind(char, 0, pos) for char in BREAK_CHARS) + 1
 
-    def next_line(self, pos):
+    def next_line(self, pos: int) -> int:
         """The start of the line after the one holding ``pos`` (or the end of the text)."""
         found = LINE_BREAK_RE.search(self.text, pos)
         return found.end() if found else len(self.text)
 
-    def ends_with_break(self):
+    def ends_with_break(self) -> bool:
         return self.text[-1:] in BREAK_CHARS and self.text != ""
 
-    def only_blanks_before(self, pos):
+    def only_blanks_before(self, pos: int) -> bool:
         return self.text[self.line_start(pos) : pos].strip(" ") == ""
 
 
@@ -185,17 +199,17 @@ class _Edits:
     of a deeper mapping before those of the mapping holding it: the last line of a file's
     last mapping ends where the top level does), then in the order they were added."""
 
-    def __init__(self):
-        self.items = []
+    def __init__(self) -> None:
+        self.items: list[tuple[int, int, str, int]] = []
 
-    def add(self, start, end, new, rank=0):
+    def add(self, start: int, end: int, new: str, rank: int = 0) -> None:
         self.items.append((start, end, new, rank))
 
-    def apply(self, text):
+    def apply(self, text: str) -> str:
         ordered = sorted(
             enumerate(self.items), key=lambda item: (item[1][0], item[1][1], item[1][3], item[0])
         )
-        merged = []
+        merged: list[tuple[int, int, str]] = []
         for _, (start, end, new, _rank) in ordered:
             if merged and start < merged[-1][1]:
                 last_start, last_end, last_new = merged[-1]
@@ -204,7 +218,8 @@ class _Edits:
                 merged[-1] = (last_start, max(end, last_end), "")
             else:
                 merged.append((start, end, new))
-        pieces, position = [], 0
+        pieces: list[str] = []
+        position = 0
         for start, end, new in merged:
             pieces += [text[position:start], new]
             position = end
@@ -212,12 +227,12 @@ class _Edits:
         return "".join(pieces)
 
 
-def _represent(data):
+def _represent(data: object) -> Node:
     """The nodes PyYAML makes of ``data``, keys in the order given."""
     return SafeRepresenter(sort_keys=False).represent_data(data)
 
 
-def _scalar_style(node, value):
+def _scalar_style(node: ScalarNode | None, value: object) -> str | None:
     """Quotes as the old value had them (``node``, ``None`` for a new key); text with line
     breaks double-quoted, on one line (``\\n`` escapes)."""
     if not isinstance(value, str):
@@ -227,7 +242,7 @@ def _scalar_style(node, value):
     return node.style if node is not None and node.style in ("'", '"') else None
 
 
-def _render_scalar(value, style=None, flow=False):
+def _render_scalar(value: object, style: str | None = None, flow: bool = False) -> str:
     """One line of YAML for a scalar ``value`` (a plain or quoted string, a number, ...)."""
     dumped = yaml.safe_dump(
         [value] if flow else value,
@@ -243,7 +258,7 @@ def _render_scalar(value, style=None, flow=False):
 class Document:
     """A parsed YAML mapping document and the edits planned on it."""
 
-    def __init__(self, text):
+    def __init__(self, text: str) -> None:
         self.text = _Text(text)
         self.loader, self.root = _compose(text)
         if self.root is not None and not (
@@ -253,45 +268,45 @@ class Document:
         self.edits = _Edits()
         # Changes to the node graph matching the text edits; made once every edit is placed,
         # since placing one reads the positions of the nodes as parsed.
-        self.expected = []
+        self.expected: list[Callable[[], None]] = []
         self.indent = self._indent_step()
 
     # --- reading the node graph --------------------------------------------------------
 
     @staticmethod
-    def _is_null(node):
+    def _is_null(node: Node) -> bool:
         return isinstance(node, ScalarNode) and node.tag == NULL_TAG
 
-    def _is_empty_null(self, node):
+    def _is_empty_null(self, node: Node) -> bool:
         return self._is_null(node) and node.start_mark.index == node.end_mark.index
 
-    def _alias_event(self, parent, slot):
+    def _alias_event(self, parent: Node, slot: int | None) -> Event | None:
         return self.loader.alias_events.get((id(parent), slot))
 
-    def _value_alias(self, mapping, key):
+    def _value_alias(self, mapping: Node, key: Node) -> Event | None:
         return self._alias_event(mapping, id(key))
 
-    def _line_of(self, node):
+    def _line_of(self, node: Node) -> int:
         return node.start_mark.line + 1
 
-    def _indent_step(self):
+    def _indent_step(self) -> int:
         """How far this file indents a nested mapping (2 unless it shows otherwise)."""
         pending = [self.root] if isinstance(self.root, MappingNode) else []
         while pending:
             mapping = pending.pop(0)
             for key, value in mapping.value:
                 if isinstance(value, MappingNode) and not value.flow_style and value.value:
-                    step = value.value[0][0].start_mark.column - key.start_mark.column
+                    step: int = value.value[0][0].start_mark.column - key.start_mark.column
                     if step > 0 and self._value_alias(mapping, key) is None:
                         return step
                     pending.append(value)
         return DEFAULT_INDENT
 
     @staticmethod
-    def _key_matches(key, part):
+    def _key_matches(key: Node, part: str) -> bool:
         return isinstance(key, ScalarNode) and key.tag == STR_TAG and key.value == part
 
-    def _own_pairs(self, mapping, part):
+    def _own_pairs(self, mapping: Node, part: str) -> int | None:
         found = [i for i, (key, _) in enumerate(mapping.value) if self._key_matches(key, part)]
         if len(found) > 1:
             lines = ", ".join(str(self._line_of(mapping.value[i][0])) for i in found)
@@ -300,7 +315,7 @@ class Document:
             )
         return found[0] if found else None
 
-    def _merged_from(self, mapping, part):
+    def _merged_from(self, mapping: Node, part: str) -> Node | None:
         """The merge key (``<<``) of ``mapping`` that provides ``part``, if any."""
         for key, value in mapping.value:
             if not (isinstance(key, ScalarNode) and key.tag == MERGE_TAG):
@@ -313,12 +328,12 @@ class Document:
                     return key
         return None
 
-    def _walk(self, parts):
+    def _walk(self, parts: tuple[str, ...]) -> tuple[MappingNode, int | None, int]:
         """Follow ``parts`` from the root. Returns ``(mapping, index, depth)``: the deepest
         mapping reached, the index of the pair holding ``parts[depth]`` (or ``None`` when
         that key is absent), and ``depth``. Refuses to go through aliases, merge keys,
         scalars or lists."""
-        mapping, depth = self.root, 0
+        mapping, depth = cast(MappingNode, self.root), 0  # callers check the root is a mapping
         while True:
             part, where = parts[depth], ":".join(parts[: depth + 1])
             index = self._own_pairs(mapping, part)
@@ -353,7 +368,7 @@ class Document:
 
     # --- positions ------------------------------------------------------------------------
 
-    def _last_line_end(self, node, alias=None):
+    def _last_line_end(self, node: ScalarNode | CollectionNode, alias: Event | None = None) -> int:
         """The offset where a new line after ``node`` (its last line) starts."""
         if alias is not None:
             return self.text.next_line(alias.end_mark.index)
@@ -374,7 +389,7 @@ class Document:
             return self._last_line_end(value, self._value_alias(node, key))
         return self._last_line_end(node.value[-1], self._alias_event(node, len(node.value) - 1))
 
-    def _content_start(self, node):
+    def _content_start(self, node: Node) -> tuple[int, str | None]:
         """Where a scalar's text starts after its anchor and tag; and the anchor."""
         text, position, end = self.text.text, node.start_mark.index, node.end_mark.index
         anchor = None
@@ -390,7 +405,7 @@ class Document:
             position = self._skip_blanks(stop, end)
         return position, anchor
 
-    def _skip_blanks(self, position, end):
+    def _skip_blanks(self, position: int, end: int) -> int:
         text = self.text.text
         while position < end:
             if text[position] in " \t" + BREAK_CHARS:
@@ -403,7 +418,7 @@ class Document:
 
     # --- planning -------------------------------------------------------------------------
 
-    def _check_no_shared_mapping(self, key):
+    def _check_no_shared_mapping(self, key: str) -> None:
         """A secret must not go into a mapping that carries an anchor other keys alias: every
         alias would get a copy of it, in places nobody looks for one."""
         mapping = self.root
@@ -423,11 +438,12 @@ class Document:
                     "mapping"
                 )
 
-    def set_values(self, values, secrets=()):
+    def set_values(self, values: Mapping[str, Any], secrets: Iterable[str] = ()) -> list[str]:
         """Plan ``{key path: scalar}`` (``secrets``: the key paths whose values are secrets);
         returns the key paths whose value changes."""
         check_paths(values)
-        new_branches, changed = {}, []
+        new_branches: dict[tuple[int, int | None], NewBranch] = {}
+        changed: list[str] = []
         for key, value in values.items():
             if not isinstance(value, SCALAR_TYPES):
                 raise YamlEditError(f"{key} must be a single value, not {type(value).__name__}")
@@ -439,7 +455,8 @@ class Document:
             else:
                 target, index, depth = self._walk(parts)
             if index is not None and depth == len(parts) - 1:
-                if self._replace(target, index, parts, value):
+                # an index comes from _walk, with the mapping holding it
+                if self._replace(cast(MappingNode, target), index, parts, value):
                     changed.append(key)
                 continue
             slot = (id(target), index)
@@ -453,7 +470,9 @@ class Document:
             self._insert(target, index, depth, branch)
         return changed
 
-    def _replace(self, mapping, index, parts, value):
+    def _replace(
+        self, mapping: MappingNode, index: int, parts: tuple[str, ...], value: object
+    ) -> bool:
         key, node = mapping.value[index]
         where = ":".join(parts)
         alias = self._value_alias(mapping, key)
@@ -484,16 +503,18 @@ class Document:
         return True
 
     @staticmethod
-    def _in_flow(mapping):
+    def _in_flow(mapping: MappingNode | None) -> bool:
         return bool(mapping is not None and mapping.flow_style)
 
     @staticmethod
-    def _expect_scalar(node, value):
+    def _expect_scalar(node: Node, value: object) -> None:
         """Change the node graph as the text edit changes the document (aliases follow)."""
         shown = _represent(value)
         node.tag, node.value = shown.tag, shown.value
 
-    def _insert(self, mapping, index, depth, branch):
+    def _insert(
+        self, mapping: MappingNode | None, index: int | None, depth: int, branch: Branch
+    ) -> None:
         """Add the new keys of ``branch`` to ``mapping`` (``index is None``), to the empty
         value of the pair at ``index``, or to an empty document (``mapping is None``)."""
         if mapping is None:
@@ -503,7 +524,7 @@ class Document:
         else:
             self._insert_into_null(mapping, index, branch)
 
-    def _block_lines(self, branch, column):
+    def _block_lines(self, branch: Branch, column: int) -> list[str]:
         lines = []
         for part, sub in branch.items():
             key = " " * column + _render_scalar(part) + ":"
@@ -515,7 +536,7 @@ class Document:
         return lines
 
     @staticmethod
-    def _flow_items(branch):
+    def _flow_items(branch: Branch) -> str:
         items = []
         for part, sub in branch.items():
             shown = (
@@ -526,7 +547,7 @@ class Document:
             items.append(f"{_render_scalar(part, flow=True)}: {shown}")
         return ", ".join(items)
 
-    def _lines_at(self, position, lines, column=0):
+    def _lines_at(self, position: int, lines: list[str], column: int = 0) -> None:
         """Insert whole lines at ``position`` (a line start, or the end of the text), indented
         to ``column`` (deeper lines go first at one position)."""
         eol = self.text.eol
@@ -535,7 +556,7 @@ class Document:
         else:
             self.edits.add(position, position, "".join(line + eol for line in lines), -column)
 
-    def _insert_into_mapping(self, mapping, branch):
+    def _insert_into_mapping(self, mapping: MappingNode, branch: Branch) -> None:
         if mapping.flow_style:
             text = self.text.text
             close = mapping.end_mark.index - 1
@@ -548,7 +569,7 @@ class Document:
             self._lines_at(self._last_line_end(mapping), lines, column)
         self.expected.append(lambda: mapping.value.extend(_represent(branch).value))
 
-    def _insert_into_null(self, mapping, index, branch):
+    def _insert_into_null(self, mapping: MappingNode, index: int, branch: Branch) -> None:
         key, node = mapping.value[index]
         if self.loader.anchor_of.get(id(node)) in self.loader.aliased_names:
             raise YamlEditError(
@@ -568,7 +589,7 @@ class Document:
             self._lines_at(self.text.next_line(end), self._block_lines(branch, column), column)
         self.expected.append(lambda: self._expect_value(mapping, index, branch))
 
-    def _insert_into_empty_document(self, branch):
+    def _insert_into_empty_document(self, branch: Branch) -> None:
         end_event = self.loader.document_end
         if end_event is not None and end_event.explicit:
             position = end_event.start_mark.index
@@ -578,23 +599,24 @@ class Document:
         self.expected.append(lambda: self._expect_root(branch))
 
     @staticmethod
-    def _expect_value(mapping, index, branch):
+    def _expect_value(mapping: MappingNode, index: int, branch: Branch) -> None:
         mapping.value[index] = (mapping.value[index][0], _represent(branch))
 
-    def _expect_root(self, branch):
+    def _expect_root(self, branch: Branch) -> None:
         self.root = _represent(branch)
 
-    def remove(self, keys):
+    def remove(self, keys: Iterable[str]) -> list[str]:
         """Plan removing key paths, and mappings left empty by that; returns the key paths
         that were there."""
         check_paths(keys)
-        removed, chains = [], []
+        removed: list[str] = []
+        chains: list[list[tuple[MappingNode, int]]] = []
         for key in keys:
             chain = self._chain_to(split_path(key))
             if chain is not None:
                 removed.append(key)
                 chains.append(chain)
-        doomed = {}
+        doomed: dict[int, tuple[MappingNode, set[int]]] = {}
         for chain in chains:
             for level in range(len(chain) - 1, -1, -1):
                 mapping, index = chain[level]
@@ -608,7 +630,7 @@ class Document:
             mapping.value[:] = [pair for i, pair in enumerate(mapping.value) if i not in indexes]
         return removed
 
-    def _chain_to(self, parts):
+    def _chain_to(self, parts: tuple[str, ...]) -> list[tuple[MappingNode, int]] | None:
         """``[(mapping, index), ...]`` from the root to the pair holding ``parts``, or
         ``None`` when the key is not there."""
         if not isinstance(self.root, MappingNode):
@@ -632,7 +654,7 @@ class Document:
             self._check_no_shared_anchor(value, parts)
         return chain
 
-    def _check_no_shared_anchor(self, node, parts):
+    def _check_no_shared_anchor(self, node: Node, parts: tuple[str, ...]) -> None:
         pending = [node]
         while pending:
             current = pending.pop()
@@ -653,7 +675,7 @@ class Document:
                     if self._alias_event(current, i) is None
                 ]
 
-    def _delete_pair(self, mapping, index):
+    def _delete_pair(self, mapping: MappingNode, index: int) -> None:
         key, value = mapping.value[index]
         alias = self._value_alias(mapping, key)
         if not mapping.flow_style:
@@ -677,7 +699,7 @@ class Document:
                 start = before - 1
         self.edits.add(start, end, "")
 
-    def result(self):
+    def result(self) -> str:
         """The edited text, checked: parsed again, it must hold exactly the intended data."""
         if not self.edits.items:
             return self.text.text
@@ -699,7 +721,7 @@ class Document:
         return new_text
 
 
-def _is_empty(node):
+def _is_empty(node: Node | None) -> bool:
     return (
         node is None
         or (isinstance(node, MappingNode) and not node.value)
@@ -712,11 +734,12 @@ class _Matcher(_Loader):
     building a second graph (a large pillar file's graph is most of the memory an edit
     takes). Tags are resolved as the composer would."""
 
-    def __init__(self, text):
+    def __init__(self, text: str) -> None:
         super().__init__(text)
-        self.matched_anchors = {}  # anchor name in the text -> the expected node
+        # anchor name in the text -> the expected node
+        self.matched_anchors: dict[str | None, Node | None] = {}
 
-    def document_matches(self, root):
+    def document_matches(self, root: Node | None) -> bool:
         try:
             self.get_event()  # stream start
             if self.check_event(yaml.StreamEndEvent):
@@ -730,12 +753,13 @@ class _Matcher(_Loader):
         finally:
             self.dispose()
 
-    def _tag(self, event, kind):
-        if event.tag is None or event.tag == "!":
-            return self.resolve(kind, getattr(event, "value", None), event.implicit)
-        return event.tag
+    def _tag(self, event: Event, kind: type[Node]) -> str:
+        tag: str | None = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(kind, getattr(event, "value", None), event.implicit)
+        return tag
 
-    def _matches(self, node):
+    def _matches(self, node: Node | None) -> bool:
         event = self.get_event()
         if not isinstance(event, yaml.NodeEvent):  # the text has fewer items
             return False
@@ -758,7 +782,9 @@ class _Matcher(_Loader):
         return isinstance(self.get_event(), yaml.CollectionEndEvent)  # no item left over
 
 
-def set_values(text, values, secrets=()):
+def set_values(
+    text: str, values: Mapping[str, Any], secrets: Iterable[str] = ()
+) -> tuple[str, list[str]]:
     """``text`` with each ``{key path: value}`` set (``secrets``: the key paths whose values
     are secrets); returns ``(new text, changed paths)``."""
     document = Document(text)
@@ -766,7 +792,7 @@ def set_values(text, values, secrets=()):
     return document.result(), changed
 
 
-def remove(text, keys):
+def remove(text: str, keys: Iterable[str]) -> tuple[str, list[str]]:
     """``text`` without the key paths ``keys`` (and mappings they leave empty); returns
     ``(new text, removed paths)``."""
     document = Document(text)
@@ -774,7 +800,7 @@ def remove(text, keys):
     return document.result(), removed
 
 
-def check_writable(text, keys, secrets=()):
+def check_writable(text: str, keys: Iterable[str], secrets: Iterable[str] = ()) -> None:
     """Raise ``YamlEditError`` unless every key path in ``keys`` (``secrets``: those whose
     values are secrets) can be set in ``text``."""
     document = Document(text)

@@ -7,7 +7,7 @@ import boto3
 import moto.backends
 import pytest
 import yaml
-from awsrunbook import rds
+from awsrunbook import rds_connection, rds_passwords
 from salt.exceptions import CommandExecutionError
 
 from tests.support import moto_rds_patches
@@ -127,7 +127,9 @@ def test_wait_writes_the_host_in_the_same_run(states, clients, pillar_path, capl
     assert ret.result is True, ret.comment
     data = pillar(pillar_path)["postgres"]
     assert data["host"] == instance(clients)["Endpoint"]["Address"]
-    assert data["url"] == rds.postgres_url(data["host"], 5432, "postgres", db_password(), "common")
+    assert data["url"] == rds_connection.postgres_url(
+        data["host"], 5432, "postgres", db_password(), "common"
+    )
     assert "DB instance analytics: available" in caplog.text
     assert db_password() not in caplog.text and db_password() not in shown(ret)
     assert (
@@ -197,7 +199,7 @@ def test_rotation_sets_a_new_password_then_promotes_it(states, clients, pillar_p
     assert "password_pending" not in data
     assert "rotate_password is set" in ret.comment
     tags = {t["Key"]: t["Value"] for t in instance(clients)["TagList"]}
-    assert rds.PASSWORD_TAG in tags
+    assert rds_passwords.PASSWORD_TAG in tags
 
 
 def test_rotation_interrupted_after_modify_converges(states, clients, pillar_path, monkeypatch):

@@ -338,32 +338,27 @@ def create_cluster_instance(name, cluster, engine, instance_class="db.serverless
     )
 
 
-def modify_db_instance(name, params, apply_immediately=True, **kwargs):
-    """ModifyDBInstance with ``params`` (API spelling); returns the instance described."""
-    client = _rds(kwargs)
+def _modify(kind, name, params, apply_immediately, kwargs):
+    spelled = kind.capitalize()  # the API's "Instance" or "Cluster"
     answer = aws.call(
-        client,
-        "modify_db_instance",
+        _rds(kwargs),
+        f"modify_db_{kind}",
         name,
-        DBInstanceIdentifier=name,
+        **{f"DB{spelled}Identifier": name},
         ApplyImmediately=apply_immediately,
         **params,
     )
-    return _instance(answer["DBInstance"])
+    return _DESCRIBE[kind][4](answer[f"DB{spelled}"])
+
+
+def modify_db_instance(name, params, apply_immediately=True, **kwargs):
+    """ModifyDBInstance with ``params`` (API spelling); returns the instance described."""
+    return _modify("instance", name, params, apply_immediately, kwargs)
 
 
 def modify_db_cluster(name, params, apply_immediately=True, **kwargs):
     """ModifyDBCluster with ``params`` (API spelling); returns the cluster described."""
-    client = _rds(kwargs)
-    answer = aws.call(
-        client,
-        "modify_db_cluster",
-        name,
-        DBClusterIdentifier=name,
-        ApplyImmediately=apply_immediately,
-        **params,
-    )
-    return _cluster(answer["DBCluster"])
+    return _modify("cluster", name, params, apply_immediately, kwargs)
 
 
 def set_master_password(name, kind, engine, pillar_file, path, stop_managing=False, **kwargs):

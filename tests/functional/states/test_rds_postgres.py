@@ -370,3 +370,52 @@ def test_absent_refuses_deletion_protection(states, clients, pillar_path):
     )
     assert refused.result is False and "deletion protection" in refused.comment
     assert instance(clients)
+
+
+def argspec(loaders, function):
+    """What ``sys.state_argspec`` reports of ``function``: ``{argument: default}`` after
+    ``name``, in order."""
+    spec = loaders.modules.sys.state_argspec(function)[function]
+    assert spec["args"][0] == "name" and spec["kwargs"] is True
+    return dict(zip(spec["args"][1:], spec["defaults"], strict=True))
+
+
+def test_salt_sees_every_argument_of_present_with_its_default(loaders):
+    """The arguments both database states share (awsrunbook.rds_arguments) are listed where
+    they always were; map.jinja, state.doc and the docs read this."""
+    assert list(argspec(loaders, "rds_postgres.present").items()) == [
+        ("pillar_file", None),
+        ("engine_version", None),
+        ("instance_class", "db.t3.micro"),
+        ("allocated_storage", 20),
+        ("max_allocated_storage", None),
+        ("storage_type", "gp2"),
+        ("publicly_accessible", True),
+        ("security_groups", ("postgresql-anywhere",)),
+        ("vpc", None),
+        ("subnet_group", None),
+        ("backup_retention_days", 0),
+        ("storage_encrypted", False),
+        ("performance_insights", False),
+        ("deletion_protection", False),
+        ("master_username", "postgres"),
+        ("db_name", None),
+        ("pillar_keys", None),
+        ("password_length", 32),
+        ("rotate_password_after_days", None),
+        ("rotate_password", False),
+        ("manage_master_user_password", False),
+        ("allow_major_version_upgrade", False),
+        ("apply_immediately", True),
+        ("wait", None),
+    ]
+
+
+@pytest.mark.parametrize("state", ["rds_postgres", "rds_aurora_postgres"])
+def test_salt_sees_every_argument_of_absent_with_its_default(loaders, state):
+    assert list(argspec(loaders, f"{state}.absent").items()) == [
+        ("final_snapshot", None),
+        ("skip_final_snapshot", False),
+        ("pillar_file", None),
+        ("pillar_keys", None),
+    ]

@@ -8,7 +8,7 @@ import moto.backends
 import pytest
 import yaml
 
-from tests.functional.states.test_rds_postgres import argspec
+from tests.functional.states.test_rds_postgres import SHARED, argspec
 from tests.support import moto_rds_patches
 from tests.support.calls import recorded_calls, writes
 
@@ -214,12 +214,5 @@ def test_salt_sees_every_argument_of_present_with_its_default(loaders):
         ("deletion_protection", False),
         ("master_username", "postgres"),
         ("writer", None),
-        ("pillar_keys", None),
-        ("password_length", 32),
-        ("rotate_password_after_days", None),
-        ("rotate_password", False),
-        ("manage_master_user_password", False),
-        ("allow_major_version_upgrade", False),
-        ("apply_immediately", True),
-        ("wait", None),
+        *SHARED,
     ]

@@ -372,6 +372,20 @@ def test_absent_refuses_deletion_protection(states, clients, pillar_path):
     assert instance(clients)
 
 
+# The arguments both states' present end with (awsrunbook.rds_arguments.Shared), as Salt shows
+# them.
+SHARED = [
+    ("pillar_keys", None),
+    ("password_length", 32),
+    ("rotate_password_after_days", None),
+    ("rotate_password", False),
+    ("manage_master_user_password", False),
+    ("allow_major_version_upgrade", False),
+    ("apply_immediately", True),
+    ("wait", None),
+]
+
+
 def argspec(loaders, function):
     """What ``sys.state_argspec`` reports of ``function``: ``{argument: default}`` after
     ``name``, in order."""
@@ -400,14 +414,7 @@ def test_salt_sees_every_argument_of_present_with_its_default(loaders):
         ("deletion_protection", False),
         ("master_username", "postgres"),
         ("db_name", None),
-        ("pillar_keys", None),
-        ("password_length", 32),
-        ("rotate_password_after_days", None),
-        ("rotate_password", False),
-        ("manage_master_user_password", False),
-        ("allow_major_version_upgrade", False),
-        ("apply_immediately", True),
-        ("wait", None),
+        *SHARED,
     ]
 
 

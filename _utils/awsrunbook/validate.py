@@ -7,8 +7,6 @@ import re
 
 from salt.exceptions import SaltInvocationError
 
-from awsrunbook import arn as arns
-
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_NAME_RE = re.compile(r"^[\w+=,.@-]+$")
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -70,6 +68,10 @@ def boolean(value, arg):
 
 @functools.lru_cache(maxsize=1)
 def _known_regions():
+    # botocore's endpoint data, imported when a region is first checked: the other checks
+    # (and the pure modules that use fail) need no botocore.
+    from awsrunbook import arn as arns
+
     session = arns.endpoint_data()
     regions = set()
     for partition in session.get_available_partitions():
@@ -92,6 +94,8 @@ def region(value, arg="region"):
 def ses_regions() -> frozenset[str]:
     """The one list of regions where SES has an endpoint (botocore's endpoint data for SES
     v2, which every SES state and module checks through ``ses_region``)."""
+    from awsrunbook import arn as arns  # as in _known_regions
+
     session = arns.endpoint_data()
     return frozenset(
         region

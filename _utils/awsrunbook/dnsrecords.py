@@ -360,12 +360,11 @@ def server_address(value: object, arg: str) -> str:
     address that gets the signed updates is what the operator wrote, not what a resolver
     answers today."""
     if value in (None, ""):
-        _fail(arg, "the DNS server's address is required")
+        fail(arg, "the DNS server's address is required")
     try:
         return str(ipaddress.ip_address(str(value).strip()))
     except ValueError:
-        problem = "must be the DNS server's IP address (a host name is not resolved)"
-        raise SaltInvocationError(f"{arg}: {problem} (got {value!r})") from None
+        fail(arg, "must be the DNS server's IP address (a host name is not resolved)", value)
 
 
 def _check_rfc2136(settings, arg, pillar):

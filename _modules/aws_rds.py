@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
-from awsrunbook import rds
+from awsrunbook import rds_connection, rds_drift, rds_passwords
 from salt.exceptions import CommandExecutionError
 
 try:
@@ -57,48 +57,52 @@ def _secret_arn(item):
     return (item.get("MasterUserSecret") or {}).get("SecretArn")
 
 
+def _described(item, kind, status):
+    """What an instance and a cluster (``kind``: ``Instance`` or ``Cluster``, as the API
+    spells its fields) have in common, as the states compare it."""
+    return {
+        "name": item[f"DB{kind}Identifier"],
+        "arn": item[f"DB{kind}Arn"],
+        "status": item[status],
+        "engine": item["Engine"],
+        "engine_version": item["EngineVersion"],
+        "security_group_ids": sorted(
+            g["VpcSecurityGroupId"] for g in item.get("VpcSecurityGroups", [])
+        ),
+        "storage_encrypted": item.get("StorageEncrypted", False),
+        "deletion_protection": item.get("DeletionProtection", False),
+        "master_username": item.get("MasterUsername"),
+        "secret_arn": _secret_arn(item),
+        "tags": _tags(item),
+    }
+
+
 def _instance(item):
     endpoint = item.get("Endpoint") or {}
     return {
-        "name": item["DBInstanceIdentifier"],
-        "arn": item["DBInstanceArn"],
-        "status": item["DBInstanceStatus"],
-        "engine": item["Engine"],
-        "engine_version": item["EngineVersion"],
+        **_described(item, "Instance", "DBInstanceStatus"),
         "instance_class": item["DBInstanceClass"],
         "allocated_storage": item.get("AllocatedStorage"),
         # RDS leaves MaxAllocatedStorage out when storage autoscaling is off.
         "max_allocated_storage": item.get("MaxAllocatedStorage", item.get("AllocatedStorage")),
         "publicly_accessible": item.get("PubliclyAccessible", False),
-        "security_group_ids": sorted(
-            g["VpcSecurityGroupId"] for g in item.get("VpcSecurityGroups", [])
-        ),
         "backup_retention_days": item.get("BackupRetentionPeriod", 0),
         "storage_type": item.get("StorageType"),
-        "storage_encrypted": item.get("StorageEncrypted", False),
         "performance_insights": item.get("PerformanceInsightsEnabled", False),
-        "deletion_protection": item.get("DeletionProtection", False),
-        "master_username": item.get("MasterUsername"),
         "db_name": item.get("DBName"),
         "subnet_group": (item.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
         "host": endpoint.get("Address"),
         "port": endpoint.get("Port") or item.get("DbInstancePort"),
         "cluster": item.get("DBClusterIdentifier"),
-        "secret_arn": _secret_arn(item),
-        "tags": _tags(item),
     }
 
 
 def _cluster(item):
     scaling = item.get("ServerlessV2ScalingConfiguration") or {}
     return {
-        "name": item["DBClusterIdentifier"],
-        "arn": item["DBClusterArn"],
-        "status": item["Status"],
-        "engine": item["Engine"],
-        "engine_version": item["EngineVersion"],
+        **_described(item, "Cluster", "Status"),
         "engine_mode": item.get("EngineMode", "provisioned"),
-        "scaling": rds.scaling(
+        "scaling": rds_drift.scaling(
             scaling.get("MinCapacity"),
             scaling.get("MaxCapacity"),
             scaling.get("SecondsUntilAutoPause"),
@@ -106,13 +110,7 @@ def _cluster(item):
         if scaling
         else None,
         "data_api": item.get("HttpEndpointEnabled", False),
-        "security_group_ids": sorted(
-            g["VpcSecurityGroupId"] for g in item.get("VpcSecurityGroups", [])
-        ),
         "backup_retention_days": item.get("BackupRetentionPeriod", 1),
-        "storage_encrypted": item.get("StorageEncrypted", False),
-        "deletion_protection": item.get("DeletionProtection", False),
-        "master_username": item.get("MasterUsername"),
         "db_name": item.get("DatabaseName"),
         "subnet_group": item.get("DBSubnetGroup"),
         "host": item.get("Endpoint"),
@@ -121,8 +119,6 @@ def _cluster(item):
             m["DBInstanceIdentifier"]: m.get("IsClusterWriter", False)
             for m in item.get("DBClusterMembers", [])
         },
-        "secret_arn": _secret_arn(item),
-        "tags": _tags(item),
     }
 
 
@@ -250,8 +246,8 @@ def _password_from(pillar_file, path, engine):
     value = __salt__["pillar_file.read"](pillar_file, [path], unmask=True)[path]
     if value is None:
         raise CommandExecutionError(f"pillar file {pillar_file} holds no {path}")
-    if not rds.password_acceptable(value, engine):
-        low, high = rds.PASSWORD_LENGTHS[engine]
+    if not rds_passwords.password_acceptable(value, engine):
+        low, high = rds_passwords.PASSWORD_LENGTHS[engine]
         raise CommandExecutionError(
             f"the password at {path} in {pillar_file} breaks RDS's rules for {engine} "
             f'({low}-{high} printable ASCII characters, none of / " @ or space)'
@@ -262,7 +258,9 @@ def _password_from(pillar_file, path, engine):
 def new_password_into_pillar(pillar_file, path, length, **kwargs):
     """Generate a master password of ``length`` characters and write it at ``path`` in
     ``pillar_file``. The value is not returned."""
-    __salt__["pillar_file.set_values"](pillar_file, {path: rds.new_password(length).value})
+    __salt__["pillar_file.set_values"](
+        pillar_file, {path: rds_passwords.new_password(length).value}
+    )
     log.info("Wrote a new database password to %s at %s", pillar_file, path)
     return {"path": path}
 
@@ -289,7 +287,7 @@ def write_connection_url(
         password = __salt__["pillar_file.read"](pillar_file, [password_path], unmask=True)[
             password_path
         ]
-    url = rds.postgres_url(host, port, username, password, dbname)
+    url = rds_connection.postgres_url(host, port, username, password, dbname)
     __salt__["pillar_file.set_values"](pillar_file, {url_path: url})
     return {"path": url_path}
 
@@ -340,32 +338,27 @@ def create_cluster_instance(name, cluster, engine, instance_class="db.serverless
     )
 
 
-def modify_db_instance(name, params, apply_immediately=True, **kwargs):
-    """ModifyDBInstance with ``params`` (API spelling); returns the instance described."""
-    client = _rds(kwargs)
+def _modify(kind, name, params, apply_immediately, kwargs):
+    spelled = kind.capitalize()  # the API's "Instance" or "Cluster"
     answer = aws.call(
-        client,
-        "modify_db_instance",
+        _rds(kwargs),
+        f"modify_db_{kind}",
         name,
-        DBInstanceIdentifier=name,
+        **{f"DB{spelled}Identifier": name},
         ApplyImmediately=apply_immediately,
         **params,
     )
-    return _instance(answer["DBInstance"])
+    return _DESCRIBE[kind][4](answer[f"DB{spelled}"])
+
+
+def modify_db_instance(name, params, apply_immediately=True, **kwargs):
+    """ModifyDBInstance with ``params`` (API spelling); returns the instance described."""
+    return _modify("instance", name, params, apply_immediately, kwargs)
 
 
 def modify_db_cluster(name, params, apply_immediately=True, **kwargs):
     """ModifyDBCluster with ``params`` (API spelling); returns the cluster described."""
-    client = _rds(kwargs)
-    answer = aws.call(
-        client,
-        "modify_db_cluster",
-        name,
-        DBClusterIdentifier=name,
-        ApplyImmediately=apply_immediately,
-        **params,
-    )
-    return _cluster(answer["DBCluster"])
+    return _modify("cluster", name, params, apply_immediately, kwargs)
 
 
 def set_master_password(name, kind, engine, pillar_file, path, stop_managing=False, **kwargs):
@@ -472,6 +465,42 @@ def describe_settled(kind, name, wait=None, **kwargs):
     return current
 
 
+def read_for_present(kind, name, pillar_file, paths, wait=None, **kwargs):
+    """What a database state's ``present`` reads before it plans: ``{"pillar": what
+    ``pillar_file`` holds at the database's key paths (``paths``: ``{detail: key path}``;
+    the secrets masked), "database": the DB ``kind`` ``name`` described (see
+    ``describe_settled``) or None}``. A pillar file that could not take every detail is
+    refused first, before RDS is asked anything.
+
+    CLI example::
+
+        salt-call aws_rds.read_for_present instance analytics /srv/pillar/private/db.sls \
+            '{host: "postgres:host", password: "postgres:password"}'
+    """
+    everything = rds_connection.pillar_paths(paths)
+    mask = rds_connection.secret_paths(paths)
+    __salt__["pillar_file.check_writable"](pillar_file, everything, mask=mask)
+    values = __salt__["pillar_file.read"](pillar_file, everything, mask=mask)
+    return {"pillar": values, "database": describe_settled(kind, name, wait, **kwargs)}
+
+
+def read_for_absent(kind, name, pillar_file=None, paths=None, **kwargs):
+    """What a database state's ``absent`` reads before it plans: ``{"database": the DB
+    ``kind`` ``name`` described or None, "pillar": which of the database's key paths
+    (``paths``) ``pillar_file`` holds (every value masked), or None without a file}``.
+
+    CLI example::
+
+        salt-call aws_rds.read_for_absent instance analytics
+    """
+    current = _describe(kind, name, kwargs)
+    held = None
+    if pillar_file:
+        everything = rds_connection.pillar_paths(paths or {})
+        held = __salt__["pillar_file.read"](pillar_file, everything, mask=everything)
+    return {"database": current, "pillar": held}
+
+
 # --- the connection check --------------------------------------------------------------------
 
 
@@ -495,7 +524,7 @@ def check_connection(pillar_file, pillar_keys=None, timeout=10, sslmode="prefer"
         raise CommandExecutionError(
             "check_connection needs psycopg 3 (pip install 'psycopg[binary]')"
         )
-    paths = {**rds.DEFAULT_PILLAR_KEYS, **(pillar_keys or {})}
+    paths = {**rds_connection.DEFAULT_PILLAR_KEYS, **(pillar_keys or {})}
     names = ("host", "port", "username", "password", "dbname")
     values = __salt__["pillar_file.read"](pillar_file, [paths[name] for name in names], unmask=True)
     details = {name: values[paths[name]] for name in names}
@@ -520,5 +549,9 @@ def check_connection(pillar_file, pillar_keys=None, timeout=10, sslmode="prefer"
         ) as connection:
             version = connection.execute("SELECT version()").fetchone()[0]
     except psycopg.Error as exc:
-        return {"connected": False, **shown, "error": rds.connection_error(exc, password)}
+        return {
+            "connected": False,
+            **shown,
+            "error": rds_connection.connection_error(exc, password),
+        }
     return {"connected": True, **shown, "server_version": version}

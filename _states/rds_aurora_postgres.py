@@ -41,10 +41,20 @@ group is. The master password follows ``rds_postgres``'s order: written to the p
 before ``CreateDBCluster``; rotated through ``<password key>_pending``.
 """
 
+import dataclasses
 import datetime
 from typing import TYPE_CHECKING
 
-from awsrunbook import plans, rds, writers
+from awsrunbook import (
+    plans,
+    rds_arguments,
+    rds_connection,
+    rds_drift,
+    rds_plans,
+    rds_validate,
+    rds_versions,
+    writers,
+)
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
@@ -54,47 +64,67 @@ if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook.typing import __opts__, __salt__
 
 ENGINE = "aurora-postgresql"
+KIND = "cluster"
 
 # What a present call writes in its pillar file, and which paths are secrets (see
 # awsrunbook.layout.Writer): the run's collision check and pillar_file.read's masking.
-PILLAR_WRITES = rds.WRITER
+PILLAR_WRITES = rds_connection.WRITER
 
 
 def __virtual__():
     return __virtualname__
 
 
+@dataclasses.dataclass(frozen=True)
+class _Inputs:
+    """``present``'s arguments checked: what both database states check (``common``), the
+    writer's identifier and the capacity range in ACUs."""
+
+    common: rds_validate.Checked
+    writer: str
+    min_capacity: float
+    max_capacity: float
+
+
 def _inputs(name, args):
     """Validate every argument (before any AWS call)."""
-    checked = rds.common_inputs(name, args, ENGINE)
+    checked = rds_validate.common_inputs(name, args, ENGINE)
     valid.boolean(args["data_api"], "data_api")
-    rds.subnet_names(args["subnets"], "subnets")
-    low = rds.capacity(args["min_capacity"], "min_capacity")
-    high = rds.capacity(args["max_capacity"], "max_capacity", low=max(low, 1))
-    rds.whole_number(args["seconds_until_auto_pause"], "seconds_until_auto_pause", 300, 86400)
-    retention = rds.whole_number(args["backup_retention_days"], "backup_retention_days", 1, 35)
-    checked["desired"].update({"backup_retention_days": retention, "subnet_group": checked["name"]})
-    checked["writer"] = rds.identifier(args["writer"] or f"{name}-writer", "writer")
-    checked["capacity"] = (low, high)
-    return checked
+    rds_validate.subnet_names(args["subnets"], "subnets")
+    low = rds_validate.capacity(args["min_capacity"], "min_capacity")
+    high = rds_validate.capacity(args["max_capacity"], "max_capacity", low=max(low, 1))
+    rds_validate.whole_number(
+        args["seconds_until_auto_pause"], "seconds_until_auto_pause", 300, 86400
+    )
+    retention = rds_validate.whole_number(
+        args["backup_retention_days"], "backup_retention_days", 1, 35
+    )
+    return _Inputs(
+        common=checked.declaring(backup_retention_days=retention, subnet_group=checked.name),
+        writer=rds_validate.identifier(args["writer"] or f"{name}-writer", "writer"),
+        min_capacity=low,
+        max_capacity=high,
+    )
 
 
 def _version_and_floor(current, checked, allow_major, conn):
     """``(version to create with or move to, the version's lowest MinCapacity)``; reads the
     engine versions only when needed (creating, another major, or a min_capacity the
     cluster does not have)."""
-    wanted, low = checked["engine_version"], checked["capacity"][0]
+    wanted, low = checked.common.engine_version, checked.min_capacity
     running = current["engine_version"] if current else None
     scaling_differs = current and current["scaling"] and current["scaling"]["MinCapacity"] != low
-    if current and not rds.needs_version_list(running, wanted) and not scaling_differs:
-        target, refusal = rds.version_change(running, wanted, allow_major)
+    if current and not rds_versions.needs_version_list(running, wanted) and not scaling_differs:
+        target, refusal = rds_versions.version_change(running, wanted, allow_major)
         return target, None, refusal
     versions = __salt__["aws_rds.engine_versions"](ENGINE, **conn)
-    chosen = rds.choose_aurora_version(versions, wanted) if wanted or not current else running
+    chosen = (
+        rds_versions.choose_aurora_version(versions, wanted) if wanted or not current else running
+    )
     if current is None:
-        return chosen, rds.serverless_min_capacity(versions, chosen), None
-    target, refusal = rds.version_change(running, chosen, allow_major)
-    return target, rds.serverless_min_capacity(versions, target or running), refusal
+        return chosen, rds_versions.serverless_min_capacity(versions, chosen), None
+    target, refusal = rds_versions.version_change(running, chosen, allow_major)
+    return target, rds_versions.serverless_min_capacity(versions, target or running), refusal
 
 
 def _network(vpc, subnets, groups, conn):
@@ -114,7 +144,7 @@ def _check_zones(subnet_group, subnet_ids, conn):
     if subnet_group is not None and subnet_group["subnet_ids"] == subnet_ids:
         return
     if all(subnet.startswith("subnet-") for subnet in subnet_ids):
-        rds.subnets_in_two_zones(__salt__["aws_ec2.subnet_zones"](subnet_ids, **conn))
+        rds_validate.subnets_in_two_zones(__salt__["aws_ec2.subnet_zones"](subnet_ids, **conn))
 
 
 def plan_network_and_writer(
@@ -180,6 +210,7 @@ def plan_network_and_writer(
 
 
 @st.reports_errors
+@rds_arguments.shows(rds_arguments.Shared)
 def present(
     name,
     pillar_file=None,
@@ -197,14 +228,6 @@ def present(
     deletion_protection=False,
     master_username="postgres",
     writer=None,
-    pillar_keys=None,
-    password_length=rds.DEFAULT_PASSWORD_LENGTH,
-    rotate_password_after_days=None,
-    rotate_password=False,
-    manage_master_user_password=False,
-    allow_major_version_upgrade=False,
-    apply_immediately=True,
-    wait=None,
     **kwargs,
 ):
     """Ensure the Aurora PostgreSQL Serverless v2 cluster ``name`` exists as declared, with
@@ -238,29 +261,38 @@ def present(
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
-    args = dict(locals())
+    args, shared = rds_arguments.split(locals())
     checked = _inputs(name, args)
     writers.check_no_collision(globals(), PILLAR_WRITES.writes(args))
-    name, desired = checked["name"], checked["desired"]
-    ret, conn, db, values_now, current = rds.read_database(
-        "cluster", ENGINE, checked, args, __salt__
+    name = checked.common.name
+    ret, conn, _ = st.begin(args["name"], kwargs, __salt__)
+    db = rds_plans.Database(
+        KIND, name, ENGINE, pillar_file, checked.common.paths, checked.common.length
     )
+    found = __salt__["aws_rds.read_for_present"](
+        KIND, name, pillar_file, db.paths, shared.wait, **conn
+    )
+    current = found["database"]
     version, floor, refusal = _version_and_floor(
-        current, checked, allow_major_version_upgrade, conn
+        current, checked, shared.allow_major_version_upgrade, conn
     )
     if refusal:
         valid.fail("engine_version", refusal)
-    subnet_ids, desired["security_group_ids"] = _network(
-        vpc, subnets, list(args["security_groups"]), conn
-    )
+    subnet_ids, group_ids = _network(vpc, subnets, list(security_groups), conn)
     subnet_group = __salt__["aws_rds.describe_db_subnet_group"](name, **conn)
     _check_zones(subnet_group, subnet_ids, conn)
-    current_writer = __salt__["aws_rds.describe_db_instance"](checked["writer"], **conn)
+    current_writer = __salt__["aws_rds.describe_db_instance"](checked.writer, **conn)
 
-    low, note = rds.effective_min_capacity(checked["capacity"][0], floor)
-    desired["scaling"] = rds.scaling(low, checked["capacity"][1], seconds_until_auto_pause)
+    low, note = rds_versions.effective_min_capacity(checked.min_capacity, floor)
+    desired = {
+        **checked.common.desired,
+        "security_group_ids": group_ids,
+        "scaling": rds_drift.scaling(low, checked.max_capacity, seconds_until_auto_pause),
+    }
     now = datetime.datetime.now(datetime.timezone.utc)
-    pillar, opts = rds.plan_context(db, current, desired, values_now, args, version, now)
+    pillar, opts = rds_plans.plan_context(
+        db, current, desired, found["pillar"], shared, version, now
+    )
     settings = {
         "Engine": ENGINE,
         "EngineVersion": version,
@@ -273,13 +305,13 @@ def present(
         "StorageEncrypted": storage_encrypted,
         "DeletionProtection": deletion_protection,
         "MasterUsername": desired["master_username"],
-        **({"ManageMasterUserPassword": True} if manage_master_user_password else {}),
+        **({"ManageMasterUserPassword": True} if opts.managed else {}),
     }
     before, after = plan_network_and_writer(
-        name, checked["writer"], subnet_group, subnet_ids, current_writer, data_api, current
+        name, checked.writer, subnet_group, subnet_ids, current_writer, data_api, current
     )
-    create = {"settings": settings, "shown": {"engine_version": version, **desired}}
-    steps, notes = rds.plan_present(db, current, desired, create, pillar, opts)
+    create = rds_plans.Create(settings=settings, shown={"engine_version": version, **desired})
+    steps, notes = rds_plans.plan_present(db, current, desired, create, pillar, opts)
     what = f"DB cluster {name}"
     st.run_plan(
         ret,
@@ -294,18 +326,19 @@ def present(
 
 
 @st.reports_errors
-def absent(
-    name,
-    final_snapshot=None,
-    skip_final_snapshot=False,
-    pillar_file=None,
-    pillar_keys=None,
-    **kwargs,
-):
+@rds_arguments.shows(rds_arguments.Absent)
+def absent(name, **kwargs):
     """Ensure the cluster ``name`` (with its instances and its DB subnet group) is gone.
     ``final_snapshot: NAME`` or ``skip_final_snapshot: true`` is required; deletion
     protection is refused. With ``pillar_file``, its connection details are removed."""
-    ret, conn, name, current, steps = rds.read_absent("cluster", dict(locals()), __salt__)
+    checked = rds_validate.absent_inputs(name, rds_arguments.take(rds_arguments.Absent, kwargs))
+    name = checked.name
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    found = __salt__["aws_rds.read_for_absent"](
+        KIND, name, checked.pillar_file, checked.paths, **conn
+    )
+    current = found["database"]
+    steps = rds_plans.plan_absent(KIND, checked, current, found["pillar"])
     notes = []
     if __salt__["aws_rds.describe_db_subnet_group"](name, **conn):
         if current is None:

@@ -39,7 +39,7 @@ it again and finishes. The password never appears in ``changes``, comments or lo
 import datetime
 from typing import TYPE_CHECKING
 
-from awsrunbook import rds, writers
+from awsrunbook import rds_arguments, rds_connection, rds_plans, rds_validate, rds_versions, writers
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
@@ -49,11 +49,12 @@ if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook.typing import __opts__, __salt__
 
 ENGINE = "postgres"
+KIND = "instance"
 STORAGE_TYPES = ("gp2", "gp3")
 
 # What a present call writes in its pillar file, and which paths are secrets (see
 # awsrunbook.layout.Writer): the run's collision check and pillar_file.read's masking.
-PILLAR_WRITES = rds.WRITER
+PILLAR_WRITES = rds_connection.WRITER
 
 
 def __virtual__():
@@ -61,32 +62,32 @@ def __virtual__():
 
 
 def _inputs(name, args):
-    """Validate every argument (before any AWS call); returns the desired settings."""
-    checked = rds.common_inputs(name, args, ENGINE)
+    """Validate every argument (before any AWS call); returns them checked, with the desired
+    settings."""
+    checked = rds_validate.common_inputs(name, args, ENGINE)
     for flag in ("publicly_accessible", "performance_insights"):
         valid.boolean(args[flag], flag)
     valid.one_of(args["storage_type"], "storage_type", STORAGE_TYPES)
-    storage = rds.allocated_storage(args["allocated_storage"])
+    storage = rds_validate.allocated_storage(args["allocated_storage"])
     max_storage = args["max_allocated_storage"]
     if max_storage is not None:
-        rds.whole_number(max_storage, "max_allocated_storage", storage + 1, 65536)
-    retention = rds.whole_number(args["backup_retention_days"], "backup_retention_days", 0, 35)
-    checked["desired"].update(
-        {
-            "instance_class": rds.instance_class(args["instance_class"]),
-            "allocated_storage": storage,
-            "max_allocated_storage": max_storage or storage,
-            "storage_type": args["storage_type"],
-            "publicly_accessible": args["publicly_accessible"],
-            "backup_retention_days": retention,
-            "performance_insights": args["performance_insights"],
-            "subnet_group": args["subnet_group"],
-        }
+        rds_validate.whole_number(max_storage, "max_allocated_storage", storage + 1, 65536)
+    retention = rds_validate.whole_number(
+        args["backup_retention_days"], "backup_retention_days", 0, 35
     )
-    return checked
+    return checked.declaring(
+        instance_class=rds_validate.instance_class(args["instance_class"]),
+        allocated_storage=storage,
+        max_allocated_storage=max_storage or storage,
+        storage_type=args["storage_type"],
+        publicly_accessible=args["publicly_accessible"],
+        backup_retention_days=retention,
+        performance_insights=args["performance_insights"],
+        subnet_group=args["subnet_group"],
+    )
 
 
-def _create_settings(desired, version, group_ids, managed):
+def _create_settings(desired, version, managed):
     settings = {
         "Engine": ENGINE,
         "EngineVersion": version,
@@ -94,7 +95,7 @@ def _create_settings(desired, version, group_ids, managed):
         "AllocatedStorage": desired["allocated_storage"],
         "StorageType": desired["storage_type"],
         "PubliclyAccessible": desired["publicly_accessible"],
-        "VpcSecurityGroupIds": group_ids,
+        "VpcSecurityGroupIds": desired["security_group_ids"],
         "BackupRetentionPeriod": desired["backup_retention_days"],
         "StorageEncrypted": desired["storage_encrypted"],
         "EnablePerformanceInsights": desired["performance_insights"],
@@ -109,22 +110,25 @@ def _create_settings(desired, version, group_ids, managed):
         "ManageMasterUserPassword": managed or None,
     }
     settings.update({key: value for key, value in optional.items() if value is not None})
-    return settings
+    return rds_plans.Create(
+        settings=settings,
+        shown={"engine_version": version, **{k: v for k, v in desired.items() if v is not None}},
+    )
 
 
 def _version(current, wanted, allow_major, conn):
     """The version to create with (``current`` ``None``) or to move to (``None``: stay)."""
     if current is None:
-        if wanted is not None and not rds.is_major(wanted) and wanted != "latest":
+        if wanted is not None and not rds_versions.is_major(wanted) and wanted != "latest":
             return wanted
         versions = __salt__["aws_rds.engine_versions"](ENGINE, default_only=wanted is None, **conn)
-        return rds.choose_engine_version(versions, wanted or "latest")
+        return rds_versions.choose_engine_version(versions, wanted or "latest")
     target = wanted
-    if rds.needs_version_list(current["engine_version"], wanted):
-        target = rds.choose_engine_version(
+    if rds_versions.needs_version_list(current["engine_version"], wanted):
+        target = rds_versions.choose_engine_version(
             __salt__["aws_rds.engine_versions"](ENGINE, **conn), wanted
         )
-    target, refusal = rds.version_change(current["engine_version"], target, allow_major)
+    target, refusal = rds_versions.version_change(current["engine_version"], target, allow_major)
     if refusal:
         valid.fail("engine_version", refusal)
     return target
@@ -142,6 +146,7 @@ def _group_ids(groups, vpc, subnet_group, conn):
 
 
 @st.reports_errors
+@rds_arguments.shows(rds_arguments.Shared)
 def present(
     name,
     pillar_file=None,
@@ -160,14 +165,6 @@ def present(
     deletion_protection=False,
     master_username="postgres",
     db_name=None,
-    pillar_keys=None,
-    password_length=rds.DEFAULT_PASSWORD_LENGTH,
-    rotate_password_after_days=None,
-    rotate_password=False,
-    manage_master_user_password=False,
-    allow_major_version_upgrade=False,
-    apply_immediately=True,
-    wait=None,
     **kwargs,
 ):
     """Ensure the RDS PostgreSQL instance ``name`` exists as declared, and that
@@ -211,45 +208,46 @@ def present(
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
-    args = dict(locals())
+    args, shared = rds_arguments.split(locals())
     checked = _inputs(name, args)
     writers.check_no_collision(globals(), PILLAR_WRITES.writes(args))
-    name, desired = checked["name"], checked["desired"]
-    ret, conn, db, values_now, current = rds.read_database(
-        "instance", ENGINE, checked, args, __salt__
+    name = checked.name
+    ret, conn, _ = st.begin(args["name"], kwargs, __salt__)
+    db = rds_plans.Database(KIND, name, ENGINE, pillar_file, checked.paths, checked.length)
+    found = __salt__["aws_rds.read_for_present"](
+        KIND, db.name, pillar_file, db.paths, shared.wait, **conn
     )
-    version = _version(current, checked["engine_version"], allow_major_version_upgrade, conn)
-    desired["security_group_ids"] = _group_ids(
-        list(args["security_groups"]), vpc, subnet_group, conn
-    )
+    current = found["database"]
+    version = _version(current, checked.engine_version, shared.allow_major_version_upgrade, conn)
+    desired = {
+        **checked.desired,
+        "security_group_ids": _group_ids(list(security_groups), vpc, subnet_group, conn),
+    }
 
     now = datetime.datetime.now(datetime.timezone.utc)
-    pillar, opts = rds.plan_context(db, current, desired, values_now, args, version, now)
-    create = {
-        "settings": _create_settings(
-            desired, version, desired["security_group_ids"], manage_master_user_password
-        ),
-        "shown": {"engine_version": version, **{k: v for k, v in desired.items() if v is not None}},
-    }
-    steps, notes = rds.plan_present(db, current, desired, create, pillar, opts)
+    pillar, opts = rds_plans.plan_context(
+        db, current, desired, found["pillar"], shared, version, now
+    )
+    create = _create_settings(desired, version, shared.manage_master_user_password)
+    steps, notes = rds_plans.plan_present(db, current, desired, create, pillar, opts)
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", notes)
     return ret
 
 
 @st.reports_errors
-def absent(
-    name,
-    final_snapshot=None,
-    skip_final_snapshot=False,
-    pillar_file=None,
-    pillar_keys=None,
-    **kwargs,
-):
+@rds_arguments.shows(rds_arguments.Absent)
+def absent(name, **kwargs):
     """Ensure the DB instance ``name`` is gone. Give ``final_snapshot: NAME`` (a snapshot is
     taken first) or ``skip_final_snapshot: true``: data is never deleted silently. An
     instance with deletion protection is refused (turn it off with ``present`` first). With
     ``pillar_file``, its connection details are removed from the file."""
-    ret, conn, name, current, steps = rds.read_absent("instance", dict(locals()), __salt__)
+    checked = rds_validate.absent_inputs(name, rds_arguments.take(rds_arguments.Absent, kwargs))
+    name = checked.name
+    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    found = __salt__["aws_rds.read_for_absent"](
+        KIND, name, checked.pillar_file, checked.paths, **conn
+    )
+    steps = rds_plans.plan_absent(KIND, checked, found["database"], found["pillar"])
     st.run_plan(
         ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", converged=st.ABSENT
     )

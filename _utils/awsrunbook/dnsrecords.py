@@ -17,9 +17,9 @@ import ipaddress
 import re
 
 import salt.utils.data
-from salt.exceptions import SaltInvocationError
 
 from awsrunbook import plans
+from awsrunbook.validate import fail
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT")
 MAX_CHARACTER_STRING = 255  # bytes per TXT character-string (RFC 1035 3.3)
@@ -54,11 +54,6 @@ POLICY_PREFIXES = {"SPF": "v=spf1", "DMARC": "v=dmarc1"}
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
 
-def _fail(arg, problem, value=None):
-    shown = "" if value is None else f" (got {value!r})"
-    raise SaltInvocationError(f"{arg}: {problem}{shown}")
-
-
 # --- names and values -----------------------------------------------------------------------
 
 
@@ -66,12 +61,12 @@ def canonical_name(value, arg="name"):
     """A DNS name in canonical form; labels may hold underscores (``_dmarc``) and the first
     may be ``*``."""
     if not isinstance(value, str) or not value.strip("."):
-        _fail(arg, "must be a DNS name", value)
+        fail(arg, "must be a DNS name", value)
     name = value.rstrip(".").lower()
     labels = name.split(".")
     first_ok = labels[0] == "*" or _LABEL_RE.match(labels[0])
     if len(name) > 253 or not first_ok or not all(_LABEL_RE.match(lbl) for lbl in labels[1:]):
-        _fail(arg, "is not a valid DNS name", value)
+        fail(arg, "is not a valid DNS name", value)
     return name
 
 
@@ -86,7 +81,7 @@ def _address(value, version, arg):
     except ValueError:
         address = None
     if address is None or address.version != version:
-        _fail(arg, f"must be an IPv{version} address", value)
+        fail(arg, f"must be an IPv{version} address", value)
     return str(address)
 
 
@@ -100,13 +95,13 @@ def _mx(value, arg):
     except (TypeError, ValueError):
         priority = -1
     if not 0 <= priority <= 65535 or not host:
-        _fail(arg, "an MX value is 'PRIORITY HOST' (e.g. '10 mail.example.org')", value)
+        fail(arg, "an MX value is 'PRIORITY HOST' (e.g. '10 mail.example.org')", value)
     return f"{priority} {canonical_name(host.strip(), arg)}"
 
 
 def _txt(value, arg):
     if not isinstance(value, str) or not value:
-        _fail(arg, "a TXT value is a non-empty string", value)
+        fail(arg, "a TXT value is a non-empty string", value)
     return value
 
 
@@ -131,17 +126,17 @@ def canonical_values(rtype, values, arg="values"):
     if isinstance(values, (str, dict)):
         values = [values]
     if not isinstance(values, list) or not values:
-        _fail(arg, "must be a non-empty list of record values", values)
+        fail(arg, "must be a non-empty list of record values", values)
     result = sorted({canonical_value(rtype, item, arg) for item in values})
     if rtype == "CNAME" and len(result) > 1:
-        _fail(arg, "a CNAME has exactly one value", values)
+        fail(arg, "a CNAME has exactly one value", values)
     return result
 
 
 def record_type(value, arg="type"):
     rtype = str(value).upper() if isinstance(value, str) else value
     if rtype not in RECORD_TYPES:
-        _fail(arg, f"must be one of {list(RECORD_TYPES)}", value)
+        fail(arg, f"must be one of {list(RECORD_TYPES)}", value)
     return rtype
 
 
@@ -151,7 +146,7 @@ def ttl_value(value, arg="ttl"):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2147483647:
-        _fail(arg, "must be a whole number of seconds (1 = automatic on Cloudflare)", value)
+        fail(arg, "must be a whole number of seconds (1 = automatic on Cloudflare)", value)
     return value
 
 
@@ -212,10 +207,10 @@ def _unquote_strings(text):
         elif quoted:
             current.extend(char.encode())
         elif not char.isspace():
-            _fail("TXT", "unquoted text between quoted strings", text)
+            fail("TXT", "unquoted text between quoted strings", text)
         i += 1
     if quoted:
-        _fail("TXT", "unterminated quoted string", text)
+        fail("TXT", "unterminated quoted string", text)
     return strings
 
 
@@ -252,7 +247,7 @@ def resolver_addresses(resolvers, arg="resolvers"):
     if isinstance(resolvers, str):
         resolvers = [resolvers]
     if not isinstance(resolvers, list) or not resolvers:
-        _fail(arg, "must be a list of HOST or HOST:PORT strings", resolvers)
+        fail(arg, "must be a list of HOST or HOST:PORT strings", resolvers)
     return [_resolver(item, arg) for item in resolvers]
 
 
@@ -265,7 +260,7 @@ def _resolver(item, arg):
     elif text.count(":") == 1:
         host, port = text.split(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        _fail(arg, "must be HOST or HOST:PORT", item)
+        fail(arg, "must be HOST or HOST:PORT", item)
     return host, int(port)
 
 
@@ -307,16 +302,16 @@ def secret_text(value: object, arg: str, name: str, source: str = "") -> str:
     naming ``arg`` (``source``: where the value came from). Never shows the value."""
     shape, fits = SECRET_SHAPES[name]
     if not isinstance(value, str) or not value.strip():
-        _fail(arg, f"{source}must be {shape}, not {_kind(value)} (the value is not shown)")
+        fail(arg, f"{source}must be {shape}, not {_kind(value)} (the value is not shown)")
     if not fits(value):
-        _fail(arg, f"{source}must be {shape} (the value is not shown)")
+        fail(arg, f"{source}must be {shape} (the value is not shown)")
     return value
 
 
 def _pillar_key(pillar_key: object, key_arg: str) -> None:
     if not isinstance(pillar_key, str) or not all(pillar_key.split(":")):
         # Not shown: a mapping here may be the secret itself, put in the wrong place.
-        _fail(key_arg, f"must be a colon-delimited pillar key, not {_kind(pillar_key)}")
+        fail(key_arg, f"must be a colon-delimited pillar key, not {_kind(pillar_key)}")
 
 
 def secret_setting(value, pillar_key, pillar, arg, where=""):
@@ -327,11 +322,11 @@ def secret_setting(value, pillar_key, pillar, arg, where=""):
         return secret_text(value, f"{where}{arg}", arg)
     key_arg = f"{where}{arg}_pillar"
     if pillar_key is None:
-        _fail(f"{where}{arg}", f"give {arg} or {arg}_pillar")
+        fail(f"{where}{arg}", f"give {arg} or {arg}_pillar")
     _pillar_key(pillar_key, key_arg)
     found = salt.utils.data.traverse_dict_and_list(pillar, pillar_key, None, delimiter=":")
     if found is None:
-        _fail(key_arg, f"nothing in the pillar at {pillar_key}")
+        fail(key_arg, f"nothing in the pillar at {pillar_key}")
     return secret_text(found, key_arg, arg, f"the pillar value at {pillar_key} ")
 
 
@@ -340,15 +335,15 @@ def timeout_seconds(value: object, arg: str, default: float | None) -> float | N
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        _fail(arg, "must be a positive number of seconds", value)
+        fail(arg, "must be a positive number of seconds", value)
     if value > MAX_TIMEOUT:
-        _fail(arg, f"must be at most {MAX_TIMEOUT} seconds", value)
+        fail(arg, f"must be at most {MAX_TIMEOUT} seconds", value)
     return float(value)
 
 
 def _require(settings, key, arg, problem):
     if settings.get(key) in (None, ""):
-        _fail(f"{arg}:{key}", problem)
+        fail(f"{arg}:{key}", problem)
 
 
 def _check_secret(settings, name, arg, pillar):
@@ -365,46 +360,45 @@ def server_address(value: object, arg: str) -> str:
     address that gets the signed updates is what the operator wrote, not what a resolver
     answers today."""
     if value in (None, ""):
-        _fail(arg, "the DNS server's address is required")
+        fail(arg, "the DNS server's address is required")
     try:
         return str(ipaddress.ip_address(str(value).strip()))
     except ValueError:
-        problem = "must be the DNS server's IP address (a host name is not resolved)"
-        raise SaltInvocationError(f"{arg}: {problem} (got {value!r})") from None
+        fail(arg, "must be the DNS server's IP address (a host name is not resolved)", value)
 
 
 def _check_rfc2136(settings, arg, pillar):
     server_address(settings.get("server"), f"{arg}:server")
     port = settings.get("port", 53)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        _fail(f"{arg}:port", "must be a port number", port)
+        fail(f"{arg}:port", "must be a port number", port)
     key_name = settings.get("tsig_key_name")
     if key_name is not None:
         if not isinstance(key_name, str) or not key_name.strip():
-            _fail(f"{arg}:tsig_key_name", "must be the TSIG key's name", key_name)
+            fail(f"{arg}:tsig_key_name", "must be the TSIG key's name", key_name)
         if settings.get("tsig_secret") is None and settings.get("tsig_secret_pillar") is None:
-            _fail(f"{arg}:tsig_secret", "a TSIG key name needs tsig_secret or tsig_secret_pillar")
+            fail(f"{arg}:tsig_secret", "a TSIG key name needs tsig_secret or tsig_secret_pillar")
         _check_secret(settings, "tsig_secret", arg, pillar)
     algorithm = settings.get("tsig_algorithm", "hmac-sha256")
     if algorithm not in TSIG_ALGORITHMS:
-        _fail(f"{arg}:tsig_algorithm", f"must be one of {list(TSIG_ALGORITHMS)}", algorithm)
+        fail(f"{arg}:tsig_algorithm", f"must be one of {list(TSIG_ALGORITHMS)}", algorithm)
     timeout_seconds(settings.get("timeout"), f"{arg}:timeout", None)
 
 
 def _check_cloudflare(settings, arg, pillar):
     if settings.get("api_token") is None and settings.get("api_token_pillar") is None:
-        _fail(f"{arg}:api_token", "give api_token or api_token_pillar (e.g. cloudflare:api_token)")
+        fail(f"{arg}:api_token", "give api_token or api_token_pillar (e.g. cloudflare:api_token)")
     _check_secret(settings, "api_token", arg, pillar)
     base_url = settings.get("base_url")
     if base_url is not None and not str(base_url).startswith(("https://", "http://")):
-        _fail(f"{arg}:base_url", "must be an http(s) URL", base_url)
+        fail(f"{arg}:base_url", "must be an http(s) URL", base_url)
     timeout_seconds(settings.get("timeout"), f"{arg}:timeout", None)
 
 
 def _check_route53(settings, arg, pillar):
     wait = settings.get("wait")
     if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 1):
-        _fail(f"{arg}:wait", "must be a whole number of seconds", wait)
+        fail(f"{arg}:wait", "must be a whole number of seconds", wait)
 
 
 _PROVIDER_CHECKS = {
@@ -422,16 +416,16 @@ def provider_settings(dns, arg="dns", pillar=None):
     missing or malformed one fails before any call. The error messages never repeat a
     secret."""
     if not isinstance(dns, dict):
-        _fail(arg, "must be a mapping with provider (route53, cloudflare, rfc2136) and zone")
+        fail(arg, "must be a mapping with provider (route53, cloudflare, rfc2136) and zone")
     provider = dns.get("provider")
     if provider not in PROVIDER_MODULES:
-        _fail(f"{arg}:provider", f"must be one of {list(PROVIDER_MODULES)}", provider)
+        fail(f"{arg}:provider", f"must be one of {list(PROVIDER_MODULES)}", provider)
     settings = {key: value for key, value in dns.items() if key != "provider"}
     unknown = sorted(set(settings) - set(PROVIDER_KEYS[provider]))
     if unknown:
-        _fail(arg, f"unknown key(s) {unknown} for {provider}; allowed: {PROVIDER_KEYS[provider]}")
+        fail(arg, f"unknown key(s) {unknown} for {provider}; allowed: {PROVIDER_KEYS[provider]}")
     if not settings.get("zone") and not settings.get("zone_id"):
-        _fail(f"{arg}:zone", "the zone's name is required")
+        fail(f"{arg}:zone", "the zone's name is required")
     _PROVIDER_CHECKS[provider](settings, arg, pillar)
     zone = canonical_name(settings.pop("zone"), f"{arg}:zone") if settings.get("zone") else None
     return PROVIDER_MODULES[provider], zone, settings

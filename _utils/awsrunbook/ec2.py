@@ -8,7 +8,7 @@ A rule is a dict: ``protocol`` (``tcp``, ``udp``, ``icmp``, ``icmpv6`` or ``-1``
 import ipaddress
 import re
 
-from salt.exceptions import SaltInvocationError
+from awsrunbook.validate import fail
 
 PROTOCOLS = {
     "tcp": "tcp",
@@ -24,11 +24,6 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$")
 # typo in every region, refused before any call.
 MAX_ZONES = 6
 RULE_KEYS = ("protocol", "port", "from_port", "to_port", "cidr", "ipv6_cidr", "description")
-
-
-def fail(arg, problem, value=None):
-    shown = "" if value is None else f" (got {value!r})"
-    raise SaltInvocationError(f"{arg}: {problem}{shown}")
 
 
 def group_text(value, arg):

@@ -9,8 +9,6 @@ from typing import Any, NoReturn, TypeVar
 
 from salt.exceptions import SaltInvocationError
 
-from awsrunbook import arn as arns
-
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_NAME_RE = re.compile(r"^[\w+=,.@-]+$")
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -76,6 +74,10 @@ def boolean(value: object, arg: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _known_regions() -> frozenset[str]:
+    # botocore's endpoint data, imported when a region is first checked: the other checks
+    # (and the pure modules that use fail) need no botocore.
+    from awsrunbook import arn as arns
+
     session = arns.endpoint_data()
     regions = set()
     for partition in session.get_available_partitions():
@@ -98,6 +100,8 @@ def region(value: object, arg: str = "region") -> str | None:
 def ses_regions() -> frozenset[str]:
     """The one list of regions where SES has an endpoint (botocore's endpoint data for SES
     v2, which every SES state and module checks through ``ses_region``)."""
+    from awsrunbook import arn as arns  # as in _known_regions
+
     session = arns.endpoint_data()
     return frozenset(
         region

@@ -1,13 +1,17 @@
 """aws_rds.check_connection against a real PostgreSQL server (Debian's package) on 127.0.0.1,
-with the password rds_postgres.present wrote into the pillar file."""
+with the password rds_postgres.present wrote into the pillar file; the reads both database
+states make before they plan (read_for_present, read_for_absent) against moto."""
 
 import json
 
 import boto3
 import pytest
 import yaml
+from awsrunbook import rds_connection
+from salt.exceptions import CommandExecutionError
 
 from tests.support import moto_rds_patches
+from tests.support.calls import recorded_calls
 from tests.support.postgres_server import PostgresServer
 
 moto_rds_patches.apply()
@@ -77,4 +81,56 @@ def test_missing_details_are_named(modules, tmp_path):
     assert result == {
         "connected": False,
         "error": f"{path} lacks postgres:host, postgres:username, postgres:password",
+    }
+
+
+PATHS = {**rds_connection.DEFAULT_PILLAR_KEYS, "url": "postgres:url"}
+HELD = (
+    "postgres:\n  host: db.example\n  port: 5432\n  password: S3cret-pass\n"
+    "  password_pending: N3w-pass\n"
+)
+
+
+def test_read_for_present_masks_the_secrets(modules, tmp_path):
+    path = tmp_path / "db.sls"
+    path.write_text(HELD)
+    with recorded_calls() as calls:
+        found = modules.aws_rds.read_for_present(
+            "instance", "analytics", str(path), PATHS, region="us-east-1"
+        )
+    assert found == {
+        "pillar": {
+            "postgres:host": "db.example",
+            "postgres:port": 5432,
+            "postgres:username": None,
+            "postgres:password": True,
+            "postgres:dbname": None,
+            "postgres:url": False,
+            "postgres:password_pending": True,
+        },
+        "database": None,
+    }
+    assert calls == [("rds", "DescribeDBInstances")]
+
+
+def test_read_for_present_refuses_a_file_that_cannot_take_the_details_first(modules, tmp_path):
+    path = tmp_path / "db.sls"
+    path.write_text("postgres: a single value\n")
+    with recorded_calls() as calls, pytest.raises(CommandExecutionError, match=str(path)):
+        modules.aws_rds.read_for_present("cluster", "common", str(path), PATHS, region="us-east-1")
+    assert calls == []  # RDS is asked nothing
+
+
+def test_read_for_absent_masks_every_value(modules, tmp_path):
+    path = tmp_path / "db.sls"
+    path.write_text(HELD)
+    found = modules.aws_rds.read_for_absent(
+        "cluster", "common", str(path), PATHS, region="us-east-1"
+    )
+    assert found["database"] is None
+    assert found["pillar"]["postgres:host"] is True and found["pillar"]["postgres:url"] is False
+    assert "S3cret-pass" not in json.dumps(found) and "db.example" not in json.dumps(found)
+    assert modules.aws_rds.read_for_absent("cluster", "common", region="us-east-1") == {
+        "database": None,
+        "pillar": None,
     }

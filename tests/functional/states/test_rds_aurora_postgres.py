@@ -8,6 +8,7 @@ import moto.backends
 import pytest
 import yaml
 
+from tests.functional.states.test_rds_postgres import SHARED, argspec
 from tests.support import moto_rds_patches
 from tests.support.calls import recorded_calls, writes
 
@@ -194,3 +195,24 @@ def test_two_subnets_in_one_zone_are_refused_before_any_write(states, pillar_pat
         ret.comment
     )
     assert writes(calls) == [] and not pillar_path.exists()
+
+
+def test_salt_sees_every_argument_of_present_with_its_default(loaders):
+    assert list(argspec(loaders, "rds_aurora_postgres.present").items()) == [
+        ("pillar_file", None),
+        ("vpc", None),
+        ("subnets", None),
+        ("security_groups", ("postgresql-anywhere",)),
+        ("engine_version", None),
+        ("min_capacity", 0),
+        ("max_capacity", 2),
+        ("seconds_until_auto_pause", 3600),
+        ("data_api", True),
+        ("db_name", "common"),
+        ("backup_retention_days", 1),
+        ("storage_encrypted", False),
+        ("deletion_protection", False),
+        ("master_username", "postgres"),
+        ("writer", None),
+        *SHARED,
+    ]

@@ -7,7 +7,7 @@ import boto3
 import moto.backends
 import pytest
 import yaml
-from awsrunbook import rds
+from awsrunbook import rds_connection, rds_passwords
 from salt.exceptions import CommandExecutionError
 
 from tests.support import moto_rds_patches
@@ -127,7 +127,9 @@ def test_wait_writes_the_host_in_the_same_run(states, clients, pillar_path, capl
     assert ret.result is True, ret.comment
     data = pillar(pillar_path)["postgres"]
     assert data["host"] == instance(clients)["Endpoint"]["Address"]
-    assert data["url"] == rds.postgres_url(data["host"], 5432, "postgres", db_password(), "common")
+    assert data["url"] == rds_connection.postgres_url(
+        data["host"], 5432, "postgres", db_password(), "common"
+    )
     assert "DB instance analytics: available" in caplog.text
     assert db_password() not in caplog.text and db_password() not in shown(ret)
     assert (
@@ -197,7 +199,7 @@ def test_rotation_sets_a_new_password_then_promotes_it(states, clients, pillar_p
     assert "password_pending" not in data
     assert "rotate_password is set" in ret.comment
     tags = {t["Key"]: t["Value"] for t in instance(clients)["TagList"]}
-    assert rds.PASSWORD_TAG in tags
+    assert rds_passwords.PASSWORD_TAG in tags
 
 
 def test_rotation_interrupted_after_modify_converges(states, clients, pillar_path, monkeypatch):
@@ -368,3 +370,59 @@ def test_absent_refuses_deletion_protection(states, clients, pillar_path):
     )
     assert refused.result is False and "deletion protection" in refused.comment
     assert instance(clients)
+
+
+# The arguments both states' present end with (awsrunbook.rds_arguments.Shared), as Salt shows
+# them.
+SHARED = [
+    ("pillar_keys", None),
+    ("password_length", 32),
+    ("rotate_password_after_days", None),
+    ("rotate_password", False),
+    ("manage_master_user_password", False),
+    ("allow_major_version_upgrade", False),
+    ("apply_immediately", True),
+    ("wait", None),
+]
+
+
+def argspec(loaders, function):
+    """What ``sys.state_argspec`` reports of ``function``: ``{argument: default}`` after
+    ``name``, in order."""
+    spec = loaders.modules.sys.state_argspec(function)[function]
+    assert spec["args"][0] == "name" and spec["kwargs"] is True
+    return dict(zip(spec["args"][1:], spec["defaults"], strict=True))
+
+
+def test_salt_sees_every_argument_of_present_with_its_default(loaders):
+    """The arguments both database states share (awsrunbook.rds_arguments) are listed where
+    they always were; map.jinja, state.doc and the docs read this."""
+    assert list(argspec(loaders, "rds_postgres.present").items()) == [
+        ("pillar_file", None),
+        ("engine_version", None),
+        ("instance_class", "db.t3.micro"),
+        ("allocated_storage", 20),
+        ("max_allocated_storage", None),
+        ("storage_type", "gp2"),
+        ("publicly_accessible", True),
+        ("security_groups", ("postgresql-anywhere",)),
+        ("vpc", None),
+        ("subnet_group", None),
+        ("backup_retention_days", 0),
+        ("storage_encrypted", False),
+        ("performance_insights", False),
+        ("deletion_protection", False),
+        ("master_username", "postgres"),
+        ("db_name", None),
+        *SHARED,
+    ]
+
+
+@pytest.mark.parametrize("state", ["rds_postgres", "rds_aurora_postgres"])
+def test_salt_sees_every_argument_of_absent_with_its_default(loaders, state):
+    assert list(argspec(loaders, f"{state}.absent").items()) == [
+        ("final_snapshot", None),
+        ("skip_final_snapshot", False),
+        ("pillar_file", None),
+        ("pillar_keys", None),
+    ]

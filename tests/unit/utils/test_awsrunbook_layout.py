@@ -1,7 +1,7 @@
 """Where credentials go in a pillar file, and the checks that keep those places apart."""
 
 import pytest
-from awsrunbook import files, keys, layout, rds
+from awsrunbook import files, keys, layout, rds_connection
 from salt.exceptions import SaltInvocationError
 
 TWO = ["us-east-1", "eu-west-1"]
@@ -83,7 +83,7 @@ DECLARED = {
         ("aws:secret_key",), lambda args: layout.backup_writes(args, lambda r: f"s3.{r}")
     ),
     "ses_smtp_user": layout.Writer(("smtp:password",), smtp_writes),
-    "rds_postgres": rds.WRITER,
+    "rds_postgres": rds_connection.WRITER,
 }
 
 
@@ -200,7 +200,7 @@ def test_a_chunk_with_bad_input_is_left_to_its_own_state():
 
 
 def test_declaration_is_read_from_module_globals():
-    assert layout.declaration({"PILLAR_WRITES": rds.WRITER}) is rds.WRITER
+    assert layout.declaration({"PILLAR_WRITES": rds_connection.WRITER}) is rds_connection.WRITER
     assert layout.declaration({"PILLAR_WRITES": "nonsense"}) is None
     assert layout.declaration({}) is None
 

@@ -13,9 +13,15 @@ Values are addressed by colon-delimited key paths (``aws:access_key``).
   states) never lose each other's keys.
 - A symlinked pillar file is followed: its target is edited in place and keeps being the
   file the link names.
-- A file that is not plain YAML (a Jinja template, a renderer shebang other than ``#!yaml``)
-  or not UTF-8 is refused: editing it would corrupt it. Writing through a YAML alias or
-  merge key is refused too; a value carrying an anchor keeps it, so its aliases follow.
+- A file that is not plain YAML (a Jinja template, a renderer shebang other than ``#!yaml``
+  or ``#!yaml|gpg``) or not UTF-8 is refused: editing it would corrupt it. Writing through
+  a YAML alias or merge key is refused too; a value carrying an anchor keeps it, so its
+  aliases follow.
+
+Encrypted at rest (``encryption``, see ``encryption_for`` and ``awsrunbook_gpg``): the values at
+a state's secret paths are written as PGP-armored ciphertext in literal blocks, and the file
+gets ``#!yaml|gpg`` as its first line, so that Salt's gpg renderer decrypts them. Plaintext
+already at those paths is encrypted in place by ``encrypt_in_place``.
 
 Secrets: values are never logged and never appear in errors. ``read`` masks every value at
 a secret path (see ``is_secret``, plus the ``mask`` argument),
@@ -40,6 +46,7 @@ import tempfile
 import time
 
 import awsrunbook_files as files
+import awsrunbook_gpg as pgp
 import awsrunbook_layout as layout
 import awsrunbook_yamledit as yamledit
 import salt.loader
@@ -144,7 +151,7 @@ def _read(path, target):
 
 def _check_plain_yaml(path, text):
     first = text.lstrip().split("\n", 1)[0]
-    if first.startswith("#!") and not _YAML_SHEBANG_RE.match(first):
+    if first.startswith("#!") and not (_YAML_SHEBANG_RE.match(first) or pgp.is_gpg_renderer(first)):
         raise CommandExecutionError(
             f"pillar file {path} uses the renderer {first!r}; only plain YAML files can be "
             "edited. Point pillar_file at a plain YAML file and include it from the template."
@@ -245,13 +252,16 @@ def _masked(value, key, mask):
     return value
 
 
-def read(path, keys, mask=(), unmask=False):
+def read(path, keys, mask=(), unmask=False, decrypt=False):
     """Return ``{key: value}`` for each key path in ``keys`` (``None`` where absent).
 
     A key that is itself a secret (see ``is_secret``; ``mask`` adds key paths) comes back as
     ``True``/``False``: present or not, never the value. Secrets inside a mapping asked for
     (``aws`` holds ``aws:secret_key``) come back as ``**********``. ``unmask=True`` shows
     them all, as Salt's ``pillar.items unmask=True`` does: they then reach the job cache.
+    With ``decrypt=True`` too, a key holding ciphertext comes back decrypted with the
+    secret keys of ``gpg_keydir`` (as Salt's gpg renderer would); an error names the key
+    when none there decrypts it.
 
     CLI example::
 
@@ -265,12 +275,128 @@ def read(path, keys, mask=(), unmask=False):
     for key in keys:
         value = _lookup(data, key.split(":"))
         if unmask:
-            result[key] = value
+            result[key] = _decrypted(path, key, value) if decrypt else value
         elif is_secret(key, mask):
             result[key] = value not in (None, "")
         else:
             result[key] = _masked(value, key, mask)
     return result
+
+
+def _decrypted(path, key, value):
+    if not pgp.is_ciphertext(value):
+        return value
+    try:
+        return pgp.decrypt(value, keydir())
+    except pgp.NotDecrypted as exc:
+        raise pgp.NotDecrypted(f"{key} in pillar file {path} is encrypted: {exc}") from None
+
+
+def plaintext_secrets(path, keys):
+    """The key paths of ``keys`` (secret paths) that hold a secret in the clear in ``path``:
+    text that is not ciphertext (see ``encrypt_in_place``). Shows no value.
+
+    CLI example::
+
+        salt-call pillar_file.plaintext_secrets /srv/pillar/private/web1.sls '["aws:secret_key"]'
+    """
+    _check_path(path)
+    _check_keys(keys, written=False)
+    found = _read(path, _target(path))
+    data = _yaml_call(path, yamledit.load, found[1]) if found else {}
+    return [key for key in keys if pgp.is_plaintext_secret(_lookup(data, key.split(":")))]
+
+
+# --- encryption ---------------------------------------------------------------------------
+
+
+def keydir():
+    """The keyring Salt's gpg renderer decrypts with: ``gpg_keydir``, by default
+    ``<config dir>/gpgkeys`` (``salt/renderers/gpg.py``)."""
+    found = __salt__["config.get"]("gpg_keydir")
+    if found:
+        return found
+    config_dir = __opts__.get("config_dir") or os.path.dirname(__opts__["conf_file"])
+    return __opts__.get("gpg_keydir") or os.path.join(config_dir, "gpgkeys")
+
+
+def encryption_for(path, secrets, recipients=None):
+    """How a state call writing the secret key paths ``secrets`` into the pillar file
+    ``path`` encrypts them (``awsrunbook_gpg.Encryption``), or ``None`` when encryption is
+    off: ``recipients`` (the state's ``gpg_recipients``; ``[]`` turns it off) over the
+    ``aws_runbook_gpg`` config key (``recipients``, ``gnupghome``: by default
+    ``gpg_keydir``). Checks that encryption works (gpg, the keyring, every recipient's key,
+    a probe) and that the file's renderer line allows it, naming the setting or the file:
+    states call it before any AWS call.
+
+    CLI example::
+
+        salt-call pillar_file.encryption_for /srv/pillar/private/web1.sls '["aws:secret_key"]'
+    """
+    _check_path(path)
+    _check_keys(secrets, written=False)
+    config = __salt__["config.get"](pgp.CONFIG_KEY) or None
+    found = pgp.settings(recipients, config, keydir(), secrets)
+    if found is None:
+        return None
+    pgp.check(found)
+    first = ""
+    with contextlib.suppress(OSError), open(_target(path), encoding="utf-8", errors="replace") as f:
+        first = f.readline()  # (a file that cannot be read fails by name when it is read)
+    problem = pgp.renderer_problem(path, first)
+    if problem:
+        raise CommandExecutionError(problem)
+    return found
+
+
+def _encrypted(values, encryption):
+    """``values`` with the plaintext at ``encryption``'s secret paths encrypted."""
+    return {
+        key: pgp.encrypt(value, encryption["recipients"], encryption["gnupghome"])
+        if key in encryption["secrets"] and pgp.is_plaintext_secret(value)
+        else value
+        for key, value in values.items()
+    }
+
+
+def _with_renderer(path, edit, encryption):
+    """``edit`` that also starts the text with ``#!yaml|gpg`` when ``encryption`` is on."""
+    if not encryption:
+        return edit
+
+    def edit_encrypted(text):
+        problem = pgp.renderer_problem(path, text)
+        if problem:
+            raise CommandExecutionError(problem)
+        return edit(pgp.with_renderer_line(text))
+
+    return edit_encrypted
+
+
+def encrypt_in_place(path, keys, encryption=None, lock_timeout=LOCK_TIMEOUT):
+    """Encrypt the plaintext secrets at the key paths ``keys`` of ``path`` as they are (the
+    same secret, as ciphertext), with ``encryption`` (``encryption_for``'s answer; by
+    default the ``aws_runbook_gpg`` config's); returns the key paths encrypted.
+
+    CLI example::
+
+        salt-call pillar_file.encrypt_in_place /srv/pillar/private/web1.sls '["aws:secret_key"]'
+    """
+    encryption = encryption or encryption_for(path, keys)
+    if encryption is None:
+        raise CommandExecutionError(
+            f"encryption is off: set {pgp.CONFIG_KEY}:recipients in the minion config"
+        )
+
+    def edit(text):
+        data = yamledit.load(text)
+        found = {key: _lookup(data, key.split(":")) for key in keys}
+        plain = {key: value for key, value in found.items() if pgp.is_plaintext_secret(value)}
+        values = _encrypted(plain, {**encryption, "secrets": list(plain)})
+        return yamledit.set_values(text, values, secrets=list(values), blocks=list(values))
+
+    edit = _with_renderer(path, edit, encryption)
+    return {"path": path, "encrypted": _edit(path, keys, lock_timeout, edit, False)}
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -480,7 +606,7 @@ def _unchanged(path, text, expect, mask):
             )
 
 
-def set_values(path, values, lock_timeout=LOCK_TIMEOUT, expect=None, mask=()):
+def set_values(path, values, lock_timeout=LOCK_TIMEOUT, expect=None, mask=(), encryption=None):
     """Set each ``{key path: value}`` in ``values`` (single values: text, numbers,
     true/false, null) and write the file atomically (mode 0600), creating it and its
     directory if missing. Only the lines of those keys change (plus new lines for new
@@ -495,6 +621,9 @@ def set_values(path, values, lock_timeout=LOCK_TIMEOUT, expect=None, mask=()):
     mask
         Key paths whose values are secrets besides those the key-name rule finds: a secret
         is never written into a mapping that carries an anchor other keys alias.
+    encryption
+        ``encryption_for``'s answer: the text at its secret paths is encrypted first, and
+        the file starts with ``#!yaml|gpg``. Ciphertext is written as it is, in a block.
 
     CLI example::
 
@@ -502,7 +631,11 @@ def set_values(path, values, lock_timeout=LOCK_TIMEOUT, expect=None, mask=()):
     """
     _check_values(values)
     secrets = [key for key in values if layout.is_secret(key, mask)]
-    edit = functools.partial(yamledit.set_values, values=values, secrets=secrets)
+    if encryption:
+        values = _encrypted(values, encryption)
+    blocks = [key for key, value in values.items() if pgp.is_ciphertext(value)]
+    edit = functools.partial(yamledit.set_values, values=values, secrets=secrets, blocks=blocks)
+    edit = _with_renderer(path, edit, encryption)
     if expect:
         _check_keys(list(expect), written=False)
         set_them = edit

@@ -206,6 +206,7 @@ def present(
     allow_major_version_upgrade=False,
     apply_immediately=True,
     wait=None,
+    gpg_recipients=None,
     **kwargs,
 ):
     """Ensure the Aurora PostgreSQL Serverless v2 cluster ``name`` exists as declared, with
@@ -217,7 +218,7 @@ def present(
         As ``rds_postgres`` (passwords 8-41 characters for Aurora; default 32).
     rotate_password_after_days, rotate_password, manage_master_user_password
         As ``rds_postgres``.
-    apply_immediately, wait
+    apply_immediately, wait, gpg_recipients
         As ``rds_postgres``.
     vpc, subnets
         A VPC (ID or Name tag; default the region's default VPC) and its subnets (Names or

@@ -169,6 +169,7 @@ def present(
     allow_major_version_upgrade=False,
     apply_immediately=True,
     wait=None,
+    gpg_recipients=None,
     **kwargs,
 ):
     """Ensure the RDS PostgreSQL instance ``name`` exists as declared, and that
@@ -209,6 +210,11 @@ def present(
         Apply setting corrections now rather than in the maintenance window (default true).
     wait
         Seconds to wait for the instance to become available (progress logged at info).
+    gpg_recipients
+        Key fingerprints to encrypt the password (and URL) to, over the ``aws_runbook_gpg``
+        config key's ``recipients`` (``[]``: no encryption for this state). Creating the
+        database or rotating its password reads the password back: with encryption on,
+        that needs the secret key in ``gpg_keydir``. See :doc:`/secrets-encryption`.
     region, profile, keyid, key, role_arn
         Connection arguments.
     """

@@ -15,6 +15,7 @@ import awsrunbook_layout as layout
 import awsrunbook_secrets as secrets_mod
 import awsrunbook_state as st
 import awsrunbook_validate as valid
+import awsrunbook_writers as writers
 from salt.exceptions import SaltInvocationError
 
 # RDS forbids "/", '"', "@" and spaces in a master password. Of the rest, we leave out what
@@ -569,13 +570,17 @@ def database(kind, name, engine, pillar_file, paths, length):
 def read_database(kind, engine, checked, args, salt_funcs):
     """The start both database states' ``present`` share, after their arguments were checked
     (``checked``; ``args``: ``present``'s arguments): ``(ret, conn, db, what the pillar file
-    holds, the database as RDS describes it)``. The pillar file must be able to take every
-    detail before RDS is asked anything."""
+    holds, the database as RDS describes it)``; ``db`` also gets ``encryption`` and
+    ``plaintext`` (``awsrunbook_writers.encryption``). The pillar file must be able to take
+    every detail, and encryption must work, before RDS is asked anything."""
     ret, conn, _ = st.begin(args["name"], args["kwargs"], salt_funcs)
     pillar_file = args["pillar_file"]
     db = database(kind, checked["name"], engine, pillar_file, checked["paths"], checked["length"])
     paths = pillar_paths(checked["paths"])
     mask = secret_paths(checked["paths"])
+    db["encryption"], db["plaintext"] = writers.encryption(
+        salt_funcs, WRITER.writes(args), args["gpg_recipients"]
+    )
     salt_funcs["pillar_file.check_writable"](pillar_file, paths, mask=mask)
     values_now = salt_funcs["pillar_file.read"](pillar_file, paths, mask=mask)
     current = salt_funcs["aws_rds.describe_settled"](kind, checked["name"], args["wait"], **conn)
@@ -601,6 +606,7 @@ def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
                 pillar_file=db["pillar_file"],
                 path=password_path,
                 length=db["length"],
+                encryption=db.get("encryption"),
             )
         )
     steps.append(
@@ -680,6 +686,7 @@ def plan_rotation(db, reason, in_pillar, current, stamp):
                 pillar_file=db["pillar_file"],
                 path=pending,
                 length=db["length"],
+                encryption=db.get("encryption"),
             )
         )
     return [
@@ -716,6 +723,7 @@ def plan_rotation(db, reason, in_pillar, current, stamp):
             pillar_file=db["pillar_file"],
             pending=pending,
             path=db["paths"]["password"],
+            encryption=db.get("encryption"),
         ),
     ]
 
@@ -769,6 +777,7 @@ def plan_url(db, in_pillar, parts, rewrite, managed):
             pillar_file=db["pillar_file"],
             url_path=url_path,
             password_path=None if managed else db["paths"]["password"],
+            encryption=db.get("encryption"),
             **parts,
         )
     ]
@@ -880,7 +889,20 @@ def plan_present(db, current, desired, create, pillar, opts):
         notes.append(MANAGED_NOTE)
     parts = {"host": host, **pillar["parts"]}
     url = plan_url(db, pillar["in"], parts, rewrite or bool(value_steps), opts["managed"])
-    return steps + value_steps + url, notes
+    return steps + value_steps + url + plan_encrypt_in_place(db), notes
+
+
+def plan_encrypt_in_place(db):
+    """Encrypt the secrets the pillar file holds in the clear while encryption is on, after
+    every other step (a create or a URL reads the password in the clear, no key needed):
+    ``changes`` shows ``password: encrypted in place`` (``url`` likewise)."""
+    plaintext = db.get("plaintext") or []
+    names = {path: name for name, path in db["paths"].items()}
+    steps = []
+    for name in ("password", "url"):
+        own = [p for p in plaintext if names.get(p, "password") == name]
+        steps += keys.plan_encrypt_in_place(db["pillar_file"], db.get("encryption"), own, name)
+    return steps
 
 
 def _plan_existing(db, current, desired, pillar, opts):

@@ -517,7 +517,7 @@ class Document:
         value = _unwrapped(value)
         if _same(SafeConstructor().construct_object(node), value):
             return False
-        _, anchor = self._content_start(node)
+        content, anchor = self._content_start(node)
         start, end = node.start_mark.index, node.end_mark.index
         old_block = node.style in ("|", ">")
         if old_block:
@@ -525,11 +525,14 @@ class Document:
         if block:
             header, lines = _literal(value)
             column = key.start_mark.column + self.indent
-            if old_block:  # its lines are replaced with the new ones
-                new = self.text.eol.join([header, *_indented(lines, column)])
+            lines = _indented(lines, column)
+            if old_block:  # the header and the lines replaced; a comment after it stays
+                header_end = content + len(self.text.text[content:end].split(None, 1)[0])
+                self.edits.add(self.text.next_line(header_end), end, self.text.eol.join(lines))
+                end = header_end
             else:  # the header where the value was (a comment after it stays), lines below
-                new = header
-                self._lines_at(self.text.next_line(end), _indented(lines, column), column)
+                self._lines_at(self.text.next_line(end), lines, column)
+            new = header
         else:
             new = _render_scalar(value, _scalar_style(node, value), flow=self._in_flow(mapping))
         if anchor is not None:  # the anchor stays, so aliases follow; a tag goes

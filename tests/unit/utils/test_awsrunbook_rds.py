@@ -333,3 +333,24 @@ def test_subnets_must_span_two_zones():
     rds.subnets_in_two_zones({"subnet-1": "us-east-1a", "subnet-2": "us-east-1b"})
     with pytest.raises(SaltInvocationError, match=r"^subnets: must be in at least two"):
         rds.subnets_in_two_zones({"subnet-1": "us-east-1a", "subnet-2": "us-east-1a"})
+
+
+def test_secrets_in_the_clear_are_encrypted_in_place_last():
+    encryption = {"recipients": ["A" * 40], "gnupghome": "/k", "secrets": []}
+    paths = dict(rds.DEFAULT_PILLAR_KEYS, url="postgres:url")
+    db = {
+        **rds.database("instance", "analytics", "postgres", "/p.sls", paths, 32),
+        "encryption": encryption,
+        "plaintext": ["postgres:password", "postgres:password_pending", "postgres:url"],
+    }
+    steps = rds.plan_encrypt_in_place(db)
+    assert [(s["field"], s["kwargs"]["keys"]) for s in steps] == [
+        ("password", ["postgres:password", "postgres:password_pending"]),
+        ("url", ["postgres:url"]),
+    ]
+    assert st.changes_of(steps) == {"password": "encrypted in place", "url": "encrypted in place"}
+    assert rds.plan_encrypt_in_place({**db, "encryption": None}) == []
+    assert rds.plan_encrypt_in_place(DB) == []
+    # The steps that write a password carry the encryption with them.
+    created = rds.plan_create(db, {}, {}, NOTHING, "x", None, False)
+    assert created[0]["kwargs"]["encryption"] == encryption

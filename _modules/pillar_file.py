@@ -180,6 +180,15 @@ def _lookup(data, parts):
     return node
 
 
+def _data(path, keys):
+    """What the file ``path`` holds (``{}`` when missing), once ``path`` and the key paths
+    ``keys`` to look up were checked."""
+    _check_path(path)
+    _check_keys(keys, written=False)
+    found = _read(path, _target(path))
+    return _yaml_call(path, yamledit.load, found[1]) if found else {}
+
+
 def declared_secrets():
     """The secret key paths of every writer state's default layout, as each declares them
     beside itself (its module's ``PILLAR_WRITES``): found through Salt's state loader among
@@ -267,10 +276,7 @@ def read(path, keys, mask=(), unmask=False, decrypt=False):
 
         salt-call pillar_file.read /srv/pillar/private/web1.sls '["aws:access_key", "aws"]'
     """
-    _check_path(path)
-    _check_keys(keys, written=False)
-    found = _read(path, _target(path))
-    data = _yaml_call(path, yamledit.load, found[1]) if found else {}
+    data = _data(path, keys)
     result = {}
     for key in keys:
         value = _lookup(data, key.split(":"))
@@ -300,10 +306,7 @@ def plaintext_secrets(path, keys):
 
         salt-call pillar_file.plaintext_secrets /srv/pillar/private/web1.sls '["aws:secret_key"]'
     """
-    _check_path(path)
-    _check_keys(keys, written=False)
-    found = _read(path, _target(path))
-    data = _yaml_call(path, yamledit.load, found[1]) if found else {}
+    data = _data(path, keys)
     return [key for key in keys if pgp.is_plaintext_secret(_lookup(data, key.split(":")))]
 
 

@@ -596,19 +596,7 @@ def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
     steps = []
     password_path = None if managed else db["paths"]["password"]
     if password_path and not in_pillar["password"]:
-        steps.append(
-            st.local_step(
-                "password",
-                None,
-                f"written to {db['pillar_file']}",
-                "aws_rds.new_password_into_pillar",
-                one_line=True,
-                pillar_file=db["pillar_file"],
-                path=password_path,
-                length=db["length"],
-                encryption=db.get("encryption"),
-            )
-        )
+        steps.append(_new_password_step(db, password_path, f"written to {db['pillar_file']}"))
     steps.append(
         st.step(
             db["kind"],
@@ -626,6 +614,22 @@ def plan_create(db, settings, shown, in_pillar, stamp, wait, managed):
     if wait:
         steps.append(plan_wait(db, "creating", wait))
     return steps
+
+
+def _new_password_step(db, path, shown):
+    """Generate a password into the pillar file at ``path`` (encrypted when the state
+    encrypts); ``changes`` shows ``password: <shown>``."""
+    return st.local_step(
+        "password",
+        None,
+        shown,
+        "aws_rds.new_password_into_pillar",
+        one_line=True,
+        pillar_file=db["pillar_file"],
+        path=path,
+        length=db["length"],
+        encryption=db.get("encryption"),
+    )
 
 
 def plan_wait(db, status, wait):
@@ -676,19 +680,7 @@ def plan_rotation(db, reason, in_pillar, current, stamp):
     rotated = f"rotated, written to {db['pillar_file']}"
     steps = []
     if not in_pillar["pending"]:
-        steps.append(
-            st.local_step(
-                "password",
-                None,
-                rotated,
-                "aws_rds.new_password_into_pillar",
-                one_line=True,
-                pillar_file=db["pillar_file"],
-                path=pending,
-                length=db["length"],
-                encryption=db.get("encryption"),
-            )
-        )
+        steps.append(_new_password_step(db, pending, rotated))
     return [
         *steps,
         st.step(

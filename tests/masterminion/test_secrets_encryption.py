@@ -9,16 +9,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 
 from tests.conftest import REPO
+from tests.masterminion.conftest import point_at_moto
 from tests.support import secrets
 from tests.support.gnupg import Keyring
-from tests.support.moto_server import MotoServer
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    server = MotoServer().start()
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +47,7 @@ def trees(tmp_path_factory):
 @pytest.fixture(scope="module")
 def master(salt_factories, moto_url, trees, keyrings):
     states, pillar = trees
-    salt_factories.environ.update(
-        {
-            "AWS_ENDPOINT_URL": moto_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        }
-    )
+    point_at_moto(salt_factories, moto_url)
     overrides = {
         "file_roots": {"base": [str(states), str(REPO / "salt")]},
         "pillar_roots": {"base": [str(pillar)]},

@@ -60,6 +60,7 @@ LOCK_TIMEOUT = 60  # seconds a writer waits for another one to finish
 LOCK_POLL = 0.05
 MASKED = "**********"  # what Salt's own pillar masking shows
 CONTEXT_KEY = "aws_runbook.declared_secrets"
+CHECKED_KEY = "aws_runbook.encryption_checked"  # (recipients, keyring) checked in this process
 SCAN_NAMESPACE = "salt.loaded.aws_runbook_declarations"
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -314,8 +315,13 @@ def plaintext_secrets(path, keys):
 
 
 def keydir():
-    """The keyring Salt's gpg renderer decrypts with: ``gpg_keydir``, by default
-    ``<config dir>/gpgkeys`` (``salt/renderers/gpg.py``)."""
+    """The keyring Salt's gpg renderer decrypts with, and ``read`` with ``decrypt=True``:
+    ``gpg_keydir``, by default ``<config dir>/gpgkeys`` (``salt/renderers/gpg.py``).
+
+    CLI example::
+
+        salt-call pillar_file.keydir
+    """
     found = __salt__["config.get"]("gpg_keydir")
     if found:
         return found
@@ -329,8 +335,9 @@ def encryption_for(path, secrets, recipients=None):
     off: ``recipients`` (the state's ``gpg_recipients``; ``[]`` turns it off) over the
     ``aws_runbook_gpg`` config key (``recipients``, ``gnupghome``: by default
     ``gpg_keydir``). Checks that encryption works (gpg, the keyring, every recipient's key,
-    a probe) and that the file's renderer line allows it, naming the setting or the file:
-    states call it before any AWS call.
+    a probe; once per process for one set of recipients and keyring) and that the file's
+    renderer line allows it, naming the setting or the file: states call it before any AWS
+    call.
 
     CLI example::
 
@@ -342,7 +349,11 @@ def encryption_for(path, secrets, recipients=None):
     found = pgp.settings(recipients, config, keydir(), secrets)
     if found is None:
         return None
-    pgp.check(found)
+    # Once per process and keyring: two gpg runs per state call add up over 200 users.
+    checked = __context__.setdefault(CHECKED_KEY, set())
+    if (tuple(found["recipients"]), found["gnupghome"]) not in checked:
+        pgp.check(found)
+        checked.add((tuple(found["recipients"]), found["gnupghome"]))
     first = ""
     with contextlib.suppress(OSError), open(_target(path), encoding="utf-8", errors="replace") as f:
         first = f.readline()  # (a file that cannot be read fails by name when it is read)

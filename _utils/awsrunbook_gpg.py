@@ -36,8 +36,9 @@ _ARMOR_RE = re.compile(
     r"\A\s*-----BEGIN PGP MESSAGE-----\r?\n.*?-----END PGP MESSAGE-----\s*\Z", re.DOTALL
 )
 _FINGERPRINT_RE = re.compile(r"^(?:[0-9A-F]{40}|[0-9A-F]{64})$")
-# gpg --with-colons, field 2 (validity) of a key that must not be encrypted to.
-_BAD_VALIDITY = {"r": "revoked", "e": "expired", "i": "invalid", "n": "not valid", "d": "disabled"}
+# gpg --with-colons, field 2 (validity) of a key that must not be encrypted to. Trust in the
+# web-of-trust sense does not count: we encrypt with --trust-model always.
+_BAD_VALIDITY = {"r": "revoked", "e": "expired", "i": "invalid", "d": "disabled"}
 
 
 class Encryption(TypedDict):

@@ -20,6 +20,7 @@ import time
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
+from awsrunbook import gpg as pgp
 from awsrunbook import rds_connection, rds_drift, rds_passwords
 from salt.exceptions import CommandExecutionError
 
@@ -243,7 +244,8 @@ def delete_db_subnet_group(name, **kwargs):
 
 
 def _password_from(pillar_file, path, engine):
-    value = __salt__["pillar_file.read"](pillar_file, [path], unmask=True)[path]
+    # Encrypted, it is decrypted with gpg_keydir's secret key, or the error says it is not there.
+    value = __salt__["pillar_file.read"](pillar_file, [path], unmask=True, decrypt=True)[path]
     if value is None:
         raise CommandExecutionError(f"pillar file {pillar_file} holds no {path}")
     if not rds_passwords.password_acceptable(value, engine):
@@ -255,40 +257,44 @@ def _password_from(pillar_file, path, engine):
     return value
 
 
-def new_password_into_pillar(pillar_file, path, length, **kwargs):
+def new_password_into_pillar(pillar_file, path, length, encryption=None, **kwargs):
     """Generate a master password of ``length`` characters and write it at ``path`` in
-    ``pillar_file``. The value is not returned."""
+    ``pillar_file`` (encrypted with ``encryption``, ``pillar_file.encryption_for``'s answer,
+    when given). The value is not returned."""
     __salt__["pillar_file.set_values"](
-        pillar_file, {path: rds_passwords.new_password(length).value}
+        pillar_file, {path: rds_passwords.new_password(length).value}, encryption=encryption
     )
     log.info("Wrote a new database password to %s at %s", pillar_file, path)
     return {"path": path}
 
 
-def promote_pending_password(pillar_file, pending, path, **kwargs):
+def promote_pending_password(pillar_file, pending, path, encryption=None, **kwargs):
     """Move the password at ``pending`` to ``path`` in ``pillar_file`` (after the database
     accepted it). A crash between the two writes leaves both equal: harmless, and the next
-    run finishes it."""
+    run finishes it. Ciphertext moves as it is (nothing is decrypted); with ``encryption``,
+    a password in the clear is encrypted on the way."""
     value = __salt__["pillar_file.read"](pillar_file, [pending], unmask=True)[pending]
     if value is None:
         raise CommandExecutionError(f"pillar file {pillar_file} holds no {pending}")
-    __salt__["pillar_file.set_values"](pillar_file, {path: value})
+    __salt__["pillar_file.set_values"](pillar_file, {path: value}, encryption=encryption)
     __salt__["pillar_file.remove"](pillar_file, [pending])
     return {"path": path}
 
 
 def write_connection_url(
-    pillar_file, url_path, password_path, host, port, username, dbname, **kwargs
+    pillar_file, url_path, password_path, host, port, username, dbname, encryption=None, **kwargs
 ):
     """Write ``postgresql://...`` at ``url_path``, with the password the file holds at
-    ``password_path`` (``None``: a URL without password)."""
+    ``password_path`` (``None``: a URL without password; encrypted: decrypted with
+    ``gpg_keydir``'s secret key, or the URL is not written and the error says why), itself
+    encrypted with ``encryption`` when given."""
     password = None
     if password_path:
-        password = __salt__["pillar_file.read"](pillar_file, [password_path], unmask=True)[
-            password_path
-        ]
+        password = __salt__["pillar_file.read"](
+            pillar_file, [password_path], unmask=True, decrypt=True
+        )[password_path]
     url = rds_connection.postgres_url(host, port, username, password, dbname)
-    __salt__["pillar_file.set_values"](pillar_file, {url_path: url})
+    __salt__["pillar_file.set_values"](pillar_file, {url_path: url}, encryption=encryption)
     return {"path": url_path}
 
 
@@ -514,7 +520,9 @@ def check_connection(pillar_file, pillar_keys=None, timeout=10, sslmode="prefer"
         libpq's ``sslmode`` (``require`` or ``verify-full`` to insist on TLS).
 
     Returns ``{"connected": true, "server_version", "host", "port", "dbname", "username"}``
-    or ``{"connected": false, "error"}``; never the password.
+    or ``{"connected": false, "error"}``; never the password. An encrypted password is
+    decrypted with ``gpg_keydir``'s secret key; without it, ``{"connected": null,
+    "not_checked"}`` says what was not checked.
 
     CLI example::
 
@@ -526,7 +534,12 @@ def check_connection(pillar_file, pillar_keys=None, timeout=10, sslmode="prefer"
         )
     paths = {**rds_connection.DEFAULT_PILLAR_KEYS, **(pillar_keys or {})}
     names = ("host", "port", "username", "password", "dbname")
-    values = __salt__["pillar_file.read"](pillar_file, [paths[name] for name in names], unmask=True)
+    try:
+        values = __salt__["pillar_file.read"](
+            pillar_file, [paths[name] for name in names], unmask=True, decrypt=True
+        )
+    except pgp.NotDecrypted as exc:
+        return {"connected": None, "not_checked": f"the connection was not checked: {exc}"}
     details = {name: values[paths[name]] for name in names}
     missing = [
         paths[name]

@@ -227,17 +227,19 @@ def _held_now(path, expect):
         return None
 
 
-def write_key(path, user, values, expect, access_key_id):
+def write_key(path, user, values, expect, access_key_id, encryption=None):
     """Write the new key ``access_key_id`` (``values``: what ``pillar_file.set_values``
-    writes) into the pillar file ``path``, provided it still holds ``expect`` (the key this
-    run read there), then remove the run's record.
+    writes, encrypted with ``encryption`` when given) into the pillar file ``path``, provided
+    it still holds ``expect`` (the key this run read there), then remove the run's record.
 
     Two runs rotating one user at once (two laptops on one pillar checkout) are caught
     here: when another run wrote its key since this one read the file, nothing is written
     and the error names both keys; the state then deletes this run's key again, and the
     file keeps the other run's, whose secret it holds."""
     try:
-        written = __salt__["pillar_file.set_values"](path, values, expect=expect)
+        written = __salt__["pillar_file.set_values"](
+            path, values, expect=expect, encryption=encryption
+        )
     except CommandExecutionError as exc:
         now = _held_now(path, expect)
         if now is None or now == expect:

@@ -13,9 +13,15 @@ Values are addressed by colon-delimited key paths (``aws:access_key``).
   states) never lose each other's keys.
 - A symlinked pillar file is followed: its target is edited in place and keeps being the
   file the link names.
-- A file that is not plain YAML (a Jinja template, a renderer shebang other than ``#!yaml``)
-  or not UTF-8 is refused: editing it would corrupt it. Writing through a YAML alias or
-  merge key is refused too; a value carrying an anchor keeps it, so its aliases follow.
+- A file that is not plain YAML (a Jinja template, a renderer shebang other than ``#!yaml``
+  or ``#!yaml|gpg``) or not UTF-8 is refused: editing it would corrupt it. Writing through
+  a YAML alias or merge key is refused too; a value carrying an anchor keeps it, so its
+  aliases follow.
+
+Encrypted at rest (``encryption``, see ``encryption_for`` and ``awsrunbook.gpg``): the values at
+a state's secret paths are written as PGP-armored ciphertext in literal blocks, and the file
+gets ``#!yaml|gpg`` as its first line, so that Salt's gpg renderer decrypts them. Plaintext
+already at those paths is encrypted in place by ``encrypt_in_place``.
 
 Secrets: values are never logged and never appear in errors. ``read`` masks every value at
 a secret path (see ``is_secret``, plus the ``mask`` argument),
@@ -38,11 +44,12 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import salt.loader
 from awsrunbook import files, layout, yamledit
+from awsrunbook import gpg as pgp
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 if TYPE_CHECKING:  # what Salt's loader injects
@@ -56,6 +63,7 @@ LOCK_TIMEOUT = 60  # seconds a writer waits for another one to finish
 LOCK_POLL = 0.05
 MASKED = "**********"  # what Salt's own pillar masking shows
 CONTEXT_KEY = "aws_runbook.declared_secrets"
+CHECKED_KEY = "aws_runbook.encryption_checked"  # (recipients, keyring) checked in this process
 SCAN_NAMESPACE = "salt.loaded.aws_runbook_declarations"
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -151,7 +159,7 @@ def _read(path: str, target: str) -> tuple[bytes, str] | None:
 
 def _check_plain_yaml(path: str, text: str) -> None:
     first = text.lstrip().split("\n", 1)[0]
-    if first.startswith("#!") and not _YAML_SHEBANG_RE.match(first):
+    if first.startswith("#!") and not (_YAML_SHEBANG_RE.match(first) or pgp.is_gpg_renderer(first)):
         raise CommandExecutionError(
             f"pillar file {path} uses the renderer {first!r}; only plain YAML files can be "
             "edited. Point pillar_file at a plain YAML file and include it from the template."
@@ -178,6 +186,15 @@ def _lookup(data: object, parts: Iterable[str]) -> Any:
             return None
         node = node[part]
     return node
+
+
+def _data(path: str, keys: list[str]) -> Any:
+    """What the file ``path`` holds (``{}`` when missing), once ``path`` and the key paths
+    ``keys`` to look up were checked."""
+    _check_path(path)
+    _check_keys(keys, written=False)
+    found = _read(path, _target(path))
+    return _yaml_call(path, yamledit.load, found[1]) if found else {}
 
 
 def declared_secrets() -> list[str]:
@@ -253,7 +270,11 @@ def _masked(value: Any, key: str, mask: Iterable[str]) -> Any:
 
 
 def read(
-    path: str, keys: list[str], mask: Iterable[str] = (), unmask: bool = False
+    path: str,
+    keys: list[str],
+    mask: Iterable[str] = (),
+    unmask: bool = False,
+    decrypt: bool = False,
 ) -> dict[str, Any]:
     """Return ``{key: value}`` for each key path in ``keys`` (``None`` where absent).
 
@@ -261,25 +282,155 @@ def read(
     ``True``/``False``: present or not, never the value. Secrets inside a mapping asked for
     (``aws`` holds ``aws:secret_key``) come back as ``**********``. ``unmask=True`` shows
     them all, as Salt's ``pillar.items unmask=True`` does: they then reach the job cache.
+    With ``decrypt=True`` too, a key holding ciphertext comes back decrypted with the
+    secret keys of ``gpg_keydir`` (as Salt's gpg renderer would); an error names the key
+    when none there decrypts it.
 
     CLI example::
 
         salt-call pillar_file.read /srv/pillar/private/web1.sls '["aws:access_key", "aws"]'
     """
-    _check_path(path)
-    _check_keys(keys, written=False)
-    found = _read(path, _target(path))
-    data = _yaml_call(path, yamledit.load, found[1]) if found else {}
+    data = _data(path, keys)
     result = {}
     for key in keys:
         value = _lookup(data, key.split(":"))
         if unmask:
-            result[key] = value
+            result[key] = _decrypted(path, key, value) if decrypt else value
         elif is_secret(key, mask):
             result[key] = value not in (None, "")
         else:
             result[key] = _masked(value, key, mask)
     return result
+
+
+def _decrypted(path: str, key: str, value: Any) -> Any:
+    if not pgp.is_ciphertext(value):
+        return value
+    try:
+        return pgp.decrypt(value, keydir())
+    except pgp.NotDecrypted as exc:
+        raise pgp.NotDecrypted(f"{key} in pillar file {path} is encrypted: {exc}") from None
+
+
+def plaintext_secrets(path: str, keys: list[str]) -> list[str]:
+    """The key paths of ``keys`` (secret paths) that hold a secret in the clear in ``path``:
+    text that is not ciphertext (see ``encrypt_in_place``). Shows no value.
+
+    CLI example::
+
+        salt-call pillar_file.plaintext_secrets /srv/pillar/private/web1.sls '["aws:secret_key"]'
+    """
+    data = _data(path, keys)
+    return [key for key in keys if pgp.is_plaintext_secret(_lookup(data, key.split(":")))]
+
+
+# --- encryption ---------------------------------------------------------------------------
+
+
+def keydir() -> str:
+    """The keyring Salt's gpg renderer decrypts with, and ``read`` with ``decrypt=True``:
+    ``gpg_keydir``, by default ``<config dir>/gpgkeys`` (``salt/renderers/gpg.py``).
+
+    CLI example::
+
+        salt-call pillar_file.keydir
+    """
+    found = __salt__["config.get"]("gpg_keydir")
+    if found:
+        return str(found)
+    config_dir = __opts__.get("config_dir") or os.path.dirname(__opts__["conf_file"])
+    return str(__opts__.get("gpg_keydir") or os.path.join(config_dir, "gpgkeys"))
+
+
+def encryption_for(
+    path: str, secrets: list[str], recipients: list[str] | None = None
+) -> pgp.Encryption | None:
+    """How a state call writing the secret key paths ``secrets`` into the pillar file
+    ``path`` encrypts them (``awsrunbook.gpg.Encryption``), or ``None`` when encryption is
+    off: ``recipients`` (the state's ``gpg_recipients``; ``[]`` turns it off) over the
+    ``aws_runbook_gpg`` config key (``recipients``, ``gnupghome``: by default
+    ``gpg_keydir``). Checks that encryption works (gpg, the keyring, every recipient's key,
+    a probe; once per process for one set of recipients and keyring) and that the file's
+    renderer line allows it, naming the setting or the file: states call it before any AWS
+    call.
+
+    CLI example::
+
+        salt-call pillar_file.encryption_for /srv/pillar/private/web1.sls '["aws:secret_key"]'
+    """
+    _check_path(path)
+    _check_keys(secrets, written=False)
+    config = __salt__["config.get"](pgp.CONFIG_KEY) or None
+    found = pgp.settings(recipients, config, keydir(), secrets)
+    if found is None:
+        return None
+    # Once per process and keyring: two gpg runs per state call add up over 200 users.
+    checked = __context__.setdefault(CHECKED_KEY, set())
+    if (tuple(found["recipients"]), found["gnupghome"]) not in checked:
+        pgp.check(found)
+        checked.add((tuple(found["recipients"]), found["gnupghome"]))
+    first = ""
+    with contextlib.suppress(OSError), open(_target(path), encoding="utf-8", errors="replace") as f:
+        first = f.readline()  # (a file that cannot be read fails by name when it is read)
+    problem = pgp.renderer_problem(path, first)
+    if problem:
+        raise CommandExecutionError(problem)
+    return found
+
+
+def _encrypted(values: dict[str, Any], encryption: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with the plaintext at ``encryption``'s secret paths encrypted."""
+    return {
+        key: pgp.encrypt(value, encryption["recipients"], encryption["gnupghome"])
+        if key in encryption["secrets"] and pgp.is_plaintext_secret(value)
+        else value
+        for key, value in values.items()
+    }
+
+
+def _with_renderer(path: str, edit: Edit, encryption: Mapping[str, Any] | None) -> Edit:
+    """``edit`` that also starts the text with ``#!yaml|gpg`` when ``encryption`` is on."""
+    if not encryption:
+        return edit
+
+    def edit_encrypted(text: str) -> tuple[str, list[str]]:
+        problem = pgp.renderer_problem(path, text)
+        if problem:
+            raise CommandExecutionError(problem)
+        return edit(pgp.with_renderer_line(text))
+
+    return edit_encrypted
+
+
+def encrypt_in_place(
+    path: str,
+    keys: list[str],
+    encryption: Mapping[str, Any] | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
+) -> dict[str, Any]:
+    """Encrypt the plaintext secrets at the key paths ``keys`` of ``path`` as they are (the
+    same secret, as ciphertext), with ``encryption`` (``encryption_for``'s answer; by
+    default the ``aws_runbook_gpg`` config's); returns the key paths encrypted.
+
+    CLI example::
+
+        salt-call pillar_file.encrypt_in_place /srv/pillar/private/web1.sls '["aws:secret_key"]'
+    """
+    encryption = encryption or encryption_for(path, keys)
+    if encryption is None:
+        raise CommandExecutionError(
+            f"encryption is off: set {pgp.CONFIG_KEY}:recipients in the minion config"
+        )
+
+    def encrypt_plaintext(text: str) -> tuple[str, list[str]]:
+        data = yamledit.load(text)
+        found = {key: _lookup(data, key.split(":")) for key in keys}
+        plain = {key: value for key, value in found.items() if pgp.is_plaintext_secret(value)}
+        values = _encrypted(plain, {**encryption, "secrets": list(plain)})
+        return yamledit.set_values(text, values, secrets=list(values), blocks=list(values))
+
+    edit = _with_renderer(path, encrypt_plaintext, encryption)
+    return {"path": path, "encrypted": _edit(path, keys, lock_timeout, edit, False)}
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -495,6 +646,7 @@ def set_values(
     lock_timeout: float = LOCK_TIMEOUT,
     expect: dict[str, Any] | None = None,
     mask: Iterable[str] = (),
+    encryption: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Set each ``{key path: value}`` in ``values`` (single values: text, numbers,
     true/false, null) and write the file atomically (mode 0600), creating it and its
@@ -510,6 +662,9 @@ def set_values(
     mask
         Key paths whose values are secrets besides those the key-name rule finds: a secret
         is never written into a mapping that carries an anchor other keys alias.
+    encryption
+        ``encryption_for``'s answer: the text at its secret paths is encrypted first, and
+        the file starts with ``#!yaml|gpg``. Ciphertext is written as it is, in a block.
 
     CLI example::
 
@@ -517,7 +672,13 @@ def set_values(
     """
     _check_values(values)
     secrets = [key for key in values if layout.is_secret(key, mask)]
-    edit: Edit = functools.partial(yamledit.set_values, values=values, secrets=secrets)
+    if encryption:
+        values = _encrypted(values, encryption)
+    blocks = [key for key, value in values.items() if pgp.is_ciphertext(value)]
+    edit: Edit = functools.partial(
+        yamledit.set_values, values=values, secrets=secrets, blocks=blocks
+    )
+    edit = _with_renderer(path, edit, encryption)
     if expect:
         _check_keys(list(expect), written=False)
         set_them = edit

@@ -179,6 +179,7 @@ def present(
     pillar_keys=None,
     rotate_after_days=None,
     prune_keys=False,
+    gpg_recipients=None,
     **kwargs,
 ):
     """Ensure the backup user ``name`` exists with its policy and one access key, and that
@@ -208,6 +209,10 @@ def present(
     prune_keys
         Delete the user's keys that the pillar file does not reference (default: report
         them).
+    gpg_recipients
+        Key fingerprints to encrypt the secret access key to (over the ``aws_runbook_gpg``
+        config key's ``recipients``; ``[]``: no encryption for this state). See
+        :doc:`/secrets-encryption`.
     region, profile, keyid, key, role_arn
         Connection arguments; ``region`` is also what ``pillar_keys:region`` gets.
     """
@@ -220,6 +225,7 @@ def present(
     ret, conn, region = st.begin(name, kwargs, __salt__)  # the connection out of kwargs
     document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
     writers.check_no_collision(globals(), writes)
+    encryption, plaintext = writers.encryption(__salt__, writes, gpg_recipients)
     values = {
         "region": region,
         "bucket": bucket,
@@ -248,7 +254,9 @@ def present(
     steps = plan_user(
         name, policy_name, policy_arn, document, current_policy, current_user, matches
     )
-    key = keys.pillar_key(pillar_file, paths["access_key_id"], secret_paths, wanted, pillar_now)
+    key = keys.pillar_key(
+        pillar_file, paths["access_key_id"], secret_paths, wanted, pillar_now, encryption, plaintext
+    )
     what = f"backup user {name}"
     rotation = keys.rotation(rotate_after_days, prune_keys)
     # A run stopped between CreateAccessKey and the pillar write left a record of it.

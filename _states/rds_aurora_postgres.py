@@ -239,7 +239,7 @@ def present(
         As ``rds_postgres`` (passwords 8-41 characters for Aurora; default 32).
     rotate_password_after_days, rotate_password, manage_master_user_password
         As ``rds_postgres``.
-    apply_immediately, wait
+    apply_immediately, wait, gpg_recipients
         As ``rds_postgres``.
     vpc, subnets
         A VPC (ID or Name tag; default the region's default VPC) and its subnets (Names or
@@ -266,8 +266,13 @@ def present(
     writers.check_no_collision(globals(), PILLAR_WRITES.writes(args))
     name = checked.common.name
     ret, conn, _ = st.begin(args["name"], kwargs, __salt__)
+    # Encryption must work (and a plaintext secret be found) before RDS is asked anything.
+    encryption, plaintext = writers.encryption(
+        __salt__, PILLAR_WRITES.writes(args), shared.gpg_recipients
+    )
+    common = checked.common
     db = rds_plans.Database(
-        KIND, name, ENGINE, pillar_file, checked.common.paths, checked.common.length
+        KIND, name, ENGINE, pillar_file, common.paths, common.length, encryption, (*plaintext,)
     )
     found = __salt__["aws_rds.read_for_present"](
         KIND, name, pillar_file, db.paths, shared.wait, **conn

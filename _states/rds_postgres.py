@@ -205,6 +205,11 @@ def present(
         Apply setting corrections now rather than in the maintenance window (default true).
     wait
         Seconds to wait for the instance to become available (progress logged at info).
+    gpg_recipients
+        Key fingerprints to encrypt the password (and URL) to, over the ``aws_runbook_gpg``
+        config key's ``recipients`` (``[]``: no encryption for this state). Creating the
+        database or rotating its password reads the password back: with encryption on,
+        that needs the secret key in ``gpg_keydir``. See :doc:`/secrets-encryption`.
     region, profile, keyid, key, role_arn
         Connection arguments.
     """
@@ -213,7 +218,13 @@ def present(
     writers.check_no_collision(globals(), PILLAR_WRITES.writes(args))
     name = checked.name
     ret, conn, _ = st.begin(args["name"], kwargs, __salt__)
-    db = rds_plans.Database(KIND, name, ENGINE, pillar_file, checked.paths, checked.length)
+    # Encryption must work (and a plaintext secret be found) before RDS is asked anything.
+    encryption, plaintext = writers.encryption(
+        __salt__, PILLAR_WRITES.writes(args), shared.gpg_recipients
+    )
+    db = rds_plans.Database(
+        KIND, name, ENGINE, pillar_file, checked.paths, checked.length, encryption, (*plaintext,)
+    )
     found = __salt__["aws_rds.read_for_present"](
         KIND, db.name, pillar_file, db.paths, shared.wait, **conn
     )

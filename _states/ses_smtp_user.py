@@ -90,6 +90,7 @@ def present(
     policy_name=DEFAULT_POLICY_NAME,
     rotate_after_days=None,
     prune_keys=False,
+    gpg_recipients=None,
     **kwargs,
 ):
     """Ensure the SMTP user ``name`` exists with its sending policy and one access key, and
@@ -114,6 +115,10 @@ def present(
         The inline policy's name (default ``AmazonSesSendingAccess``).
     rotate_after_days, prune_keys
         As for ``iam_backup_user``.
+    gpg_recipients
+        Key fingerprints to encrypt the SMTP passwords to (over the ``aws_runbook_gpg``
+        config key's ``recipients``; ``[]``: no encryption for this state). See
+        :doc:`/secrets-encryption`.
     region, profile, keyid, key, role_arn
         Connection arguments (IAM is global; ``region`` only picks the endpoint).
     """
@@ -131,6 +136,7 @@ def present(
 
     all_paths = layout.every_path(per_region)
     writers.check_no_collision(globals(), writes)
+    encryption, plaintext = writers.encryption(__salt__, writes, gpg_recipients)
     # The file gets the SMTP password derived from the secret, not the secret itself.
     secret_paths = {
         path: f"smtp_password:{region}"
@@ -155,7 +161,9 @@ def present(
     matches = iam.same_document(current_policy, document)
     steps = plan_user(name, policy_name, document, current_user, current_policy, matches)
     id_paths = sorted({path for p in per_region.values() for path in p["username"]})
-    key = keys.pillar_key(pillar_file, id_paths, secret_paths, wanted_values, pillar_now)
+    key = keys.pillar_key(
+        pillar_file, id_paths, secret_paths, wanted_values, pillar_now, encryption, plaintext
+    )
     what = f"SMTP user {name}"
     # A run stopped between CreateAccessKey and the pillar write left a record of it.
     intent = __salt__["key_intent.read"](pillar_file, name)

@@ -10,6 +10,9 @@ Shared by every state that gives a server an IAM user's credentials (``iam_backu
   fails is deleted again (the create step's ``undo``), so no key outlives its secret;
 - keys the pillar does not reference are reported, and deleted with ``prune_keys``;
 - IAM allows two keys per user: when there is no room, the state says so before any write;
+- with encryption on (``pillar_file.encryption_for``), a kept key whose secret the file holds
+  in the clear is encrypted in place: no AWS call, and no decryption is ever needed to
+  decide (the key ID, its age and whether a secret is there are all in plaintext);
 - before a create, the run records its intent outside the pillar tree (``key_intent``); a
   run killed between ``CreateAccessKey`` and the pillar write leaves that record, and the
   next run deletes the key it names (or, when the answer never came, the one key made
@@ -49,6 +52,8 @@ class PillarKey(TypedDict):
     values_now: dict[str, Any]  # what the file holds at those paths (secrets: present or not)
     key_id: str | None  # the key the file names (one ID at every id path, else None)
     complete: bool  # the file holds that key's secret (or what derives from it) everywhere
+    encryption: dict[str, Any] | None  # pillar_file.encryption_for's answer (None: in the clear)
+    plaintext: list[str]  # secret paths holding a secret in the clear, encryption on
 
 
 class AccessKey(TypedDict):
@@ -79,11 +84,15 @@ def pillar_key(
     secret_paths: Mapping[str, str],
     values_wanted: Mapping[str, Any],
     values_now: dict[str, Any],
+    encryption: dict[str, Any] | None = None,
+    plaintext: Iterable[str] = (),
 ) -> PillarKey:
     """The pillar side of a key, from what ``pillar_file.read`` found at every path
     (``values_now``): the key the file names is the one ID every id path holds; the file is
-    complete when every secret path holds something too. ``changes`` calls what the file
-    gets ``secret_access_key``, or ``smtp_password`` when it only gets SMTP passwords."""
+    complete when every secret path holds something too (ciphertext counts). ``changes``
+    calls what the file gets ``secret_access_key``, or ``smtp_password`` when it only gets
+    SMTP passwords. ``encryption``: how secrets are written (``None``: in the clear);
+    ``plaintext``: the secret paths ``pillar_file.plaintext_secrets`` found in the clear."""
     ids = {values_now.get(path) for path in id_paths}
     key_id = ids.pop() if len(ids) == 1 else None
     kinds = {what.partition(":")[0] for what in secret_paths.values()}
@@ -96,6 +105,8 @@ def pillar_key(
         values_now=values_now,
         key_id=key_id,
         complete=bool(key_id) and all(values_now.get(path) for path in secret_paths),
+        encryption=encryption,
+        plaintext=sorted(plaintext) if encryption else [],
     )
 
 
@@ -354,6 +365,7 @@ def _create_steps(
         values=plans.Ref(NEW_KEY, write),
         expect={path: key["values_now"].get(path) for path in key["id_paths"]},
         access_key_id=new_id,
+        encryption=key.get("encryption"),
     )
     return [create, written]
 
@@ -379,6 +391,28 @@ def key_steps(
         steps += _create_steps(plan, user, key, known_keys)
     later = ([plan["replaces"]] if plan["replaces"] else []) + plan["delete_after"]
     return steps + _delete_steps(user, later, deleted)
+
+
+def plan_encrypt_in_place(
+    pillar_file: str, encryption: dict[str, Any] | None, plaintext: Iterable[str], field: str
+) -> list[plans.Step]:
+    """The step encrypting the secrets ``plaintext`` (key paths) that ``pillar_file`` holds in
+    the clear, as they are: ``changes`` shows ``field: encrypted in place``. No AWS call."""
+    plaintext = list(plaintext)
+    if not encryption or not plaintext:
+        return []
+    return [
+        plans.local_step(
+            field,
+            None,
+            "encrypted in place",
+            "pillar_file.encrypt_in_place",
+            one_line=True,
+            path=pillar_file,
+            keys=plaintext,
+            encryption=encryption,
+        )
+    ]
 
 
 def plan_pillar_values(
@@ -433,8 +467,12 @@ def plan_user_key(
         raise CommandExecutionError(f"{what}: {plan['error']}")
     steps = []
     if not plan["create"]:
-        # A new key is written together with these values; otherwise write them alone.
+        # A new key is written together with these values (and encrypted); otherwise write
+        # them alone, and encrypt the secrets of the key kept.
         steps += plan_pillar_values(key["pillar_file"], key["values_wanted"], key["values_now"])
+        steps += plan_encrypt_in_place(
+            key["pillar_file"], key.get("encryption"), key.get("plaintext"), key["secret_label"]
+        )
     known = [k["AccessKeyId"] for k in listed]
     steps += key_steps(plan, user, key, known, (leftover, intent) if leftover and intent else None)
     notes = []

@@ -66,6 +66,11 @@ _ROTATE_AFTER_DAYS = _optional(
     INTEGER, "Replace the key once it is this many days old (new key written first)."
 )
 _PRUNE_KEYS = _flag(False, "Delete the user's keys the pillar file does not hold (else report).")
+_GPG_RECIPIENTS = _optional(
+    LIST,
+    "Key fingerprints to encrypt its secrets to, over the ``aws_runbook_gpg`` config "
+    "(``[]``: in the clear); see secrets-encryption.",
+)
 
 BUCKET_KEYS = {
     "expire_days": _key((INTEGER, NULL), 30, "Days after which objects expire; null: never."),
@@ -103,6 +108,7 @@ BACKUP_USER_KEYS = {
     ),
     "rotate_after_days": _ROTATE_AFTER_DAYS,
     "prune_keys": _PRUNE_KEYS,
+    "gpg_recipients": _GPG_RECIPIENTS,
 }
 
 IDENTITY_KEYS = {
@@ -154,6 +160,7 @@ SMTP_USER_KEYS = {
     "policy_name": _key((STRING, NULL), "AmazonSesSendingAccess", "The inline policy's name."),
     "rotate_after_days": _ROTATE_AFTER_DAYS,
     "prune_keys": _PRUNE_KEYS,
+    "gpg_recipients": _GPG_RECIPIENTS,
 }
 
 _SUPPRESSED_REASONS = _optional(LIST, "Suppression list reasons: ``[BOUNCE, COMPLAINT]``, ``[]``.")
@@ -226,6 +233,7 @@ _DATABASE_KEYS = {
     "allow_major_version_upgrade": _flag(False, "Allow a major ``engine_version`` change."),
     "apply_immediately": _flag(True, "Apply corrections now, not in the maintenance window."),
     "wait": _optional(INTEGER, "Seconds to wait until it is available."),
+    "gpg_recipients": _GPG_RECIPIENTS,
     "final_snapshot": _optional(STRING, "With ``absent``: take this snapshot first."),
     "skip_final_snapshot": _flag(False, "With ``absent``: delete without a final snapshot."),
 }

@@ -34,6 +34,7 @@ class Shared:
     allow_major_version_upgrade: bool = False
     apply_immediately: bool = True
     wait: int | None = None
+    gpg_recipients: list[str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)

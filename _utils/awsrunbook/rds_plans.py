@@ -50,7 +50,9 @@ Current = Mapping[str, Any] | None
 class Database:
     """The database a state manages: ``kind`` (``instance`` or ``cluster``), its identifier
     and engine, the pillar file, its key paths (``pillar_keys`` merged over the defaults) and
-    the length of the passwords to generate."""
+    the length of the passwords to generate; ``encryption`` (``pillar_file.encryption_for``'s
+    answer, ``None``: secrets in the clear) and ``plaintext``, the secret key paths the file
+    holds in the clear while encryption is on (``awsrunbook.writers.encryption``)."""
 
     kind: str
     name: str
@@ -58,6 +60,8 @@ class Database:
     pillar_file: str
     paths: rds_connection.Paths
     length: int
+    encryption: Mapping[str, Any] | None = None
+    plaintext: tuple[str, ...] = ()
 
     @property
     def what(self) -> str:
@@ -142,6 +146,22 @@ def plan_context(
     return pillar, options
 
 
+def _new_password_step(db: Database, path: str, shown: str) -> plans.Step:
+    """Generate a password into the pillar file at ``path`` (encrypted when the state
+    encrypts); ``changes`` shows ``password: <shown>``."""
+    return plans.local_step(
+        "password",
+        None,
+        shown,
+        "aws_rds.new_password_into_pillar",
+        one_line=True,
+        pillar_file=db.pillar_file,
+        path=path,
+        length=db.length,
+        encryption=db.encryption,
+    )
+
+
 def plan_create(db: Database, create: Create, held: Held, opts: Options) -> list[plans.Step]:
     """Create the database: its password is written into the pillar file BEFORE the create
     call (a crash after CreateDB* leaves the file holding the password the database got; a
@@ -151,18 +171,7 @@ def plan_create(db: Database, create: Create, held: Held, opts: Options) -> list
     steps = []
     password_path = None if opts.managed else db.paths["password"]
     if password_path and not held.password:
-        steps.append(
-            plans.local_step(
-                "password",
-                None,
-                f"written to {db.pillar_file}",
-                "aws_rds.new_password_into_pillar",
-                one_line=True,
-                pillar_file=db.pillar_file,
-                path=password_path,
-                length=db.length,
-            )
-        )
+        steps.append(_new_password_step(db, password_path, f"written to {db.pillar_file}"))
     steps.append(
         plans.step(
             db.kind,
@@ -234,18 +243,7 @@ def plan_rotation(
     rotated = f"rotated, written to {db.pillar_file}"
     steps = []
     if not held.pending:
-        steps.append(
-            plans.local_step(
-                "password",
-                None,
-                rotated,
-                "aws_rds.new_password_into_pillar",
-                one_line=True,
-                pillar_file=db.pillar_file,
-                path=pending,
-                length=db.length,
-            )
-        )
+        steps.append(_new_password_step(db, pending, rotated))
     return [
         *steps,
         plans.step(
@@ -280,6 +278,7 @@ def plan_rotation(
             pillar_file=db.pillar_file,
             pending=pending,
             path=db.paths["password"],
+            encryption=db.encryption,
         ),
     ]
 
@@ -335,6 +334,7 @@ def plan_url(
             pillar_file=db.pillar_file,
             url_path=url_path,
             password_path=None if managed else db.paths["password"],
+            encryption=db.encryption,
             host=host,
             **dataclasses.asdict(pillar.parts),
         )
@@ -388,7 +388,19 @@ def plan_present(
     if opts.managed:
         notes.append(MANAGED_NOTE)
     url = plan_url(db, pillar, host, rewrite or bool(value_steps), opts.managed)
-    return steps + value_steps + url, notes
+    return steps + value_steps + url + plan_encrypt_in_place(db), notes
+
+
+def plan_encrypt_in_place(db: Database) -> list[plans.Step]:
+    """Encrypt the secrets the pillar file holds in the clear while encryption is on, after
+    every other step (a create or a URL reads the password in the clear, no key needed):
+    ``changes`` shows ``password: encrypted in place`` (``url`` likewise)."""
+    names = {path: name for name, path in db.paths.items()}
+    steps = []
+    for name in ("password", "url"):
+        own = [path for path in db.plaintext if names.get(path, "password") == name]
+        steps += keys.plan_encrypt_in_place(db.pillar_file, db.encryption, own, name)
+    return steps
 
 
 def _new_host_and_secret(db: Database, opts: Options) -> tuple[Any, Any, list[str]]:

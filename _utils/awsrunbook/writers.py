@@ -43,3 +43,19 @@ def check_no_collision(state_globals: Mapping[str, Any], writes: layout.Writes |
     low = st.low(state_globals) or {}
     me = (low.get("state"), low.get("__id__"))
     layout.no_collision(writers, me, files.identity(writes.pillar_file), writes)
+
+
+def encryption(
+    salt_funcs: Mapping[str, Any], writes: layout.Writes, recipients: Any
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """How this state call encrypts the secrets it declares (``writes.secrets``): ``(
+    pillar_file.encryption_for's answer, the secret paths its file holds in the clear)``,
+    ``(None, [])`` when encryption is off; ``recipients``: the state's ``gpg_recipients``.
+    Fails, naming the setting, when encryption would not work: call it before any AWS
+    call."""
+    found = salt_funcs["pillar_file.encryption_for"](
+        writes.pillar_file, sorted(writes.secrets), recipients
+    )
+    if found is None:
+        return None, []
+    return found, salt_funcs["pillar_file.plaintext_secrets"](writes.pillar_file, found["secrets"])

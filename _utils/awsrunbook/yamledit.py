@@ -12,6 +12,10 @@ Anchors: setting a value that carries an anchor keeps the anchor on the new valu
 alias of it follows. Writing through an alias (``aws: *defaults``) or a merge key
 (``<<: *defaults``) is refused, since it would change every place that shares the anchor.
 
+Several lines of text that the caller asks for as a block (``blocks``: a PGP-armored secret)
+are written as a literal block scalar (``|``), one line of text per line of the file, indented
+below their key; everything else is written on one line.
+
 Error messages name keys and lines, never values. Pure: no I/O.
 """
 
@@ -227,9 +231,47 @@ class _Edits:
         return "".join(pieces)
 
 
+class _Block:
+    """A text to write as a literal block scalar: its ``header`` and ``lines`` (``_literal``)."""
+
+    __slots__ = ("header", "lines", "text")
+
+    def __init__(self, text: str, header: str, lines: list[str]) -> None:
+        self.text, self.header, self.lines = text, header, lines
+
+
+def _unwrapped(data: object) -> object:
+    if isinstance(data, _Block):
+        return data.text
+    if isinstance(data, dict):
+        return {key: _unwrapped(value) for key, value in data.items()}
+    return data
+
+
 def _represent(data: object) -> Node:
     """The nodes PyYAML makes of ``data``, keys in the order given."""
-    return SafeRepresenter(sort_keys=False).represent_data(data)
+    return SafeRepresenter(sort_keys=False).represent_data(_unwrapped(data))
+
+
+def _literal(value: object) -> tuple[str, list[str]] | None:
+    """``(header, lines)`` of ``value`` as a literal block scalar (``|`` keeps its one final
+    line break, ``|-`` stands for none), or ``None`` when a literal block cannot hold it
+    exactly: one line only, several final line breaks, a first line starting with a blank,
+    or a character a block cannot carry."""
+    if not isinstance(value, str) or "\n" not in value.rstrip("\n"):
+        return None
+    body, header = (value[:-1], "|") if value.endswith("\n") else (value, "|-")
+    lines = body.split("\n")
+    if body.endswith("\n") or lines[0][:1] in (" ", "\t") or lines[0] == "":
+        return None
+    if not all(line.isprintable() for line in lines):  # also refuses \r, \x85, \u2028...
+        return None
+    return header, lines
+
+
+def _indented(lines: list[str], column: int) -> list[str]:
+    """A literal block's lines indented to ``column`` (blank lines stay empty)."""
+    return [(" " * column + line) if line else "" for line in lines]
 
 
 def _scalar_style(node: ScalarNode | None, value: object) -> str | None:
@@ -438,8 +480,11 @@ class Document:
                     "mapping"
                 )
 
-    def set_values(self, values: Mapping[str, Any], secrets: Iterable[str] = ()) -> list[str]:
-        """Plan ``{key path: scalar}`` (``secrets``: the key paths whose values are secrets);
+    def set_values(
+        self, values: Mapping[str, Any], secrets: Iterable[str] = (), blocks: Iterable[str] = ()
+    ) -> list[str]:
+        """Plan ``{key path: scalar}`` (``secrets``: the key paths whose values are secrets;
+        ``blocks``: those whose text goes in a literal block when it has several lines);
         returns the key paths whose value changes."""
         check_paths(values)
         new_branches: dict[tuple[int, int | None], NewBranch] = {}
@@ -449,6 +494,9 @@ class Document:
                 raise YamlEditError(f"{key} must be a single value, not {type(value).__name__}")
             if key in secrets:
                 self._check_no_shared_mapping(key)
+            literal = _literal(value) if key in blocks else None
+            if literal is not None:
+                value = _Block(str(value), *literal)
             parts = split_path(key)
             if self.root is None or not isinstance(self.root, MappingNode):
                 target, index, depth = None, None, 0
@@ -487,13 +535,27 @@ class Document:
                 f"{where} is {kind} (line {self._line_of(key)}), not a single value: it cannot "
                 "be replaced by one"
             )
+        block = value if isinstance(value, _Block) and not self._in_flow(mapping) else None
+        value = _unwrapped(value)
         if _same(SafeConstructor().construct_object(node), value):
             return False
-        _, anchor = self._content_start(node)
+        content, anchor = self._content_start(node)
         start, end = node.start_mark.index, node.end_mark.index
-        if node.style in ("|", ">"):
+        old_block = node.style in ("|", ">")
+        if old_block:
             end = start + len(self.text.text[start:end].rstrip(" \t" + BREAK_CHARS))
-        new = _render_scalar(value, _scalar_style(node, value), flow=self._in_flow(mapping))
+        if block:
+            header, column = block.header, key.start_mark.column + self.indent
+            lines = _indented(block.lines, column)
+            if old_block:  # the header and the lines replaced; a comment after it stays
+                header_end = content + len(self.text.text[content:end].split(None, 1)[0])
+                self.edits.add(self.text.next_line(header_end), end, self.text.eol.join(lines))
+                end = header_end
+            else:  # the header where the value was (a comment after it stays), lines below
+                self._lines_at(self.text.next_line(end), lines, column)
+            new = header
+        else:
+            new = _render_scalar(value, _scalar_style(node, value), flow=self._in_flow(mapping))
         if anchor is not None:  # the anchor stays, so aliases follow; a tag goes
             new = f"{anchor} {new}"
         if start == end and not self.text.text[start - 1 : start].isspace():
@@ -531,6 +593,8 @@ class Document:
             if isinstance(sub, dict):
                 lines.append(key)
                 lines += self._block_lines(sub, column + self.indent)
+            elif isinstance(sub, _Block):
+                lines += [f"{key} {sub.header}", *_indented(sub.lines, column + self.indent)]
             else:
                 lines.append(f"{key} {_render_scalar(sub, _scalar_style(None, sub))}")
         return lines
@@ -539,6 +603,7 @@ class Document:
     def _flow_items(branch: Branch) -> str:
         items = []
         for part, sub in branch.items():
+            sub = _unwrapped(sub)  # no block scalar in a flow mapping: one quoted line
             shown = (
                 "{" + Document._flow_items(sub) + "}"
                 if isinstance(sub, dict)
@@ -783,12 +848,13 @@ class _Matcher(_Loader):
 
 
 def set_values(
-    text: str, values: Mapping[str, Any], secrets: Iterable[str] = ()
+    text: str, values: Mapping[str, Any], secrets: Iterable[str] = (), blocks: Iterable[str] = ()
 ) -> tuple[str, list[str]]:
     """``text`` with each ``{key path: value}`` set (``secrets``: the key paths whose values
-    are secrets); returns ``(new text, changed paths)``."""
+    are secrets; ``blocks``: those written as literal blocks, see ``Document.set_values``);
+    returns ``(new text, changed paths)``."""
     document = Document(text)
-    changed = document.set_values(values, secrets)
+    changed = document.set_values(values, secrets, blocks)
     return document.result(), changed
 
 

@@ -6,14 +6,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.support.moto_server import MotoServer
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    server = MotoServer().start()
-    yield server.url
-    server.stop()
+from tests.masterminion.conftest import point_at_moto
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +44,7 @@ def trees(tmp_path_factory):
 @pytest.fixture(scope="module")
 def master(salt_factories, moto_url, trees):
     states, pillar = trees
-    # Daemons copy the environment when they are made: point them at the local endpoint first.
-    salt_factories.environ.update(
-        {
-            "AWS_ENDPOINT_URL": moto_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        }
-    )
+    point_at_moto(salt_factories, moto_url)
     roots = {
         "file_roots": {"base": [str(states), str(REPO / "salt")]},
         "pillar_roots": {"base": [str(pillar)]},

@@ -260,3 +260,48 @@ def test_a_braced_pillar_path_does_not_break_the_comment():
         "backup user u", "u", user, pillar_key(), keys.rotation(None, False, NOW), left
     )
     assert any("/p/{x}.sls" in line for line in st._says(steps))
+
+
+ENCRYPTION = {"recipients": ["A" * 40], "gnupghome": "/k", "secrets": ["aws:secret_key"]}
+
+
+def encrypted_key(key_id="A", plaintext=("aws:secret_key",)):
+    return keys.pillar_key(
+        "/p.sls",
+        ["aws:access_key"],
+        {"aws:secret_key": "secret"},
+        {},
+        {"aws:access_key": key_id, "aws:secret_key": True},
+        ENCRYPTION,
+        plaintext,
+    )
+
+
+def test_a_kept_key_in_the_clear_is_encrypted_in_place_without_aws():
+    user = {"access_keys": [key("A", 1)]}
+    steps, _ = keys.plan_user_key("u", "u", user, encrypted_key(), keys.rotation(90, False, NOW))
+    assert [(s["call"], s["aws"]) for s in steps] == [("pillar_file.encrypt_in_place", False)]
+    assert steps[0]["kwargs"] == {
+        "path": "/p.sls",
+        "keys": ["aws:secret_key"],
+        "encryption": ENCRYPTION,
+    }
+    assert plans.changes_of(steps) == {"secret_access_key": "encrypted in place"}
+
+
+def test_encrypted_already_or_encryption_off_nothing_to_do():
+    user = {"access_keys": [key("A", 1)]}
+    rotation = keys.rotation(90, False, NOW)
+    assert keys.plan_user_key("u", "u", user, encrypted_key(plaintext=()), rotation)[0] == []
+    assert keys.plan_user_key("u", "u", user, pillar_key(), rotation)[0] == []
+    off = keys.pillar_key("/p.sls", [], {}, {}, {}, None, ["aws:secret_key"])
+    assert off["plaintext"] == []
+
+
+def test_a_new_key_is_written_encrypted_and_not_encrypted_in_place():
+    user = {"access_keys": [key("A", 100)]}
+    steps, _ = keys.plan_user_key("u", "u", user, encrypted_key(), keys.rotation(90, False, NOW))
+    calls = [s["call"] for s in steps]
+    assert "pillar_file.encrypt_in_place" not in calls
+    write = steps[calls.index("key_intent.write_key")]
+    assert write["kwargs"]["encryption"] == ENCRYPTION

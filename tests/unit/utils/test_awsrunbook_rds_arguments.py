@@ -25,7 +25,7 @@ def test_the_signature_lists_them_with_their_defaults():
         "db_name": None,
         **dataclasses.asdict(rds_arguments.Shared()),
     }
-    assert str(inspect.signature(present)).endswith("apply_immediately=True, wait=None, **kwargs)")
+    assert str(inspect.signature(present)).endswith("wait=None, gpg_recipients=None, **kwargs)")
 
 
 def test_salt_passes_them_by_name_and_the_body_gets_them_named():

@@ -192,3 +192,23 @@ def test_absent_deletes_and_removes_the_details():
     assert rds_plans.plan_absent("instance", checked, existing(status="deleting"), None) == []
     with pytest.raises(SaltInvocationError, match="deletion protection on"):
         rds_plans.plan_absent("instance", checked, existing(deletion_protection=True), None)
+
+
+def test_secrets_in_the_clear_are_encrypted_in_place_last():
+    encryption = {"recipients": ["A" * 40], "gnupghome": "/k", "secrets": []}
+    plaintext = ("postgres:password", "postgres:password_pending", "postgres:url")
+    db = dataclasses.replace(DB, encryption=encryption, plaintext=plaintext)
+    steps = rds_plans.plan_encrypt_in_place(db)
+    assert [(s["field"], s["kwargs"]["keys"]) for s in steps] == [
+        ("password", ["postgres:password", "postgres:password_pending"]),
+        ("url", ["postgres:url"]),
+    ]
+    assert plans.changes_of(steps) == {
+        "password": "encrypted in place",
+        "url": "encrypted in place",
+    }
+    assert rds_plans.plan_encrypt_in_place(dataclasses.replace(db, encryption=None)) == []
+    assert rds_plans.plan_encrypt_in_place(DB) == []
+    # The steps that write a password carry the encryption with them.
+    created = rds_plans.plan_create(db, NEW, Held(), options())
+    assert created[0]["kwargs"]["encryption"] == encryption

@@ -447,3 +447,77 @@ def test_values_with_line_breaks_are_written_quoted(text, values, expected):
     for part in key.split(":"):
         found = found[part]
     assert found == value
+
+
+# --- literal blocks (ciphertext) ------------------------------------------------------------
+
+ARMOR = "-----BEGIN PGP MESSAGE-----\n\nhF4DoVc616e71zsSAQdA\n=10Dw\n-----END PGP MESSAGE-----"
+ARMOR_LINES = ["-----BEGIN PGP MESSAGE-----", "", "hF4DoVc616e71zsSAQdA", "=10Dw"]
+ARMOR_LINES.append("-----END PGP MESSAGE-----")
+
+
+def _block(indent, header="|-", eol="\n"):
+    return eol.join([header, *((" " * indent + line) if line else "" for line in ARMOR_LINES)])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a plain value: the header where it was (its comment stays), the lines below
+        (
+            "aws:\n  key: AKIA\n  secret: old  # kept\n  region: eu\n",
+            f"aws:\n  key: AKIA\n  secret: {_block(4, '|-  # kept')}\n  region: eu\n",
+        ),
+        # a new key, after its siblings
+        ("aws:\n  key: AKIA\n", f"aws:\n  key: AKIA\n  secret: {_block(4)}\n"),
+        # an empty document, indented as deep as its key
+        ("", f"aws:\n  secret: {_block(4)}\n"),
+        # no final line break: none added
+        ("aws:\n  secret: old", f"aws:\n  secret: {_block(4)}"),
+        # CRLF line endings throughout
+        ("aws:\r\n  secret: old\r\n", f"aws:\r\n  secret: {_block(4, eol=chr(13) + chr(10))}\r\n"),
+        # an anchor stays, so aliases follow
+        ("a:\n  secret: &s old\nb: *s\n", f"a:\n  secret: &s {_block(4)}\nb: *s\n"),
+        # four-space indentation kept
+        ("aws:\n    secret: old\n", f"aws:\n    secret: {_block(8)}\n"),
+    ],
+)
+def test_a_block_value_is_written_as_a_literal_block(text, expected):
+    key = "a:secret" if text.startswith("a:") else "aws:secret"
+    new_text, changed = yamledit.set_values(text, {key: ARMOR}, blocks=[key])
+    assert (new_text, changed) == (expected, [key])
+    data = yaml.safe_load(new_text)
+    assert data[key.split(":")[0]]["secret"] == ARMOR
+
+
+def test_a_block_replaces_a_block_keeping_its_header_comment():
+    first, _ = yamledit.set_values(
+        "aws:\n  secret: old  # kept\n  region: eu\n", {"aws:secret": ARMOR}, blocks=["aws:secret"]
+    )
+    other = ARMOR.replace("10Dw", "ABCD")
+    second, changed = yamledit.set_values(first, {"aws:secret": other}, blocks=["aws:secret"])
+    assert changed == ["aws:secret"]
+    assert second == first.replace("10Dw", "ABCD")
+
+
+def test_in_a_flow_mapping_or_on_one_line_a_value_stays_on_one_line():
+    flow, _ = yamledit.set_values("aws: {key: 1}\n", {"aws:secret": ARMOR}, blocks=["aws:secret"])
+    assert flow.count("\n") == 1 and yaml.safe_load(flow)["aws"]["secret"] == ARMOR
+    plain, _ = yamledit.set_values("aws:\n  s: old\n", {"aws:s": "one line"}, blocks=["aws:s"])
+    assert plain == "aws:\n  s: one line\n"
+    # not asked for a block: text with line breaks is quoted, as before
+    quoted, _ = yamledit.set_values("aws:\n  s: old\n", {"aws:s": ARMOR})
+    assert quoted.count("\n") == 2 and yaml.safe_load(quoted)["aws"]["s"] == ARMOR
+
+
+@pytest.mark.parametrize(
+    ("value", "header"),
+    [("a\nb\n", "|"), ("a\nb", "|-"), ("a\n\nb", "|-")],
+)
+def test_literal_headers(value, header):
+    assert yamledit._literal(value)[0] == header
+
+
+@pytest.mark.parametrize("value", ["one line", "a\nb\n\n", " a\nb", "\nb", "a\r\nb", "a\tb\nc"])
+def test_values_a_literal_block_cannot_hold(value):
+    assert yamledit._literal(value) is None

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,7 @@ from benchmarks.harness import (
     first_and_converged,
     latency,
     load,
+    serve_one_at_a_time,
     table,
 )
 from benchmarks.salt_bench import (
@@ -281,6 +283,8 @@ def scale_section(server, root, ses, sizes, args, minion_options):
 
 
 def main(argv=None):
+    # Stopped with kill: unwind as on Ctrl-C, so the salt-call under way is ended too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args, minion_options = parse(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
 
@@ -290,8 +294,11 @@ def main(argv=None):
     if not ses:
         print(f"SES identities SKIPPED: {reason}; measuring the backup resources only\n")
 
+    # Importing Salt (the floors read its limits) defers log records until exit: errors of
+    # the moto server (a 500 page) must show when they happen.
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", force=True)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request
-    server = MotoServer().start()
+    server = serve_one_at_a_time(MotoServer()).start()
     print(f"moto server on {server.url}; {load()}; checkout {checkout()}", flush=True)
     for option, value in minion_options.items():
         print(f"ours with {option}: {value}", flush=True)

@@ -62,6 +62,9 @@ def run(cmd, env, timeout):
         timer.start()
         try:
             returncode = proc.wait()
+        except BaseException:  # interrupted: the command must not outlive the benchmark
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
         finally:
             timer.cancel()
         parent_cpu = own_cpu() - parent_cpu

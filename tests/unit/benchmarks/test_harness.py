@@ -1,63 +1,35 @@
-"""The runs every benchmark section shares, against a real moto server and real child
-processes."""
+"""What the benchmark's sections share: its tables, and moto serving one request at a time
+(the runs themselves: tests/integration/test_benchmark_harness.py)."""
 
-import sys
+import threading
+import time
 
-import pytest
-
-from benchmarks import harness, usage
-from tests.support.moto_server import MotoServer
-
-# Creates the bucket when HeadBucket says it is missing: one write on an empty account, none
-# once it exists.
-ENSURE_BUCKET = """
-import boto3, botocore.exceptions
-s3 = boto3.client("s3")
-try:
-    s3.head_bucket(Bucket="bench-backup-000")
-except botocore.exceptions.ClientError:
-    s3.create_bucket(Bucket="bench-backup-000")
-"""
+from benchmarks import harness
 
 
-@pytest.fixture(scope="module")
-def server():
-    server = MotoServer().start()
-    yield server
-    server.stop()
+def test_moto_carries_out_one_request_at_a_time():
+    inside, most = [], []
 
+    def app(environ, start_response):
+        inside.append(1)
+        most.append(len(inside))
+        time.sleep(0.05)
+        inside.pop()
+        start_response("200 OK", [])
+        yield b"done"
 
-def test_first_run_then_converged_reruns_with_the_childs_usage(server):
-    env = harness.aws_env(server)
-    prepared = []
-
-    def run():
-        return usage.run([sys.executable, "-c", ENSURE_BUCKET], env, 60).usage
-
-    first, converged = harness.first_and_converged(server, lambda: prepared.append(1), run, 3)
-    assert prepared == [1]
-    assert first["ops"] == {"s3 HeadBucket": 1, "s3 CreateBucket": 1}
-    assert first["writes"] == 1
-    assert converged["ops"] == {"s3 HeadBucket": 1}
-    assert converged["writes"] == 0
-    assert len(converged["walls"]) == 3
-    assert converged["wall"] == sorted(converged["walls"])[1]
-    assert converged["usage"].wall == converged["wall"]
-    assert 0 < converged["usage"].cpu < converged["wall"] * 2
-    assert converged["usage"].max_rss > 10_000_000
-    # The server answered from this process: its CPU is counted here, not in the child's.
-    assert converged["usage"].parent_cpu > 0
-
-
-def test_the_account_starts_empty_for_each_first_run(server):
-    env = harness.aws_env(server)
-
-    def run():
-        return usage.run([sys.executable, "-c", ENSURE_BUCKET], env, 60).usage
-
-    harness.first_and_converged(server, lambda: None, run, 1)
-    first, _ = harness.first_and_converged(server, lambda: None, run, 1)
-    assert first["writes"] == 1
+    serialized = harness.OneAtATime(app)
+    answers = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(serialized({}, lambda *a: None)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [[b"done"]] * 4
+    assert max(most) == 1
 
 
 def test_table_aligns_the_first_column_left_and_the_others_right():

@@ -42,14 +42,15 @@ def test_the_benchmarks_own_cpu_and_memory_are_not_the_childs():
     spinner = threading.Thread(target=spin)
     spinner.start()
     try:
-        finished = usage.run(python("import time; time.sleep(0.5)"), dict(os.environ), 60)
+        finished = usage.run(["sleep", "1"], dict(os.environ), 60)
     finally:
         stop.set()
         spinner.join()
     assert len(held) == 300 * MB
     assert finished.usage.max_rss < 100 * MB
-    assert finished.usage.cpu < 0.3
-    assert finished.usage.parent_cpu >= 0.2  # the spinning thread, counted as this process's
+    assert finished.usage.cpu < 0.05
+    # The spinning thread, counted as this process's (however busy the machine is).
+    assert finished.usage.parent_cpu > max(0.05, finished.usage.cpu * 10)
 
 
 def test_exit_status_and_error_output_come_through():

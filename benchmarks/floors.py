@@ -5,19 +5,19 @@ the network alone takes for as many calls.
   ``test.succeed_without_changes`` states as the run has resource states (``noop_sls``).
 - The network floor (``network_floor``): each service's calls, one latency each, as many at
   once as the extension lets in flight for that service: its reads over the read-ahead's
-  limit (``awsrunbook_readahead.DEFAULT_CONCURRENCY`` or ``aws_runbook_read_concurrency``),
-  its writes over the batch's (``awsrunbook_batch.DEFAULT_CONCURRENCY`` or
-  ``aws_runbook_write_concurrency``). The services' terms are summed: a bound the run meets
-  only if no service waits for another, and every call is the same round trip.
+  limit (``awsrunbook.readahead.DEFAULT_CONCURRENCY`` or ``aws_runbook_read_concurrency``),
+  its writes over the batch's (``awsrunbook.batch.DEFAULT_CONCURRENCY`` or
+  ``aws_runbook_write_concurrency``). The services' terms are summed, as if each service
+  waited for the one before: a model, since the kinds are read at the same time (a run can
+  beat the sum) and each kind's first read runs alone (a run waits a little more).
 """
 
 import collections
 
-import awsrunbook_batch
-import awsrunbook_readahead
+from awsrunbook import batch, readahead
 
-READ_OPTION = awsrunbook_readahead.CONFIG_OPTION
-WRITE_OPTION = awsrunbook_batch.CONFIG_OPTION
+READ_OPTION = readahead.CONFIG_OPTION
+WRITE_OPTION = batch.CONFIG_OPTION
 # SNS topics are written by the SES identity states, so the identities' batch bounds them.
 WRITTEN_BY = {"sns": "ses"}
 
@@ -29,12 +29,10 @@ def noop_sls(count):
 
 def in_flight(service, option, minion_options, defaults):
     """How many of ``service``'s calls may be in flight, as the extension reads ``option``
-    (``awsrunbook_readahead.concurrency``); a service it does not bound, such as STS, is
+    (``awsrunbook.readahead.concurrency``); a service it does not bound, such as STS, is
     called once at a time."""
     one_by_default = collections.defaultdict(lambda: 1, defaults)
-    return awsrunbook_readahead.concurrency(
-        service, minion_options.get(option), option, one_by_default
-    )
+    return readahead.concurrency(service, minion_options.get(option), option, one_by_default)
 
 
 def network_floor(services, latency, minion_options):
@@ -42,14 +40,12 @@ def network_floor(services, latency, minion_options):
     and writes per signing service) at ``latency`` seconds per call."""
     floor = {}
     for service, counts in services.items():
-        reads = in_flight(
-            service, READ_OPTION, minion_options, awsrunbook_readahead.DEFAULT_CONCURRENCY
-        )
+        reads = in_flight(service, READ_OPTION, minion_options, readahead.DEFAULT_CONCURRENCY)
         writes = in_flight(
             WRITTEN_BY.get(service, service),
             WRITE_OPTION,
             minion_options,
-            awsrunbook_batch.DEFAULT_CONCURRENCY,
+            batch.DEFAULT_CONCURRENCY,
         )
         rounds = counts.get("reads", 0) / reads + counts.get("writes", 0) / writes
         floor[service] = rounds * latency

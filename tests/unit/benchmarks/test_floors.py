@@ -1,9 +1,8 @@
 """The floors: Salt's no-op SLS, and the network floor from the extension's limits."""
 
-import awsrunbook_batch
-import awsrunbook_readahead
 import pytest
 import yaml
+from awsrunbook import batch, readahead
 
 from benchmarks import floors
 
@@ -22,7 +21,7 @@ def test_calls_over_the_default_limits_times_the_latency():
         "sts": {"reads": 1},
     }
     floor = floors.network_floor(services, 0.06, {})
-    reads, writes = awsrunbook_readahead.DEFAULT_CONCURRENCY, awsrunbook_batch.DEFAULT_CONCURRENCY
+    reads, writes = readahead.DEFAULT_CONCURRENCY, batch.DEFAULT_CONCURRENCY
     assert floor["ses"] == pytest.approx((10 / reads["ses"] + 4 / writes["ses"]) * 0.06)
     assert floor["s3"] == pytest.approx(32 / reads["s3"] * 0.06)
     # Topics are written by the SES identity states: the identities' batch bounds them.
@@ -35,7 +34,7 @@ def test_the_minion_options_override_the_defaults_as_salt_would_read_them():
     options = {floors.READ_OPTION: {"iam": 8}, floors.WRITE_OPTION: 1}
     floor = floors.network_floor(services, 1.0, options)
     assert floor["iam"] == pytest.approx(16 / 8 + 8 / 1)
-    assert floor["s3"] == pytest.approx(16 / awsrunbook_readahead.DEFAULT_CONCURRENCY["s3"])
+    assert floor["s3"] == pytest.approx(16 / readahead.DEFAULT_CONCURRENCY["s3"])
 
 
 def test_latency_zero_has_no_network_floor():

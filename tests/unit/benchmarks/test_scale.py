@@ -43,7 +43,7 @@ def test_the_tables_show_each_runs_figures_floors_and_calls():
     assert converged_50[6:] == ["2.00", "150", "0", "1.00", "2.00", "13.3", "120", "0.50"]
     # 50 S3 reads at 16 in flight, 50 IAM at 4, 50 SES at 2: 0.1875 + 0.75 + 1.5 s.
     floor_50 = floors_table.splitlines()[5].split()
-    assert floor_50[-6:] == ["1.50", "1.20", "2.44", "0.75", "0.19", "1.50"]
+    assert floor_50[-7:] == ["1.50", "1.20", "2.44", "1.50", "0.75", "0.19", "1.50"]
     s3_row = next(line for line in services.splitlines() if line.startswith("s3 "))
     assert re.split(r"\s{2,}", s3_row) == ["s3", "20 (10)", "10 (0)", "100 (50)", "50 (0)"]
     assert "sesv2 GetEmailIdentity" in operations

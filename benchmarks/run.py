@@ -5,304 +5,57 @@ community.aws modules, on one local moto server that counts every AWS operation 
     python -m benchmarks.run --ansible-only     # only the side-by-side comparison
     python -m benchmarks.run --scale-only --sizes 10,50
     python -m benchmarks.run --latency-ms 60    # every AWS answer 60 ms late, as from a laptop
+    python -m benchmarks.run --scale-only --sizes 200,1000 --latency-ms 0,60 --repeat 1
+
+The scale run (``benchmarks.scale``) prints, for each size, latency and run (first,
+converged): wall time, API calls by service and by operation, writes, the ``salt-call``
+process's own CPU time and peak RSS (``benchmarks.usage``), and the floors of the same run
+(``benchmarks.floors``): Salt applying as many no-op states, and the network's.
 
 Ansible comes from the package index into its own virtualenv (``.venv-bench-ansible`` under
 the repository root, or ``$BENCH_ANSIBLE_VENV``), created on first use.
 """
 
 import argparse
-import collections
 import json
 import logging
 import os
 import pathlib
-import re
-import shutil
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
-import time
-import urllib.request
 
-import yaml
-
+from benchmarks import usage
+from benchmarks.harness import (
+    REGION,
+    BenchError,
+    aws_env,
+    check,
+    checkout,
+    first_and_converged,
+    latency,
+    load,
+    serve_one_at_a_time,
+    table,
+)
+from benchmarks.salt_bench import (
+    EMAIL,
+    HERE,
+    REPO,
+    SaltBench,
+    bucket_name,
+    domain_name,
+    ses_status,
+    topic_name,
+    user_name,
+)
+from benchmarks.scale import scale, scale_figures
 from tests.support.moto_server import MotoServer
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-HERE = pathlib.Path(__file__).resolve().parent
-BIN = pathlib.Path(sys.executable).parent
-REGION = "us-east-1"
 # What was measured: ansible 12.3.0 (ansible-core 2.19, amazon.aws 10.1.2, community.aws
 # 10.0.0), which needs Python 3.11+; on 3.10 pip picks the newest ansible that installs.
 ANSIBLE_PACKAGES = ("ansible==12.3.0" if sys.version_info >= (3, 11) else "ansible", "boto3")
-EMAIL = "postmaster@example.org"
-
-
-# --- what the moto server saw --------------------------------------------------------------
-
-_NAME_SEGMENT = re.compile(r"[^/?]*bench[^/?]*")
-_S3_REST = re.compile(r"^(GET|PUT|DELETE|HEAD|POST) /(\{name\})?(?:/[^?]*)?(?:\?(.*))?$")
-_S3_VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "HEAD": "Head", "POST": "Post"}
-_S3_SUBRESOURCES = {
-    "accelerate": "BucketAccelerateConfiguration",
-    "acl": "BucketAcl",
-    "encryption": "BucketEncryption",
-    "lifecycle": "BucketLifecycleConfiguration",
-    "location": "BucketLocation",
-    "object-lock": "ObjectLockConfiguration",
-    "ownershipControls": "BucketOwnershipControls",
-    "policy": "BucketPolicy",
-    "publicAccessBlock": "PublicAccessBlock",
-    "requestPayment": "BucketRequestPayment",
-    "tagging": "BucketTagging",
-    "versioning": "BucketVersioning",
-    "inventory": "BucketInventoryConfigurations",
-}
-_S3_PLAIN = {"HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}
-_SESV2_REST = {
-    "GET /v2/email/identities": "ListEmailIdentities",
-    "POST /v2/email/identities": "CreateEmailIdentity",
-    "GET /v2/email/identities/{name}": "GetEmailIdentity",
-    "DELETE /v2/email/identities/{name}": "DeleteEmailIdentity",
-    "PUT /v2/email/identities/{name}/feedback": "PutEmailIdentityFeedbackAttributes",
-    "PUT /v2/email/identities/{name}/mail-from": "PutEmailIdentityMailFromAttributes",
-    "PUT /v2/email/identities/{name}/dkim": "PutEmailIdentityDkimAttributes",
-    "PUT /v2/email/identities/{name}/dkim/signing": "PutEmailIdentityDkimSigningAttributes",
-    "PUT /v2/email/identities/{name}/configuration-set": (
-        "PutEmailIdentityConfigurationSetAttributes"
-    ),
-    "GET /v2/email/tags": "ListTagsForResource",
-    "POST /v2/email/tags": "TagResource",
-    "DELETE /v2/email/tags": "UntagResource",
-}
-
-
-def op_name(call):
-    """``service Operation`` with resource names folded, so counts add up across resources;
-    S3's REST requests get their API operation names."""
-    service, operation, _ = call
-    operation = _NAME_SEGMENT.sub("{name}", operation)
-    if service == "ses" and operation.split("?")[0] in _SESV2_REST:
-        return f"sesv2 {_SESV2_REST[operation.split('?')[0]]}"
-    match = _S3_REST.match(operation) if service == "s3" else None
-    if match:
-        method, bucket, sub = match.groups()
-        if not bucket:
-            operation = "ListBuckets" if method == "GET" else operation
-        elif not sub:
-            operation = _S3_PLAIN.get(method, f"{method} (objects)")
-        elif sub in _S3_SUBRESOURCES:
-            operation = _S3_VERBS[method] + _S3_SUBRESOURCES[sub]
-    return f"{service} {operation}"
-
-
-def summarize(calls):
-    return {
-        "calls": len(calls),
-        "writes": sum(1 for call in calls if call[2]),
-        "ops": collections.Counter(op_name(call) for call in calls),
-        "writes_ops": collections.Counter(op_name(call) for call in calls if call[2]),
-    }
-
-
-def reset_account(server):
-    """An empty account: moto's state and the call counts."""
-    request = urllib.request.Request(f"{server.url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request).read()
-    server.reset_counts()
-
-
-def aws_env(server):
-    return {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "LANG": "C.UTF-8",
-        "AWS_ENDPOINT_URL": server.url,
-        "AWS_URL": server.url,  # amazon.aws's fallback for endpoint_url
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    }
-
-
-def timed(server, run):
-    """Run ``run()`` once from zero counts: ``(wall seconds, summary of calls)``."""
-    server.reset_counts()
-    start = time.perf_counter()
-    run()
-    wall = time.perf_counter() - start
-    return wall, summarize(server.calls())
-
-
-def first_and_converged(server, setup, run, repeat):
-    """First run on an empty account, then the converged re-run ``repeat`` times."""
-    reset_account(server)
-    setup()
-    first_wall, first = timed(server, run)
-    first["wall"] = first_wall
-    walls, writes, converged = [], [], None
-    for _ in range(repeat):
-        wall, summary = timed(server, run)
-        walls.append(wall)
-        writes.append(summary["writes"])
-        if converged is not None and summary["ops"] != converged["ops"]:
-            more, fewer = summary["ops"] - converged["ops"], converged["ops"] - summary["ops"]
-            print(f"  note: converged re-runs differ: +{dict(more)} -{dict(fewer)}")
-        converged = converged or summary
-    converged["writes"] = max(writes)  # a write in any re-run counts against "converged"
-    converged["wall"] = statistics.median(walls)
-    converged["walls"] = walls
-    return first, converged
-
-
-# --- SES: only once the state exists ----------------------------------------------------------
-
-
-def ses_status():
-    """``(enabled, reason)``: SES identities take part once ``_states/ses_identity.py``
-    and the formula's ``salt/aws_runbook/ses.sls`` exist."""
-    missing = [
-        path
-        for path in ("_states/ses_identity.py", "_modules/aws_ses.py", "salt/aws_runbook/ses.sls")
-        if not (REPO / path).exists()
-    ]
-    if missing:
-        return False, f"not in this checkout yet: {', '.join(missing)}"
-    return True, ""
-
-
-# --- ours: salt-call --local -----------------------------------------------------------------
-
-
-class SaltBench:
-    """``salt-call --local state.apply bench`` with its own config dir and pillar."""
-
-    def __init__(self, root, env, ses, minion_options=None):
-        self.root = root
-        self.env = env
-        self.ses = ses
-        self.conf = root / "conf"
-        self.pillar_root = root / "pillar"
-        self.secrets = root / "private"
-        for path in (self.conf, self.pillar_root, self.secrets):
-            path.mkdir(parents=True, exist_ok=True)
-        (self.conf / "minion").write_text(
-            textwrap.dedent(
-                f"""\
-                id: bench-minion
-                file_client: local
-                root_dir: {root}
-                cachedir: {root}/cache
-                pki_dir: {root}/pki
-                sock_dir: {root}/sock
-                log_file: {root}/salt-call.log
-                log_level_logfile: warning
-                file_roots:
-                  base:
-                    - {HERE / "salt"}
-                    - {REPO / "salt"}
-                pillar_roots:
-                  base:
-                    - {self.pillar_root}
-                """
-            )
-        )
-        if minion_options:
-            with (self.conf / "minion").open("a") as minion:
-                minion.write(yaml.safe_dump(minion_options))
-        (self.pillar_root / "top.sls").write_text("base:\n  '*':\n    - bench\n")
-
-    def declare(self, n):
-        """Pillar for ``n`` of each resource; the users' pillar files start empty."""
-        shutil.rmtree(self.secrets)
-        self.secrets.mkdir()
-        buckets = {bucket_name(i): {} for i in range(n)}
-        users = {
-            user_name(i): {
-                "bucket": bucket_name(i),
-                "pillar_file": str(self.secrets / f"{user_name(i)}.sls"),
-            }
-            for i in range(n)
-        }
-        pillar = {"aws_runbook": {"backup": {"buckets": buckets, "users": users}}}
-        if self.ses:
-            pillar["aws_runbook"]["ses"] = ses_pillar(n)
-        (self.pillar_root / "bench.sls").write_text(yaml.safe_dump(pillar))
-        self.n = n
-
-    def apply(self):
-        cmd = [
-            str(BIN / "salt-call"),
-            "--local",
-            "-c",
-            str(self.conf),
-            "--out=json",
-            "state.apply",
-            "bench",
-        ]
-        proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=3600)
-        try:
-            result = json.loads(proc.stdout)["local"]
-        except (ValueError, KeyError):
-            raise BenchError(f"salt-call failed ({proc.returncode}):\n{proc.stderr}") from None
-        if not isinstance(result, dict):
-            raise BenchError(f"salt-call: {result}")
-        failed = {k: v.get("comment") for k, v in result.items() if not v.get("result")}
-        if failed or proc.returncode != 0:
-            raise BenchError(f"salt-call: {len(failed)} states failed: {failed}")
-        expected = self.n * (3 if self.ses else 2)
-        states = sum(1 for key in result if key.split("_|-")[0] in STATE_MODULES)
-        if states < expected:
-            raise BenchError(f"salt-call ran {states} resource states, expected {expected}")
-        return result
-
-
-class BenchError(RuntimeError):
-    """A run that did not converge cleanly (failed states, playbook errors)."""
-
-
-STATE_MODULES = ("s3_backup_bucket", "iam_backup_user", "ses_identity")
-
-
-def bucket_name(i):
-    return f"bench-backup-{i:03d}"
-
-
-def user_name(i):
-    return f"bench-backup-user-{i:03d}"
-
-
-def domain_name(i):
-    return f"bench-{i:03d}.example.org"
-
-
-def topic_name(i):
-    return f"bench-ses-feedback-{i:03d}"
-
-
-def ses_pillar(n):
-    """``n`` SES domains (Easy DKIM, the state's default), each with bounce and complaint
-    notifications with headers to its own topic with one email subscriber."""
-    return {
-        "identities": {
-            domain_name(i): {
-                "notifications": {
-                    "topic": topic_name(i),
-                    "subscribers": [EMAIL],
-                    "bounce": True,
-                    "complaint": True,
-                    "delivery": False,
-                    "include_headers": True,
-                }
-            }
-            for i in range(n)
-        }
-    }
 
 
 # --- Ansible ---------------------------------------------------------------------------------
@@ -373,40 +126,14 @@ class AnsibleBench:
             f"@{self.vars_file}",
             str(HERE / "ansible" / "playbook.yml"),
         ]
-        proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=900)
+        proc = usage.run(cmd, self.env, timeout=900)
         if proc.returncode != 0:
             raise BenchError(f"ansible-playbook failed:\n{proc.stdout[-4000:]}\n{proc.stderr}")
         self.last_output = proc.stdout
+        return proc.usage
 
 
 # --- reporting -------------------------------------------------------------------------------
-
-
-def table(rows, headers):
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=True)]
-    line = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
-    out = [line.format(*headers), line.format(*("-" * w for w in widths))]
-    out += [line.format(*row) for row in rows]
-    return "\n".join(out)
-
-
-def checkout():
-    """The commit measured, and whether the working tree differed from it."""
-    git = ["git", "-C", str(REPO)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True)
-    return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
-
-
-def load():
-    """The machine's load, printed with each table: wall times mean little on a busy box."""
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
-
-
-def check(ok, text):
-    print(f"{'PASS' if ok else 'FAIL'}  {text}")
-    return ok
 
 
 def per_operation(results):
@@ -417,12 +144,16 @@ def per_operation(results):
     return table(rows, ["converged run: operation", *results])
 
 
-def latency(server):
-    """How late the server answers, for the tables' titles."""
-    return f"answers delayed {server.counter.latency * 1000:.0f} ms"
+def compare(server, root, ses, repeat, minion_options, latencies):
+    """The side-by-side comparison at each latency (milliseconds): the verdicts."""
+    verdicts = []
+    for latency_ms in latencies:
+        server.counter.latency = latency_ms / 1000
+        verdicts += compare_once(server, root / f"{latency_ms:g}ms", ses, repeat, minion_options)
+    return verdicts
 
 
-def compare(server, root, ses, repeat, minion_options):
+def compare_once(server, root, ses, repeat, minion_options):
     env = aws_env(server)
     venv = ansible_venv()
     version = subprocess.run(
@@ -445,19 +176,21 @@ def compare(server, root, ses, repeat, minion_options):
         f"\n== Ansible ({version}) vs ours, {what}, one local endpoint, {latency(server)};"
         f" {load()}\n"
     )
-    rows = []
-    for tool, (first, converged) in results.items():
-        rows.append([tool, "first", f"{first['wall']:.2f}", first["calls"], first["writes"]])
-        rows.append(
-            [
-                tool,
-                f"converged (median of {repeat})",
-                f"{converged['wall']:.2f}",
-                converged["calls"],
-                converged["writes"],
-            ]
-        )
-    print(table(rows, ["tool", "run", "wall s", "API calls", "writes"]))
+    rows = [
+        [
+            tool,
+            run,
+            f"{summary['wall']:.2f}",
+            summary["calls"],
+            summary["writes"],
+            f"{summary['usage'].cpu:.2f}",
+            f"{summary['usage'].max_rss / 1e6:.0f}",
+        ]
+        for tool, (first, converged) in results.items()
+        for run, summary in (("first", first), (f"converged (median of {repeat})", converged))
+    ]
+    headers = ["tool", "run", "wall s", "API calls", "writes", "CPU s", "peak RSS MB"]
+    print(table(rows, headers))
     print()
     print(per_operation({tool: converged for tool, (_, converged) in results.items()}))
     print()
@@ -487,57 +220,6 @@ def compare(server, root, ses, repeat, minion_options):
     ]
 
 
-def scale(server, root, ses, sizes, repeat, minion_options):
-    env = aws_env(server)
-    ours = SaltBench(root / "salt-scale", env, ses, minion_options)
-    kinds = 3 if ses else 2
-    rows, per_resource, op_rows = [], {}, {}
-    for n in sizes:
-        print(f"scale N={n}: first run, then converged x{repeat} ...", flush=True)
-        first, converged = first_and_converged(
-            server, lambda n=n: ours.declare(n), ours.apply, repeat
-        )
-        resources = n * kinds
-        for run, summary in (("first", first), (f"converged (median of {repeat})", converged)):
-            rows.append(
-                [
-                    n,
-                    resources,
-                    run,
-                    f"{summary['wall']:.2f}",
-                    summary["calls"],
-                    summary["writes"],
-                    f"{summary['calls'] / resources:.2f}",
-                    f"{summary['wall'] / resources * 1000:.0f}",
-                ]
-            )
-        per_resource[n] = converged["calls"] / resources
-        op_rows[n] = converged["ops"]
-    what = "buckets + users" + (" + SES domains" if ses else "")
-    print(f"\n== Scale, ours only: N of each ({what}), {latency(server)}; {load()}\n")
-    headers = ["N", "resources", "run", "wall s", "calls", "writes", "calls/res", "ms/res"]
-    print(table(rows, headers))
-    print()
-    names = sorted({op for ops in op_rows.values() for op in ops})
-    print(
-        table(
-            [[op, *(f"{op_rows[n].get(op, 0) / n:.2f}" for n in sizes)] for op in names],
-            ["converged: calls per N, by operation", *(f"N={n}" for n in sizes)],
-        )
-    )
-    print()
-    # Constant: no size costs more per resource than the smallest (5% slack); one-off calls
-    # per run (sts GetCallerIdentity) and batched reads may make it fall a little.
-    base = per_resource[sizes[0]]
-    return [
-        check(
-            all(value <= base * 1.05 for value in per_resource.values()),
-            "ours converged calls per resource constant over N="
-            + ", ".join(f"{n}: {per_resource[n]:.2f}" for n in sizes),
-        )
-    ]
-
-
 def limits(text):
     """``iam=8,ses=4`` as ``{"iam": 8, "ses": 4}``."""
     try:
@@ -546,6 +228,14 @@ def limits(text):
         raise argparse.ArgumentTypeError(
             f"expected SERVICE=N[,SERVICE=N...], got {text!r}"
         ) from None
+
+
+def latencies(text):
+    """``0,60`` as ``[0.0, 60.0]``."""
+    try:
+        return [float(value) for value in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MS[,MS...], got {text!r}") from None
 
 
 def parse(argv):
@@ -559,10 +249,12 @@ def parse(argv):
     parser.add_argument("--no-ses", action="store_true", help="leave SES identities out")
     parser.add_argument(
         "--latency-ms",
-        type=float,
-        default=0,
-        help="delay every AWS answer by this much (a network round trip; default 0)",
+        type=latencies,
+        default=[0.0],
+        help="delay every AWS answer by this much (a network round trip; default 0); several,"
+        " comma-separated (0,60), run each section at each",
     )
+    parser.add_argument("--json", type=pathlib.Path, help="also write the scale run's figures here")
     for kind in ("read", "write"):
         parser.add_argument(
             f"--{kind}-concurrency",
@@ -579,7 +271,20 @@ def parse(argv):
     return args, minion_options
 
 
+def scale_section(server, root, ses, sizes, args, minion_options):
+    """The scale run's verdicts; its figures also go to ``--json``'s file, if given."""
+    verdicts, by_latency = scale(
+        server, root, ses, sizes, args.repeat, minion_options, args.latency_ms
+    )
+    if args.json:
+        args.json.write_text(json.dumps(scale_figures(by_latency), indent=1) + "\n")
+        print(f"figures written to {args.json}")
+    return verdicts
+
+
 def main(argv=None):
+    # Stopped with kill: unwind as on Ctrl-C, so the salt-call under way is ended too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args, minion_options = parse(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
 
@@ -589,8 +294,11 @@ def main(argv=None):
     if not ses:
         print(f"SES identities SKIPPED: {reason}; measuring the backup resources only\n")
 
+    # Importing Salt (the floors read its limits) defers log records until exit: errors of
+    # the moto server (a 500 page) must show when they happen.
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", force=True)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request
-    server = MotoServer(latency_ms=args.latency_ms).start()
+    server = serve_one_at_a_time(MotoServer()).start()
     print(f"moto server on {server.url}; {load()}; checkout {checkout()}", flush=True)
     for option, value in minion_options.items():
         print(f"ours with {option}: {value}", flush=True)
@@ -601,12 +309,14 @@ def main(argv=None):
             sections = []
             if not args.scale_only:
                 sections.append(
-                    lambda ses: compare(server, root / "compare", ses, args.repeat, minion_options)
+                    lambda ses: compare(
+                        server, root / "compare", ses, args.repeat, minion_options, args.latency_ms
+                    )
                 )
             if not args.ansible_only:
                 sections.append(
-                    lambda ses: scale(
-                        server, root / "scale", ses, sizes, args.repeat, minion_options
+                    lambda ses: scale_section(
+                        server, root / "scale", ses, sizes, args, minion_options
                     )
                 )
             for section in sections:

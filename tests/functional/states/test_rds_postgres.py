@@ -383,6 +383,7 @@ SHARED = [
     ("allow_major_version_upgrade", False),
     ("apply_immediately", True),
     ("wait", None),
+    ("gpg_recipients", None),
 ]
 
 

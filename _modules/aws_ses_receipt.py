@@ -24,7 +24,7 @@ import urllib.parse
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
-from awsrunbook import receipt, secrets
+from awsrunbook import receipt, regions, secrets
 from awsrunbook import state as st
 from salt.exceptions import CommandExecutionError
 
@@ -314,7 +314,9 @@ def setup_receiving(
     """
     conn = aws.split_connection_args(kwargs)
     found = describe_receiving(address, bucket, rule_set, rule, **conn)
-    steps = receipt.plan_receiving(found["receiving"], found, found["region"], found["account"])
+    region = found["region"]
+    partition = regions.partition_of(region)
+    steps = receipt.plan_receiving(found["receiving"], found, region, found["account"], partition)
     changes = _apply(steps, f"SES receiving for {address}", conn)
     return {"changes": changes, "restore": found}
 

@@ -58,7 +58,17 @@ FROM domain or a configuration set, give ``false``; to remove every tag, give ``
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import batch, dnsrecords, identitydns, plans, receipt, ses, sns, verification
+from awsrunbook import (
+    batch,
+    dnsrecords,
+    identitydns,
+    plans,
+    receipt,
+    regions,
+    ses,
+    sns,
+    verification,
+)
 from awsrunbook import readahead as ra
 from awsrunbook import state as st
 from awsrunbook import validate as valid
@@ -405,6 +415,43 @@ def _remember_topic(topic, desired, queue, conn):
     )
 
 
+def _record_sets(where, groups):
+    """The DNS host's record set per ``(name, type)`` of ``groups``."""
+    module, zone, settings = where
+    return {key: __salt__[f"{module}.get_records"](zone, *key, **settings) for key in groups}
+
+
+def _publish(ret, where, records, dmarc, test):
+    """Publish ``records`` at the DNS host (a plan of its own: the records are known only once
+    the identity's plan ran); the comment lines."""
+    groups, pending = identitydns.publish_groups(records)
+    steps, conflicts, kept = identitydns.plan_publish(
+        where, groups, _record_sets(where, groups), dmarc
+    )
+    published = st.new_ret(ret["name"])
+    done = st.run_plan(published, steps, __salt__, {}, test, "DNS records")
+    identitydns.add_published(ret, published, steps, done, conflicts)
+    return [published["comment"], *conflicts, *kept, *pending]
+
+
+def _wait(identity, after, records, seconds, conn, dns_check):
+    """Wait for verification (polling DNS too with ``dns_check``); ``(identity as found last,
+    comment lines for a wait that timed out)``."""
+    if ses.is_verified(after):
+        return after, []
+    checks = {"check_dns": True, **dns_check} if dns_check else {}
+    after = __salt__["aws_ses.wait_verified"](identity, seconds, **checks, **conn)
+    return after, identitydns.not_verified_lines(after, records, seconds)
+
+
+def _checked_lines(identity, found, conn, dns_check, dmarc):
+    """The live DNS check's comment lines."""
+    report = __salt__["ses_dns.records_report"](
+        identity, found, conn, dns_check["resolvers"], dmarc
+    )
+    return ["DNS check (what DNS shows now):", *report["lines"]]
+
+
 def _report(ret, desired, current, steps, applied, options, conn, region):
     """After the plan ran: the records (published with ``dns``, else listed), the wait for
     verification, the status and the live DNS check, into ``ret``."""
@@ -420,18 +467,14 @@ def _report(ret, desired, current, steps, applied, options, conn, region):
         ret["changes"]["dns_records"] = {"old": old_records, "new": records}
     lines = []
     if where and applied:
-        lines += identitydns.publish(ret, __salt__, where, records, options["dmarc"], test)
+        lines += _publish(ret, where, records, options["dmarc"], test)
     if wrote and options["wait"] and after is not None:
-        after, waited = identitydns.wait(
-            __salt__, identity, after, records, options["wait"], conn, dns_check
-        )
+        after, waited = _wait(identity, after, records, options["wait"], conn, dns_check)
         ret["result"] = ret["result"] and not waited
         lines += waited
     lines += ses.status_lines(after, identity)
     if dns_check and after is not None:
-        lines += identitydns.checked_lines(
-            __salt__, identity, after, conn, dns_check, options["dmarc"]
-        )
+        lines += _checked_lines(identity, after, conn, dns_check, options["dmarc"])
     ret["comment"] = "\n".join([ret["comment"], *lines, *identitydns.records_lines(records)])
 
 
@@ -524,7 +567,7 @@ def present(
         "dmarc": dmarc,
     }
     receiving = receipt.verify_settings(verify, desired["identity"], desired["type"], __pillar__)
-    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
+    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
 
     current, notes, topic, queue = _read(desired, conn)
     steps = plan_identity(desired, current, notes, topic, queue)
@@ -549,10 +592,13 @@ def absent(name, dns=None, dmarc=None, **kwargs):
     ``false``: leave DMARC alone); other values at those names stay."""
     desired = ses.desired_identity(name, dmarc=dmarc)
     where = identitydns.target(dns, desired, __pillar__)
-    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
+    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
     identity = desired["identity"]
     current = __salt__["aws_ses.get_identity"](identity, **conn)
-    unpublish = identitydns.unpublish_steps(__salt__, where, desired, current, region)
+    groups = identitydns.unpublish_groups(where, desired, current, region)
+    unpublish = (
+        dnsrecords.plan_unpublish(where, groups, _record_sets(where, groups)) if groups else []
+    )
     steps = unpublish + plan_absent(identity, current)
     what = f"SES identity {identity}"
     writes = (__context__, [("ses_identity", identity)])

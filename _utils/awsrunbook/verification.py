@@ -21,7 +21,7 @@ from typing import Any
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from awsrunbook import dnsrecords, plans, receipt, ses
+from awsrunbook import dnsrecords, plans, receipt, regions, ses
 from awsrunbook import state as st
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,12 @@ def _receive(run: _Run, current, identity_steps, mx_state, writes):
     found = run.describe()
     mx_add, mx_remove = _mx_steps(run, found, mx_state)
     setup = receipt.plan_receiving(
-        run.target, found, run.region, found["account"], temporary_mx=bool(mx_add or mx_remove)
+        run.target,
+        found,
+        run.region,
+        found["account"],
+        regions.partition_of(run.region),
+        temporary_mx=bool(mx_add or mx_remove),
     )
     since, request = _message_steps(run, current, found, identity_steps)
     cleanup = receipt.plan_cleanup(run.target, found, run.settings["cleanup"]) + mx_remove

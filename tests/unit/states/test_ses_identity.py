@@ -148,3 +148,32 @@ def test_plan_queue_converged_and_other_statements_kept():
     assert step["kwargs"]["url"] == "u"
     assert step["new"]["Statement"][0] == by_hand
     assert step["new"]["Version"] == "2012-10-17"
+
+
+def test_wait_skips_a_verified_identity_and_polls_dns_with_check_dns(monkeypatch):
+    """The wait for verification (moved here from awsrunbook.identitydns): no call for a
+    verified identity; else ``aws_ses.wait_verified`` with the DNS check's resolvers."""
+    calls = []
+    found = converged()
+    pending = {**found, "dkim": {**found["dkim"], "status": "PENDING"}}
+
+    def wait_verified(identity, seconds, **kwargs):
+        calls.append((identity, seconds, kwargs))
+        return pending
+
+    salt_funcs = {"aws_ses.wait_verified": wait_verified}
+    monkeypatch.setattr(ses_identity, "__salt__", salt_funcs, raising=False)
+    assert ses_identity._wait(DOMAIN, found, [], 30, {}, None) == (found, [])
+    assert calls == []
+
+    records = ses.records_for(desired(), pending, "eu-west-1")
+    conn = {"region": "eu-west-1"}
+    after, lines = ses_identity._wait(
+        DOMAIN, pending, records, 30, conn, {"resolvers": ["127.0.0.1"]}
+    )
+    assert calls == [
+        (DOMAIN, 30, {"check_dns": True, "resolvers": ["127.0.0.1"], "region": "eu-west-1"})
+    ]
+    assert after is pending
+    assert lines[0] == "Not verified after 30 s. Records SES has not seen yet:"
+    assert lines[1].count("CNAME") == 3

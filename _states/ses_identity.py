@@ -56,6 +56,8 @@ Arguments not given are not managed: ``mail_from_domain``, ``notifications``,
 FROM domain or a configuration set, give ``false``; to remove every tag, give ``{}``.
 """
 
+import logging
+import time
 from typing import TYPE_CHECKING
 
 from awsrunbook import (
@@ -72,6 +74,9 @@ from awsrunbook import (
 from awsrunbook import readahead as ra
 from awsrunbook import state as st
 from awsrunbook import validate as valid
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
 
 __virtualname__ = "ses_identity"
 
@@ -478,6 +483,186 @@ def _report(ret, desired, current, steps, applied, options, conn, region):
     ret["comment"] = "\n".join([ret["comment"], *lines, *identitydns.records_lines(records)])
 
 
+# --- verify: an address verified through a receipt rule (planning: awsrunbook.verification) -
+
+
+class _Verification:
+    """One address verification: the state's ``ret``, the ``verify`` settings, the connection
+    and the receiving target."""
+
+    def __init__(self, ret, settings, conn, region):
+        self.ret = ret
+        self.settings = settings
+        self.conn = conn
+        self.region = region
+        self.test = bool(__opts__["test"])
+        self.address = ret["name"]
+        self.domain = receipt.domain_of(self.address)
+        self.target = receipt.receiving_target(
+            self.address, settings["bucket"], settings["rule_set"], settings["rule"]
+        )
+        self.what = f"SES identity {self.address}"
+        self.pattern = verification.link_pattern(__opts__, region)
+
+    def call(self, function, *args, **kwargs):
+        return __salt__[function](*args, **kwargs, **self.conn)
+
+    def describe(self):
+        target = self.target
+        return self.call(
+            "aws_ses_receipt.describe_receiving",
+            self.address,
+            target["bucket"],
+            target["rule_set"],
+            target["rule"],
+        )
+
+    def apply(self, steps, writes=None, converged="is in the desired state"):
+        return st.run_plan(
+            self.ret,
+            steps,
+            __salt__,
+            self.conn,
+            self.test,
+            self.what,
+            writes=writes,
+            converged=converged,
+        )
+
+    def note(self, *lines):
+        self.ret["comment"] = "\n".join(line for line in (self.ret["comment"], *lines) if line)
+
+    def mx_steps(self, found, mx):
+        """The steps adding the receiving MX for the run and taking it out again."""
+        key = verification.mx_key(self.settings, found, mx, self.domain, self.region)
+        if key is None:
+            return [], []
+        module, zone, settings = where = self.settings["dns"]
+        current = __salt__[f"{module}.get_records"](zone, *key, **settings)
+        return verification.mx_steps(where, self.domain, self.region, current)
+
+
+def _message_steps(run, current, found, identity_steps):
+    """``(since, steps)``: see ``verification.message_steps``; the bucket is listed only for
+    an identity already pending."""
+    now = time.time()
+    usable = (
+        current is not None
+        and bool(found["bucket"])
+        and bool(
+            run.call(
+                "aws_ses_receipt.list_messages",
+                run.target["bucket"],
+                run.target["prefix"],
+                now - verification.USABLE_FOR,
+            )
+        )
+    )
+    return verification.message_steps(current, usable, identity_steps, run.address, now)
+
+
+def _find_link(run, since, deadline):
+    """Poll the bucket (backing off, logging at info level) for a message carrying the
+    verification link; the link (a ``Secret``), or ``None`` at the deadline. Mail without
+    the link is passed over."""
+    return run.call(
+        "aws_ses_receipt.wait_for_message",
+        run.target["bucket"],
+        run.target["prefix"],
+        since,
+        max(deadline - time.monotonic(), 0),
+        accept=lambda raw: receipt.verification_link(raw, run.address, run.pattern),
+        what=f"the verification message for {run.address}",
+    )
+
+
+def _confirm(run, since, deadline, current):
+    """Find the link, request it, wait for SES to say ``SUCCESS``."""
+    link = _find_link(run, since, deadline)
+    if link is None:
+        run.ret["result"] = False
+        run.note(
+            f"No verification message for {run.address} arrived within "
+            f"{run.settings['timeout']} s; the next run asks SES for a new one."
+        )
+        return
+    if not run.apply([verification.follow_step(link)]):
+        return
+    remaining = max(deadline - time.monotonic(), 1.0)
+    log.info("Waiting up to %.0f s for SES to verify %s", remaining, run.address)
+    after = run.call("aws_ses.wait_verified", run.address, remaining)
+    if after is None or after["verification_status"] != "SUCCESS":
+        run.ret["result"] = False
+        run.note(f"{run.address} not verified within {run.settings['timeout']} s.")
+        return
+    run.ret["changes"]["verification_status"] = verification.status_change(current)
+
+
+def _receive(run, current, identity_steps, mx, writes):
+    found = run.describe()
+    mx_add, mx_remove = run.mx_steps(found, mx)
+    setup = receipt.plan_receiving(
+        run.target,
+        found,
+        run.region,
+        found["account"],
+        regions.partition_of(run.region),
+        temporary_mx=bool(mx_add or mx_remove),
+    )
+    since, request = _message_steps(run, current, found, identity_steps)
+    cleanup = receipt.plan_cleanup(run.target, found, run.settings["cleanup"]) + mx_remove
+    if run.test:
+        run.apply([*mx_add, *setup, *request, verification.follow_step(None), *cleanup])
+        run.ret["changes"]["verification_status"] = verification.status_change(current)
+        return
+    deadline = time.monotonic() + run.settings["timeout"]
+    try:
+        if run.apply([*mx_add, *setup, *request], writes=writes):
+            _confirm(run, since, deadline, current)
+    except CommandExecutionError as exc:  # a read while waiting: keep the changes made so far
+        run.ret["result"] = False
+        run.note(f"{run.what}: {exc}")
+    finally:
+        if cleanup:
+            run.apply(cleanup)
+
+
+def _converged_verified(run, identity_steps, writes):
+    """The address is verified: the identity's other settings, and receiving taken down if a
+    run stopped before doing it."""
+    steps = list(identity_steps)
+    rule_set = run.call("aws_ses_receipt.describe_rule_set", run.target["rule_set"])
+    if verification.rule_left_over(run.target, rule_set):
+        found = run.describe()
+        steps += receipt.plan_cleanup(run.target, found, run.settings["cleanup"])
+        steps += run.mx_steps(found, "ses")[1]
+    run.apply(steps, writes=writes)
+
+
+def _verify(ret, identity_steps, current, settings, conn, region, writes):
+    """``present`` for an address with ``verify`` (``settings``: ``receipt.verify_settings``'s
+    answer); ``current``: the identity as read. Fills and returns ``ret``."""
+    run = _Verification(ret, settings, conn, region)
+    if current is not None and current["verification_status"] == "SUCCESS":
+        _converged_verified(run, identity_steps, writes)
+    else:
+        ready = run.call("aws_ses_receipt.receiving_readiness", run.address, settings["resolvers"])
+        mx = verification.mx_state(ready, run.domain, region)
+        if mx == "elsewhere":
+            run.apply(
+                identity_steps, writes=writes, converged="exists; its verification is pending"
+            )
+            if ret["result"] is True:
+                ret["result"] = None
+            run.note(verification.elsewhere_note(run.domain, run.address, region))
+        else:
+            _receive(run, current, identity_steps, mx, writes)
+    changed = ret["changes"] and not run.test  # else the state's own read still holds
+    after = run.call("aws_ses.get_identity", run.address) if changed else current
+    run.note(*ses.status_lines(after, run.address))
+    return ret
+
+
 @batch.concurrent("ses", alone_with=("verify", "dns"))
 @st.reports_errors
 def present(
@@ -574,8 +759,7 @@ def present(
     what = f"SES identity {desired['identity']}"
     writes = (__context__, _touches(desired))
     if receiving is not None:
-        args = (ret, steps, current, receiving, conn, region, __salt__, __opts__, writes)
-        return verification.present(*args)
+        return _verify(ret, steps, current, receiving, conn, region, writes)
     applied = st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes)
     if topic is not None and applied:
         _remember_topic(topic, desired, queue, conn)

@@ -30,7 +30,6 @@ NOT_PURE = {
     "regions": "botocore's endpoint data: regions, partitions, endpoints",
     "state": "the engine: runs plans",
     "writers": "the engine: reads the run's low state",
-    "verification": "runs the address verification (I/O through Salt)",
 }
 # Documented as pure but not yet: expected to fail until the work named lands, and the test
 # fails (strict) once it passes, so that the entry is removed.

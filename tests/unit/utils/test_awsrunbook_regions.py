@@ -4,6 +4,8 @@ import pytest
 from awsrunbook import regions
 from salt.exceptions import SaltInvocationError
 
+from tests.support.calls import recorded_network_calls
+
 
 def test_region():
     assert regions.region("eu-west-2") == "eu-west-2"
@@ -24,17 +26,35 @@ def test_ses_region_names_the_argument_for_a_region_without_ses():
 
 
 @pytest.mark.parametrize(
-    ("region", "partition", "endpoint"),
+    ("region", "partition"),
     [
-        ("eu-west-2", "aws", "s3.eu-west-2.amazonaws.com"),
-        ("cn-north-1", "aws-cn", "s3.cn-north-1.amazonaws.com.cn"),
-        ("us-gov-west-1", "aws-us-gov", "s3.us-gov-west-1.amazonaws.com"),
+        ("us-east-1", "aws"),
+        ("eu-west-2", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("mars-north-1", "aws"),  # a region botocore does not know
     ],
 )
-def test_partition_and_s3_endpoint(region, partition, endpoint):
+def test_partition_of(region, partition):
     assert regions.partition_of(region) == partition
+
+
+@pytest.mark.parametrize(
+    ("region", "endpoint"),
+    [
+        ("eu-west-2", "s3.eu-west-2.amazonaws.com"),
+        ("cn-northwest-1", "s3.cn-northwest-1.amazonaws.com.cn"),
+        ("us-gov-east-1", "s3.us-gov-east-1.amazonaws.com"),
+    ],
+)
+def test_s3_endpoint_has_the_partitions_dns_suffix(region, endpoint):
     assert regions.s3_endpoint(region) == endpoint
 
 
-def test_a_region_botocore_does_not_know_is_in_the_commercial_partition():
-    assert regions.partition_of("xx-nowhere-9") == "aws"
+def test_endpoint_data_is_read_once_and_nothing_is_sent():
+    with recorded_network_calls() as calls:
+        first = regions.endpoint_data()
+        regions.s3_endpoint("ap-south-1")
+        regions.partition_of("ap-south-1")
+    assert regions.endpoint_data() is first
+    assert calls == []

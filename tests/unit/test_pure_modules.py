@@ -31,11 +31,6 @@ NOT_PURE = {
     "state": "the engine: runs plans",
     "writers": "the engine: reads the run's low state",
 }
-# Documented as pure but not yet: expected to fail until the work named lands, and the test
-# fails (strict) once it passes, so that the entry is removed.
-NOT_PURE_YET = {
-    "rds": "#22 item 7 splits it and moves read_database/read_absent out (imports the engine)",
-}
 
 WORD_PURE = re.compile(r"\bpure\b", re.IGNORECASE)
 
@@ -124,15 +119,7 @@ def test_the_plans_module_is_declared_pure():
     assert "plans" in PURE
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=NOT_PURE_YET[name]))
-        if name in NOT_PURE_YET
-        else name
-        for name in PURE
-    ],
-)
+@pytest.mark.parametrize("name", PURE)
 def test_pure_module_imports_no_aws_loader_or_threads(name):
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, f"awsrunbook.{name}", str(PACKAGE.parent)],

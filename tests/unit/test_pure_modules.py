@@ -26,6 +26,7 @@ NOT_PURE = {
     "batch": "the engine: runs states in threads",
     "client": "the engine: boto3 clients and AWS calls",
     "files": "resolves pillar file paths on this machine",
+    "gpg": "runs the gpg program (#23: encryption of pillar secrets)",
     "readahead": "the engine: reads AWS in threads",
     "regions": "botocore's endpoint data: regions, partitions, endpoints",
     "state": "the engine: runs plans",

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from awsrunbook import arn as arns
 from awsrunbook import client as aws
-from awsrunbook import dns, dnscheck, ses, suppression
+from awsrunbook import dns, dnscheck, regions, ses, suppression
 from awsrunbook import feedback as ses_feedback
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -73,9 +73,8 @@ def _chunks(items, size=BATCH_SIZE):
 
 def _identity_arn(identity, conn):
     who = __salt__["aws_sts.caller_identity"](**conn)
-    return arns.ses_identity(
-        identity, aws.region_of(conn, __salt__.get("config.option")), who["account"]
-    )
+    region = aws.region_of(conn, __salt__.get("config.option"))
+    return arns.ses_identity(identity, region, who["account"], regions.partition_of(region))
 
 
 def _forget(identity):

@@ -24,9 +24,8 @@ import urllib.parse
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
-from awsrunbook import receipt, secrets
-from awsrunbook import state as st
-from salt.exceptions import CommandExecutionError
+from awsrunbook import plans, receipt, regions, secrets
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
 
@@ -289,10 +288,21 @@ def receiving_readiness(address, resolvers=None, timeout=None, **kwargs):
 
 
 def _apply(steps, what, conn):
-    ret = st.new_ret(what)
-    if not st.run_plan(ret, steps, __salt__, conn, False, what):
-        raise CommandExecutionError(ret["comment"])
-    return ret["changes"]
+    """Make the calls of ``steps`` (``awsrunbook.receipt``'s plan) in order; their ``changes``.
+    A failing call stops there, naming what was done before it: the next call converges from
+    there. (A state applies the same plans through the engine, ``ses_identity``'s
+    ``verify``.)"""
+    done = []
+    for item in steps:
+        try:
+            __salt__[item["call"]](**item["kwargs"], **(conn if item["aws"] else {}))
+        except (CommandExecutionError, SaltInvocationError) as exc:
+            made = ", ".join(plans.changes_of(done)) or "nothing"
+            raise CommandExecutionError(
+                f"{what}: {item['field']} failed: {exc}\nDone before this: {made}."
+            ) from None
+        done.append(item)
+    return plans.changes_of(done)
 
 
 def setup_receiving(
@@ -314,7 +324,9 @@ def setup_receiving(
     """
     conn = aws.split_connection_args(kwargs)
     found = describe_receiving(address, bucket, rule_set, rule, **conn)
-    steps = receipt.plan_receiving(found["receiving"], found, found["region"], found["account"])
+    region = found["region"]
+    partition = regions.partition_of(region)
+    steps = receipt.plan_receiving(found["receiving"], found, region, found["account"], partition)
     changes = _apply(steps, f"SES receiving for {address}", conn)
     return {"changes": changes, "restore": found}
 

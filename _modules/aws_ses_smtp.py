@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 
 import salt.utils.data
 from awsrunbook import client as aws
-from awsrunbook import ses
-from awsrunbook import validate as valid
+from awsrunbook import regions, ses
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def smtp_credentials_into_pillar(pillar_file, smtp_region, pillar_key="smtp", **
     """
     conn = aws.split_connection_args(kwargs)
     config_option = __salt__.get("config.option")
-    valid.region(smtp_region, "smtp_region")
+    regions.region(smtp_region, "smtp_region")
     if aws.uses_session_credentials(conn, config_option):
         raise SaltInvocationError(
             "the connection uses temporary (session) credentials; an SMTP password derived "

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from awsrunbook import arn as arns
 from awsrunbook import client as aws
+from awsrunbook import regions
 
 __virtualname__ = "aws_sts"
 
@@ -44,5 +45,5 @@ def regional_arn(service, resource, **kwargs):
     conn = aws.split_connection_args(kwargs)
     who = caller_identity(**conn)
     region = aws.region_of(conn, __salt__.get("config.option"))
-    partition = arns.partition_of(region)
+    partition = regions.partition_of(region)
     return arns.arn(service, resource, partition=partition, region=region, account=who["account"])

@@ -34,8 +34,7 @@ The secret access key is never shown: ``changes`` reports
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import arn as arns
-from awsrunbook import batch, iam, keys, layout, plans, writers
+from awsrunbook import batch, iam, keys, layout, plans, regions, writers
 from awsrunbook import readahead as ra
 from awsrunbook import state as st
 from awsrunbook import validate as valid
@@ -142,7 +141,7 @@ READ_AHEAD = (ra.Kind("iam_backup_user", _user, _reader),)
 # awsrunbook.layout.Writer): the run's collision check and pillar_file.read's masking.
 PILLAR_WRITES = layout.Writer(
     tuple(layout.BACKUP_DEFAULTS[name] for name in layout.BACKUP_SECRETS),
-    lambda args: layout.backup_writes(args, arns.s3_endpoint),
+    lambda args: layout.backup_writes(args, regions.s3_endpoint),
 )
 
 
@@ -223,14 +222,14 @@ def present(
     args = {"pillar_file": pillar_file, "pillar_keys": pillar_keys, "bucket": bucket}
     writes = PILLAR_WRITES.writes({**args, "prefix": prefix, **kwargs})  # before begin takes
     ret, conn, region = st.begin(name, kwargs, __salt__)  # the connection out of kwargs
-    document = iam.backup_policy_document(bucket, prefix, arns.partition_of(region))
+    document = iam.backup_policy_document(bucket, prefix, regions.partition_of(region))
     writers.check_no_collision(globals(), writes)
     encryption, plaintext = writers.encryption(__salt__, writes, gpg_recipients)
     values = {
         "region": region,
         "bucket": bucket,
         "prefix": prefix,
-        "endpoint": arns.s3_endpoint(region),
+        "endpoint": regions.s3_endpoint(region),
     }
     wanted = {
         path: values[field]

@@ -24,7 +24,7 @@ status. ``test=True`` shows the request that would be submitted.
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import plans
+from awsrunbook import plans, regions
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
@@ -165,7 +165,7 @@ def configured(
         else valid.boolean(sending_enabled, "sending_enabled"),
         "production_access": production_access_request(production_access),
     }
-    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
+    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
     current = __salt__["aws_ses_sending.describe_account"](**conn)
     steps, notes = plan_account(desired, current)
     st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"SES account in {region}", notes)

@@ -29,7 +29,7 @@ identity's feedback notifications); subscribers not declared are left alone.
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import plans, sns
+from awsrunbook import plans, regions, sns
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
@@ -262,7 +262,7 @@ def present(
         else valid.domain(custom_redirect_domain, "custom_redirect_domain"),
         "event_destinations": destinations,
     }
-    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
+    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
     scope = st.run_id(globals())
 
     current = __salt__["aws_ses_sending.describe_configuration_set"](name, **conn)
@@ -296,7 +296,7 @@ def absent(name, **kwargs):
     """Ensure the configuration set ``name`` is gone, with its event destinations. The SNS
     topics it sent to are kept."""
     valid.ses_name(name)
-    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
+    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
     current = __salt__["aws_ses_sending.describe_configuration_set"](name, **conn)
     steps = []
     if current is not None:

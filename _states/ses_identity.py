@@ -56,12 +56,27 @@ Arguments not given are not managed: ``mail_from_domain``, ``notifications``,
 FROM domain or a configuration set, give ``false``; to remove every tag, give ``{}``.
 """
 
+import logging
+import time
 from typing import TYPE_CHECKING
 
-from awsrunbook import batch, dnsrecords, identitydns, plans, receipt, ses, sns, verification
+from awsrunbook import (
+    batch,
+    dnsrecords,
+    identitydns,
+    plans,
+    receipt,
+    regions,
+    ses,
+    sns,
+    verification,
+)
 from awsrunbook import readahead as ra
 from awsrunbook import state as st
 from awsrunbook import validate as valid
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
 
 __virtualname__ = "ses_identity"
 
@@ -405,6 +420,43 @@ def _remember_topic(topic, desired, queue, conn):
     )
 
 
+def _record_sets(where, groups):
+    """The DNS host's record set per ``(name, type)`` of ``groups``."""
+    module, zone, settings = where
+    return {key: __salt__[f"{module}.get_records"](zone, *key, **settings) for key in groups}
+
+
+def _publish(ret, where, records, dmarc, test):
+    """Publish ``records`` at the DNS host (a plan of its own: the records are known only once
+    the identity's plan ran); the comment lines."""
+    groups, pending = identitydns.publish_groups(records)
+    steps, conflicts, kept = identitydns.plan_publish(
+        where, groups, _record_sets(where, groups), dmarc
+    )
+    published = st.new_ret(ret["name"])
+    done = st.run_plan(published, steps, __salt__, {}, test, "DNS records")
+    identitydns.add_published(ret, published, steps, done, conflicts)
+    return [published["comment"], *conflicts, *kept, *pending]
+
+
+def _wait(identity, after, records, seconds, conn, dns_check):
+    """Wait for verification (polling DNS too with ``dns_check``); ``(identity as found last,
+    comment lines for a wait that timed out)``."""
+    if ses.is_verified(after):
+        return after, []
+    checks = {"check_dns": True, **dns_check} if dns_check else {}
+    after = __salt__["aws_ses.wait_verified"](identity, seconds, **checks, **conn)
+    return after, identitydns.not_verified_lines(after, records, seconds)
+
+
+def _checked_lines(identity, found, conn, dns_check, dmarc):
+    """The live DNS check's comment lines."""
+    report = __salt__["ses_dns.records_report"](
+        identity, found, conn, dns_check["resolvers"], dmarc
+    )
+    return ["DNS check (what DNS shows now):", *report["lines"]]
+
+
 def _report(ret, desired, current, steps, applied, options, conn, region):
     """After the plan ran: the records (published with ``dns``, else listed), the wait for
     verification, the status and the live DNS check, into ``ret``."""
@@ -420,19 +472,195 @@ def _report(ret, desired, current, steps, applied, options, conn, region):
         ret["changes"]["dns_records"] = {"old": old_records, "new": records}
     lines = []
     if where and applied:
-        lines += identitydns.publish(ret, __salt__, where, records, options["dmarc"], test)
+        lines += _publish(ret, where, records, options["dmarc"], test)
     if wrote and options["wait"] and after is not None:
-        after, waited = identitydns.wait(
-            __salt__, identity, after, records, options["wait"], conn, dns_check
-        )
+        after, waited = _wait(identity, after, records, options["wait"], conn, dns_check)
         ret["result"] = ret["result"] and not waited
         lines += waited
     lines += ses.status_lines(after, identity)
     if dns_check and after is not None:
-        lines += identitydns.checked_lines(
-            __salt__, identity, after, conn, dns_check, options["dmarc"]
-        )
+        lines += _checked_lines(identity, after, conn, dns_check, options["dmarc"])
     ret["comment"] = "\n".join([ret["comment"], *lines, *identitydns.records_lines(records)])
+
+
+# --- verify: an address verified through a receipt rule (planning: awsrunbook.verification) -
+
+
+class _Verification:
+    """One address verification: the state's ``ret``, the ``verify`` settings, the connection
+    and the receiving target."""
+
+    def __init__(self, ret, settings, conn, region):
+        self.ret = ret
+        self.settings = settings
+        self.conn = conn
+        self.region = region
+        self.test = bool(__opts__["test"])
+        self.address = ret["name"]
+        self.domain = receipt.domain_of(self.address)
+        self.target = receipt.receiving_target(
+            self.address, settings["bucket"], settings["rule_set"], settings["rule"]
+        )
+        self.what = f"SES identity {self.address}"
+        self.pattern = verification.link_pattern(__opts__, region)
+
+    def call(self, function, *args, **kwargs):
+        return __salt__[function](*args, **kwargs, **self.conn)
+
+    def describe(self):
+        target = self.target
+        return self.call(
+            "aws_ses_receipt.describe_receiving",
+            self.address,
+            target["bucket"],
+            target["rule_set"],
+            target["rule"],
+        )
+
+    def apply(self, steps, writes=None, converged="is in the desired state"):
+        return st.run_plan(
+            self.ret,
+            steps,
+            __salt__,
+            self.conn,
+            self.test,
+            self.what,
+            writes=writes,
+            converged=converged,
+        )
+
+    def note(self, *lines):
+        self.ret["comment"] = "\n".join(line for line in (self.ret["comment"], *lines) if line)
+
+    def mx_steps(self, found, mx):
+        """The steps adding the receiving MX for the run and taking it out again."""
+        key = verification.mx_key(self.settings, found, mx, self.domain, self.region)
+        if key is None:
+            return [], []
+        module, zone, settings = where = self.settings["dns"]
+        current = __salt__[f"{module}.get_records"](zone, *key, **settings)
+        return verification.mx_steps(where, self.domain, self.region, current)
+
+
+def _message_steps(run, current, found, identity_steps):
+    """``(since, steps)``: see ``verification.message_steps``; the bucket is listed only for
+    an identity already pending."""
+    now = time.time()
+    usable = (
+        current is not None
+        and bool(found["bucket"])
+        and bool(
+            run.call(
+                "aws_ses_receipt.list_messages",
+                run.target["bucket"],
+                run.target["prefix"],
+                now - verification.USABLE_FOR,
+            )
+        )
+    )
+    return verification.message_steps(current, usable, identity_steps, run.address, now)
+
+
+def _find_link(run, since, deadline):
+    """Poll the bucket (backing off, logging at info level) for a message carrying the
+    verification link; the link (a ``Secret``), or ``None`` at the deadline. Mail without
+    the link is passed over."""
+    return run.call(
+        "aws_ses_receipt.wait_for_message",
+        run.target["bucket"],
+        run.target["prefix"],
+        since,
+        max(deadline - time.monotonic(), 0),
+        accept=lambda raw: receipt.verification_link(raw, run.address, run.pattern),
+        what=f"the verification message for {run.address}",
+    )
+
+
+def _confirm(run, since, deadline, current):
+    """Find the link, request it, wait for SES to say ``SUCCESS``."""
+    link = _find_link(run, since, deadline)
+    if link is None:
+        run.ret["result"] = False
+        run.note(
+            f"No verification message for {run.address} arrived within "
+            f"{run.settings['timeout']} s; the next run asks SES for a new one."
+        )
+        return
+    if not run.apply([verification.follow_step(link)]):
+        return
+    remaining = max(deadline - time.monotonic(), 1.0)
+    log.info("Waiting up to %.0f s for SES to verify %s", remaining, run.address)
+    after = run.call("aws_ses.wait_verified", run.address, remaining)
+    if after is None or after["verification_status"] != "SUCCESS":
+        run.ret["result"] = False
+        run.note(f"{run.address} not verified within {run.settings['timeout']} s.")
+        return
+    run.ret["changes"]["verification_status"] = verification.status_change(current)
+
+
+def _receive(run, current, identity_steps, mx, writes):
+    found = run.describe()
+    mx_add, mx_remove = run.mx_steps(found, mx)
+    setup = receipt.plan_receiving(
+        run.target,
+        found,
+        run.region,
+        found["account"],
+        regions.partition_of(run.region),
+        temporary_mx=bool(mx_add or mx_remove),
+    )
+    since, request = _message_steps(run, current, found, identity_steps)
+    cleanup = receipt.plan_cleanup(run.target, found, run.settings["cleanup"]) + mx_remove
+    if run.test:
+        run.apply([*mx_add, *setup, *request, verification.follow_step(None), *cleanup])
+        run.ret["changes"]["verification_status"] = verification.status_change(current)
+        return
+    deadline = time.monotonic() + run.settings["timeout"]
+    try:
+        if run.apply([*mx_add, *setup, *request], writes=writes):
+            _confirm(run, since, deadline, current)
+    except CommandExecutionError as exc:  # a read while waiting: keep the changes made so far
+        run.ret["result"] = False
+        run.note(f"{run.what}: {exc}")
+    finally:
+        if cleanup:
+            run.apply(cleanup)
+
+
+def _converged_verified(run, identity_steps, writes):
+    """The address is verified: the identity's other settings, and receiving taken down if a
+    run stopped before doing it."""
+    steps = list(identity_steps)
+    rule_set = run.call("aws_ses_receipt.describe_rule_set", run.target["rule_set"])
+    if verification.rule_left_over(run.target, rule_set):
+        found = run.describe()
+        steps += receipt.plan_cleanup(run.target, found, run.settings["cleanup"])
+        steps += run.mx_steps(found, "ses")[1]
+    run.apply(steps, writes=writes)
+
+
+def _verify(ret, identity_steps, current, settings, conn, region, writes):
+    """``present`` for an address with ``verify`` (``settings``: ``receipt.verify_settings``'s
+    answer); ``current``: the identity as read. Fills and returns ``ret``."""
+    run = _Verification(ret, settings, conn, region)
+    if current is not None and current["verification_status"] == "SUCCESS":
+        _converged_verified(run, identity_steps, writes)
+    else:
+        ready = run.call("aws_ses_receipt.receiving_readiness", run.address, settings["resolvers"])
+        mx = verification.mx_state(ready, run.domain, region)
+        if mx == "elsewhere":
+            run.apply(
+                identity_steps, writes=writes, converged="exists; its verification is pending"
+            )
+            if ret["result"] is True:
+                ret["result"] = None
+            run.note(verification.elsewhere_note(run.domain, run.address, region))
+        else:
+            _receive(run, current, identity_steps, mx, writes)
+    changed = ret["changes"] and not run.test  # else the state's own read still holds
+    after = run.call("aws_ses.get_identity", run.address) if changed else current
+    run.note(*ses.status_lines(after, run.address))
+    return ret
 
 
 @batch.concurrent("ses", alone_with=("verify", "dns"))
@@ -524,15 +752,14 @@ def present(
         "dmarc": dmarc,
     }
     receiving = receipt.verify_settings(verify, desired["identity"], desired["type"], __pillar__)
-    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
+    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
 
     current, notes, topic, queue = _read(desired, conn)
     steps = plan_identity(desired, current, notes, topic, queue)
     what = f"SES identity {desired['identity']}"
     writes = (__context__, _touches(desired))
     if receiving is not None:
-        args = (ret, steps, current, receiving, conn, region, __salt__, __opts__, writes)
-        return verification.present(*args)
+        return _verify(ret, steps, current, receiving, conn, region, writes)
     applied = st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes)
     if topic is not None and applied:
         _remember_topic(topic, desired, queue, conn)
@@ -549,10 +776,13 @@ def absent(name, dns=None, dmarc=None, **kwargs):
     ``false``: leave DMARC alone); other values at those names stay."""
     desired = ses.desired_identity(name, dmarc=dmarc)
     where = identitydns.target(dns, desired, __pillar__)
-    ret, conn, region = st.begin(name, kwargs, __salt__, valid.ses_region)
+    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
     identity = desired["identity"]
     current = __salt__["aws_ses.get_identity"](identity, **conn)
-    unpublish = identitydns.unpublish_steps(__salt__, where, desired, current, region)
+    groups = identitydns.unpublish_groups(where, desired, current, region)
+    unpublish = (
+        dnsrecords.plan_unpublish(where, groups, _record_sets(where, groups)) if groups else []
+    )
     steps = unpublish + plan_absent(identity, current)
     what = f"SES identity {identity}"
     writes = (__context__, [("ses_identity", identity)])

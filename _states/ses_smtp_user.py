@@ -35,6 +35,7 @@ needs a new key, since the password for it can only be derived from the secret.
 from typing import TYPE_CHECKING
 
 from awsrunbook import iam, keys, layout, plans, ses, writers
+from awsrunbook import regions as aws_regions
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
@@ -56,7 +57,7 @@ def _regions(regions):
     if not isinstance(regions, list) or not regions:
         valid.fail("regions", "give one or more SES regions, e.g. [us-east-1]", regions)
     for region in regions:
-        valid.ses_region(region, "regions")
+        aws_regions.ses_region(region, "regions")
     if len(set(regions)) != len(regions):
         valid.fail("regions", "lists a region twice", regions)
     return regions
@@ -152,7 +153,8 @@ def present(
     __salt__["pillar_file.check_writable"](pillar_file, all_paths, mask=list(secret_paths))
     pillar_now = __salt__["pillar_file.read"](pillar_file, all_paths, mask=list(secret_paths))
     account_id = __salt__["aws_sts.caller_identity"](**conn)["account"] if identities else None
-    document = iam.ses_sending_policy_document(regions, account_id, identities)
+    partitions = {region: aws_regions.partition_of(region) for region in regions}
+    document = iam.ses_sending_policy_document(partitions, account_id, identities)
     current_user = __salt__["aws_iam.describe_user"](name, **conn)
     current_policy = (
         __salt__["aws_iam.get_user_policy"](name, policy_name, **conn) if current_user else None

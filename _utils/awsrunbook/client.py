@@ -23,7 +23,7 @@ import botocore.exceptions
 import botocore.session
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from awsrunbook import arn as arns
+from awsrunbook import regions
 from awsrunbook import validate as valid
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ for _name in ("botocore.parsers", "botocore.endpoint", "botocore.hooks", "botoco
 
 CONNECTION_ARGS = ("region", "profile", "keyid", "key", "role_arn")
 _RETRY_SETTINGS = ("retry_mode", "max_attempts")
-# Services that exist only in the SES regions (valid.ses_regions): a client elsewhere is
+# Services that exist only in the SES regions (regions.ses_regions): a client elsewhere is
 # refused before its first call.
 SES_SERVICES = ("ses", "sesv2")
 PROFILE_KEYS = ("region", "keyid", "key", "role_arn", *_RETRY_SETTINGS)
@@ -179,7 +179,7 @@ def _base_session(settings):
     # botocore's data (endpoints, service models) comes from one loader shared with the
     # region checks, which caches what it decoded: about 0.1 s of CPU per session otherwise.
     core = botocore.session.Session()
-    core.register_component("data_loader", arns.endpoint_data().get_component("data_loader"))
+    core.register_component("data_loader", regions.endpoint_data().get_component("data_loader"))
     return boto3.session.Session(
         aws_access_key_id=settings.get("keyid"),
         aws_secret_access_key=settings.get("key"),
@@ -243,7 +243,7 @@ def client(service, conn, config_option=None, retry=True):
     idempotent (the caller reconciles with a read instead)."""
     settings = resolve_connection(conn, config_option)
     if service in SES_SERVICES:
-        valid.ses_region(settings["region"])
+        regions.ses_region(settings["region"])
     if _ADAPTIVE.get() and not settings.get("retry_mode"):
         settings["retry_mode"] = "adaptive"
     key = _cache_key(service, settings, retry)

@@ -1,4 +1,4 @@
-"""DMARC records as a receiver reads them: the tags with the RFC's defaults (RFC 7489 6.3,
+"""DMARC records as a receiver reads them, pure: the tags with the RFC's defaults (RFC 7489 6.3,
 RFC 9989), policy discovery and the organisational domain by the DNS tree walk (RFC 9989),
 next to RFC 7489's Public Suffix List answer, and the external report destinations that
 need an authorization record (RFC 7489 7.1).

@@ -1,5 +1,5 @@
-"""IAM policy documents: the ones our states attach, and the comparison that tells whether
-IAM already holds an equivalent one."""
+"""IAM policy documents, pure: the ones our states attach, and the comparison that tells
+whether IAM already holds an equivalent one."""
 
 from __future__ import annotations
 
@@ -51,11 +51,11 @@ def backup_policy_document(bucket: str, prefix: str | None = None, partition: st
 
 def ses_sending_policy_document(regions, account_id=None, identities=None) -> dict:
     """The SMTP user's inline policy: ``ses:SendRawEmail`` only; with ``identities``, only
-    as them (in each of ``regions``)."""
+    as them (in each of ``regions``: ``{region: its partition}``)."""
     if identities:
         resources = [
-            arns.ses_identity(identity, region, account_id)
-            for region in regions
+            arns.ses_identity(identity, region, account_id, partition)
+            for region, partition in regions.items()
             for identity in identities
         ]
     else:

@@ -1,14 +1,11 @@
-"""The DNS side of an SES identity state: its records published at a DNS host (or listed for
-the operator to publish), checked live, waited for, and reported in the state's comment.
-
-The functions that read or write take ``salt_funcs`` (the state's ``__salt__``) for their I/O,
-as ``awsrunbook.state.run_plan`` does.
+"""The DNS side of an SES identity state, pure: its records to publish at a DNS host (or list
+for the operator to publish), what a wait for verification that timed out says, and the
+comment lines. The state reads the DNS host and SES and applies the plans.
 """
 
 from typing import Any
 
 from awsrunbook import dns, dnsrecords, ses
-from awsrunbook import state as st
 from awsrunbook import validate as valid
 
 # (execution-module prefix, zone, provider settings), as dnsrecords.provider_settings returns.
@@ -38,71 +35,58 @@ def check_args(check_dns, resolvers, desired):
     return {"resolvers": resolvers} if check_dns else None
 
 
-def record_sets(salt_funcs, where: Target, groups):
-    """The provider's record set per ``(name, type)`` of ``groups``."""
-    module, zone, settings = where
-    return {key: salt_funcs[f"{module}.get_records"](zone, *key, **settings) for key in groups}
-
-
-def publish(ret, salt_funcs, where: Target, records, dmarc, test):
-    """Publish ``records`` at the DNS host (``changes``: ``dns_records``, one entry per record
-    set written); the comment lines. A DMARC record already there is kept unless ``dmarc``
-    was given; any other rival SPF or DMARC value fails the state and is left alone."""
+def publish_groups(records):
+    """``(groups, pending)``: the record sets (``dnsrecords.group_records``) to publish now,
+    and the comment line for the DKIM CNAMEs that wait for SES's tokens (a test run)."""
     ready = [r for r in records if "<" not in r["name"]]
     pending = (
         []
         if len(ready) == len(records)
         else ["DKIM CNAMEs: published once SES has assigned the tokens (on the real run)."]
     )
-    groups = dnsrecords.group_records(ready)
-    steps, conflicts, kept = dnsrecords.plan_publish(
+    return dnsrecords.group_records(ready), pending
+
+
+def plan_publish(where: Target, groups, found, dmarc):
+    """``(steps, conflicts, kept)`` publishing ``groups`` over what the DNS host holds
+    (``found``): a DMARC record already there is kept unless ``dmarc`` was given; any other
+    rival SPF or DMARC value is a conflict, left alone."""
+    return dnsrecords.plan_publish(
         where,
         groups,
-        record_sets(salt_funcs, where, groups),
+        found,
         replace_kinds=("DMARC",) if dmarc else (),
         keep_kinds=("DMARC",) if dmarc is None else (),
     )
-    published = st.new_ret(ret["name"])
-    done = st.run_plan(published, steps, salt_funcs, {}, test, "DNS records")
+
+
+def add_published(ret, published, steps, done, conflicts):
+    """Fold the DNS plan's outcome (its own ``ret``, ``published``) into the identity's ``ret``
+    (``changes``: ``dns_records``, one entry per record set written)."""
     ret["changes"].update(dnsrecords.nest_changes(published["changes"], steps))
     if not done or conflicts:
         ret["result"] = False
     elif published["result"] is None and ret["result"] is True:
         ret["result"] = None
-    return [published["comment"], *conflicts, *kept, *pending]
 
 
-def unpublish_steps(salt_funcs, where: Target | None, desired, current, region):
-    """The steps taking the identity's records out of DNS: exactly the values it published
-    (its DKIM CNAMEs, MAIL FROM MX and SPF, the DMARC value), other values stay."""
+def unpublish_groups(where: Target | None, desired, current, region):
+    """The record sets the identity published (its DKIM CNAMEs, MAIL FROM MX and SPF, the
+    DMARC value), to take out of DNS; none without ``dns`` or an identity."""
     if where is None or current is None:
-        return []
-    groups = dnsrecords.group_records(ses.records_for(desired, current, region))
-    return dnsrecords.plan_unpublish(where, groups, record_sets(salt_funcs, where, groups))
+        return {}
+    return dnsrecords.group_records(ses.records_for(desired, current, region))
 
 
-def wait(salt_funcs, identity, after, records, seconds, conn, dns_check):
-    """Wait for verification (polling DNS too with ``dns_check``: ``{"resolvers": ...}``);
-    ``(identity as found last, comment lines for a wait that timed out, else none)``."""
-    if ses.is_verified(after):
-        return after, []
-    checks = {"check_dns": True, **dns_check} if dns_check else {}
-    after = salt_funcs["aws_ses.wait_verified"](identity, seconds, **checks, **conn)
+def not_verified_lines(after, records, seconds):
+    """The comment lines for a wait that timed out (none when ``after`` is verified)."""
     if after is None or ses.is_verified(after):
-        return after, []
+        return []
     missing = ses.missing_records(after, records)
-    return after, [
+    return [
         f"Not verified after {seconds} s. Records SES has not seen yet:",
         dns.zone_file(missing) if missing else "(none: see status)",
     ]
-
-
-def checked_lines(salt_funcs, identity, found, conn, dns_check, dmarc):
-    """The live DNS check's comment lines."""
-    report = salt_funcs["ses_dns.records_report"](
-        identity, found, conn, dns_check["resolvers"], dmarc
-    )
-    return ["DNS check (what DNS shows now):", *report["lines"]]
 
 
 def records_lines(records):

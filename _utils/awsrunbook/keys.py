@@ -1,4 +1,4 @@
-"""Access keys whose secret lives in a pillar file: the plan, as steps of the one engine.
+"""Access keys whose secret lives in a pillar file: the plan, pure, as steps of the one engine.
 
 Shared by every state that gives a server an IAM user's credentials (``iam_backup_user``,
 ``ses_smtp_user``). The rules:

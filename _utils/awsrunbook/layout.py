@@ -1,6 +1,6 @@
 """Where the states that write credentials put them in a pillar file (their ``pillar_keys``),
 and the checks that keep those places apart: within one state, and between the states of one
-run that write the same file. All run before any AWS call.
+run that write the same file. Pure: all run before any AWS call.
 
 A layout maps a name (``access_key_id``, ``password``...) to a list of colon-delimited key
 paths: each name may be written under several paths (``aws:access_key`` for site backups and

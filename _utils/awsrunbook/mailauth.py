@@ -1,4 +1,4 @@
-"""How a received message authenticates: SPF, each DKIM signature and the DMARC result
+"""How a received message authenticates, pure: SPF, each DKIM signature and the DMARC result
 (RFC 7489), from the raw message as the receiving side stored it. Used by
 ``aws_ses.check_delivery``.
 

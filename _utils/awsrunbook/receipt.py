@@ -1,6 +1,5 @@
 """Receiving mail through SES into an S3 bucket, and reading the address-verification message
 that arrives there: the runbook's "Verify an email address" when the domain's MX points to AWS.
-
 Pure code: the ``verify`` argument, the bucket policy, lifecycle rule and receipt rule SES
 needs, the plans that set receiving up and take it down again, and picking the one
 verification link out of a MIME message. The AWS calls are in ``_modules/aws_ses_receipt.py``.
@@ -137,11 +136,11 @@ def record_key(address: str) -> str:
     return prefix_of(address) + RECORD_NAME
 
 
-def rule_arn(region: str, account: str, rule_set: str, rule: str) -> str:
+def rule_arn(region: str, account: str, partition: str, rule_set: str, rule: str) -> str:
     return arns.arn(
         "ses",
         f"receipt-rule-set/{rule_set}:receipt-rule/{rule}",
-        partition=arns.partition_of(region),
+        partition=partition,
         region=region,
         account=account,
     )
@@ -151,10 +150,9 @@ def _statement_id(rule_set: str, rule: str) -> str:
     return "AllowSESPuts" + re.sub(r"[^A-Za-z0-9]", "", f"{rule_set}{rule}")
 
 
-def policy_statement(receiving: dict, region: str, account: str) -> dict:
+def policy_statement(receiving: dict, region: str, account: str, partition: str) -> dict:
     """The bucket policy statement letting SES store mail for the rule under its prefix,
     and only for this account's rule (the confused-deputy conditions AWS documents)."""
-    partition = arns.partition_of(region)
     bucket = receiving["bucket"]
     return {
         "Sid": _statement_id(receiving["rule_set"], receiving["rule"]),
@@ -166,7 +164,7 @@ def policy_statement(receiving: dict, region: str, account: str) -> dict:
             "StringEquals": {
                 "AWS:SourceAccount": account,
                 "AWS:SourceArn": rule_arn(
-                    region, account, receiving["rule_set"], receiving["rule"]
+                    region, account, partition, receiving["rule_set"], receiving["rule"]
                 ),
             }
         },
@@ -268,14 +266,19 @@ def _rule_steps(receiving: dict, rule_set: dict | None):
 
 
 def plan_receiving(
-    receiving: dict, found: dict, region: str, account: str, temporary_mx: bool = False
+    receiving: dict,
+    found: dict,
+    region: str,
+    account: str,
+    partition: str,
+    temporary_mx: bool = False,
 ) -> list:
     """Steps that make SES receive mail for the address into the bucket: the bucket (public
     access blocked, objects expiring after a day, the policy SES needs), the rule set and
     the rule, and the rule set made active, remembering in the bucket which one was active
     before and whether the receiving MX was added for the run (``temporary_mx``); ``found``
     is ``aws_ses_receipt.describe_receiving``'s answer. Pure."""
-    statement = policy_statement(receiving, region, account)
+    statement = policy_statement(receiving, region, account, partition)
     steps = _bucket_steps(receiving, found["bucket"], found["bucket_policy"], statement)
     steps += _rule_steps(receiving, found["rule_set"])
     if found["active_rule_set"] != receiving["rule_set"]:

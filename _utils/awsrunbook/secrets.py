@@ -1,4 +1,4 @@
-"""Secrets in flight: what AWS returns (a new access key's secret) or a state generates (a
+"""Secrets in flight, pure: what AWS returns (a new access key's secret) or a state generates (a
 password), on its way from the call that made it to the pillar-file writer, and nowhere else.
 """
 

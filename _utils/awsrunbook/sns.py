@@ -1,4 +1,4 @@
-"""SNS topics that receive SES feedback: the plan that creates a topic and subscribes email
+"""SNS topics that receive SES feedback, pure: the plan that creates a topic and subscribes email
 addresses and SQS queues to it, shared by ``ses_identity`` and ``ses_configuration_set``."""
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """SPF evaluated as RFC 7208 does it (``check_host()``, section 4) for one domain and one
 sending address: the result a receiver would reach, not a pattern match on the record.
-
 Pure: DNS comes in as ``lookup(name, rtype)``, answering as ``dns_lookup.lookup`` does
 (``{"status": "found" | "missing" | "timeout" | "error", "values": [...]}``). A timeout or
 any DNS error is ``temperror`` (4.4, 5); two SPF records, a syntax error or more than 10

@@ -15,7 +15,7 @@ from typing import Any
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from awsrunbook import batch, plans, readahead
+from awsrunbook import batch, plans, readahead, regions
 from awsrunbook import client as aws
 from awsrunbook import validate as valid
 
@@ -155,11 +155,11 @@ def begin(
     name: str,
     kwargs: dict[str, Any],
     salt_funcs: SaltFunctions,
-    region_check: Callable[[Any], Any] = valid.region,
+    region_check: Callable[[Any], Any] = regions.region,
 ) -> tuple[Ret, dict[str, Any], str]:
     """What every state function does first: ``(ret, conn, region)``. Takes the connection
     arguments out of ``kwargs``, rejects any other argument the function does not take, and
-    checks the region they resolve to with ``region_check`` (``valid.ses_region`` for SES
+    checks the region they resolve to with ``region_check`` (``regions.ses_region`` for SES
     states), before any AWS call."""
     conn = aws.split_connection_args(kwargs)
     valid.no_unknown(kwargs, _FUNCTION.get())

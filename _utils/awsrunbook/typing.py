@@ -1,4 +1,5 @@
-"""What Salt's loader injects into every loader module, declared for type checkers and IDEs.
+"""What Salt's loader injects into every loader module, declared (pure declarations) for type
+checkers and IDEs.
 
 Loader modules import these names under ``if TYPE_CHECKING:`` only: at run time Salt
 provides them, and this module is never imported.

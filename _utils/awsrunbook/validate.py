@@ -1,7 +1,7 @@
-"""Input validation shared by every state: each check names the argument it rejects and runs
-before any AWS call. All raise ``SaltInvocationError``."""
+"""Input validation shared by every state, pure: each check names the argument it rejects and
+runs before any AWS call. All raise ``SaltInvocationError``. The region checks, which read
+botocore's endpoint data, are ``awsrunbook.regions``'."""
 
-import functools
 import ipaddress
 import re
 from collections.abc import Collection, Iterable
@@ -69,53 +69,6 @@ def positive_days(
 def boolean(value: object, arg: str) -> bool:
     if not isinstance(value, bool):
         fail(arg, "must be true or false", value)
-    return value
-
-
-@functools.lru_cache(maxsize=1)
-def _known_regions() -> frozenset[str]:
-    # botocore's endpoint data, imported when a region is first checked: the other checks
-    # (and the pure modules that use fail) need no botocore.
-    from awsrunbook import arn as arns
-
-    session = arns.endpoint_data()
-    regions = set()
-    for partition in session.get_available_partitions():
-        for service in ("s3", "iam", "sts", "ses", "sesv2", "sns"):
-            regions.update(session.get_available_regions(service, partition))
-    return frozenset(regions)
-
-
-def region(value: object, arg: str = "region") -> str | None:
-    """A region botocore knows. Checked here so a typo fails before any call, not as a DNS
-    error from an endpoint that does not exist."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or value not in _known_regions():
-        fail(arg, "unknown AWS region", value)
-    return value
-
-
-@functools.lru_cache(maxsize=1)
-def ses_regions() -> frozenset[str]:
-    """The one list of regions where SES has an endpoint (botocore's endpoint data for SES
-    v2, which every SES state and module checks through ``ses_region``)."""
-    from awsrunbook import arn as arns  # as in _known_regions
-
-    session = arns.endpoint_data()
-    return frozenset(
-        region
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("sesv2", partition)
-    )
-
-
-def ses_region(value: object, arg: str = "region") -> str:
-    """A region where SES has an endpoint (its API and SMTP interface): not every region
-    does (ap-east-1, for one), and an SMTP host there would not exist."""
-    region(value, arg)
-    if value not in ses_regions():
-        fail(arg, "has no SES endpoint (see the SES regions in AWS's documentation)", value)
     return value
 
 

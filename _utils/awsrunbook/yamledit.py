@@ -1,4 +1,5 @@
-"""Set and remove values in a YAML mapping document by editing its text, line by line.
+"""Set and remove values in a YAML mapping document by editing its text, line by line. Pure:
+text in, text out.
 
 Everything outside the edited keys stays byte for byte as it was: comments, blank lines, the
 file's indentation of sequences, quotes, ``True``/``yes``/``~`` spellings, flow mappings, a

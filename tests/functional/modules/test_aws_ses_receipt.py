@@ -8,6 +8,8 @@ import threading
 import time
 
 import boto3
+import botocore.client
+import botocore.exceptions
 import pytest
 from awsrunbook.secrets import Secret
 from salt.exceptions import CommandExecutionError
@@ -73,6 +75,31 @@ def test_wait_for_message_stops_at_its_timeout(modules, ses):
         is None
     )
     assert time.monotonic() - started < 5
+
+
+def test_a_refused_call_stops_setup_naming_what_was_done_before_it(modules, ses, monkeypatch):
+    """The plan's calls are made in order; the first that fails stops them, and the error says
+    which one and what was done before it (the next call converges from there)."""
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def refuse_receipt_rules(client, operation, params):
+        if operation == "CreateReceiptRule":
+            error = {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}
+            raise botocore.exceptions.ClientError(error, operation)
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refuse_receipt_rules)
+    with pytest.raises(CommandExecutionError) as failed:
+        modules.aws_ses_receipt.setup_receiving(ADDRESS, region=REGION)
+    first, done = str(failed.value).split("\n")
+    assert first.startswith(f"SES receiving for {ADDRESS}: receipt_rule failed: ")
+    assert "AccessDenied" in first
+    assert done == f"Done before this: {', '.join(SETUP_FIELDS[:5])}."
+    assert not ses.describe_receipt_rule_set(RuleSetName="email-address-verification").get("Rules")
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", real_call)
+    again = modules.aws_ses_receipt.setup_receiving(ADDRESS, region=REGION)
+    assert list(again["changes"]) == ["receipt_rule", "active_receipt_rule_set"]
 
 
 def test_a_bucket_in_another_region_is_refused(modules, ses):

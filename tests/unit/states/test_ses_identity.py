@@ -1,6 +1,8 @@
 """ses_identity's planner: no Salt loader, no AWS."""
 
-from awsrunbook import ses, sns
+import pytest
+from awsrunbook import receipt, ses, sns
+from salt.exceptions import CommandExecutionError
 
 from _states import (
     ses_identity,
@@ -148,3 +150,123 @@ def test_plan_queue_converged_and_other_statements_kept():
     assert step["kwargs"]["url"] == "u"
     assert step["new"]["Statement"][0] == by_hand
     assert step["new"]["Version"] == "2012-10-17"
+
+
+def test_wait_skips_a_verified_identity_and_polls_dns_with_check_dns(monkeypatch):
+    """The wait for verification (moved here from awsrunbook.identitydns): no call for a
+    verified identity; else ``aws_ses.wait_verified`` with the DNS check's resolvers."""
+    calls = []
+    found = converged()
+    pending = {**found, "dkim": {**found["dkim"], "status": "PENDING"}}
+
+    def wait_verified(identity, seconds, **kwargs):
+        calls.append((identity, seconds, kwargs))
+        return pending
+
+    salt_funcs = {"aws_ses.wait_verified": wait_verified}
+    monkeypatch.setattr(ses_identity, "__salt__", salt_funcs, raising=False)
+    assert ses_identity._wait(DOMAIN, found, [], 30, {}, None) == (found, [])
+    assert calls == []
+
+    records = ses.records_for(desired(), pending, "eu-west-1")
+    conn = {"region": "eu-west-1"}
+    after, lines = ses_identity._wait(
+        DOMAIN, pending, records, 30, conn, {"resolvers": ["127.0.0.1"]}
+    )
+    assert calls == [
+        (DOMAIN, 30, {"check_dns": True, "resolvers": ["127.0.0.1"], "region": "eu-west-1"})
+    ]
+    assert after is pending
+    assert lines[0] == "Not verified after 30 s. Records SES has not seen yet:"
+    assert lines[1].count("CNAME") == 3
+
+
+# --- verify: the decisions taken before any write (moved here with the verification's I/O
+# from awsrunbook.verification; the whole verification against moto, S3 and a real BIND is in
+# tests/functional/states/test_ses_identity_verify.py) --------------------------------------
+
+ADDRESS = "ops@example.org"
+REGION = "eu-west-1"
+
+
+class Salt(dict):
+    """``__salt__`` for the functions a test names: each call is recorded, each answer canned."""
+
+    def __init__(self, **answers):
+        super().__init__()
+        self.calls = []
+        for name, answer in answers.items():
+            self[name.replace("__", ".")] = self._recording(name.replace("__", "."), answer)
+
+    def _recording(self, name, answer):
+        def function(*args, **kwargs):
+            self.calls.append(name)
+            return answer(*args, **kwargs) if callable(answer) else answer
+
+        return function
+
+
+def verify(monkeypatch, salt, current=None, identity_steps=(), test=False, **settings):
+    monkeypatch.setattr(ses_identity, "__salt__", salt, raising=False)
+    monkeypatch.setattr(ses_identity, "__opts__", {"test": test}, raising=False)
+    ret = {"name": ADDRESS, "result": True, "changes": {}, "comment": ""}
+    receiving = receipt.verify_settings(settings, ADDRESS, "EMAIL_ADDRESS")
+    conn = {"region": REGION}
+    return ses_identity._verify(ret, list(identity_steps), current, receiving, conn, REGION, None)
+
+
+def identity(status):
+    return {"identity": ADDRESS, "type": "EMAIL_ADDRESS", "verification_status": status}
+
+
+@pytest.mark.parametrize(
+    ("readiness", "message"),
+    [
+        (
+            {"domain_status": "PENDING", "mx": "ses", "detail": ""},
+            "verify: example.org is not a verified SES domain identity in eu-west-1",
+        ),
+        (
+            {"domain_status": "SUCCESS", "mx": "timeout", "detail": "no answer within 5 s"},
+            "verify: the MX lookup of example.org gave timeout: no answer within 5 s",
+        ),
+        (
+            {"domain_status": "SUCCESS", "mx": "missing", "detail": ""},
+            "verify: example.org has no MX record, so SES cannot receive the verification "
+            "message: add 'example.org. MX 10 inbound-smtp.eu-west-1.amazonaws.com.'",
+        ),
+    ],
+)
+def test_what_stops_verify_before_any_write(monkeypatch, readiness, message):
+    salt = Salt(
+        aws_ses_receipt__receiving_readiness=readiness,
+        aws_ses_receipt__describe_receiving={"account": "123456789012", "bucket": None},
+    )
+    steps = [{"call": "aws_ses.create_identity"}]  # never reached
+    with pytest.raises(CommandExecutionError) as raised:
+        verify(monkeypatch, salt, identity_steps=steps)
+    assert str(raised.value).startswith(message)
+    assert "aws_ses.create_identity" not in salt.calls
+    assert all(".describe_" in call or ".receiving_" in call for call in salt.calls)
+
+
+def test_verify_with_mail_that_goes_elsewhere_leaves_the_address_pending(monkeypatch):
+    salt = Salt(
+        aws_ses_receipt__receiving_readiness={"domain_status": "SUCCESS", "mx": "elsewhere"},
+    )
+    ret = verify(monkeypatch, salt, current=identity("PENDING"))
+    assert ret["result"] is None and ret["changes"] == {}
+    assert "check the mailbox of ops@example.org and open the link" in ret["comment"]
+    assert "Status: identity PENDING" in ret["comment"]
+    assert salt.calls == ["aws_ses_receipt.receiving_readiness"]  # nothing set up
+
+
+def test_verify_of_a_verified_address_without_a_leftover_rule_reads_nothing_more(monkeypatch):
+    salt = Salt(aws_ses_receipt__describe_rule_set=None)
+    ret = verify(monkeypatch, salt, current=identity("SUCCESS"))
+    assert ret["result"] is True and ret["changes"] == {}
+    assert salt.calls == ["aws_ses_receipt.describe_rule_set"]
+    assert ret["comment"].splitlines() == [
+        "SES identity ops@example.org is in the desired state",
+        "Status: identity SUCCESS",
+    ]

@@ -11,10 +11,13 @@ def test_policy_document():
     assert iam.ses_sending_policy_document(["us-east-1"], None)["Statement"] == [
         {"Effect": "Allow", "Action": "ses:SendRawEmail", "Resource": "*"}
     ]
-    doc = iam.ses_sending_policy_document(["us-east-1", "eu-west-1"], "1", ["example.org"])
+    doc = iam.ses_sending_policy_document(
+        {"us-east-1": "aws", "eu-west-1": "aws", "cn-north-1": "aws-cn"}, "1", ["example.org"]
+    )
     assert doc["Statement"][0]["Resource"] == [
         "arn:aws:ses:us-east-1:1:identity/example.org",
         "arn:aws:ses:eu-west-1:1:identity/example.org",
+        "arn:aws-cn:ses:cn-north-1:1:identity/example.org",
     ]
 
 

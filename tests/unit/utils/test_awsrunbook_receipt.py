@@ -102,7 +102,7 @@ def fields(steps):
 
 
 def test_plan_receiving_from_nothing_sets_everything_up_in_order():
-    steps = receipt.plan_receiving(TARGET, found(active="theirs"), REGION, ACCOUNT)
+    steps = receipt.plan_receiving(TARGET, found(active="theirs"), REGION, ACCOUNT, "aws")
     assert fields(steps) == SETUP_FIELDS
     assert steps[-1]["kwargs"]["remember"] == {"previous_active": "theirs", "temporary_mx": False}
     policy = json.loads(steps[3]["kwargs"]["policy"])
@@ -124,7 +124,9 @@ def test_plan_receiving_keeps_other_policy_statements_and_lifecycle_rules():
         "public_access_block": s3.PUBLIC_ACCESS_BLOCKED,
         "lifecycle_rules": [{"ID": "keep", "Status": "Enabled"}],
     }
-    steps = receipt.plan_receiving(TARGET, found(bucket=bucket, policy=policy), REGION, ACCOUNT)
+    steps = receipt.plan_receiving(
+        TARGET, found(bucket=bucket, policy=policy), REGION, ACCOUNT, "aws"
+    )
     by_field = {step["field"]: step for step in steps}
     assert by_field["verification_bucket_lifecycle"]["kwargs"]["rules"][0]["ID"] == "keep"
     written = json.loads(by_field["verification_bucket_policy"]["kwargs"]["policy"])
@@ -140,7 +142,7 @@ def test_plan_receiving_reads_the_expiry_rule_in_s3s_other_spelling_as_set():
         "public_access_block": s3.PUBLIC_ACCESS_BLOCKED,
         "lifecycle_rules": [{**spelled, "Expiration": {"Days": 1}}],
     }
-    steps = receipt.plan_receiving(TARGET, found(bucket=bucket), REGION, ACCOUNT)
+    steps = receipt.plan_receiving(TARGET, found(bucket=bucket), REGION, ACCOUNT, "aws")
     assert "verification_bucket_lifecycle" not in fields(steps)
 
 

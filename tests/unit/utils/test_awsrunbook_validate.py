@@ -36,14 +36,6 @@ def test_days_must_be_positive_integers(days):
         valid.positive_days(days, "expire_days", allow_none=True)
 
 
-def test_region():
-    assert valid.region("eu-west-2") == "eu-west-2"
-    with pytest.raises(
-        SaltInvocationError, match=r"^region: unknown AWS region \(got 'eu-westt-2'\)"
-    ):
-        valid.region("eu-westt-2")
-
-
 @pytest.mark.parametrize("name", ["deliver-to-s3-bucket", "email.address_verification", "a"])
 def test_receipt_rule_names(name):
     assert valid.receipt_rule_name(name, "rule") == name

@@ -1,56 +1,25 @@
-"""``awsrunbook.verification``: which link is accepted, and the decisions ``present`` takes
-before any write, with Salt's functions replaced by a table that records each call (the whole
-verification against moto, S3 and a real BIND is in
-tests/functional/states/test_ses_identity_verify.py)."""
+"""awsrunbook.verification: what address verification through a receipt rule decides from what
+the state read (the link pattern, the MX, the steps that make SES send the message, and the
+comments). The state's reads and writes are tested in
+tests/functional/states/test_ses_identity_verify.py."""
 
 import re
 
 import pytest
-from awsrunbook import receipt, verification
+from awsrunbook import dnsrecords, receipt, verification
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-ADDRESS = "ops@example.org"
 REGION = "eu-west-1"
-CONN = {"region": REGION}
+ADDRESS = "ops@example.org"
+DOMAIN = "example.org"
+RFC2136 = {"provider": "rfc2136", "zone": "example.org.", "server": "127.0.0.1"}
+DNS = dnsrecords.provider_settings(RFC2136, "verify:dns")
+TARGET = receipt.receiving_target(ADDRESS, "b", "email-address-verification", "r")
+INBOUND = f"10 inbound-smtp.{REGION}.amazonaws.com"
 
 
-class Salt(dict):
-    """``__salt__`` for the functions a test names: each call is recorded, each answer canned."""
-
-    def __init__(self, **answers):
-        super().__init__()
-        self.calls = []
-        for name, answer in answers.items():
-            self[name.replace("__", ".")] = self._recording(name.replace("__", "."), answer)
-
-    def _recording(self, name, answer):
-        def function(*args, **kwargs):
-            self.calls.append(name)
-            return answer(*args, **kwargs) if callable(answer) else answer
-
-        return function
-
-
-def settings(**verify):
-    return receipt.verify_settings(verify, ADDRESS, "EMAIL_ADDRESS")
-
-
-def present(salt, current=None, identity_steps=(), test=False, **verify):
-    ret = {"name": ADDRESS, "result": True, "changes": {}, "comment": ""}
-    return verification.present(
-        ret,
-        list(identity_steps),
-        current,
-        settings(**verify),
-        CONN,
-        REGION,
-        salt,
-        {"test": test},
-    )
-
-
-def identity(status):
-    return {"identity": ADDRESS, "type": "EMAIL_ADDRESS", "verification_status": status}
+def ready(status="SUCCESS", mx="ses", detail=""):
+    return {"domain_status": status, "mx": mx, "detail": detail}
 
 
 def test_the_default_link_pattern_accepts_only_aws_host_of_the_region():
@@ -72,54 +41,80 @@ def test_the_link_pattern_comes_from_the_minion_config_and_must_compile():
     )
 
 
+@pytest.mark.parametrize("mx", ["ses", "elsewhere", "missing"])
+def test_mx_state_of_a_verified_domain(mx):
+    assert verification.mx_state(ready(mx=mx), DOMAIN, REGION) == mx
+
+
 @pytest.mark.parametrize(
-    ("readiness", "message"),
+    ("answer", "message"),
     [
-        (
-            {"domain_status": "PENDING", "mx": "ses", "detail": ""},
-            "verify: example.org is not a verified SES domain identity in eu-west-1",
-        ),
-        (
-            {"domain_status": "SUCCESS", "mx": "timeout", "detail": "no answer within 5 s"},
-            "verify: the MX lookup of example.org gave timeout: no answer within 5 s",
-        ),
-        (
-            {"domain_status": "SUCCESS", "mx": "missing", "detail": ""},
-            "verify: example.org has no MX record, so SES cannot receive the verification "
-            "message: add 'example.org. MX 10 inbound-smtp.eu-west-1.amazonaws.com.'",
-        ),
+        (ready(status="PENDING"), r"^verify: example.org is not a verified SES domain identity"),
+        (ready(status=None), r"in eu-west-1: SES receives mail only for verified domains"),
+        (ready(mx="timeout", detail="no answer"), r"^verify: the MX lookup of example.org gave"),
     ],
 )
-def test_what_stops_it_before_any_write(readiness, message):
-    salt = Salt(
-        aws_ses_receipt__receiving_readiness=readiness,
-        aws_ses_receipt__describe_receiving={"account": "123456789012", "bucket": None},
-    )
-    steps = [{"call": "aws_ses.create_identity"}]  # never reached
-    with pytest.raises(CommandExecutionError) as raised:
-        present(salt, identity_steps=steps)
-    assert str(raised.value).startswith(message)
-    assert "aws_ses.create_identity" not in salt.calls
-    assert all(".describe_" in call or ".receiving_" in call for call in salt.calls)
+def test_mx_state_fails_before_any_write(answer, message):
+    with pytest.raises(CommandExecutionError, match=message):
+        verification.mx_state(answer, DOMAIN, REGION)
 
 
-def test_mail_that_goes_elsewhere_leaves_the_address_pending():
-    salt = Salt(
-        aws_ses_receipt__receiving_readiness={"domain_status": "SUCCESS", "mx": "elsewhere"},
-    )
-    ret = present(salt, current=identity("PENDING"))
-    assert ret["result"] is None and ret["changes"] == {}
-    assert "check the mailbox of ops@example.org and open the link" in ret["comment"]
-    assert "Status: identity PENDING" in ret["comment"]
-    assert salt.calls == ["aws_ses_receipt.receiving_readiness"]  # nothing set up
+def test_mx_key_without_dns_settings():
+    no_dns = {"dns": None}
+    assert verification.mx_key(no_dns, {}, "ses", DOMAIN, REGION) is None
+    with pytest.raises(CommandExecutionError, match=r"has no MX record.*give verify:dns"):
+        verification.mx_key(no_dns, {}, "missing", DOMAIN, REGION)
 
 
-def test_a_verified_address_without_a_leftover_rule_reads_nothing_more():
-    salt = Salt(aws_ses_receipt__describe_rule_set=None)
-    ret = present(salt, current=identity("SUCCESS"))
-    assert ret["result"] is True and ret["changes"] == {}
-    assert salt.calls == ["aws_ses_receipt.describe_rule_set"]
-    assert ret["comment"].splitlines() == [
-        "SES identity ops@example.org is in the desired state",
-        "Status: identity SUCCESS",
-    ]
+def test_mx_key_with_dns_settings_adds_a_missing_mx_or_removes_one_a_stopped_run_added():
+    settings = {"dns": DNS}
+    assert verification.mx_key(settings, {}, "missing", DOMAIN, REGION) == (DOMAIN, "MX")
+    assert verification.mx_key(settings, {}, "ses", DOMAIN, REGION) is None
+    left = {"record": {"temporary_mx": True}}
+    assert verification.mx_key(settings, left, "ses", DOMAIN, REGION) == (DOMAIN, "MX")
+
+
+def test_mx_steps_add_the_receiving_mx_and_take_it_out_again():
+    add, remove = verification.mx_steps(DNS, DOMAIN, REGION, {"values": [], "ttl": None})
+    assert [s["field"] for s in add] == ["temporary_mx"]
+    assert add[0]["kwargs"]["values"] == [INBOUND]
+    assert [s["field"] for s in remove] == ["cleanup_temporary_mx"]
+    assert remove[0]["kwargs"]["values"] == []
+    # Added by a run that stopped: nothing to add, still to take out.
+    add, remove = verification.mx_steps(DNS, DOMAIN, REGION, {"values": [INBOUND], "ttl": 300})
+    assert add == []
+    assert [s["field"] for s in remove] == ["cleanup_temporary_mx"]
+
+
+def test_message_steps():
+    own = [{"field": "identity"}]
+    assert verification.message_steps(None, False, own, ADDRESS, 1000.0) == (940.0, own)
+    since, steps = verification.message_steps({"x": 1}, True, own, ADDRESS, 100000.0)
+    assert (since, steps) == (100000.0 - verification.USABLE_FOR, own)
+    since, steps = verification.message_steps({"x": 1}, False, own, ADDRESS, 1000.0)
+    assert since == 940.0
+    assert [s["field"] for s in steps] == ["identity", "verification_message"]
+    assert steps[1]["call"] == "aws_ses_receipt.resend_verification"
+    assert steps[1]["kwargs"] == {"address": ADDRESS}
+
+
+def test_the_follow_step_is_local_and_never_shows_the_link():
+    step = verification.follow_step("https://secret")
+    assert step["aws"] is False
+    assert (step["old"], step["new"]) == ("not followed", "followed")
+    assert step["call"] == "aws_ses_receipt.follow_link"
+
+
+def test_status_change_and_left_over_rule():
+    assert verification.status_change(None) == {"old": None, "new": "SUCCESS"}
+    pending = {"verification_status": "PENDING"}
+    assert verification.status_change(pending) == {"old": "PENDING", "new": "SUCCESS"}
+    assert not verification.rule_left_over(TARGET, None)
+    assert not verification.rule_left_over(TARGET, {"rules": []})
+    assert verification.rule_left_over(TARGET, {"rules": [receipt.receipt_rule(TARGET)]})
+
+
+def test_elsewhere_note_names_the_mailbox_and_the_ses_host():
+    note = verification.elsewhere_note(DOMAIN, ADDRESS, REGION)
+    assert note.startswith(f"The MX of {DOMAIN} does not point to SES receiving (inbound-smtp.")
+    assert f"check the mailbox of {ADDRESS}" in note

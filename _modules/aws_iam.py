@@ -15,11 +15,10 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-import botocore.exceptions
 from awsrunbook import arn as arns
 from awsrunbook import client as aws
+from awsrunbook import errors, secrets
 from awsrunbook import iam as iam_docs
-from awsrunbook import secrets
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -62,17 +61,12 @@ def describe_policy(name, path="/", listing=None, **kwargs):
     if listing is not None:
         return listing["policies"].get(arn)
     iam, _ = _iam(kwargs)
-    policy = aws.call(iam, "get_policy", arn, missing=("NoSuchEntity",), PolicyArn=arn)
+    policy = aws.call(iam, "get_policy", arn, none_if=errors.NotFound, PolicyArn=arn)
     if policy is None:
         return None
     version_id = policy["Policy"]["DefaultVersionId"]
     version = aws.call(iam, "get_policy_version", arn, PolicyArn=arn, VersionId=version_id)
     return iam_docs.policy_record(arn, policy["Policy"], version["PolicyVersion"]["Document"])
-
-
-# What IAM answers a create of a name that exists: after a lost answer (a 503 once IAM had
-# done the work), botocore's retry of the create gets it.
-ALREADY_EXISTS = ("EntityAlreadyExists",)
 
 
 def create_policy(name, document, path="/", description="", **kwargs):
@@ -86,7 +80,7 @@ def create_policy(name, document, path="/", description="", **kwargs):
         iam,
         "create_policy",
         name,
-        missing=ALREADY_EXISTS,
+        none_if=errors.AlreadyExists,
         PolicyName=name,
         Path=path,
         PolicyDocument=json.dumps(document),
@@ -129,7 +123,7 @@ def set_policy_document(arn, document, **kwargs):
 def delete_policy(arn, **kwargs):
     """Delete the managed policy ``arn`` with its non-default versions. Detach it first."""
     iam, _ = _iam(kwargs)
-    versions = aws.call(iam, "list_policy_versions", arn, missing=("NoSuchEntity",), PolicyArn=arn)
+    versions = aws.call(iam, "list_policy_versions", arn, none_if=errors.NotFound, PolicyArn=arn)
     if versions is None:
         return False
     for version in versions["Versions"]:
@@ -156,7 +150,7 @@ def describe_user(name, listing=None, **kwargs):
     else:
         # No GetUser: listing the attachments answers NoSuchEntity for a missing user too.
         attached = aws.call(
-            iam, "list_attached_user_policies", name, missing=("NoSuchEntity",), UserName=name
+            iam, "list_attached_user_policies", name, none_if=errors.NotFound, UserName=name
         )
         arns = attached and [p["PolicyArn"] for p in attached["AttachedPolicies"]]
     if arns is None:
@@ -185,14 +179,12 @@ def list_users_and_policies(**kwargs):
     pages = iam.get_paginator("get_account_authorization_details").paginate(
         Filter=["User", "LocalManagedPolicy"], PaginationConfig={"PageSize": 1000}
     )
-    with aws.aws_errors("GetAccountAuthorizationDetails", "the account"):
-        try:
+    try:
+        with aws.aws_errors("GetAccountAuthorizationDetails", "the account"):
             listing = iam_docs.account_listing(list(pages))
-        except botocore.exceptions.ClientError as exc:
-            if aws.error_code(exc) in ("AccessDenied", "AccessDeniedException"):
-                log.info("IAM: not allowed to list the account (%s)", aws.error_code(exc))
-                return None
-            raise
+    except errors.AccessDenied as exc:
+        log.info("IAM: not allowed to list the account (%s)", exc.code)
+        return None
     if listing["account_arn"]:
         aws.learn_caller_account(
             conn, __salt__.get("config.option"), __context__, listing["account_arn"]
@@ -205,10 +197,12 @@ def create_user(name, path="/", **kwargs):
     and botocore's retry met the user it had made, or another run made it meanwhile), the
     user is read: one at ``path`` is success."""
     iam, _ = _iam(kwargs)
-    made = aws.call(iam, "create_user", name, missing=ALREADY_EXISTS, UserName=name, Path=path)
+    made = aws.call(
+        iam, "create_user", name, none_if=errors.AlreadyExists, UserName=name, Path=path
+    )
     if made is not None:
         return True
-    found = aws.call(iam, "get_user", name, missing=("NoSuchEntity",), UserName=name)
+    found = aws.call(iam, "get_user", name, none_if=errors.NotFound, UserName=name)
     if found is None or found["User"]["Path"] != path:
         raise CommandExecutionError(
             f"CreateUser on {name} failed: IAM says it exists, but "
@@ -226,9 +220,7 @@ def attach_user_policy(user, arn, **kwargs):
 
 def detach_user_policy(user, arn, **kwargs):
     iam, _ = _iam(kwargs)
-    aws.call(
-        iam, "detach_user_policy", user, missing=("NoSuchEntity",), UserName=user, PolicyArn=arn
-    )
+    aws.call(iam, "detach_user_policy", user, none_if=errors.NotFound, UserName=user, PolicyArn=arn)
     return True
 
 
@@ -238,7 +230,7 @@ def delete_access_key(user, key_id, pillar_file=None, **kwargs):
     intent is then done with."""
     iam, _ = _iam(kwargs)
     aws.call(
-        iam, "delete_access_key", user, missing=("NoSuchEntity",), UserName=user, AccessKeyId=key_id
+        iam, "delete_access_key", user, none_if=errors.NotFound, UserName=user, AccessKeyId=key_id
     )
     if pillar_file:
         __salt__["key_intent.forget"](pillar_file, user)
@@ -269,22 +261,17 @@ def create_access_key(user, known_keys=(), pillar_file=None, **kwargs):
         __salt__["key_intent.record"](pillar_file, user, known_keys)
     for attempt in range(1, CREATE_KEY_ATTEMPTS + 1):
         try:
-            answer = _create_once(iam, user)
-        except _Refused as exc:
-            # IAM did nothing: a key the user has that this run did not know is another's.
-            if pillar_file:
-                __salt__["key_intent.forget"](pillar_file, user)
-            raise CommandExecutionError(
-                f"{exc}. IAM made no key: {user} has {_key_list(describe_user(user, **conn))}"
-            ) from None
-        except CommandExecutionError as exc:
-            found = _reconciled(user, known_keys, conn, pillar_file)
-            raise CommandExecutionError(f"{exc}. {found}") from None
-        if answer is not None:
+            answer = aws.call(iam, "create_access_key", user, UserName=user)
             break
+        except errors.Throttled as exc:
+            aws.answered()  # IAM answered (and did nothing): the credentials work
+            throttled = exc
+        except errors.AwsError as exc:
+            found = _after_failed_create(exc, user, known_keys, conn, pillar_file)
+            raise exc.with_message(f"{exc}. {found}") from None
         if attempt == CREATE_KEY_ATTEMPTS:
             found = _reconciled(user, known_keys, conn, pillar_file)
-            raise CommandExecutionError(
+            raise throttled.with_message(
                 f"CreateAccessKey on {user} was throttled {attempt} times: run again later. {found}"
             )
         found, _ = _reconcile_keys(user, known_keys, conn)
@@ -302,30 +289,16 @@ def create_access_key(user, known_keys=(), pillar_file=None, **kwargs):
     }
 
 
-class _Refused(CommandExecutionError):
-    """IAM answered a create with a client error (4xx): it refused it and did nothing."""
-
-
-def _create_once(iam, user):
-    """One CreateAccessKey: IAM's answer, or ``None`` when it was throttled. Raises
-    ``_Refused`` for any other client error, ``CommandExecutionError`` when what IAM did is
-    not known (a 5xx, a timeout)."""
-    with aws.aws_errors("CreateAccessKey", user):
-        try:
-            answer = iam.create_access_key(UserName=user)
-        except botocore.exceptions.ClientError as exc:
-            code = aws.error_code(exc)
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
-            if code not in aws.THROTTLED and status >= 500:
-                raise
-            if code not in aws.THROTTLED:
-                message = exc.response.get("Error", {}).get("Message", "").strip()
-                raise _Refused(
-                    f"CreateAccessKey on {user} failed: {code}: {message or 'no message'}"
-                ) from None
-            answer = None
-    aws.answered()
-    return answer
+def _after_failed_create(exc, user, known_keys, conn, pillar_file):
+    """What was found after the CreateAccessKey that failed with ``exc`` (not throttled)."""
+    if exc.status is not None and not isinstance(exc, errors.Temporary):
+        # IAM answered and refused (a 4xx): it did nothing, so a key the user has that this
+        # run did not know is another's.
+        if pillar_file:
+            __salt__["key_intent.forget"](pillar_file, user)
+        return f"IAM made no key: {user} has {_key_list(describe_user(user, **conn))}"
+    # What IAM did is not known (a 5xx, a timeout) or the call was never sent.
+    return _reconciled(user, known_keys, conn, pillar_file)
 
 
 def _no_other_new_key(user, known_keys, key_id, conn, pillar_file):
@@ -420,7 +393,7 @@ def get_user_policy(user, policy_name, **kwargs):
         iam,
         "get_user_policy",
         f"{user}/{policy_name}",
-        missing=("NoSuchEntity",),
+        none_if=errors.NotFound,
         UserName=user,
         PolicyName=policy_name,
     )
@@ -450,7 +423,7 @@ def delete_user_policy(user, policy_name, **kwargs):
         iam,
         "delete_user_policy",
         f"{user}/{policy_name}",
-        missing=("NoSuchEntity",),
+        none_if=errors.NotFound,
         UserName=user,
         PolicyName=policy_name,
     )

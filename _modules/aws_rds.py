@@ -20,8 +20,8 @@ import time
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
+from awsrunbook import errors, rds_connection, rds_drift, rds_passwords
 from awsrunbook import gpg as pgp
-from awsrunbook import rds_connection, rds_drift, rds_passwords
 from salt.exceptions import CommandExecutionError
 
 try:
@@ -124,28 +124,26 @@ def _cluster(item):
 
 
 # What each kind of database is read with: (operation, identifier parameter, answer list,
-# not-found codes, the plain-dict maker).
+# the plain-dict maker).
 _DESCRIBE = {
     "instance": (
         "describe_db_instances",
         "DBInstanceIdentifier",
         "DBInstances",
-        ("DBInstanceNotFound", "DBInstanceNotFoundFault"),
         _instance,
     ),
     "cluster": (
         "describe_db_clusters",
         "DBClusterIdentifier",
         "DBClusters",
-        ("DBClusterNotFoundFault", "DBClusterNotFound"),
         _cluster,
     ),
 }
 
 
 def _describe(kind, name, kwargs):
-    operation, parameter, answers, missing, make = _DESCRIBE[kind]
-    found = aws.call(_rds(kwargs), operation, name, missing=missing, **{parameter: name})
+    operation, parameter, answers, make = _DESCRIBE[kind]
+    found = aws.call(_rds(kwargs), operation, name, none_if=errors.NotFound, **{parameter: name})
     return make(found[answers][0]) if found else None
 
 
@@ -199,7 +197,7 @@ def describe_db_subnet_group(name, **kwargs):
         client,
         "describe_db_subnet_groups",
         name,
-        missing=("DBSubnetGroupNotFoundFault",),
+        none_if=errors.NotFound,
         DBSubnetGroupName=name,
     )
     if not found:
@@ -235,7 +233,7 @@ def delete_db_subnet_group(name, **kwargs):
         client,
         "delete_db_subnet_group",
         name,
-        missing=("DBSubnetGroupNotFoundFault",),
+        none_if=errors.NotFound,
         DBSubnetGroupName=name,
     )
 
@@ -310,7 +308,7 @@ def _create(kind, name, settings, pillar_file, password_path, tags, kwargs):
         )
     created = aws.call(_rds(kwargs), operation, name, **params)[answer]
     log.info("Creating DB %s %s", kind, name)
-    return _DESCRIBE[kind][4](created)
+    return _DESCRIBE[kind][3](created)
 
 
 def create_db_instance(name, settings, pillar_file=None, password_path=None, tags=None, **kwargs):
@@ -354,7 +352,7 @@ def _modify(kind, name, params, apply_immediately, kwargs):
         ApplyImmediately=apply_immediately,
         **params,
     )
-    return _DESCRIBE[kind][4](answer[f"DB{spelled}"])
+    return _DESCRIBE[kind][3](answer[f"DB{spelled}"])
 
 
 def modify_db_instance(name, params, apply_immediately=True, **kwargs):
@@ -419,7 +417,7 @@ def delete_db_cluster(name, final_snapshot=None, **kwargs):
             client,
             "delete_db_instance",
             member,
-            missing=("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+            none_if=errors.NotFound,
             DBInstanceIdentifier=member,
         )
     params = (

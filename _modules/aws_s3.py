@@ -12,9 +12,8 @@ import concurrent.futures
 import contextvars
 from typing import TYPE_CHECKING
 
-import botocore.exceptions
 from awsrunbook import client as aws
-from salt.exceptions import CommandExecutionError
+from awsrunbook import errors
 
 __virtualname__ = "aws_s3"
 
@@ -38,21 +37,14 @@ def bucket_region(bucket, **kwargs):
         salt-call aws_s3.bucket_region ocp-redmine-backup
     """
     s3, _ = _s3(kwargs)
-    with aws.aws_errors("HeadBucket", bucket):
-        try:
-            resp = s3.head_bucket(Bucket=bucket)
-        except botocore.exceptions.ClientError as exc:
-            if aws.error_code(exc) in ("404", "NoSuchBucket"):
-                resp = None
-            elif aws.error_code(exc) in ("403", "AccessDenied"):
-                raise CommandExecutionError(
-                    f"bucket {bucket} exists but these credentials may not use it: bucket "
-                    "names are global, so it may belong to another account (choose another "
-                    "name) or the credentials lack s3:ListBucket on it"
-                ) from None
-            else:
-                raise
-    aws.answered()  # HeadBucket is not sent through aws.call, which says it itself
+    try:
+        resp = aws.call(s3, "head_bucket", bucket, none_if=errors.NotFound, Bucket=bucket)
+    except errors.AccessDenied as exc:
+        raise exc.with_message(
+            f"bucket {bucket} exists but these credentials may not use it: bucket "
+            "names are global, so it may belong to another account (choose another "
+            "name) or the credentials lack s3:ListBucket on it"
+        ) from None
     if resp is None:
         return None
     region = resp.get("BucketRegion") or resp["ResponseMetadata"]["HTTPHeaders"].get(
@@ -64,11 +56,11 @@ def bucket_region(bucket, **kwargs):
     return region
 
 
-# What describe_bucket reads after HeadBucket, and the error code meaning "not set".
+# What describe_bucket reads after HeadBucket; each answers errors.NotConfigured when not set.
 _SETTINGS = (
-    ("get_public_access_block", "NoSuchPublicAccessBlockConfiguration"),
-    ("get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError"),
-    ("get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration"),
+    "get_public_access_block",
+    "get_bucket_encryption",
+    "get_bucket_lifecycle_configuration",
 )
 
 
@@ -93,10 +85,10 @@ def describe_bucket(bucket, **kwargs):
                 s3,
                 operation,
                 bucket,
-                missing=(missing,),
+                none_if=errors.NotConfigured,
                 Bucket=bucket,
             )
-            for operation, missing in _SETTINGS
+            for operation in _SETTINGS
         ]
     pab, encryption, lifecycle = (read.result() for read in reads)
     return {

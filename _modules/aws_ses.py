@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from awsrunbook import arn as arns
 from awsrunbook import client as aws
-from awsrunbook import dns, dnscheck, regions, ses, suppression
+from awsrunbook import dns, dnscheck, errors, regions, ses, suppression
 from awsrunbook import feedback as ses_feedback
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -135,7 +135,7 @@ def get_identity(identity, **kwargs):
         sesv2,
         "get_email_identity",
         identity,
-        missing=("NotFoundException",),
+        none_if=errors.NotFound,
         EmailIdentity=identity,
     )
     return None if resp is None else _identity_dict(identity, resp)
@@ -305,8 +305,8 @@ def wait_verified(identity, timeout, check_dns=False, resolvers=None, **kwargs):
     while True:
         try:
             found = get_identity(identity, **conn)
-        except CommandExecutionError as exc:
-            if not any(code in str(exc) for code in aws.THROTTLED) or found is None:
+        except errors.Throttled:
+            if found is None:
                 raise
             delay = min(delay * 2, 120.0)
             log.info("SES throttled status reads of %s; backing off %.0f s", identity, delay)
@@ -610,7 +610,7 @@ def _suppressed_entry(sesv2, address):
         sesv2,
         "get_suppressed_destination",
         address,
-        missing=("NotFoundException",),
+        none_if=errors.NotFound,
         EmailAddress=address,
     )
     return None if resp is None else suppression.summary(resp["SuppressedDestination"])

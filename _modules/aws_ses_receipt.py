@@ -24,7 +24,7 @@ import urllib.parse
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
-from awsrunbook import plans, receipt, regions, secrets
+from awsrunbook import errors, plans, receipt, regions, secrets
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def describe_rule_set(rule_set, **kwargs):
         ses,
         "describe_receipt_rule_set",
         rule_set,
-        missing=("RuleSetDoesNotExist",),
+        none_if=errors.NotFound,
         RuleSetName=rule_set,
     )
     return None if resp is None else {"name": rule_set, "rules": resp.get("Rules") or []}
@@ -134,7 +134,7 @@ def activate_rule_set(rule_set, bucket, record, remember, **kwargs):
 def get_bucket_policy(bucket, **kwargs):
     """The bucket policy (JSON text), ``None`` when it has none."""
     s3, _ = _s3(kwargs)
-    resp = aws.call(s3, "get_bucket_policy", bucket, missing=("NoSuchBucketPolicy",), Bucket=bucket)
+    resp = aws.call(s3, "get_bucket_policy", bucket, none_if=errors.NotConfigured, Bucket=bucket)
     return resp["Policy"] if resp else None
 
 
@@ -147,7 +147,7 @@ def put_bucket_policy(bucket, policy, **kwargs):
 def _read_record(bucket, key, kwargs):
     s3, _ = _s3(kwargs)
     resp = aws.call(
-        s3, "get_object", f"{bucket}/{key}", missing=("NoSuchKey",), Bucket=bucket, Key=key
+        s3, "get_object", f"{bucket}/{key}", none_if=errors.NotFound, Bucket=bucket, Key=key
     )
     return json.loads(resp["Body"].read()) if resp else None
 

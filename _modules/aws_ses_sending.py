@@ -14,14 +14,12 @@ CLI examples::
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
-from awsrunbook import ses
+from awsrunbook import errors, ses
 
 __virtualname__ = "aws_ses_sending"
 
 if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook.typing import __salt__
-
-NOT_FOUND = ("NotFoundException",)
 
 
 def __virtual__():
@@ -49,7 +47,7 @@ def describe_configuration_set(name, **kwargs):
     """
     client, _ = _sesv2(kwargs)
     found = aws.call(
-        client, "get_configuration_set", name, missing=NOT_FOUND, ConfigurationSetName=name
+        client, "get_configuration_set", name, none_if=errors.NotFound, ConfigurationSetName=name
     )
     if found is None:
         return None
@@ -57,7 +55,7 @@ def describe_configuration_set(name, **kwargs):
         client,
         "get_configuration_set_event_destinations",
         name,
-        missing=NOT_FOUND,
+        none_if=errors.NotFound,
         ConfigurationSetName=name,
     )
     suppression = found.get("SuppressionOptions")
@@ -97,7 +95,9 @@ def delete_configuration_set(name, **kwargs):
     """Delete the configuration set ``name`` with its event destinations (gone already
     counts as done)."""
     client, _ = _sesv2(kwargs)
-    aws.call(client, "delete_configuration_set", name, missing=NOT_FOUND, ConfigurationSetName=name)
+    aws.call(
+        client, "delete_configuration_set", name, none_if=errors.NotFound, ConfigurationSetName=name
+    )
     return True
 
 
@@ -167,7 +167,7 @@ def delete_event_destination(configuration_set, destination, **kwargs):
         "delete_configuration_set_event_destination",
         configuration_set,
         destination,
-        missing=NOT_FOUND,
+        none_if=errors.NotFound,
     )
 
 

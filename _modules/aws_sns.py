@@ -16,7 +16,7 @@ CLI example::
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
-from awsrunbook import readahead
+from awsrunbook import errors, readahead
 
 __virtualname__ = "aws_sns"
 
@@ -43,7 +43,7 @@ def topic_arn(name, **kwargs):
     """
     arn = __salt__["aws_sts.regional_arn"]("sns", name, **kwargs)
     sns, _ = _sns(kwargs)
-    found = aws.call(sns, "get_topic_attributes", arn, missing=("NotFound",), TopicArn=arn)
+    found = aws.call(sns, "get_topic_attributes", arn, none_if=errors.NotFound, TopicArn=arn)
     return arn if found is not None else None
 
 
@@ -132,7 +132,7 @@ def list_subscriptions(topic_arn, **kwargs):
     while True:
         params = {"TopicArn": topic_arn, **({"NextToken": token} if token else {})}
         resp = aws.call(
-            sns, "list_subscriptions_by_topic", topic_arn, missing=("NotFound",), **params
+            sns, "list_subscriptions_by_topic", topic_arn, none_if=errors.NotFound, **params
         )
         if resp is None:
             return None

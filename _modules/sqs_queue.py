@@ -13,13 +13,13 @@ import json
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
+from awsrunbook import errors
 
 __virtualname__ = "sqs_queue"
 
 if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook.typing import __salt__
 
-_NO_QUEUE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 LONGEST_WAIT = 20  # seconds: SQS's limit for long polling
 BATCH = 10  # the most messages one ReceiveMessage or DeleteMessageBatch takes
 
@@ -40,7 +40,7 @@ def queue_url(name, **kwargs):
         salt-call sqs_queue.queue_url ses-feedback
     """
     sqs, _ = _sqs(kwargs)
-    found = aws.call(sqs, "get_queue_url", name, missing=_NO_QUEUE, QueueName=name)
+    found = aws.call(sqs, "get_queue_url", name, none_if=errors.NotFound, QueueName=name)
     return found and found["QueueUrl"]
 
 

@@ -2,7 +2,8 @@
 
 One place for: the connection arguments (``region``, ``profile``, ``keyid``, ``key``,
 ``role_arn``), the cached boto3 client per service/region/credentials with botocore's
-retries configured, and turning botocore errors into ``CommandExecutionError``.
+retries configured, and turning botocore errors into typed ``CommandExecutionError``
+subclasses (``awsrunbook.errors``).
 
 This file is imported as a plain Python module (``import awsrunbook.client``): Salt puts the
 synced ``_utils`` directory on ``sys.path`` while it loads modules, and ``pip install``
@@ -21,9 +22,9 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import botocore.session
-from salt.exceptions import CommandExecutionError, SaltInvocationError
+from salt.exceptions import SaltInvocationError
 
-from awsrunbook import regions
+from awsrunbook import errors, regions
 from awsrunbook import validate as valid
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,6 @@ _RETRY_SETTINGS = ("retry_mode", "max_attempts")
 SES_SERVICES = ("ses", "sesv2")
 PROFILE_KEYS = ("region", "keyid", "key", "role_arn", *_RETRY_SETTINGS)
 DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 10}
-
-# Error codes that mean "try again shortly"; botocore's standard mode already retries
-# throttling and 5xx. These are the eventual-consistency cases right after a create.
-NOT_YET_VISIBLE = ("NoSuchBucket", "NoSuchEntity", "NotFound", "404")
-# Error codes of a request AWS refused because of its rate, before doing anything.
-THROTTLED = ("Throttling", "ThrottlingException", "TooManyRequestsException")
 
 _CLIENTS = {}
 _SESSIONS = {}
@@ -346,51 +341,67 @@ def uses_session_credentials(conn, config_option=None):
     return bool(credentials and credentials.token)
 
 
-def error_code(exc):
-    """The AWS error code of a ``ClientError`` (``""`` for anything else)."""
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return exc.response.get("Error", {}).get("Code", "")
-    return ""
+# botocore's failures that say nothing about the resource: the request or its answer was
+# lost on the way (a refused or dropped connection, a timeout).
+_TRANSPORT_FAILURES = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
 
 
 @contextlib.contextmanager
 def aws_errors(operation, resource):
-    """Turn botocore errors raised inside the block into ``CommandExecutionError`` naming the
-    operation and the resource. The message is AWS's, which never carries request secrets."""
+    """Turn botocore errors raised inside the block into typed ``CommandExecutionError``
+    subclasses (``errors.NotFound``, ``errors.Throttled``... see ``awsrunbook.errors``) naming
+    the operation and the resource. The message is AWS's, which never carries request
+    secrets."""
+    where = {"operation": operation, "resource": resource}
     try:
         yield
     except botocore.exceptions.ClientError as exc:
-        err = exc.response.get("Error", {})
-        raise CommandExecutionError(
-            f"{operation} on {resource} failed: {err.get('Code', 'Error')}: "
-            f"{err.get('Message', '').strip() or 'no message'}"
-        ) from None
+        raise _client_error(exc, operation, resource) from None
     except botocore.exceptions.NoCredentialsError:
-        raise CommandExecutionError(
+        raise errors.AwsError(
             f"{operation} on {resource} failed: no AWS credentials found (give keyid/key, "
-            "a profile, or set them in the environment)"
+            "a profile, or set them in the environment)",
+            **where,
         ) from None
     except botocore.exceptions.ParamValidationError as exc:
-        raise CommandExecutionError(
-            f"{operation} on {resource}: invalid parameters: {exc}"
+        raise errors.AwsError(
+            f"{operation} on {resource}: invalid parameters: {exc}", **where
         ) from None
+    except _TRANSPORT_FAILURES as exc:
+        raise errors.Temporary(f"{operation} on {resource} failed: {exc}", **where) from None
     except botocore.exceptions.BotoCoreError as exc:
-        raise CommandExecutionError(f"{operation} on {resource} failed: {exc}") from None
+        raise errors.AwsError(f"{operation} on {resource} failed: {exc}", **where) from None
 
 
-def call(aws_client, operation, resource, missing=(), **params):
-    """Call ``operation`` (snake_case) on ``aws_client``; errors become CommandExecutionError.
+def _client_error(exc, operation, resource):
+    """The typed error for AWS's answer ``exc`` (a ``ClientError``)."""
+    err = exc.response.get("Error", {})
+    code = err.get("Code", "")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return errors.kind_of(code, status)(
+        f"{operation} on {resource} failed: {err.get('Code', 'Error')}: "
+        f"{err.get('Message', '').strip() or 'no message'}",
+        code,
+        operation,
+        resource,
+        status,
+    )
 
-    When the error code is in ``missing`` the call returns ``None`` instead: that is how
-    readers say "this does not exist" without an exception.
+
+def call(aws_client, operation, resource, none_if=(), **params):
+    """Call ``operation`` (snake_case) on ``aws_client``; errors become typed
+    ``CommandExecutionError`` subclasses (see ``aws_errors``).
+
+    When the error is an instance of ``none_if`` (an error class or a tuple of them, e.g.
+    ``errors.NotFound``) the call returns ``None`` instead: that is how readers say "this
+    does not exist" without an exception. Throttling and the other temporary failures are
+    no ``NotFound``: they are never read as an answer.
     """
-    with aws_errors(_op_name(aws_client, operation), resource):
-        try:
+    try:
+        with aws_errors(_op_name(aws_client, operation), resource):
             answer = getattr(aws_client, operation)(**params)
-        except botocore.exceptions.ClientError as exc:
-            if error_code(exc) not in missing:
-                raise
-            answer = None
+    except none_if:
+        answer = None
     answered()
     return answer
 
@@ -417,12 +428,12 @@ def call_after_create(aws_client, operation, resource, attempts=6, delay=0.5, **
     """Like ``call``, for the first writes to a resource that was created moments ago: AWS can
     answer "not found" until the create has propagated, so retry those with backoff."""
     for attempt in range(attempts):
-        with aws_errors(_op_name(aws_client, operation), resource):
-            try:
+        try:
+            with aws_errors(_op_name(aws_client, operation), resource):
                 return getattr(aws_client, operation)(**params)
-            except botocore.exceptions.ClientError as exc:
-                if error_code(exc) not in NOT_YET_VISIBLE or attempt == attempts - 1:
-                    raise
+        except errors.NotFound:
+            if attempt == attempts - 1:
+                raise
         log.debug("%s on %s: not visible yet, retrying", operation, resource)
         time.sleep(delay * 2**attempt)
     return None

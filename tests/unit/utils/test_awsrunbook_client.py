@@ -7,6 +7,7 @@ import botocore.exceptions
 import moto
 import pytest
 from awsrunbook import client as aws
+from awsrunbook import errors
 from botocore.stub import Stubber
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
@@ -148,13 +149,77 @@ def test_client_errors_name_the_operation_and_resource():
         with pytest.raises(
             CommandExecutionError,
             match=r"^GetBucketPolicy on my-bucket failed: AccessDenied: Access Denied$",
-        ):
+        ) as raised:
             aws.call(s3, "get_bucket_policy", "my-bucket", Bucket="my-bucket")
+        assert type(raised.value) is errors.AccessDenied
+        assert (raised.value.code, raised.value.operation, raised.value.resource) == (
+            "AccessDenied",
+            "GetBucketPolicy",
+            "my-bucket",
+        )
+        assert raised.value.status == 403
         stub.add_client_error("get_bucket_policy", "NoSuchBucketPolicy", "none", 404)
         assert (
-            aws.call(s3, "get_bucket_policy", "b", missing=("NoSuchBucketPolicy",), Bucket="b")
-            is None
+            aws.call(s3, "get_bucket_policy", "b", none_if=errors.NotConfigured, Bucket="b") is None
         )
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "kind"),
+    [
+        ("Throttling", 400, errors.Throttled),
+        ("SlowDown", 503, errors.Throttled),
+        ("InternalError", 500, errors.Temporary),
+        ("NoSuchBucket", 404, errors.NotFound),
+        ("OperationAborted", 409, errors.Conflict),
+        ("InvalidArgument", 400, errors.AwsError),
+    ],
+)
+def test_a_read_that_fails_otherwise_than_not_found_is_never_none(code, status, kind):
+    """``none_if`` answers ``None`` for its class only: a throttled or failed read, or the
+    bucket itself missing when its policy was asked, raises its own class."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_bucket_policy", code, "refused", status)
+        with pytest.raises(
+            kind, match=rf"^GetBucketPolicy on b failed: {code}: refused$"
+        ) as raised:
+            aws.call(s3, "get_bucket_policy", "b", none_if=errors.NotConfigured, Bucket="b")
+    assert type(raised.value) is kind and raised.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind", "message"),
+    [
+        (
+            botocore.exceptions.ReadTimeoutError(endpoint_url="https://iam.amazonaws.com/"),
+            errors.Temporary,
+            r"^ListUsers on account failed: Read timeout on endpoint URL",
+        ),
+        (
+            botocore.exceptions.EndpointConnectionError(endpoint_url="https://iam.amazonaws.com/"),
+            errors.Temporary,
+            r"^ListUsers on account failed: Could not connect to the endpoint URL",
+        ),
+        (
+            botocore.exceptions.NoCredentialsError(),
+            errors.AwsError,
+            r"^ListUsers on account failed: no AWS credentials found",
+        ),
+        (
+            botocore.exceptions.ParamValidationError(report="Unknown parameter Color"),
+            errors.AwsError,
+            r"^ListUsers on account: invalid parameters: (?s:.*)Unknown parameter Color",
+        ),
+    ],
+)
+def test_failures_without_an_answer_are_typed_too(failure, kind, message):
+    """A timeout or a lost connection is temporary: it says nothing about the resource. A
+    call botocore never sent is no temporary failure."""
+    with pytest.raises(kind, match=message) as raised, aws.aws_errors("ListUsers", "account"):
+        raise failure
+    assert type(raised.value) is kind
+    assert (raised.value.operation, raised.value.status) == ("ListUsers", None)
 
 
 def test_no_credentials_is_a_clear_error():
@@ -185,6 +250,20 @@ def test_first_writes_after_a_create_wait_for_it_to_be_visible():
             aws.call_after_create(
                 s3, "put_bucket_encryption", "b", attempts=3, delay=0.01, **params
             )
+
+
+def test_first_writes_after_a_create_wait_only_for_not_found():
+    """Only "not found" can be a create not yet visible: a throttled or refused write is
+    raised at once (botocore has already retried the throttling)."""
+    iam = boto3.client("iam", region_name="us-east-1")
+    params = {"UserName": "ops", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+    for code, kind in (("Throttling", errors.Throttled), ("LimitExceeded", errors.AwsError)):
+        with Stubber(iam) as stub:
+            stub.add_client_error("attach_user_policy", code, "no", 400)
+            with pytest.raises(kind) as raised:
+                aws.call_after_create(iam, "attach_user_policy", "ops", delay=0.01, **params)
+            stub.assert_no_pending_responses()
+        assert type(raised.value) is kind
 
 
 def test_caller_account_learned_from_an_arn_saves_the_sts_call(monkeypatch):

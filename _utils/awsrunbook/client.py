@@ -368,7 +368,7 @@ def aws_errors(operation, resource):
             f"{operation} on {resource}: invalid parameters: {exc}", **where
         ) from None
     except _TRANSPORT_FAILURES as exc:
-        raise errors.Temporary(f"{operation} on {resource} failed: {exc}", **where) from None
+        raise _typed(errors.Temporary, f"{operation} on {resource} failed: {exc}", where) from None
     except botocore.exceptions.BotoCoreError as exc:
         raise errors.AwsError(f"{operation} on {resource} failed: {exc}", **where) from None
 
@@ -378,14 +378,20 @@ def _client_error(exc, operation, resource):
     err = exc.response.get("Error", {})
     code = err.get("Code", "")
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return errors.kind_of(code, status)(
+    message = (
         f"{operation} on {resource} failed: {err.get('Code', 'Error')}: "
-        f"{err.get('Message', '').strip() or 'no message'}",
-        code,
-        operation,
-        resource,
-        status,
+        f"{err.get('Message', '').strip() or 'no message'}"
     )
+    where = {"code": code, "operation": operation, "resource": resource, "status": status}
+    return _typed(errors.kind_of(code, status), message, where)
+
+
+def _typed(kind, message, where):
+    """A ``kind`` error; a temporary one says so, so that nobody takes it for a verdict on
+    the resource."""
+    if issubclass(kind, errors.Temporary):
+        message += " (temporary: run again later)"
+    return kind(message, **where)
 
 
 def call(aws_client, operation, resource, none_if=(), **params):

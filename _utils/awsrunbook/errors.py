@@ -7,7 +7,7 @@ of Salt's ``CommandExecutionError`` carrying the AWS error ``code``, the ``opera
 operator reads.
 
 Pure: no boto3, no botocore. Which AWS error code is which class is data here
-(``BY_CODE``, ``BY_CODE_SUFFIX``), and ``kind_of`` reads it.
+(``BY_CODE``, ``BY_CODE_PREFIX``, ``BY_CODE_SUFFIX``), and ``kind_of`` reads it.
 """
 
 from salt.exceptions import CommandExecutionError

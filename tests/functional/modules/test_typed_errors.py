@@ -83,7 +83,9 @@ def test_a_throttled_or_failed_read_is_never_missing(
     the temporary error, with AWS's code and the message an operator reads."""
     function, args, service, operation, _, _ = reader
     stubbed(service).add_client_error(operation, answer, "Rate exceeded", status)
-    with pytest.raises(kind, match=f"failed: {answer}: Rate exceeded$") as raised:
+    with pytest.raises(
+        kind, match=rf"failed: {answer}: Rate exceeded \(temporary: run again later\)$"
+    ) as raised:
         modules[function](*args, region=REGION)
     assert type(raised.value) is kind and raised.value.code == answer
 

@@ -37,6 +37,19 @@ def _name_tag(resource_type, name):
     return [{"ResourceType": resource_type, "Tags": [{"Key": "Name", "Value": name}]}]
 
 
+def _filtered(ec2, operation, what, filters):
+    """What the EC2 ``operation`` (a ``describe_*``) lists for ``filters`` (``{filter name:
+    [values]}``); ``what`` names it in errors. EC2 names each answer's list after its
+    operation (``describe_route_tables`` answers ``RouteTables``)."""
+    answer = aws.call(
+        ec2,
+        operation,
+        what,
+        Filters=[{"Name": name, "Values": values} for name, values in filters.items()],
+    )
+    return answer["".join(word.title() for word in operation.split("_")[1:])]
+
+
 def vpc_id(vpc=None, missing_ok=False, **kwargs):
     """The ID of ``vpc``: an ID as given, the VPC whose Name tag is ``vpc``, or (``None``) the
     region's default VPC. Raises when there is none (``missing_ok``: returns ``None``, for a
@@ -49,12 +62,8 @@ def vpc_id(vpc=None, missing_ok=False, **kwargs):
     if vpc and vpc.startswith("vpc-"):
         return vpc
     ec2 = _ec2(kwargs)
-    filters = (
-        [{"Name": "tag:Name", "Values": [vpc]}]
-        if vpc
-        else [{"Name": "is-default", "Values": ["true"]}]
-    )
-    found = aws.call(ec2, "describe_vpcs", vpc or "the default VPC", Filters=filters)["Vpcs"]
+    filters = {"tag:Name": [vpc]} if vpc else {"is-default": ["true"]}
+    found = _filtered(ec2, "describe_vpcs", vpc or "the default VPC", filters)
     if not found and missing_ok:
         return None
     if len(found) != 1:
@@ -73,14 +82,13 @@ def describe_vpc(name, with_gateway=False, **kwargs):
         salt-call aws_ec2.describe_vpc aurora
     """
     ec2 = _ec2(kwargs)
-    vpcs = aws.call(ec2, "describe_vpcs", name, Filters=[{"Name": "tag:Name", "Values": [name]}])
-    if not vpcs["Vpcs"]:
+    vpcs = _filtered(ec2, "describe_vpcs", name, {"tag:Name": [name]})
+    if not vpcs:
         return None
-    if len(vpcs["Vpcs"]) > 1:
+    if len(vpcs) > 1:
         raise CommandExecutionError(f"several VPCs are named {name}; rename all but one")
-    vpc = vpcs["Vpcs"][0]
-    where = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-    subnets = aws.call(ec2, "describe_subnets", name, Filters=where)["Subnets"]
+    vpc = vpcs[0]
+    subnets = _filtered(ec2, "describe_subnets", name, {"vpc-id": [vpc["VpcId"]]})
     described = {
         "id": vpc["VpcId"],
         "cidr": vpc["CidrBlock"],
@@ -101,22 +109,12 @@ def describe_vpc(name, with_gateway=False, **kwargs):
 
 
 def _attached_gateways(ec2, vpc, what):
-    return aws.call(
-        ec2,
-        "describe_internet_gateways",
-        what,
-        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}],
-    )["InternetGateways"]
+    return _filtered(ec2, "describe_internet_gateways", what, {"attachment.vpc-id": [vpc]})
 
 
 def _gateway(ec2, name, vpc):
     gateways = _attached_gateways(ec2, vpc, name)
-    tables = aws.call(
-        ec2,
-        "describe_route_tables",
-        name,
-        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "tag:Name", "Values": [name]}],
-    )["RouteTables"]
+    tables = _filtered(ec2, "describe_route_tables", name, {"vpc-id": [vpc], "tag:Name": [name]})
     table = None
     if tables:
         table = {
@@ -159,12 +157,7 @@ def subnet_zones(subnets, **kwargs):
 def availability_zones(**kwargs):
     """The region's available zones (not Local or Wavelength zones), sorted by name."""
     ec2 = _ec2(kwargs)
-    zones = aws.call(
-        ec2,
-        "describe_availability_zones",
-        "the region",
-        Filters=[{"Name": "state", "Values": ["available"]}],
-    )["AvailabilityZones"]
+    zones = _filtered(ec2, "describe_availability_zones", "the region", {"state": ["available"]})
     return sorted(
         zone["ZoneName"]
         for zone in zones
@@ -247,8 +240,8 @@ def delete_vpc(vpc, **kwargs):
     """Delete ``vpc`` (an ID) with its subnets, named route tables and internet gateways.
     Anything else in it (network interfaces, other groups) makes EC2 refuse, as it should."""
     ec2 = _ec2(kwargs)
-    where = [{"Name": "vpc-id", "Values": [vpc]}]
-    tables = aws.call(ec2, "describe_route_tables", vpc, Filters=where)["RouteTables"]
+    where = {"vpc-id": [vpc]}
+    tables = _filtered(ec2, "describe_route_tables", vpc, where)
     for table in tables:
         if any(assoc.get("Main") for assoc in table.get("Associations", [])):
             continue
@@ -257,7 +250,7 @@ def delete_vpc(vpc, **kwargs):
                 ec2, "disassociate_route_table", vpc, AssociationId=assoc["RouteTableAssociationId"]
             )
         aws.call(ec2, "delete_route_table", vpc, RouteTableId=table["RouteTableId"])
-    for subnet in aws.call(ec2, "describe_subnets", vpc, Filters=where)["Subnets"]:
+    for subnet in _filtered(ec2, "describe_subnets", vpc, where):
         aws.call(ec2, "delete_subnet", vpc, SubnetId=subnet["SubnetId"])
     for gateway in _attached_gateways(ec2, vpc, vpc):
         aws.call(
@@ -282,12 +275,7 @@ def subnet_ids(vpc, names, missing_ok=False, **kwargs):
         return {name: name for name in names}
     if wanted:
         ec2 = _ec2(kwargs)
-        subnets = aws.call(
-            ec2,
-            "describe_subnets",
-            vpc,
-            Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "tag:Name", "Values": wanted}],
-        )["Subnets"]
+        subnets = _filtered(ec2, "describe_subnets", vpc, {"vpc-id": [vpc], "tag:Name": wanted})
         found.update({_tags(subnet)["Name"]: subnet["SubnetId"] for subnet in subnets})
     missing = [name for name in names if name not in found]
     if missing and missing_ok:
@@ -317,12 +305,8 @@ def describe_security_group(name, vpc, **kwargs):
         salt-call aws_ec2.describe_security_group postgresql-anywhere vpc-0123
     """
     ec2 = _ec2(kwargs)
-    groups = aws.call(
-        ec2,
-        "describe_security_groups",
-        name,
-        Filters=[{"Name": "group-name", "Values": [name]}, {"Name": "vpc-id", "Values": [vpc]}],
-    )["SecurityGroups"]
+    where = {"group-name": [name], "vpc-id": [vpc]}
+    groups = _filtered(ec2, "describe_security_groups", name, where)
     return _group(groups[0]) if groups else None
 
 
@@ -333,11 +317,9 @@ def security_group_ids(groups, vpc=None, missing_ok=False, **kwargs):
     by_name = {}
     if names and (vpc or not missing_ok):
         ec2 = _ec2(kwargs)
-        filters = [{"Name": "group-name", "Values": names}]
-        if vpc:
-            filters.append({"Name": "vpc-id", "Values": [vpc]})
-        found = aws.call(ec2, "describe_security_groups", ", ".join(names), Filters=filters)
-        by_name = {item["GroupName"]: item["GroupId"] for item in found["SecurityGroups"]}
+        where = {"group-name": names, **({"vpc-id": [vpc]} if vpc else {})}
+        found = _filtered(ec2, "describe_security_groups", ", ".join(names), where)
+        by_name = {item["GroupName"]: item["GroupId"] for item in found}
     missing = [name for name in names if name not in by_name]
     if missing and not missing_ok:
         raise CommandExecutionError(
@@ -374,12 +356,7 @@ def group_users(group, **kwargs):
     """IDs of the network interfaces (instances, databases, load balancers) that use
     ``group``: a group in use must not be deleted."""
     ec2 = _ec2(kwargs)
-    found = aws.call(
-        ec2,
-        "describe_network_interfaces",
-        group,
-        Filters=[{"Name": "group-id", "Values": [group]}],
-    )["NetworkInterfaces"]
+    found = _filtered(ec2, "describe_network_interfaces", group, {"group-id": [group]})
     return sorted(item["NetworkInterfaceId"] for item in found)
 
 

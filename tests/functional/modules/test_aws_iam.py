@@ -5,6 +5,7 @@ import time
 
 import boto3
 import pytest
+from awsrunbook import errors
 from moto.core.exceptions import ServiceException
 from moto.iam.responses import IamResponse
 from salt.exceptions import CommandExecutionError
@@ -44,8 +45,9 @@ def test_a_throttled_create_is_sent_again_after_a_read(modules, throttled, caplo
 def test_a_create_throttled_every_time_fails_and_leaves_no_key(modules, throttled):
     boto3.client("iam", region_name="us-east-1").create_user(UserName="ops")
     throttled[0] = 5
-    with pytest.raises(CommandExecutionError, match="throttled 5 times: run again later"):
+    with pytest.raises(CommandExecutionError, match="throttled 5 times: run again later") as raised:
         modules.aws_iam.create_access_key("ops", region="us-east-1")
+    assert type(raised.value) is errors.Throttled and raised.value.code == "Throttling"
     keys = boto3.client("iam", region_name="us-east-1").list_access_keys(UserName="ops")
     assert keys["AccessKeyMetadata"] == []
 
@@ -59,6 +61,8 @@ def test_a_create_iam_refused_deletes_no_key_another_run_made(modules):
     with pytest.raises(CommandExecutionError) as raised:
         modules.aws_iam.create_access_key("ops", known_keys=[], region="us-east-1")
     assert "LimitExceeded" in str(raised.value)
+    # A refusal, typed as such: neither temporary nor throttled.
+    assert type(raised.value) is errors.AwsError and raised.value.code == "LimitExceeded"
     assert "IAM made no key: ops has keys" in str(raised.value)
     assert all(key_id in str(raised.value) for key_id in theirs)
     listed = iam.list_access_keys(UserName="ops")["AccessKeyMetadata"]

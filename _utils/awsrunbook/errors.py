@@ -13,7 +13,7 @@ Pure: no boto3, no botocore. Which AWS error code is which class is data here
 from salt.exceptions import CommandExecutionError
 
 
-class AwsError(CommandExecutionError):
+class AwsError(CommandExecutionError):  # type: ignore[misc]  # Salt ships no type hints
     """An AWS call failed for a reason none of the subclasses names (a bad parameter, a
     quota reached, no credentials found)."""
 

@@ -189,13 +189,6 @@ NOT_YET_VISIBLE = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="awsrunbook.client.call_after_create retries only the codes NoSuchBucket, "
-    "NoSuchEntity, NotFound and 404; EC2 answers InvalidVpcID.NotFound, InvalidGroup.NotFound, "
-    "InvalidRouteTableID.NotFound right after a create, so aws_ec2's writes after a create "
-    "fail instead of waiting",
-)
 @pytest.mark.parametrize(
     ("operation", "code", "args", "params", "answer"),
     NOT_YET_VISIBLE,

@@ -2,8 +2,6 @@
 never on its code or text: through Salt's loader, each reader's client answers what the test
 stubs (botocore's Stubber on the very client the module uses; moto answers the rest)."""
 
-import time
-
 import pytest
 from awsrunbook import client as aws
 from awsrunbook import errors
@@ -112,34 +110,17 @@ def test_an_account_listing_iam_refuses_is_none_a_throttled_one_an_error(modules
         modules.aws_iam.list_users_and_policies(region=REGION)
 
 
-PENDING = {"IdentityType": "DOMAIN", "VerificationStatus": "PENDING"}
-VERIFIED = {**PENDING, "VerificationStatus": "SUCCESS", "DkimAttributes": {"Status": "SUCCESS"}}
-
-
-@pytest.fixture
-def no_waiting(monkeypatch):
-    monkeypatch.setattr(time, "sleep", lambda seconds: None)
-
-
-def test_waiting_for_verification_backs_off_when_throttled(modules, stubbed, no_waiting):
-    stub = stubbed("sesv2")
-    stub.add_response("get_email_identity", PENDING)
-    stub.add_client_error("get_email_identity", "TooManyRequestsException", "slow down", 429)
-    stub.add_response("get_email_identity", VERIFIED)
-    found = modules.aws_ses.wait_verified("example.org", 3600, region=REGION)
-    assert found["verification_status"] == "SUCCESS"
-
-
-def test_waiting_for_verification_stops_at_an_error_that_names_throttling(
-    modules, stubbed, no_waiting
-):
+def test_waiting_for_verification_stops_at_an_error_that_names_throttling(modules, stubbed, slept):
     """The message names an identity called Throttling...: read by its text (before), the
     refusal was taken for throttling and the wait went on until its timeout."""
     stub = stubbed("sesv2")
-    stub.add_response("get_email_identity", PENDING)
+    stub.add_response(
+        "get_email_identity", {"IdentityType": "DOMAIN", "VerificationStatus": "PENDING"}
+    )
     stub.add_client_error("get_email_identity", "AccessDeniedException", "not allowed", 400)
     with pytest.raises(
         errors.AccessDenied,
         match=r"^GetEmailIdentity on Throttling\.example\.org failed: AccessDenied",
     ):
         modules.aws_ses.wait_verified("Throttling.example.org", 5, region=REGION)
+    assert slept == [2.0]  # one wait between the two reads, none after the refusal

@@ -94,19 +94,27 @@ def authoritative_servers(domain, timeout=DEFAULT_TIMEOUT):
         salt-call dns_lookup.authoritative_servers example.org
     """
     domain = records.canonical_name(domain, "domain")
+    try:
+        return _authoritative(domain, timeout)
+    except dns.exception.DNSException as exc:
+        raise CommandExecutionError(_no_servers(domain, exc)) from None
+
+
+def _no_servers(domain, exc):
+    return f"finding the authoritative nameservers of {domain} failed: {exc}"
+
+
+def _authoritative(domain, timeout):
+    """``authoritative_servers`` of the canonical name ``domain``; dnspython's errors raised as
+    they are, so that a caller can tell a timeout by its class."""
     cache = __context__.setdefault("dns_lookup.authoritative", {})
     if domain in cache:
         return cache[domain]
     system = dns.resolver.Resolver()
     system.lifetime = float(timeout)
-    try:
-        zone = dns.resolver.zone_for_name(domain, resolver=system)
-        hosts = [rdata.target.to_text() for rdata in system.resolve(zone, "NS")]
-        addresses = sorted({rdata.address for host in hosts for rdata in system.resolve(host, "A")})
-    except dns.exception.DNSException as exc:
-        raise CommandExecutionError(
-            f"finding the authoritative nameservers of {domain} failed: {exc}"
-        ) from None
+    zone = dns.resolver.zone_for_name(domain, resolver=system)
+    hosts = [rdata.target.to_text() for rdata in system.resolve(zone, "NS")]
+    addresses = sorted({rdata.address for host in hosts for rdata in system.resolve(host, "A")})
     log.debug("authoritative nameservers of %s (zone %s): %s", domain, zone, addresses)
     cache[domain] = [(address, 53) for address in addresses]
     return cache[domain]
@@ -136,8 +144,18 @@ def lookup(name, rtype, resolvers=None, timeout=DEFAULT_TIMEOUT):
 def _ask_once(name, rtype, servers, timeout):
     if servers is None:
         try:
-            servers = authoritative_servers(name, timeout)
-        except CommandExecutionError as exc:
-            timed_out = "timed out" in str(exc) or "lifetime" in str(exc).lower()
-            return _answer("timeout" if timed_out else "error", detail=str(exc))
+            servers = _authoritative(name, timeout)
+        except dns.exception.DNSException as exc:
+            status = "timeout" if _timed_out(exc) else "error"
+            return _answer(status, detail=_no_servers(name, exc))
     return _ask(_resolver(servers, timeout), name, rtype)
+
+
+def _timed_out(exc):
+    """Whether the dnspython error ``exc`` is a timeout, or all nameservers failed and one of
+    them by a timeout."""
+    if isinstance(exc, dns.exception.Timeout):
+        return True
+    failures = exc.kwargs.get("errors", []) if isinstance(exc, dns.resolver.NoNameservers) else []
+    # Each failure is (server, tcp, port, exception or None, answer).
+    return any(isinstance(failure[3], dns.exception.Timeout) for failure in failures)

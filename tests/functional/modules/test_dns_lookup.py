@@ -1,5 +1,7 @@
 """dns_lookup through Salt's loader against a real BIND on 127.0.0.1."""
 
+import socket
+
 import dns.nameserver
 import dns.resolver
 import pytest
@@ -37,17 +39,40 @@ def test_a_server_that_refuses_is_an_error_not_missing(modules, bind):
     assert answer["status"] == "error", answer
 
 
-def test_authoritative_servers_come_from_soa_and_ns(modules, bind, monkeypatch):
-    class ThisMachinesResolver(dns.resolver.Resolver):
-        """Stands in for /etc/resolv.conf: the BIND of the test."""
+def resolve_with(monkeypatch, port):
+    """This machine's resolver (/etc/resolv.conf) is 127.0.0.1:``port`` instead."""
 
+    class ThisMachinesResolver(dns.resolver.Resolver):
         def __init__(self, filename="/etc/resolv.conf", configure=True):
             super().__init__(filename, configure=False)
-            self.nameservers = [dns.nameserver.Do53Nameserver("127.0.0.1", bind.port)]
+            self.nameservers = [dns.nameserver.Do53Nameserver("127.0.0.1", port)]
 
     monkeypatch.setattr(dns.resolver, "Resolver", ThisMachinesResolver)
+
+
+def test_authoritative_servers_come_from_soa_and_ns(modules, bind, monkeypatch):
+    resolve_with(monkeypatch, bind.port)
     # ns1.example.org (the zone's NS) has the address 127.0.0.1.
     assert modules.dns_lookup.authoritative_servers("www.example.org") == [("127.0.0.1", 53)]
+
+
+def test_nameservers_not_found_in_time_are_a_timeout(modules, monkeypatch):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # reads nothing
+        silent.bind(("127.0.0.1", 0))
+        resolve_with(monkeypatch, silent.getsockname()[1])
+        answer = modules.dns_lookup.lookup("_dmarc.example.org", "TXT", timeout=0.5)
+    assert answer["status"] == "timeout", answer
+
+
+def test_nameservers_refused_are_an_error_whatever_the_name_says(modules, bind, monkeypatch):
+    """Told by the error's class: read by its text (before), the refusal for a domain whose
+    name holds "lifetime" was taken for a timeout."""
+    resolve_with(monkeypatch, bind.port)  # authoritative for example.org only, no recursion
+    answer = modules.dns_lookup.lookup("_dmarc.lifetime.example.net", "TXT", timeout=2)
+    assert answer["status"] == "error", answer
+    assert answer["detail"].startswith(
+        "finding the authoritative nameservers of _dmarc.lifetime.example.net failed: "
+    )
 
 
 def test_a_cname_out_of_the_zone_is_followed(modules, tmp_path):

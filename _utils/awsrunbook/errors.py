@@ -1,4 +1,4 @@
-"""Typed AWS errors: what kind of failure an AWS call met.
+"""Typed AWS errors, pure: what kind of failure an AWS call met (no boto3, no botocore).
 
 The client's translator (``client.aws_errors``) raises one of these classes, all subclasses
 of Salt's ``CommandExecutionError`` carrying the AWS error ``code``, the ``operation``, the
@@ -6,8 +6,8 @@ of Salt's ``CommandExecutionError`` carrying the AWS error ``code``, the ``opera
 (``except errors.NotFound``), never on the message's text; the message stays what an
 operator reads.
 
-Pure: no boto3, no botocore. Which AWS error code is which class is data here
-(``BY_CODE``, ``BY_CODE_PREFIX``, ``BY_CODE_SUFFIX``), and ``kind_of`` reads it.
+Which AWS error code is which class is data here (``BY_CODE``, ``BY_CODE_PREFIX``,
+``BY_CODE_SUFFIX``), and ``kind_of`` reads it.
 """
 
 from salt.exceptions import CommandExecutionError

@@ -26,7 +26,6 @@ CLI examples::
 """
 
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,7 @@ from awsrunbook import arn as arns
 from awsrunbook import client as aws
 from awsrunbook import dns, dnscheck, errors, regions, ses, suppression
 from awsrunbook import feedback as ses_feedback
+from awsrunbook import store as stores
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,10 @@ if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook.typing import __context__, __salt__
 
 BATCH_SIZE = 100  # the most identities one v1 GetIdentity*Attributes call takes
-NOTIFICATIONS_KEY = "aws_ses.notifications"
-_NOTIFICATIONS_LOCK = threading.Lock()
+# The notification reads kept for later states, in the run's store (awsrunbook.store):
+# ``(connection digest, identity)`` → answer, covering the identity.
+NOTIFICATIONS = "aws_ses.notifications"
+_NOT_KEPT = object()
 _V1_STATUS = {
     "Success": "SUCCESS",
     "Pending": "PENDING",
@@ -78,11 +80,10 @@ def _identity_arn(identity, conn):
 
 
 def _forget(identity):
-    """Drop any shared notification read of ``identity`` (it is about to change)."""
-    store = __context__.get(NOTIFICATIONS_KEY)
-    if store:
-        for entries in store["data"].values():
-            entries.pop(identity, None)
+    """The run forgets what it read of ``identity`` (it is about to change)."""
+    store = stores.kept_in(__context__)
+    if store is not None:
+        store.forget([("ses_identity", identity)])
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -168,26 +169,28 @@ def notification_attributes(identities, prefetch=(), scope=None, **kwargs):
     ses, conn = _client("ses", kwargs)
     if isinstance(identities, str):
         identities = [identities]
-    kept = aws.run_scoped(__context__, NOTIFICATIONS_KEY, scope)
-    if kept is None:
-        return _notification_attributes(ses, identities, (), None)
+    store = stores.of_run(__context__, scope)
+    if store is None:
+        return _notification_attributes(ses, identities, (), None, None)
     # The states of a batch ask at once: the first one's read serves the others.
-    with _NOTIFICATIONS_LOCK:
-        kept = kept.setdefault(aws.conn_digest(conn), {})
-        return _notification_attributes(ses, identities, prefetch, kept)
+    with store.lock:
+        return _notification_attributes(ses, identities, prefetch, store, aws.conn_digest(conn))
 
 
-def _notification_attributes(ses, identities, prefetch, kept):
+def _notification_attributes(ses, identities, prefetch, store, digest):
     result, to_read = {}, []
     for identity in dict.fromkeys(identities):
-        if kept is not None and identity in kept:
-            result[identity] = kept.pop(identity)
-        else:
+        kept = (
+            _NOT_KEPT if store is None else store.pop(NOTIFICATIONS, (digest, identity), _NOT_KEPT)
+        )
+        if kept is _NOT_KEPT:
             to_read.append(identity)
+        else:
+            result[identity] = kept
     if not to_read:
         return result
     extra = (
-        [i for i in dict.fromkeys(prefetch or ()) if i not in to_read] if kept is not None else []
+        [i for i in dict.fromkeys(prefetch or ()) if i not in to_read] if store is not None else []
     )
     for chunk in _chunks(to_read + extra):
         resp = aws.call(
@@ -200,7 +203,8 @@ def _notification_attributes(ses, identities, prefetch, kept):
             if identity in to_read:
                 result[identity] = value
             else:
-                kept[identity] = value
+                covers = [("ses_identity", identity)]
+                store.put(NOTIFICATIONS, (digest, identity), value, covers)
     return result
 
 

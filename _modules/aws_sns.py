@@ -16,14 +16,17 @@ CLI example::
 from typing import TYPE_CHECKING
 
 from awsrunbook import client as aws
-from awsrunbook import errors, readahead
+from awsrunbook import errors
+from awsrunbook import store as stores
 
 __virtualname__ = "aws_sns"
 
 if TYPE_CHECKING:  # what Salt's loader injects
     from awsrunbook.typing import __context__, __salt__
 
-TOPICS_KEY = "aws_sns.topics"
+# What the run's states made of a topic, in the run's store (awsrunbook.store):
+# ``(connection digest, topic name)`` → ``describe_topic``'s answer, covering the topic.
+TOPICS = "aws_sns.topics"
 
 
 def __virtual__():
@@ -47,11 +50,6 @@ def topic_arn(name, **kwargs):
     return arn if found is not None else None
 
 
-def _run_topics(scope, conn):
-    known = aws.run_scoped(__context__, TOPICS_KEY, scope)
-    return None if known is None else known.setdefault(aws.conn_digest(conn), {})
-
-
 def describe_topic(name, scope=None, **kwargs):
     """``{"name", "arn", "exists", "subscribers", "queues"}`` of the topic ``name``
     (``subscribers``: its email endpoints; ``queues``: the ARNs of its SQS queues; sorted), in
@@ -64,9 +62,10 @@ def describe_topic(name, scope=None, **kwargs):
         salt-call aws_sns.describe_topic data-open-contracting-org
     """
     conn = aws.split_connection_args(kwargs)
-    known = _run_topics(scope, conn)
-    if known and name in known:
-        return dict(known[name])
+    store = stores.of_run(__context__, scope)
+    known = store and store.get(TOPICS, (aws.conn_digest(conn), name))
+    if known:
+        return dict(known)
     arn = __salt__["aws_sts.regional_arn"]("sns", name, **conn)
     subscriptions = list_subscriptions(arn, **conn)
     return {
@@ -87,16 +86,20 @@ def remember_topic(topic, subscribers, scope=None, queues=(), **kwargs):
     answer) exists with ``subscribers`` (and the SQS ``queues``) subscribed: what a state's
     plan made (or, in test mode, would have made) so that the next state sharing the topic
     plans from it."""
-    known = _run_topics(scope, aws.split_connection_args(kwargs))
-    # What the run read ahead of this topic no longer holds, in test mode too.
-    readahead.forget(__context__, [("sns_topic", topic["name"])])
-    if known is not None:
-        known[topic["name"]] = {
-            **topic,
-            "exists": True,
-            "subscribers": sorted({*topic["subscribers"], *subscribers}),
-            "queues": sorted({*topic.get("queues", []), *queues}),
-        }
+    store = stores.of_run(__context__, scope)
+    if store is None:
+        return True
+    # What the run read of this topic no longer holds, in test mode too.
+    covers = [("sns_topic", topic["name"])]
+    store.forget(covers)
+    key = (aws.conn_digest(aws.split_connection_args(kwargs)), topic["name"])
+    made = {
+        **topic,
+        "exists": True,
+        "subscribers": sorted({*topic["subscribers"], *subscribers}),
+        "queues": sorted({*topic.get("queues", []), *queues}),
+    }
+    store.put(TOPICS, key, made, covers)
     return True
 
 

@@ -231,7 +231,7 @@ def _scan_declared_secrets() -> set[str]:
             function = loader[f"{name}.present"]
         except KeyError:
             continue
-        writer = layout.declaration(getattr(function, "__globals__", {}))
+        writer = layout.declaration(function)
         if writer is not None:
             found.update(writer.default_secrets)
     return found

@@ -49,13 +49,14 @@ its kind: the state fails and says so.
 from typing import TYPE_CHECKING
 
 from awsrunbook import dnsrecords as records
+from awsrunbook import engine
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
 __virtualname__ = "dns_record"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __opts__, __pillar__, __salt__
+    from awsrunbook.typing import __pillar__, __salt__
 
 
 def __virtual__():
@@ -130,8 +131,8 @@ def _current(want):
     )
 
 
-@st.reports_errors
-def present(name, type=None, values=None, ttl=None, dns=None, replace=False, **kwargs):
+@engine.state()
+def present(name, type=None, values=None, ttl=None, dns=None, replace=False, *, run, **kwargs):
     """Ensure the ``type`` record set at ``name`` holds ``values``.
 
     name
@@ -157,17 +158,17 @@ def present(name, type=None, values=None, ttl=None, dns=None, replace=False, **k
     steps, conflicts = plan_present(want, _current(want), replace)
     if conflicts:
         return st.failed(ret, "\n".join(conflicts))
-    st.run_plan(ret, steps, __salt__, {}, __opts__["test"], f"DNS record {name} {want['type']}")
+    run.apply(ret, steps, f"DNS record {name} {want['type']}", conn={})
     return ret
 
 
-@st.reports_errors
-def absent(name, type=None, values=None, dns=None, **kwargs):
+@engine.state()
+def absent(name, type=None, values=None, dns=None, *, run, **kwargs):
     """Ensure the ``type`` record set at ``name`` does not hold ``values`` (without
     ``values``: does not exist). Other values stay."""
     valid.no_unknown(kwargs, "dns_record.absent")
     want = desired_record(name, type, values, None, dns, values_required=False, pillar=__pillar__)
     ret = st.new_ret(name)
     steps = plan_absent(want, _current(want))
-    st.run_plan(ret, steps, __salt__, {}, __opts__["test"], f"DNS record {name} {want['type']}")
+    run.apply(ret, steps, f"DNS record {name} {want['type']}", conn={})
     return ret

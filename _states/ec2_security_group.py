@@ -23,14 +23,14 @@ nothing uses it. A group in use is never deleted.
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import ec2, plans
+from awsrunbook import ec2, engine, plans
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
 __virtualname__ = "ec2_security_group"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 
 def __virtual__():
@@ -96,8 +96,10 @@ def plan_group(name, description, vpc_id, current, ingress, egress, replace):
     return steps + plan_rules(group_id, "egress", current["egress"], egress)
 
 
-@st.reports_errors
-def present(name, description=None, vpc=None, ingress=None, egress=None, replace=False, **kwargs):
+@engine.state()
+def present(
+    name, description=None, vpc=None, ingress=None, egress=None, replace=False, *, run, **kwargs
+):
     """Ensure the security group ``name`` exists with ``description`` and exactly the
     declared ingress rules.
 
@@ -123,10 +125,10 @@ def present(name, description=None, vpc=None, ingress=None, egress=None, replace
     wanted_ingress = ec2.rules(ingress or [], "ingress")
     wanted_egress = ec2.rules(egress, "egress")
     valid.boolean(replace, "replace")
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
 
     # In a test run the VPC may be one that an earlier state would create.
-    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=__opts__["test"], **conn)
+    vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=run.test, **conn)
     current = vpc_id and __salt__["aws_ec2.describe_security_group"](name, vpc_id, **conn)
     if current and replace and current["description"] != description:
         users = __salt__["aws_ec2.group_users"](current["id"], **conn)
@@ -137,16 +139,16 @@ def present(name, description=None, vpc=None, ingress=None, egress=None, replace
     steps = plan_group(
         name, description, vpc_id or vpc, current, wanted_ingress, wanted_egress, replace
     )
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"security group {name}")
+    run.apply(ret, steps, f"security group {name}")
     return ret
 
 
-@st.reports_errors
-def absent(name, vpc=None, **kwargs):
+@engine.state()
+def absent(name, vpc=None, *, run, **kwargs):
     """Ensure the security group ``name`` (in ``vpc``, default the default VPC) is gone.
     Refused while network interfaces (instances, databases) use it."""
     ec2.group_text(name, "name")
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
     vpc_id = __salt__["aws_ec2.vpc_id"](vpc, **conn)
     current = __salt__["aws_ec2.describe_security_group"](name, vpc_id, **conn)
     steps = []
@@ -161,7 +163,5 @@ def absent(name, vpc=None, **kwargs):
                 "group", current["id"], None, "aws_ec2.delete_security_group", group=current["id"]
             )
         )
-    st.run_plan(
-        ret, steps, __salt__, conn, __opts__["test"], f"security group {name}", converged=st.ABSENT
-    )
+    run.apply(ret, steps, f"security group {name}", converged=st.ABSENT)
     return ret

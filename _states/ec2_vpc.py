@@ -23,14 +23,14 @@ is reported and refused. Subnets the state does not declare are reported, never 
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import ec2, plans
+from awsrunbook import ec2, engine, plans
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
 __virtualname__ = "ec2_vpc"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 
 def __virtual__():
@@ -145,8 +145,8 @@ def plan_vpc(name, cidr, current, wanted, zones, internet_gateway):
     return steps
 
 
-@st.reports_errors
-def present(name, cidr=None, subnets=None, internet_gateway=False, **kwargs):
+@engine.state()
+def present(name, cidr=None, subnets=None, internet_gateway=False, *, run, **kwargs):
     """Ensure the VPC named ``name`` exists with block ``cidr`` and the declared subnets.
 
     name
@@ -166,7 +166,7 @@ def present(name, cidr=None, subnets=None, internet_gateway=False, **kwargs):
     network = ec2.vpc_cidr(cidr)
     wanted = ec2.subnets(subnets, network)
     valid.boolean(internet_gateway, "internet_gateway")
-    ret, conn, region = st.begin(name, kwargs, __salt__)
+    ret, conn, region = run.begin(name, kwargs)
     ec2.zones_in_region(wanted, region)
 
     current = __salt__["aws_ec2.describe_vpc"](name, with_gateway=internet_gateway, **conn)
@@ -192,21 +192,21 @@ def present(name, cidr=None, subnets=None, internet_gateway=False, **kwargs):
     if extra:
         notes.append(f"subnets not declared (kept): {', '.join(extra)}")
     steps = plan_vpc(name, str(network), current, wanted, zones, internet_gateway)
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"VPC {name}", notes)
+    run.apply(ret, steps, f"VPC {name}", notes)
     return ret
 
 
-@st.reports_errors
-def absent(name, **kwargs):
+@engine.state()
+def absent(name, *, run, **kwargs):
     """Ensure the VPC named ``name`` is gone, with its subnets, route tables and internet
     gateways. EC2 refuses while anything else (a database, a security group in use) is in
     it."""
     ec2.group_text(name, "name")
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
     current = __salt__["aws_ec2.describe_vpc"](name, **conn)
     steps = []
     if current is not None:
         shown = {"cidr": current["cidr"], "subnets": sorted(current["subnets"])}
         steps.append(plans.step("vpc", shown, None, "aws_ec2.delete_vpc", vpc=current["id"]))
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"VPC {name}", converged=st.ABSENT)
+    run.apply(ret, steps, f"VPC {name}", converged=st.ABSENT)
     return ret

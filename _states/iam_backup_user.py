@@ -34,7 +34,7 @@ The secret access key is never shown: ``changes`` reports
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import batch, iam, keys, layout, plans, regions, writers
+from awsrunbook import engine, iam, keys, layout, plans, regions, writers
 from awsrunbook import readahead as ra
 from awsrunbook import state as st
 from awsrunbook import validate as valid
@@ -43,7 +43,7 @@ from salt.exceptions import CommandExecutionError
 __virtualname__ = "iam_backup_user"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __context__, __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 
 def __virtual__():
@@ -154,10 +154,10 @@ def managed_buckets(lowstate):
     }
 
 
-def _bucket_warning(bucket, conn):
+def _bucket_warning(bucket, conn, run):
     """A note when ``bucket`` is neither made by this run nor in AWS: the key would work on
     nothing (a misspelt bucket, or its pillar entry missing). One HeadBucket, unless made."""
-    if bucket in st.once_per_run(globals(), "managed_buckets", managed_buckets):
+    if bucket in run.once("managed_buckets", managed_buckets):
         return []
     try:
         if __salt__["aws_s3.bucket_region"](bucket, **conn) is not None:
@@ -167,8 +167,7 @@ def _bucket_warning(bucket, conn):
     return [f"warning: bucket {bucket} is not managed in this run and does not exist in AWS"]
 
 
-@batch.concurrent("iam")
-@st.reports_errors
+@engine.state(service="iam", reads=READ_AHEAD, pillar=PILLAR_WRITES)
 def present(
     name,
     bucket=None,
@@ -179,6 +178,8 @@ def present(
     rotate_after_days=None,
     prune_keys=False,
     gpg_recipients=None,
+    *,
+    run,
     **kwargs,
 ):
     """Ensure the backup user ``name`` exists with its policy and one access key, and that
@@ -221,9 +222,9 @@ def present(
     )
     args = {"pillar_file": pillar_file, "pillar_keys": pillar_keys, "bucket": bucket}
     writes = PILLAR_WRITES.writes({**args, "prefix": prefix, **kwargs})  # before begin takes
-    ret, conn, region = st.begin(name, kwargs, __salt__)  # the connection out of kwargs
+    ret, conn, region = run.begin(name, kwargs)  # the connection out of kwargs
     document = iam.backup_policy_document(bucket, prefix, regions.partition_of(region))
-    writers.check_no_collision(globals(), writes)
+    run.check_no_collision(writes)
     encryption, plaintext = writers.encryption(__salt__, writes, gpg_recipients)
     values = {
         "region": region,
@@ -246,7 +247,7 @@ def present(
         pillar_file, layout.every_path(paths), mask=list(secret_paths)
     )
     me = _user({"name": name, "policy_name": policy_name})
-    current_user, current_policy = ra.read(globals(), "iam_backup_user", conn, me)
+    current_user, current_policy = run.read("iam_backup_user", conn, me)
     policy_arn = __salt__["aws_iam.policy_arn"](policy_name, **conn)
 
     matches = iam.same_document(current_policy and current_policy["document"], document)
@@ -264,10 +265,7 @@ def present(
     # Only when the user or its key is made or changed: a converged run reads nothing more.
     if steps or key_steps:
         notes += _bucket_warning(bucket, conn)
-    writes = (__context__, me.resources)
-    st.run_plan(
-        ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes
-    )
+    run.apply(ret, steps + key_steps, what, notes, writes=me.resources)
     return ret
 
 
@@ -295,8 +293,8 @@ def plan_absent(name, policy_name, current_user, current_policy):
     return steps, notes
 
 
-@st.reports_errors
-def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs):
+@engine.state()
+def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, *, run, **kwargs):
     """Ensure the backup user ``name`` and its policy are gone, and (with ``pillar_file``)
     that its credentials are removed from the pillar file. A policy still attached to
     other users, groups or roles is left in place.
@@ -308,7 +306,7 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
     if pillar_file is not None:
         valid.file_path(pillar_file, "pillar_file")
         paths = layout.backup_user(pillar_keys)
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
 
     current_user, current_policy = _describe(__salt__, (name, policy_name), conn)
     in_pillar = (
@@ -321,7 +319,6 @@ def absent(name, policy_name=None, pillar_file=None, pillar_keys=None, **kwargs)
     steps, notes = plan_absent(name, policy_name, current_user, current_policy)
     steps += keys.plan_pillar_removal(pillar_file, in_pillar)
     what = f"backup user {name}"
-    writes = (__context__, _user({"name": name, "policy_name": policy_name}).resources)
-    test = __opts__["test"]
-    st.run_plan(ret, steps, __salt__, conn, test, what, notes, converged=st.ABSENT, writes=writes)
+    writes = _user({"name": name, "policy_name": policy_name}).resources
+    run.apply(ret, steps, what, notes, converged=st.ABSENT, writes=writes)
     return ret

@@ -46,6 +46,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 from awsrunbook import (
+    engine,
     plans,
     rds_arguments,
     rds_connection,
@@ -61,7 +62,7 @@ from awsrunbook import validate as valid
 __virtualname__ = "rds_aurora_postgres"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 ENGINE = "aurora-postgresql"
 KIND = "cluster"
@@ -127,10 +128,9 @@ def _version_and_floor(current, checked, allow_major, conn):
     return target, rds_versions.serverless_min_capacity(versions, target or running), refusal
 
 
-def _network(vpc, subnets, groups, conn):
+def _network(vpc, subnets, groups, conn, test):
     """Subnet and security group IDs; in a test run, names of those an earlier state (ec2_vpc,
     ec2_security_group) would create."""
-    test = __opts__["test"]
     vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=test, **conn)
     subnet_ids = __salt__["aws_ec2.subnet_ids"](vpc_id, subnets, missing_ok=test, **conn)
     group_ids = __salt__["aws_ec2.security_group_ids"](groups, vpc_id, missing_ok=test, **conn)
@@ -209,8 +209,8 @@ def plan_network_and_writer(
     return before, after
 
 
-@st.reports_errors
 @rds_arguments.shows(rds_arguments.Shared)
+@engine.state(pillar=PILLAR_WRITES)
 def present(
     name,
     pillar_file=None,
@@ -228,6 +228,8 @@ def present(
     deletion_protection=False,
     master_username="postgres",
     writer=None,
+    *,
+    run,
     **kwargs,
 ):
     """Ensure the Aurora PostgreSQL Serverless v2 cluster ``name`` exists as declared, with
@@ -263,9 +265,9 @@ def present(
     """
     args, shared = rds_arguments.split(locals())
     checked = _inputs(name, args)
-    writers.check_no_collision(globals(), PILLAR_WRITES.writes(args))
+    run.check_no_collision(PILLAR_WRITES.writes(args))
     name = checked.common.name
-    ret, conn, _ = st.begin(args["name"], kwargs, __salt__)
+    ret, conn, _ = run.begin(args["name"], kwargs)
     # Encryption must work (and a plaintext secret be found) before RDS is asked anything.
     encryption, plaintext = writers.encryption(
         __salt__, PILLAR_WRITES.writes(args), shared.gpg_recipients
@@ -283,7 +285,7 @@ def present(
     )
     if refusal:
         valid.fail("engine_version", refusal)
-    subnet_ids, group_ids = _network(vpc, subnets, list(security_groups), conn)
+    subnet_ids, group_ids = _network(vpc, subnets, list(security_groups), conn, run.test)
     subnet_group = __salt__["aws_rds.describe_db_subnet_group"](name, **conn)
     _check_zones(subnet_group, subnet_ids, conn)
     current_writer = __salt__["aws_rds.describe_db_instance"](checked.writer, **conn)
@@ -318,27 +320,19 @@ def present(
     create = rds_plans.Create(settings=settings, shown={"engine_version": version, **desired})
     steps, notes = rds_plans.plan_present(db, current, desired, create, pillar, opts)
     what = f"DB cluster {name}"
-    st.run_plan(
-        ret,
-        before + steps + after,
-        __salt__,
-        conn,
-        __opts__["test"],
-        what,
-        [note, *notes] if note else notes,
-    )
+    run.apply(ret, before + steps + after, what, [note, *notes] if note else notes)
     return ret
 
 
-@st.reports_errors
 @rds_arguments.shows(rds_arguments.Absent)
-def absent(name, **kwargs):
+@engine.state()
+def absent(name, *, run, **kwargs):
     """Ensure the cluster ``name`` (with its instances and its DB subnet group) is gone.
     ``final_snapshot: NAME`` or ``skip_final_snapshot: true`` is required; deletion
     protection is refused. With ``pillar_file``, its connection details are removed."""
     checked = rds_validate.absent_inputs(name, rds_arguments.take(rds_arguments.Absent, kwargs))
     name = checked.name
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
     found = __salt__["aws_rds.read_for_absent"](
         KIND, name, checked.pillar_file, checked.paths, **conn
     )
@@ -355,14 +349,5 @@ def absent(name, **kwargs):
             notes.append(
                 f"DB subnet group {name}: deleted by a later run, once the cluster is gone"
             )
-    st.run_plan(
-        ret,
-        steps,
-        __salt__,
-        conn,
-        __opts__["test"],
-        f"DB cluster {name}",
-        notes,
-        converged=st.ABSENT,
-    )
+    run.apply(ret, steps, f"DB cluster {name}", notes, converged=st.ABSENT)
     return ret

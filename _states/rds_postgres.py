@@ -39,14 +39,22 @@ it again and finishes. The password never appears in ``changes``, comments or lo
 import datetime
 from typing import TYPE_CHECKING
 
-from awsrunbook import rds_arguments, rds_connection, rds_plans, rds_validate, rds_versions, writers
+from awsrunbook import (
+    engine,
+    rds_arguments,
+    rds_connection,
+    rds_plans,
+    rds_validate,
+    rds_versions,
+    writers,
+)
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
 __virtualname__ = "rds_postgres"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 ENGINE = "postgres"
 KIND = "instance"
@@ -134,19 +142,18 @@ def _version(current, wanted, allow_major, conn):
     return target
 
 
-def _group_ids(groups, vpc, subnet_group, conn):
+def _group_ids(groups, vpc, subnet_group, conn, test):
     """Security group IDs; in a test run, names of groups an earlier state would create."""
     if all(group.startswith("sg-") for group in groups):
         return sorted(groups)
     if subnet_group and not vpc:
         vpc = __salt__["aws_rds.describe_db_subnet_group"](subnet_group, **conn)["vpc_id"]
-    test = __opts__["test"]
     vpc_id = __salt__["aws_ec2.vpc_id"](vpc, missing_ok=test, **conn)
     return sorted(__salt__["aws_ec2.security_group_ids"](groups, vpc_id, missing_ok=test, **conn))
 
 
-@st.reports_errors
 @rds_arguments.shows(rds_arguments.Shared)
+@engine.state(pillar=PILLAR_WRITES)
 def present(
     name,
     pillar_file=None,
@@ -165,6 +172,8 @@ def present(
     deletion_protection=False,
     master_username="postgres",
     db_name=None,
+    *,
+    run,
     **kwargs,
 ):
     """Ensure the RDS PostgreSQL instance ``name`` exists as declared, and that
@@ -215,9 +224,9 @@ def present(
     """
     args, shared = rds_arguments.split(locals())
     checked = _inputs(name, args)
-    writers.check_no_collision(globals(), PILLAR_WRITES.writes(args))
+    run.check_no_collision(PILLAR_WRITES.writes(args))
     name = checked.name
-    ret, conn, _ = st.begin(args["name"], kwargs, __salt__)
+    ret, conn, _ = run.begin(args["name"], kwargs)
     # Encryption must work (and a plaintext secret be found) before RDS is asked anything.
     encryption, plaintext = writers.encryption(
         __salt__, PILLAR_WRITES.writes(args), shared.gpg_recipients
@@ -232,7 +241,7 @@ def present(
     version = _version(current, checked.engine_version, shared.allow_major_version_upgrade, conn)
     desired = {
         **checked.desired,
-        "security_group_ids": _group_ids(list(security_groups), vpc, subnet_group, conn),
+        "security_group_ids": _group_ids(list(security_groups), vpc, subnet_group, conn, run.test),
     }
 
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -241,25 +250,23 @@ def present(
     )
     create = _create_settings(desired, version, shared.manage_master_user_password)
     steps, notes = rds_plans.plan_present(db, current, desired, create, pillar, opts)
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", notes)
+    run.apply(ret, steps, f"DB instance {name}", notes)
     return ret
 
 
-@st.reports_errors
 @rds_arguments.shows(rds_arguments.Absent)
-def absent(name, **kwargs):
+@engine.state()
+def absent(name, *, run, **kwargs):
     """Ensure the DB instance ``name`` is gone. Give ``final_snapshot: NAME`` (a snapshot is
     taken first) or ``skip_final_snapshot: true``: data is never deleted silently. An
     instance with deletion protection is refused (turn it off with ``present`` first). With
     ``pillar_file``, its connection details are removed from the file."""
     checked = rds_validate.absent_inputs(name, rds_arguments.take(rds_arguments.Absent, kwargs))
     name = checked.name
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
     found = __salt__["aws_rds.read_for_absent"](
         KIND, name, checked.pillar_file, checked.paths, **conn
     )
     steps = rds_plans.plan_absent(KIND, checked, found["database"], found["pillar"])
-    st.run_plan(
-        ret, steps, __salt__, conn, __opts__["test"], f"DB instance {name}", converged=st.ABSENT
-    )
+    run.apply(ret, steps, f"DB instance {name}", converged=st.ABSENT)
     return ret

@@ -39,7 +39,7 @@ rules at once. Rules that the state does not manage are left alone unless
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import batch, plans, s3
+from awsrunbook import engine, plans, s3
 from awsrunbook import readahead as ra
 from awsrunbook import state as st
 from awsrunbook import validate as valid
@@ -48,7 +48,7 @@ from salt.exceptions import CommandExecutionError
 __virtualname__ = "s3_backup_bucket"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __context__, __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 DEFAULT_RULE_NAME = "delete-after-30-days"
 # The single rule's name when it expires nothing: a name must not claim what the rule does not do.
@@ -195,8 +195,7 @@ def _bucket(chunk):
 READ_AHEAD = (ra.Kind("s3_bucket", _bucket, ra.reads_with("aws_s3.describe_bucket")),)
 
 
-@batch.concurrent("s3")
-@st.reports_errors
+@engine.state(service="s3", reads=READ_AHEAD)
 def present(
     name,
     expire_days=SINGLE_DEFAULTS["expire_days"],
@@ -205,6 +204,8 @@ def present(
     prefix=None,
     rules=None,
     exclusive_lifecycle=False,
+    *,
+    run,
     **kwargs,
 ):
     """Ensure the backup bucket ``name`` exists with public access blocked, default
@@ -245,9 +246,9 @@ def present(
     }
     wanted_rules = desired_rules(rules, single)
     valid.boolean(exclusive_lifecycle, "exclusive_lifecycle")
-    ret, conn, region = st.begin(name, kwargs, __salt__)
+    ret, conn, region = run.begin(name, kwargs)
 
-    current = ra.read(globals(), "s3_bucket", conn, _bucket({"name": name}))
+    current = run.read("s3_bucket", conn, _bucket({"name": name}))
     if current is not None and current["region"] != region:
         raise CommandExecutionError(
             f"bucket {name} exists in {current['region']}, not {region}: a bucket cannot move "
@@ -255,25 +256,22 @@ def present(
         )
     never = never_expiring(rules, single)
     steps = plan_bucket(name, current, region, wanted_rules, exclusive_lifecycle, never)
-    writes = (__context__, [("s3_bucket", name)])
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"bucket {name}", writes=writes)
+    run.apply(ret, steps, f"bucket {name}", writes=[("s3_bucket", name)])
     return ret
 
 
-@st.reports_errors
-def absent(name, force=False, **kwargs):
+@engine.state()
+def absent(name, force=False, *, run, **kwargs):
     """Ensure the bucket ``name`` does not exist. A bucket that holds objects is refused
     unless ``force: true``, which deletes every object version in it first."""
     valid.bucket_name(name, "name")
     valid.boolean(force, "force")
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
     region = __salt__["aws_s3.bucket_region"](name, **conn)
     if region is not None:
         conn["region"] = region
     empty = region is None or force or __salt__["aws_s3.is_empty"](name, **conn)
     steps = plan_absent(name, region, empty, force)
-    writes, what = (__context__, [("s3_bucket", name)]), f"bucket {name}"
-    st.run_plan(
-        ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT, writes=writes
-    )
+    what, writes = f"bucket {name}", [("s3_bucket", name)]
+    run.apply(ret, steps, what, conn=conn, converged=st.ABSENT, writes=writes)
     return ret

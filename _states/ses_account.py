@@ -24,14 +24,13 @@ status. ``test=True`` shows the request that would be submitted.
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import plans, regions
-from awsrunbook import state as st
+from awsrunbook import engine, plans, regions
 from awsrunbook import validate as valid
 
 __virtualname__ = "ses_account"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 MAIL_TYPES = ("TRANSACTIONAL", "MARKETING")
 CONTACT_LANGUAGES = ("EN", "JA")
@@ -138,9 +137,9 @@ def _production_access_note(request, status, case_id):
     }.get(status, "production access: granted (out of the sandbox)")
 
 
-@st.reports_errors
+@engine.state(region=regions.ses_region)
 def configured(
-    name, suppressed_reasons=None, sending_enabled=None, production_access=None, **kwargs
+    name, suppressed_reasons=None, sending_enabled=None, production_access=None, *, run, **kwargs
 ):
     """Ensure the SES account settings of the connection's region.
 
@@ -165,8 +164,8 @@ def configured(
         else valid.boolean(sending_enabled, "sending_enabled"),
         "production_access": production_access_request(production_access),
     }
-    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
+    ret, conn, region = run.begin(name, kwargs)
     current = __salt__["aws_ses_sending.describe_account"](**conn)
     steps, notes = plan_account(desired, current)
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], f"SES account in {region}", notes)
+    run.apply(ret, steps, f"SES account in {region}", notes)
     return ret

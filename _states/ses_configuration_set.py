@@ -29,14 +29,14 @@ identity's feedback notifications); subscribers not declared are left alone.
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import plans, regions, sns
+from awsrunbook import engine, plans, regions, sns
 from awsrunbook import state as st
 from awsrunbook import validate as valid
 
 __virtualname__ = "ses_configuration_set"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __context__, __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 EVENT_TYPES = (
     "SEND",
@@ -217,7 +217,7 @@ def plan_configuration_set(name, desired, current, topic_arns):
     return steps
 
 
-@st.reports_errors
+@engine.state(region=regions.ses_region)
 def present(
     name,
     event_destinations=None,
@@ -225,6 +225,8 @@ def present(
     reputation_metrics=None,
     sending_enabled=None,
     custom_redirect_domain=None,
+    *,
+    run,
     **kwargs,
 ):
     """Ensure the configuration set ``name`` exists with exactly the declared event
@@ -262,8 +264,8 @@ def present(
         else valid.domain(custom_redirect_domain, "custom_redirect_domain"),
         "event_destinations": destinations,
     }
-    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
-    scope = st.run_id(globals())
+    ret, conn, region = run.begin(name, kwargs)
+    scope = run.id
 
     current = __salt__["aws_ses_sending.describe_configuration_set"](name, **conn)
     wanted = wanted_subscribers(destinations)
@@ -280,8 +282,7 @@ def present(
         name, desired, current, {topic: t["arn"] for topic, t in topics.items()}
     )
     what = f"configuration set {name} ({region})"
-    writes = (__context__, [("sns_topic", topic) for topic in topics])
-    if st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes):
+    if run.apply(ret, steps, what, writes=[("sns_topic", topic) for topic in topics]):
         feeds = wanted_queues(destinations)
         for topic, found in topics.items():
             fed = [queues[q]["arn"] for q, fed_by in feeds.items() if fed_by == topic]
@@ -291,12 +292,12 @@ def present(
     return ret
 
 
-@st.reports_errors
-def absent(name, **kwargs):
+@engine.state(region=regions.ses_region)
+def absent(name, *, run, **kwargs):
     """Ensure the configuration set ``name`` is gone, with its event destinations. The SNS
     topics it sent to are kept."""
     valid.ses_name(name)
-    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
+    ret, conn, region = run.begin(name, kwargs)
     current = __salt__["aws_ses_sending.describe_configuration_set"](name, **conn)
     steps = []
     if current is not None:
@@ -310,5 +311,5 @@ def absent(name, **kwargs):
             )
         )
     what = f"configuration set {name} ({region})"
-    st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT)
+    run.apply(ret, steps, what, converged=st.ABSENT)
     return ret

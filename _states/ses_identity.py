@@ -61,8 +61,8 @@ import time
 from typing import TYPE_CHECKING
 
 from awsrunbook import (
-    batch,
     dnsrecords,
+    engine,
     identitydns,
     plans,
     receipt,
@@ -81,7 +81,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "ses_identity"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __context__, __opts__, __pillar__, __salt__
+    from awsrunbook.typing import __pillar__, __salt__
 
 
 def __virtual__():
@@ -362,11 +362,10 @@ READ_AHEAD = (
 )
 
 
-def _peers(name, conn):
+def _peers(name, conn, run):
     """Other identities with notifications in this run on the same connection: read in the
     same batched call as ``name``."""
-    found = st.once_per_run(
-        globals(),
+    found = run.once(
         "ses_identity notifications",
         lambda lowstate: ra.peers(lowstate, __virtualname__, conn, _with_topic),
         conn,
@@ -379,23 +378,20 @@ def _with_topic(chunk):
     return _topic(chunk) and _identity(chunk).key
 
 
-def _read(desired, conn):
+def _read(desired, conn, run):
     """``(identity, notification attributes, topic, queue)`` as they are now."""
     identity = desired["identity"]
-    current = ra.read(
-        globals(), "ses_identity", conn, ra.peer(identity, ("ses_identity", identity))
-    )
+    current = run.read("ses_identity", conn, ra.peer(identity, ("ses_identity", identity)))
     want = desired["notifications"]
     if want is None:
         return current, None, None, None
-    scope = st.run_id(globals())
     notes = None
     if current is not None:
         notes = __salt__["aws_ses.notification_attributes"](
-            [identity], prefetch=_peers(identity, conn), scope=scope, **conn
+            [identity], prefetch=_peers(identity, conn, run), scope=run.id, **conn
         )[identity]
     me = ra.peer(want["topic"], ("sns_topic", want["topic"]))
-    topic = ra.read(globals(), "sns_topic", conn, me)
+    topic = run.read("sns_topic", conn, me)
     queue = want["queue"] and __salt__["sqs_queue.describe_queue"](want["queue"], **conn)
     return current, notes, topic, queue
 
@@ -408,13 +404,13 @@ def _touches(desired):
     return touches
 
 
-def _remember_topic(topic, desired, queue, conn):
+def _remember_topic(topic, desired, queue, conn, run):
     """Tell later states of the run what the topic now holds (see ``aws_sns.remember_topic``)."""
     queues = [queue["arn"]] if queue else []
     __salt__["aws_sns.remember_topic"](
         topic,
         desired["notifications"]["subscribers"],
-        scope=st.run_id(globals()),
+        scope=run.id,
         queues=queues,
         **conn,
     )
@@ -457,10 +453,10 @@ def _checked_lines(identity, found, conn, dns_check, dmarc):
     return ["DNS check (what DNS shows now):", *report["lines"]]
 
 
-def _report(ret, desired, current, steps, applied, options, conn, region):
+def _report(ret, desired, current, steps, applied, options, conn, run):
     """After the plan ran: the records (published with ``dns``, else listed), the wait for
     verification, the status and the live DNS check, into ``ret``."""
-    identity, test = desired["identity"], __opts__["test"]
+    identity, test, region = desired["identity"], run.test, run.region
     wrote = applied and not test
     after = __salt__["aws_ses.get_identity"](identity, **conn) if steps and wrote else current
     old_records = (
@@ -490,19 +486,20 @@ class _Verification:
     """One address verification: the state's ``ret``, the ``verify`` settings, the connection
     and the receiving target."""
 
-    def __init__(self, ret, settings, conn, region):
+    def __init__(self, ret, settings, conn, region, state_run):
         self.ret = ret
         self.settings = settings
         self.conn = conn
         self.region = region
-        self.test = bool(__opts__["test"])
+        self.state_run = state_run
+        self.test = state_run.test
         self.address = ret["name"]
         self.domain = receipt.domain_of(self.address)
         self.target = receipt.receiving_target(
             self.address, settings["bucket"], settings["rule_set"], settings["rule"]
         )
         self.what = f"SES identity {self.address}"
-        self.pattern = verification.link_pattern(__opts__, region)
+        self.pattern = verification.link_pattern(state_run.opts, region)
 
     def call(self, function, *args, **kwargs):
         return __salt__[function](*args, **kwargs, **self.conn)
@@ -517,16 +514,9 @@ class _Verification:
             target["rule"],
         )
 
-    def apply(self, steps, writes=None, converged="is in the desired state"):
-        return st.run_plan(
-            self.ret,
-            steps,
-            __salt__,
-            self.conn,
-            self.test,
-            self.what,
-            writes=writes,
-            converged=converged,
+    def apply(self, steps, writes=(), converged="is in the desired state"):
+        return self.state_run.apply(
+            self.ret, steps, self.what, conn=self.conn, converged=converged, writes=writes
         )
 
     def note(self, *lines):
@@ -639,10 +629,11 @@ def _converged_verified(run, identity_steps, writes):
     run.apply(steps, writes=writes)
 
 
-def _verify(ret, identity_steps, current, settings, conn, region, writes):
+def _verify(ret, identity_steps, current, settings, conn, state_run, writes):
     """``present`` for an address with ``verify`` (``settings``: ``receipt.verify_settings``'s
     answer); ``current``: the identity as read. Fills and returns ``ret``."""
-    run = _Verification(ret, settings, conn, region)
+    region = state_run.region
+    run = _Verification(ret, settings, conn, region, state_run)
     if current is not None and current["verification_status"] == "SUCCESS":
         _converged_verified(run, identity_steps, writes)
     else:
@@ -663,8 +654,9 @@ def _verify(ret, identity_steps, current, settings, conn, region, writes):
     return ret
 
 
-@batch.concurrent("ses", alone_with=("verify", "dns"))
-@st.reports_errors
+@engine.state(
+    service="ses", reads=READ_AHEAD, alone_with=("verify", "dns"), region=regions.ses_region
+)
 def present(
     name,
     dkim=None,
@@ -679,6 +671,8 @@ def present(
     check_dns=False,
     resolvers=None,
     verify=None,
+    *,
+    run,
     **kwargs,
 ):
     """Ensure the SES identity ``name`` (a domain or an email address) exists as described.
@@ -752,23 +746,23 @@ def present(
         "dmarc": dmarc,
     }
     receiving = receipt.verify_settings(verify, desired["identity"], desired["type"], __pillar__)
-    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
+    ret, conn, _ = run.begin(name, kwargs)
 
-    current, notes, topic, queue = _read(desired, conn)
+    current, notes, topic, queue = _read(desired, conn, run)
     steps = plan_identity(desired, current, notes, topic, queue)
     what = f"SES identity {desired['identity']}"
-    writes = (__context__, _touches(desired))
+    writes = _touches(desired)
     if receiving is not None:
-        return _verify(ret, steps, current, receiving, conn, region, writes)
-    applied = st.run_plan(ret, steps, __salt__, conn, __opts__["test"], what, writes=writes)
+        return _verify(ret, steps, current, receiving, conn, run, writes)
+    applied = run.apply(ret, steps, what, writes=writes)
     if topic is not None and applied:
-        _remember_topic(topic, desired, queue, conn)
-    _report(ret, desired, current, steps, applied, options, conn, region)
+        _remember_topic(topic, desired, queue, conn, run)
+    _report(ret, desired, current, steps, applied, options, conn, run)
     return ret
 
 
-@st.reports_errors
-def absent(name, dns=None, dmarc=None, **kwargs):
+@engine.state(region=regions.ses_region)
+def absent(name, dns=None, dmarc=None, *, run, **kwargs):
     """Ensure the SES identity ``name`` does not exist. Its SNS topic is left alone (other
     identities or configuration sets may use it). With ``dns`` (as for ``present``), the
     records the identity published are first taken out of DNS: its DKIM CNAMEs, MAIL FROM
@@ -776,7 +770,7 @@ def absent(name, dns=None, dmarc=None, **kwargs):
     ``false``: leave DMARC alone); other values at those names stay."""
     desired = ses.desired_identity(name, dmarc=dmarc)
     where = identitydns.target(dns, desired, __pillar__)
-    ret, conn, region = st.begin(name, kwargs, __salt__, regions.ses_region)
+    ret, conn, region = run.begin(name, kwargs)
     identity = desired["identity"]
     current = __salt__["aws_ses.get_identity"](identity, **conn)
     groups = identitydns.unpublish_groups(where, desired, current, region)
@@ -785,9 +779,6 @@ def absent(name, dns=None, dmarc=None, **kwargs):
     )
     steps = unpublish + plan_absent(identity, current)
     what = f"SES identity {identity}"
-    writes = (__context__, [("ses_identity", identity)])
-    st.run_plan(
-        ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT, writes=writes
-    )
+    run.apply(ret, steps, what, converged=st.ABSENT, writes=[("ses_identity", identity)])
     dnsrecords.nest_changes(ret["changes"], unpublish)
     return ret

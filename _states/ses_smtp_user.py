@@ -34,7 +34,7 @@ needs a new key, since the password for it can only be derived from the secret.
 
 from typing import TYPE_CHECKING
 
-from awsrunbook import iam, keys, layout, plans, ses, writers
+from awsrunbook import engine, iam, keys, layout, plans, ses, writers
 from awsrunbook import regions as aws_regions
 from awsrunbook import state as st
 from awsrunbook import validate as valid
@@ -42,7 +42,7 @@ from awsrunbook import validate as valid
 __virtualname__ = "ses_smtp_user"
 
 if TYPE_CHECKING:  # what Salt's loader injects
-    from awsrunbook.typing import __context__, __opts__, __salt__
+    from awsrunbook.typing import __salt__
 
 DEFAULT_POLICY_NAME = "AmazonSesSendingAccess"
 
@@ -81,7 +81,7 @@ def _identities(identities):
     return [valid.ses_identity(item, "identities")[0] for item in identities]
 
 
-@st.reports_errors
+@engine.state(pillar=PILLAR_WRITES)
 def present(
     name,
     regions=None,
@@ -92,6 +92,8 @@ def present(
     rotate_after_days=None,
     prune_keys=False,
     gpg_recipients=None,
+    *,
+    run,
     **kwargs,
 ):
     """Ensure the SMTP user ``name`` exists with its sending policy and one access key, and
@@ -133,10 +135,10 @@ def present(
     valid.boolean(prune_keys, "prune_keys")
     args = {"pillar_file": pillar_file, "pillar_keys": pillar_keys, "regions": regions}
     writes = PILLAR_WRITES.writes({**args, **kwargs})  # before begin takes the connection
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
 
     all_paths = layout.every_path(per_region)
-    writers.check_no_collision(globals(), writes)
+    run.check_no_collision(writes)
     encryption, plaintext = writers.encryption(__salt__, writes, gpg_recipients)
     # The file gets the SMTP password derived from the secret, not the secret itself.
     secret_paths = {
@@ -171,10 +173,7 @@ def present(
     intent = __salt__["key_intent.read"](pillar_file, name)
     rotation = keys.rotation(rotate_after_days, prune_keys)
     key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation, intent)
-    writes = (__context__, [("iam_user", name)])
-    st.run_plan(
-        ret, steps + key_steps, __salt__, conn, __opts__["test"], what, notes, writes=writes
-    )
+    run.apply(ret, steps + key_steps, what, notes, writes=[("iam_user", name)])
     return ret
 
 
@@ -218,8 +217,10 @@ def plan_absent(name, policy_name, current_user, current_policy):
     return steps
 
 
-@st.reports_errors
-def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=None, **kwargs):
+@engine.state()
+def absent(
+    name, pillar_file=None, pillar_keys=None, regions=None, policy_name=None, *, run, **kwargs
+):
     """Ensure the SMTP user ``name`` is gone with its keys and inline policy, and (with
     ``pillar_file``) that its SMTP settings are removed from the pillar file (give
     ``regions`` when the pillar layout has a ``{region}`` placeholder)."""
@@ -233,7 +234,7 @@ def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=N
         per_region = layout.smtp_user(pillar_keys, regions)
         all_paths = layout.every_path(per_region)
         password_paths = [path for p in per_region.values() for path in p["password"]]
-    ret, conn, _ = st.begin(name, kwargs, __salt__)
+    ret, conn, _ = run.begin(name, kwargs)
 
     current_user = __salt__["aws_iam.describe_user"](name, **conn)
     current_policy = (
@@ -247,8 +248,5 @@ def absent(name, pillar_file=None, pillar_keys=None, regions=None, policy_name=N
     steps = plan_absent(name, policy_name, current_user, current_policy)
     steps += keys.plan_pillar_removal(pillar_file, in_pillar)
     what = f"SMTP user {name}"
-    writes = (__context__, [("iam_user", name)])
-    st.run_plan(
-        ret, steps, __salt__, conn, __opts__["test"], what, converged=st.ABSENT, writes=writes
-    )
+    run.apply(ret, steps, what, converged=st.ABSENT, writes=[("iam_user", name)])
     return ret

@@ -4,9 +4,11 @@ states of that function that do not depend on anything still to come run at once
 A first run spends its time in writes, one round trip after another: a bucket's four, a
 backup user's four, an SES identity's seven. Different buckets (users, identities) do not
 depend on one another, so after Salt has run the first state of a kind, the states of that
-kind that come next in the run are started in a bounded pool of threads (``concurrent``),
-each called as Salt would call it; when Salt reaches one, it collects its answer instead of
-running it. Test mode (which writes nothing) and ``failhard`` runs do not batch.
+kind that come next in the run are started in a bounded pool of threads (``dispatch``, for
+a state function declared with a ``service``: see ``awsrunbook.engine``), each called as Salt
+would call it, with a run of its own built from its own chunk; when Salt reaches one, it
+collects its answer instead of running it. Test mode (which writes nothing) and ``failhard``
+runs do not batch.
 
 Which later states join the batch (``members``), scanning the run in Salt's order:
 
@@ -14,15 +16,16 @@ Which later states join the batch (``members``), scanning the run in Salt's orde
   ``require``\\ s of states that have succeeded, or that run in an earlier batch (it then
   waits for them, and does not run if one failed: Salt will not call it either), when no
   state ``prereq``\\ s it, when it sets no run-time option (``onlyif``, ``retry``...) and no
-  argument its module runs on its own (an SES identity publishing DNS records), and when
-  the resources it writes are not written by a state before it that has not run yet;
+  argument its declaration keeps alone (``alone_with``: an SES identity publishing DNS
+  records), and when the resources it writes are not written by a state before it that has
+  not run yet;
 - a bucket, user or identity state that does not join is passed over (the batch's states
   then run before it: their resources are disjoint from its, by the rule above);
 - any other state ends the scan: Salt's order around it holds.
 
-"Resources" are what each module's ``READ_AHEAD`` says a chunk reads (a bucket; a user and
-its policy; an identity and its topic), so two users of one policy, or two identities of
-one topic, still run one after the other.
+"Resources" are what each state function declares it reads (``reads``) for a chunk (a
+bucket; a user and its policy; an identity and its topic), so two users of one policy, or two
+identities of one topic, still run one after the other.
 
 The states in flight at once are bounded per service (minion config
 ``aws_runbook_write_concurrency``: a number for every service, or a mapping of service to
@@ -34,19 +37,19 @@ still sent once (see ``awsrunbook.client.client``).
 from __future__ import annotations
 
 import contextvars
-import functools
 import logging
-import types
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import salt.state
 import salt.utils.args
 from salt.exceptions import SaltInvocationError
 
-from awsrunbook import client as aws
 from awsrunbook import readahead as ra
+
+if TYPE_CHECKING:
+    from awsrunbook.engine import Run
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +57,8 @@ CONFIG_OPTION = "aws_runbook_write_concurrency"
 # States in flight at once, per service: as for the read-ahead, few for IAM and SES, whose
 # control planes throttle each account far below S3.
 DEFAULT_CONCURRENCY = {"s3": 8, "iam": 4, "ses": 2}
-CACHE_KEY = "awsrunbook.batch"
-
-# What Salt injects into a state module's globals for each call.
-PER_CALL = ("__low__", "__running__", "__instance_id__", "__lowstate__", "__env__", "__user__")
+# The batches' bookkeeping in the run's store (awsrunbook.store): covers no resource.
+SPACE = "batch"
 # Every keyword Salt reads in a chunk besides the state's arguments (``test`` too)...
 SALT_KEYWORDS = salt.state.STATE_INTERNAL_KEYWORDS | {"test"}
 # ...and those a chunk may carry and still join a batch.
@@ -78,16 +79,6 @@ HARMLESS_KEYS = frozenset(
         "require",
     }
 )
-
-
-def bound_to_module(wrapper: Callable, func: Callable) -> Callable:
-    """``wrapper`` (which decorates ``func``) run with the globals of ``func``'s module, so
-    that what Salt injects for a call lands there. ``wrapper`` may use only its arguments
-    and its closure."""
-    rebound = types.FunctionType(
-        wrapper.__code__, func.__globals__, func.__name__, None, wrapper.__closure__
-    )
-    return functools.wraps(func)(rebound)
 
 
 def tag(chunk: Mapping) -> str:
@@ -204,39 +195,33 @@ def _loader_running(salt_funcs: Any) -> Any:
     return loader() if callable(loader) else None
 
 
-def _run_member(func: Callable, call: Mapping, mine: Mapping, waits: list, loader: Any) -> Any:
-    """One state of a batch, in its thread: ``func`` with the arguments Salt would give it,
-    seeing ``mine`` as what Salt injected, once the states it requires have succeeded
-    (``None`` if one did not: Salt will not call it). It runs in ``loader``'s context, as
-    Salt runs a state: under salt-ssh a thread does not inherit it."""
+def _run_member(member: Callable, call: Mapping, mine: Mapping, waits: list, loader: Any) -> Any:
+    """One state of a batch, in its thread: ``member`` (which builds the state's own run
+    from ``mine``, what Salt would inject for it) with the arguments Salt would give it, once
+    the states it requires have succeeded (``None`` if one did not: Salt will not call it).
+    It runs in ``loader``'s context, as Salt runs a state: under salt-ssh a thread does not
+    inherit it."""
     if any((future.result() or {}).get("result") is not True for future in waits):
         return None
-    token = ra.INJECTED.set(mine)
-    try:
-        with aws.adaptive_retries():
-            if loader is None:
-                return func(*call["args"], **call["kwargs"])
-            return loader.run(func, *call["args"], **call["kwargs"])
-    finally:
-        ra.INJECTED.reset(token)
+    name, *args = call["args"]
+    if loader is None:
+        return member(mine, name, tuple(args), call["kwargs"])
+    return loader.run(member, mine, name, tuple(args), call["kwargs"])
 
 
-def _start(
-    func: Callable,
-    service: str,
-    alone_with: Iterable[str],
-    module: Mapping,
-    run: dict,
-    limit: int,
-) -> None:
-    """Start the batch after the state just run, at most ``limit`` at a time (``module``: its
-    module's globals, as Salt injected them for it); ``run``: what the run keeps, whose
-    ``started`` (``{tag: future}``) gets its states."""
-    if "low_state" not in run:  # indexed once per run: each state not in a batch scans it
-        run["low_state"] = low_state(module.get("__lowstate__") or ())
-        run["resources_of"] = _once_per_chunk(ra.resources_of(module))
-    running, low, started = module.get("__running__") or {}, module["__low__"], run["started"]
-    found = members(run["low_state"], low, running, run["resources_of"], alone_with, started)
+def _start(run: Run, public: Callable, injected: Mapping, member: Callable, limit: int) -> None:
+    """Start the batch after the state just run (``run``), at most ``limit`` at a time;
+    ``public``: the state function as Salt sees it; ``injected``: what Salt injected for the
+    state just run; ``member``: runs one state of the batch (see ``_run_member``)."""
+    store = run.store
+    # Indexed once per run: each state not in a batch scans it.
+    indexed = store.remember(SPACE, "low_state", lambda: low_state(run.lowstate))
+    resources_of = store.remember(
+        SPACE, "resources_of", lambda: _once_per_chunk(ra.resources_of(run))
+    )
+    started, low = store.remember(SPACE, "started", dict), run.low
+    alone_with = run.declaration.alone_with
+    found = members(indexed, low, run.running, resources_of, alone_with, started)
     if len(found) < 2:
         return
     log.info(
@@ -248,16 +233,17 @@ def _start(
         limit,
         ", ".join(str(chunk["__id__"]) for chunk, _ in found),
     )
-    pool = ThreadPoolExecutor(limit, f"awsrunbook-batch-{service}")
-    same = {key: module[key] for key in PER_CALL if key in module}
-    loader = _loader_running(module["__salt__"])
+    pool = ThreadPoolExecutor(limit, f"awsrunbook-batch-{run.declaration.service}")
+    loader = _loader_running(run.salt)
     for chunk, waits in found:
         call = salt.utils.args.format_call(
-            func, chunk, expected_extra_kws=salt.state.STATE_INTERNAL_KEYWORDS
+            public, chunk, expected_extra_kws=salt.state.STATE_INTERNAL_KEYWORDS
         )
-        mine, after = {**same, "__low__": chunk}, [started[key] for key in waits]
-        run = contextvars.copy_context().run
-        started[tag(chunk)] = pool.submit(run, _run_member, func, call, mine, after, loader)
+        mine, after = {**injected, "__low__": chunk}, [started[key] for key in waits]
+        in_context = contextvars.copy_context().run
+        started[tag(chunk)] = pool.submit(
+            in_context, _run_member, member, call, mine, after, loader
+        )
     pool.shutdown(wait=False)  # the states queued still run; the threads then end
 
 
@@ -274,58 +260,43 @@ def _once_per_chunk(resources_of: Callable[[Mapping], Any]) -> Callable[[Mapping
     return resources
 
 
-def _limit(module: Mapping, service: str, run: dict) -> int:
-    """How many states of ``service`` a batch runs at once in this run: 1 (no batches) in
-    test mode and with ``failhard``, else the config option's (read once per run)."""
-    opts = module["__opts__"]
-    if opts.get("test") or opts.get("failhard"):
+def _limit(run: Run) -> int:
+    """How many states of the run's service a batch runs at once in this run: 1 (no batches)
+    in test mode and with ``failhard``, else the config option's (read once per run)."""
+    if run.test or run.opts.get("failhard"):
         return 1
-    if "option" not in run:
-        run["option"] = module["__salt__"]["config.option"](CONFIG_OPTION, None)
-    return ra.concurrency(service, run["option"], CONFIG_OPTION, DEFAULT_CONCURRENCY)
+    option = run.store.remember(
+        SPACE, "option", lambda: run.salt["config.option"](CONFIG_OPTION, None)
+    )
+    return ra.concurrency(run.declaration.service, option, CONFIG_OPTION, DEFAULT_CONCURRENCY)
 
 
-def _dispatch(
-    func: Callable,
-    service: str,
-    alone_with: Iterable[str],
-    module: Mapping,
+def dispatch(
+    run: Run,
+    public: Callable,
+    injected: Mapping[str, Any],
+    call: Callable[[Any, tuple, dict], dict],
+    member: Callable,
     name: Any,
     args: tuple,
     kwargs: dict,
 ) -> dict:
-    """Salt's call of a state function decorated with ``concurrent``."""
-    low = module.get("__low__")
-    run = aws.run_scoped(module.get("__context__"), CACHE_KEY, module.get("__instance_id__"))
-    if run is None or not low or ra.INJECTED.get() is not None:
-        return func(name, *args, **kwargs)
-    started = run.setdefault("started", {})
-    future = started.pop(tag(low), None)
+    """Salt's call of a state function that batches (``awsrunbook.engine.state`` with a
+    ``service``): its answer from the batch that ran it, or ``call(name, args, kwargs)``,
+    after which the batch of the run's next states of it starts (see ``_start``)."""
+    if run.store is None or not run.low:
+        return call(name, args, kwargs)
+    started = run.store.remember(SPACE, "started", dict)
+    future = started.pop(tag(run.low), None)
     ret = future.result() if future is not None else None
     if ret is not None:
         return ret
     # Not in a batch (or, against expectation, a batch did not run it): as Salt would.
     try:
-        limit = _limit(module, service, run)
+        limit = _limit(run)
     except SaltInvocationError as exc:  # before the state does anything
         return {"name": name, "result": False, "changes": {}, "comment": str(exc)}
-    ret = func(name, *args, **kwargs)
+    ret = call(name, args, kwargs)
     if limit > 1:
-        _start(func, service, alone_with, module, run, limit)
+        _start(run, public, injected, member, limit)
     return ret
-
-
-def concurrent(service: str, alone_with: Iterable[str] = ()) -> Callable:
-    """Decorates a state function (over ``reports_errors``): once Salt has run one of its
-    states, the run's later states of it run at once, at most
-    ``aws_runbook_write_concurrency`` of ``service`` in flight (see the module's docstring).
-    ``alone_with``: arguments that, when set, make a state run on its own."""
-    dispatch, alone_with = _dispatch, tuple(alone_with)
-
-    def decorate(func: Callable) -> Callable:
-        def wrapper(name, *args, **kwargs):
-            return dispatch(func, service, alone_with, func.__globals__, name, args, kwargs)
-
-        return bound_to_module(wrapper, func)
-
-    return decorate

@@ -11,7 +11,6 @@ installs it as a top-level module.
 """
 
 import contextlib
-import contextvars
 import hashlib
 import logging
 import os
@@ -24,7 +23,7 @@ import botocore.exceptions
 import botocore.session
 from salt.exceptions import SaltInvocationError
 
-from awsrunbook import errors, regions
+from awsrunbook import engine, errors, regions
 from awsrunbook import validate as valid
 
 log = logging.getLogger(__name__)
@@ -45,11 +44,6 @@ DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 10}
 _CLIENTS = {}
 _SESSIONS = {}
 _CLIENTS_LOCK = threading.Lock()
-_SCOPED_LOCK = threading.Lock()
-# Set while concurrent reads run (see adaptive_retries).
-_ADAPTIVE = contextvars.ContextVar("awsrunbook_adaptive_retries", default=False)
-# Set while the run's first read-ahead state reads its own resource (see on_answer).
-_ANSWERED = contextvars.ContextVar("awsrunbook_answered", default=None)
 _ASSUMED_ROLE_REFRESH_MARGIN = 300
 
 
@@ -239,7 +233,8 @@ def client(service, conn, config_option=None, retry=True):
     settings = resolve_connection(conn, config_option)
     if service in SES_SERVICES:
         regions.ses_region(settings["region"])
-    if _ADAPTIVE.get() and not settings.get("retry_mode"):
+    run = engine.current()
+    if run is not None and run.adaptive and not settings.get("retry_mode"):
         settings["retry_mode"] = "adaptive"
     key = _cache_key(service, settings, retry)
     with _CLIENTS_LOCK:
@@ -256,12 +251,10 @@ def client(service, conn, config_option=None, retry=True):
 def adaptive_retries():
     """Clients made in the block (in this thread) use botocore's adaptive retry mode unless a
     profile names another: its client-side rate limiter, shared by every thread using the
-    client, slows the requests down once AWS throttles them. For concurrent reads."""
-    token = _ADAPTIVE.set(True)
-    try:
+    client, slows the requests down once AWS throttles them. For concurrent reads (the
+    current run's ``adaptive``, see ``awsrunbook.engine``)."""
+    with engine.changed(adaptive=True):
         yield
-    finally:
-        _ADAPTIVE.reset(token)
 
 
 def connect(service, kwargs, salt_funcs, retry=True):
@@ -300,19 +293,6 @@ def learn_caller_account(conn, config_option, context, arn):
         context.setdefault(
             _caller_key(conn, config_option), {"account": account, "partition": partition}
         )
-
-
-def run_scoped(context, key, scope):
-    """A dict in ``context`` (``__context__``) that lives for one state run: ``scope`` is the
-    run's ``__instance_id__`` (``None`` outside a state run, where nothing is kept). Lets the
-    states of one run share reads and remember what earlier states did."""
-    if scope is None:
-        return None
-    with _SCOPED_LOCK:  # the states of a batch (awsrunbook.batch) ask from several threads
-        kept = context.get(key)
-        if not kept or kept["scope"] != scope:
-            kept = context[key] = {"scope": scope, "data": {}}
-        return kept["data"]
 
 
 def conn_digest(conn):
@@ -414,20 +394,18 @@ def call(aws_client, operation, resource, none_if=(), **params):
 
 def answered():
     """Say that AWS answered a call (see ``on_answer``); ``call`` says it itself."""
-    callback = _ANSWERED.get()
-    if callback is not None:
-        callback()
+    run = engine.current()
+    if run is not None and run.on_answer is not None:
+        run.on_answer()
 
 
 @contextlib.contextmanager
 def on_answer(callback):
     """In the block (in this thread), ``callback()`` runs after each ``call`` that AWS answered
-    (a "missing" answer included): the credentials and the connection work."""
-    token = _ANSWERED.set(callback)
-    try:
+    (a "missing" answer included): the credentials and the connection work. Kept as the
+    current run's ``on_answer`` (see ``awsrunbook.engine``)."""
+    with engine.changed(on_answer=callback):
         yield
-    finally:
-        _ANSWERED.reset(token)
 
 
 def call_after_create(aws_client, operation, resource, attempts=6, delay=0.5, **params):

@@ -199,7 +199,8 @@ class Writes:
 
 @dataclass(frozen=True)
 class Writer:
-    """A writer state's declaration, its module's ``PILLAR_WRITES``: the secret key paths of
+    """A writer state's declaration (``pillar`` of ``awsrunbook.engine.state`` on its
+    ``present``; its module's ``PILLAR_WRITES``): the secret key paths of
     its default layout (masked by ``pillar_file.read`` whoever asks), and ``writes(args)``:
     what a ``present`` call with the arguments ``args`` (a chunk of the low state) writes,
     or ``None`` when it writes no pillar file; raises ``SaltInvocationError`` on bad input."""
@@ -208,10 +209,11 @@ class Writer:
     writes: Callable[[Mapping[str, Any]], Writes | None]
 
 
-def declaration(module_globals: Mapping[str, Any]) -> Writer | None:
-    """The ``PILLAR_WRITES`` of a state module (its globals), or ``None``."""
-    found = module_globals.get("PILLAR_WRITES")
-    return found if hasattr(found, "writes") and hasattr(found, "default_secrets") else None
+def declaration(function: Any) -> Writer | None:
+    """The pillar writes a state function declares (see ``awsrunbook.engine.state``), or
+    ``None``."""
+    found = getattr(getattr(function, "__aws_runbook__", None), "pillar", None)
+    return found if isinstance(found, Writer) else None
 
 
 def region_value(args: Mapping[str, Any]) -> Any:

@@ -2,15 +2,15 @@
 starts reading all of them concurrently, of every kind on its connection, and each state plans
 from its own entry.
 
-A state module lists what it reads ahead in ``READ_AHEAD``: one ``Kind`` per kind of resource
-(a bucket; a backup user with its policy; an SES identity, and its SNS topic), each saying
-what a chunk of the module's state reads (``peer_of``: a ``Peer``, naming the ``(kind, name)``
-resources whose writes make the answer stale) and how to read it (``reader``). Entries live
-for one state run (in ``__context__``, under the run's id) and serve one state each; a state
-about to write a resource makes the run forget every entry covering it (``forget``, called by
-``run_plan``), so a later state sharing it (a policy, an SNS topic) reads it again instead of
-planning from an answer that no longer holds. Once the reads have started, a resource
-without an entry is read as before.
+A state function declares what it reads ahead (``reads`` of ``awsrunbook.engine.state``): one
+``Kind`` per kind of resource (a bucket; a backup user with its policy; an SES identity, and
+its SNS topic), each saying what a chunk of the state reads (``peer_of``: a ``Peer``, naming
+the ``(kind, name)`` resources whose writes make the answer stale) and how to read it
+(``reader``). Entries live in the run's store (``awsrunbook.store``) and serve one state each;
+a state about to write a resource makes the run forget every entry covering it (the store's
+one rule, applied by ``run_plan``), so a later state sharing it (a policy, an SNS topic)
+reads it again instead of planning from an answer that no longer holds. Once the reads have
+started, a resource without an entry is read as before.
 
 The reads run in the background: a state waits only for its own entry, so the states of the
 first kind plan while the reads of the later kinds are still under way. Each kind's first read
@@ -21,8 +21,8 @@ number), and their clients use botocore's adaptive retry mode, so throttling slo
 read-ahead down instead of failing it. A run with one resource reads it as before: no thread,
 no extra call.
 
-The states of a batch (``awsrunbook.batch``) take and forget entries from several threads (a
-lock guards them), and see what Salt injected for their own call through ``injected``.
+The states of a batch (``awsrunbook.batch``) take and forget entries from several threads
+(the store's lock guards them), each with its own run.
 """
 
 from __future__ import annotations
@@ -33,11 +33,14 @@ import contextvars
 import logging
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 from awsrunbook import client as aws
+
+if TYPE_CHECKING:
+    from awsrunbook.engine import Run
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +50,12 @@ CONFIG_OPTION = "aws_runbook_read_concurrency"
 # several SES control-plane calls are documented at about one a second: a few threads only,
 # and adaptive retries slow those down further when AWS says so.
 DEFAULT_CONCURRENCY = {"s3": 16, "sns": 8, "iam": 4, "ses": 2}
-CACHE_KEY = "awsrunbook.readahead"
+# The run's entries in its store (``(kind, connection digest, key)`` → future) and the
+# connections whose reads have started (``digest`` → True).
+SPACE = "readahead"
+STARTED = "readahead.started"
 # How often a waiting read-ahead thread looks whether the process is exiting.
 POLL_SECONDS = 0.2
-# Guards the run's entries: the states of a batch (awsrunbook.batch) take and forget them
-# from several threads.
-_ENTRIES_LOCK = threading.RLock()
 
 
 class Peer(NamedTuple):
@@ -89,9 +92,9 @@ def peer(key: Hashable, *resources: tuple[str, str]) -> Peer:
 
 
 class Kind(NamedTuple):
-    """A kind of resource a state module reads ahead (an item of its ``READ_AHEAD``): ``name``
-    (its prefix names the service whose limit applies: ``s3_bucket``, ``s3``), ``peer_of``
-    (what a chunk of the module's state reads, see ``peers``) and ``reader``: called with
+    """A kind of resource a state function reads ahead (an item of its declared ``reads``):
+    ``name`` (its prefix names the service whose limit applies: ``s3_bucket``, ``s3``),
+    ``peer_of`` (what a chunk of the state reads, see ``peers``) and ``reader``: called with
     the execution functions, the connection, the run's id and how many keys it will read (1
     for a state's own read), it gives the function reading one key. The execution functions
     are the loader behind the reading state's ``__salt__`` (see ``_loader_of``), not the
@@ -116,10 +119,6 @@ def reads_with(function: str, scoped: bool = False) -> Callable:
     return reader
 
 
-# The state modules with a READ_AHEAD: the first of their states in a run reads for them all.
-STATES = ("s3_backup_bucket", "iam_backup_user", "ses_identity")
-
-
 def conn_of(chunk: Mapping) -> dict:
     """The connection arguments a chunk of the run gives."""
     return {k: chunk[k] for k in aws.CONNECTION_ARGS if chunk.get(k) is not None}
@@ -130,13 +129,14 @@ def peers(
     state: str,
     conn: dict,
     peer_of: Callable[[Mapping], Any],
+    fun: str = "present",
 ) -> list:
-    """What ``peer_of(chunk)`` says of each ``state.present`` chunk of the run on the connection
+    """What ``peer_of(chunk)`` says of each ``state.fun`` chunk of the run on the connection
     ``conn``, in run order, each once. A chunk for which it says ``None`` is left out, and so
     is one with bad input (``SaltInvocationError``): its own state reports that."""
     found = []
     for chunk in lowstate or ():
-        if chunk.get("state") != state or chunk.get("fun") != "present":
+        if chunk.get("state") != state or chunk.get("fun") != fun:
             continue
         if conn_of(chunk) != conn:
             continue
@@ -300,20 +300,14 @@ class Gate:
         return self.opened
 
 
-def _module_kinds(state_globals: Mapping[str, Any]) -> list:
-    """``[(state module name, its READ_AHEAD)]`` for the read-ahead modules in the run, in run
-    order (each loaded through ``__states__`` if it is not yet)."""
-    own, loader = state_globals["__virtualname__"], state_globals.get("__states__")
-    lowstate = state_globals.get("__lowstate__") or ()
+def _kinds_of(run: Run) -> list:
+    """``[((state, fun), its declared reads)]`` for the state functions of the run that read
+    ahead, in run order (each found through the run's ``__states__``: Salt loads it anyway)."""
     found = []
-    for name in dict.fromkeys(chunk.get("state") for chunk in lowstate):
-        if name == own:
-            found.append((name, state_globals["READ_AHEAD"]))
-        elif name in STATES and loader is not None and f"{name}.present" in loader:
-            # A module Salt could not hand over this way is left to its own states' reads.
-            module_globals = getattr(loader[f"{name}.present"], "__globals__", {})
-            if "READ_AHEAD" in module_globals:
-                found.append((name, module_globals["READ_AHEAD"]))
+    for state, fun in dict.fromkeys((c.get("state"), c.get("fun")) for c in run.lowstate):
+        declared = run.declaration_of({"state": state, "fun": fun})
+        if declared is not None and declared.reads:
+            found.append(((state, fun), declared.reads))
     return found
 
 
@@ -326,58 +320,43 @@ def _loader_of(salt_funcs: Any) -> Any:
     return value() if callable(value) else salt_funcs
 
 
-def _start(
-    state_globals: Mapping[str, Any], entries: dict, conn: dict, mine: tuple, gate: Gate
-) -> None:
+def _start(run: Run, conn: dict, mine: tuple, gate: Gate) -> None:
     """Give every resource the run reads ahead on ``conn`` (but ``mine``, ``(kind, key)``)
-    an entry, and start reading them in a background thread once ``gate`` opens."""
-    scope, digest = state_globals["__instance_id__"], aws.conn_digest(conn)
-    salt_funcs = _loader_of(state_globals["__salt__"])
-    lowstate, batches = state_globals.get("__lowstate__"), []
-    for state, kinds in _module_kinds(state_globals):
+    an entry in the run's store, and start reading them in a background thread once
+    ``gate`` opens."""
+    digest, store = aws.conn_digest(conn), run.store
+    salt_funcs = _loader_of(run.salt)
+    batches = []
+    for (state, fun), kinds in _kinds_of(run):
         for kind in kinds:
             futures = []
-            for found in peers(lowstate, state, conn, kind.peer_of):
+            for found in peers(run.lowstate, state, conn, kind.peer_of, fun):
                 if (kind.name, found.key) != mine:
                     future = concurrent.futures.Future()
-                    with _ENTRIES_LOCK:
-                        entries[(kind.name, digest, found.key)] = (future, found.resources)
+                    store.put(SPACE, (kind.name, digest, found.key), future, found.resources)
                     futures.append((found.key, future))
             if futures:
-                reader = kind.reader(salt_funcs, conn, scope, len(futures))
+                reader = kind.reader(salt_funcs, conn, run.id, len(futures))
                 service = kind.name.split("_", 1)[0]
                 batches.append((service, reader, futures, kind.needs_account))
     if not batches:
         return
-    option = state_globals["__salt__"]["config.option"](CONFIG_OPTION, None)
+    option = run.salt["config.option"](CONFIG_OPTION, None)
     limits = {service: concurrency(service, option) for service, *_ in batches}
     _thread("awsrunbook-readahead", read_batches, batches, limits, gate)
 
 
-# What Salt injected for the state call this thread runs, when that is not what the state
-# module's globals hold: the states of a batch (awsrunbook.batch) run in threads while Salt
-# calls another state.
-INJECTED = contextvars.ContextVar("awsrunbook_injected", default=None)
-
-
-def injected(state_globals: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``state_globals`` (a state module's ``globals()``) with what Salt injected for the
-    state call running in this thread (``__low__``, ``__instance_id__``, ``__lowstate__``)."""
-    mine = INJECTED.get()
-    return state_globals if mine is None else collections.ChainMap(mine, state_globals)
-
-
-def resources_of(state_globals: Mapping[str, Any]) -> Callable[[Mapping], frozenset | None]:
-    """For the chunks of the run: the ``(kind, name)`` resources a chunk of a read-ahead
-    module writes (what its ``READ_AHEAD`` says it reads); ``None`` for a chunk of another
-    module, or with bad input."""
-    kinds = dict(_module_kinds(state_globals))
+def resources_of(run: Run) -> Callable[[Mapping], frozenset | None]:
+    """For the chunks of the run: the ``(kind, name)`` resources a chunk writes (what its
+    state function declares it reads); ``None`` for a chunk of a function that reads nothing
+    ahead, or with bad input."""
 
     def resources(chunk: Mapping) -> frozenset | None:
-        if chunk.get("fun") != "present" or chunk.get("state") not in kinds:
+        declared = run.declaration_of(chunk)
+        if declared is None or not declared.reads:
             return None
         found = frozenset()
-        for kind in kinds[chunk["state"]]:
+        for kind in declared.reads:
             try:
                 peer = kind.peer_of(chunk)
             except SaltInvocationError:
@@ -388,30 +367,24 @@ def resources_of(state_globals: Mapping[str, Any]) -> Callable[[Mapping], frozen
     return resources
 
 
-def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> Any:
-    """``me.key`` as ``kind``'s reader (in ``READ_AHEAD`` of the state module whose globals are
-    ``state_globals``) reads it. Salt puts the run's ``__lowstate__``, ``__instance_id__``,
-    ``__context__`` and ``__states__`` into those globals. The run's first state that reads
-    ahead on ``conn`` reads its own resource, then starts reading every other one of the run
-    on ``conn`` (see ``_start``); a state with an entry waits for it."""
-    state_globals = injected(state_globals)
-    context, scope = state_globals.get("__context__"), state_globals.get("__instance_id__")
-    kinds = state_globals["READ_AHEAD"]
-    reader = next(k for k in kinds if k.name == kind).reader(
-        state_globals["__salt__"], conn, scope, 1
-    )
-    run = aws.run_scoped(context, CACHE_KEY, scope)
-    if run is None:
+def read(run: Run, kind: str, conn: dict, me: Peer) -> Any:
+    """``me.key`` as the reader of ``kind`` (one of the reads ``run``'s state function
+    declares) reads it. The run's first state that reads ahead on ``conn`` reads its own
+    resource, then starts reading every other one of the run on ``conn`` (see ``_start``); a
+    state with an entry waits for it."""
+    declared = next(k for k in run.declaration.reads if k.name == kind)
+    reader = declared.reader(run.salt, conn, run.id, 1)
+    store = run.store
+    if store is None:
         return reader(me.key)
     digest = aws.conn_digest(conn)
-    with _ENTRIES_LOCK:
-        entries, started = run.setdefault("entries", {}), run.setdefault("started", set())
-        entry = entries.pop((kind, digest, me.key), None)
-        first = entry is None and digest not in started
-        started.add(digest)
+    with store.lock:
+        entry = store.pop(SPACE, (kind, digest, me.key))
+        first = entry is None and store.get(STARTED, digest) is None
+        store.put(STARTED, digest, True)
     if entry is not None:
         try:
-            return entry[0].result()
+            return entry.result()
         except (CommandExecutionError, SaltInvocationError) as exc:
             log.debug("read-ahead of %s failed, read again by its state: %s", me.key, exc)
             return reader(me.key)
@@ -420,37 +393,17 @@ def read(state_globals: Mapping[str, Any], kind: str, conn: dict, me: Peer) -> A
     # This state's own read first, as without read-ahead: the other reads start once AWS has
     # answered one of its calls, so that with bad credentials its errors are the only ones.
     gate = Gate()
-    _start(state_globals, entries, conn, (kind, me.key), gate)
+    _start(run, conn, (kind, me.key), gate)
     try:
         with aws.on_answer(gate.open):
             mine = reader(me.key)
     except Exception:
         if not gate.opened:
-            _drop(run, digest)
+            # Forget the entries of this connection: their reads will not be sent.
+            store.drop(SPACE, lambda key: key[1] == digest)
             gate.close()
         raise
     finally:
         gate.finished.set_result(None)
     gate.open()
     return mine
-
-
-def _drop(run: dict, digest: str) -> None:
-    """Forget the entries of the connection ``digest``: their reads will not be sent."""
-    with _ENTRIES_LOCK:
-        entries = run.get("entries", {})
-        for key in [key for key in entries if key[1] == digest]:
-            del entries[key]
-
-
-def forget(context, resources: Iterable[tuple[str, str]]) -> None:
-    """Drop every entry of the current run's read-ahead that covers one of ``resources``
-    (they are about to be written)."""
-    run = (context or {}).get(CACHE_KEY)
-    resources = set(resources)
-    entries = run["data"].get("entries") if run else None
-    if not entries or not resources:
-        return
-    with _ENTRIES_LOCK:
-        for key in [key for key, (_, covers) in entries.items() if covers & resources]:
-            del entries[key]

@@ -1,4 +1,5 @@
-"""The read → plan → apply engine every state of this extension uses.
+"""Applying a plan: the read → plan → apply engine every state of this extension uses (through
+``Run.apply``, see ``awsrunbook.engine``).
 
 A plan is a list of steps (``awsrunbook.plans``, pure). ``test=True`` reports the steps as
 ``changes`` (old/new per field) and writes nothing; a real run calls each step's execution
@@ -9,31 +10,22 @@ the next run converges from there.
 
 from __future__ import annotations
 
-import contextvars
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from awsrunbook import batch, plans, readahead, regions
-from awsrunbook import client as aws
-from awsrunbook import validate as valid
+from awsrunbook import plans
+from awsrunbook.store import Resource, Store
 
 # A state function's return: {"name", "result", "changes", "comment"}.
 Ret = dict[str, Any]
 # __salt__, or what stands for it: execution functions by name ("aws_s3.put_lifecycle").
 SaltFunctions = Mapping[str, Callable[..., Any]]
-# A state function: the resource's name, then the keywords an SLS file gives it.
-StateFunction = Callable[..., Ret]
 
 # What run_plan says when an ``absent`` function finds nothing to remove.
 ABSENT = "is already absent"
-
-# Where once_per_run keeps its answers in __context__.
-ONCE_KEY = "awsrunbook_once_per_run"
-
-# The state function being run ("s3_backup_bucket.present"), for messages that name it.
-_FUNCTION = contextvars.ContextVar("awsrunbook_state_function", default="this state")
 
 
 def new_ret(name: str) -> Ret:
@@ -101,7 +93,35 @@ class _Apply:
         return lines + _says(kept)
 
 
-def run_plan(  # noqa: PLR0913 - converged and writes are keyword-only options
+def _check_call(item: plans.Step, salt_funcs: SaltFunctions, conn: dict[str, Any]) -> None:
+    """Raise unless ``item``'s execution function exists and takes its arguments (with the
+    connection arguments for a step that talks to AWS): test mode finds a misspelt call."""
+    try:
+        function = salt_funcs[item["call"]]
+    except KeyError:
+        raise CommandExecutionError(
+            f"{item['field']}: no execution function {item['call']} (a step of the plan)"
+        ) from None
+    kwargs = {**plans.resolved(item["kwargs"], None), **(conn if item["aws"] else {})}
+    try:
+        inspect.signature(function).bind(**kwargs)
+    except TypeError as exc:
+        raise CommandExecutionError(
+            f"{item['field']}: {item['call']} does not take the arguments of the plan: {exc}"
+        ) from None
+
+
+def _check_calls(
+    steps: Iterable[plans.Step], salt_funcs: SaltFunctions, conn: dict[str, Any]
+) -> None:
+    """``_check_call`` for each step and the undo step it carries."""
+    for item in steps:
+        _check_call(item, salt_funcs, conn)
+        if item["undo"]:
+            _check_call(item["undo"], salt_funcs, conn)
+
+
+def run_plan(  # noqa: PLR0913 - converged, writes and store are keyword-only options
     ret: Ret,
     steps: list[plans.Step],
     salt_funcs: SaltFunctions,
@@ -111,26 +131,28 @@ def run_plan(  # noqa: PLR0913 - converged and writes are keyword-only options
     notes: Iterable[str] = (),
     *,
     converged: str = "is in the desired state",
-    writes: tuple[Any, Iterable[tuple[str, str]]] | None = None,
+    writes: Iterable[Resource] = (),
+    store: Store | None = None,
 ) -> bool:
     """Report or apply ``steps``; fill ``ret``. ``what`` names the resource in comments;
     ``notes`` are lines added after the plan's own comment; ``converged`` says what no step
-    means (``is already absent`` for ``absent``). ``writes``: ``(__context__, resources)``, the
-    ``(kind, name)`` resources the steps write, which the run's read-ahead forgets before
-    the first step runs. Returns True when every step was applied (or nothing was to
-    do)."""
+    means (``is already absent`` for ``absent``). ``writes``: the ``(kind, name)`` resources
+    the steps write, which the run (its ``store``) forgets before the first step runs. In
+    test mode each step's execution function must exist and take the step's arguments.
+    Returns True when every step was applied (or nothing was to do)."""
     notes = list(notes)
     if not steps:
         ret["comment"] = _comment(ret["comment"], f"{what} {converged}", *notes)
         return True
     if test:
+        _check_calls(steps, salt_funcs, conn)
         ret["result"] = None
         ret["changes"].update(plans.changes_of(steps))
         lines = [f"{what} would be changed: {', '.join(ret['changes'])}", *_says(steps, test=True)]
         ret["comment"] = _comment(ret["comment"], *lines, *notes)
         return True
-    if writes:
-        readahead.forget(*writes)
+    if store is not None:
+        store.forget(writes)
     run = _Apply(salt_funcs, conn)
     for item in steps:
         try:
@@ -149,70 +171,3 @@ def failed(ret: Ret, message: str) -> Ret:
     ret["result"] = False
     ret["comment"] = message
     return ret
-
-
-def begin(
-    name: str,
-    kwargs: dict[str, Any],
-    salt_funcs: SaltFunctions,
-    region_check: Callable[[Any], Any] = regions.region,
-) -> tuple[Ret, dict[str, Any], str]:
-    """What every state function does first: ``(ret, conn, region)``. Takes the connection
-    arguments out of ``kwargs``, rejects any other argument the function does not take, and
-    checks the region they resolve to with ``region_check`` (``regions.ses_region`` for SES
-    states), before any AWS call."""
-    conn = aws.split_connection_args(kwargs)
-    valid.no_unknown(kwargs, _FUNCTION.get())
-    region = region_check(aws.region_of(conn, salt_funcs.get("config.option")))
-    return new_ret(name), conn, region
-
-
-def run_id(state_globals: Mapping[str, Any]) -> Any:
-    """The id of the state run Salt is in (its ``__instance_id__``, which Salt injects into
-    the state module's ``globals()``), or ``None`` outside one."""
-    return readahead.injected(state_globals).get("__instance_id__")
-
-
-def low(state_globals: Mapping[str, Any]) -> Any:
-    """The chunk Salt is running (its ``__low__``), or ``None`` outside a state run."""
-    return readahead.injected(state_globals).get("__low__")
-
-
-def once_per_run(
-    state_globals: Mapping[str, Any],
-    name: str,
-    compute: Callable[[Any], Any],
-    conn: Mapping[str, Any] | None = None,
-) -> Any:
-    """``compute(lowstate)`` for the run's low state, computed once per state run and connection
-    ``conn`` (kept in ``__context__`` under ``name`` and the run's id), so that a state scanning
-    the run's other states costs each of them nothing; outside a run, every time."""
-    lowstate = readahead.injected(state_globals).get("__lowstate__")
-    kept = aws.run_scoped(state_globals.get("__context__"), ONCE_KEY, run_id(state_globals))
-    if kept is None:
-        return compute(lowstate)
-    key = (name, aws.conn_digest(conn or {}))
-    if key not in kept:
-        kept[key] = compute(lowstate)
-    return kept[key]
-
-
-def reports_errors(func: StateFunction) -> StateFunction:
-    """Decorates every state function: the errors it raises on purpose (bad input, an AWS
-    call that failed) become a failed state whose comment is the message, not a traceback."""
-    errors = (CommandExecutionError, SaltInvocationError)
-    make_ret, fail, current = new_ret, failed, _FUNCTION
-    label = f"{func.__globals__.get('__virtualname__', func.__module__)}.{func.__name__}"
-
-    def wrapper(name: str, *args: Any, **kwargs: Any) -> Ret:
-        token = current.set(label)
-        try:
-            return func(name, *args, **kwargs)
-        except errors as exc:
-            return fail(make_ret(name), str(exc))
-        finally:
-            current.reset(token)
-
-    # Everything the wrapper uses is in its closure: it runs with the state module's globals,
-    # so that what Salt injects for a run (__lowstate__, __instance_id__) lands there.
-    return batch.bound_to_module(wrapper, func)

@@ -2,6 +2,9 @@
 
 import boto3
 import pytest
+from awsrunbook import plans
+from awsrunbook import state as st
+from salt.exceptions import CommandExecutionError
 
 from tests.support.calls import recorded_calls, writes
 from tests.support.runbook import RUNBOOK_RULE as RULE
@@ -239,3 +242,21 @@ def test_absurd_retention_is_refused_before_any_call(states):
         )
     assert ret.result is False and "expire_days: must be at most 36500 days" in ret.comment
     assert calls == []
+
+
+def test_test_mode_checks_each_step_against_the_execution_functions_salt_loaded(modules):
+    """What a misspelt call in a plan would do: fail in ``test=True``, through the functions
+    as Salt's loader hands them out (their own signatures, the connection arguments
+    included), instead of only on a real run."""
+    conn = {"region": "eu-west-2"}
+    good = plans.step("encryption", None, "AES256", "aws_s3.put_encryption", bucket="b")
+    assert st.run_plan(st.new_ret("b"), [good], modules, conn, True, "bucket b")
+    misspelt = plans.step("encryption", None, "AES256", "aws_s3.put_encription", bucket="b")
+    missing = r"no execution function aws_s3\.put_encription"
+    with pytest.raises(CommandExecutionError, match=missing):
+        st.run_plan(st.new_ret("b"), [misspelt], modules, conn, True, "bucket b")
+    # A misspelt argument leaves the one it stands for missing (an execution function's
+    # **kwargs takes the connection arguments, and so would take the misspelling too).
+    wrong = plans.step("encryption", None, "AES256", "aws_s3.put_encryption", bukcet="b")
+    with pytest.raises(CommandExecutionError, match="missing a required argument: 'bucket'"):
+        st.run_plan(st.new_ret("b"), [wrong], modules, conn, True, "bucket b")

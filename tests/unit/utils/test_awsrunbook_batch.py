@@ -6,7 +6,8 @@ import threading
 import types
 
 import pytest
-from awsrunbook import batch
+import salt.utils.context
+from awsrunbook import batch, engine
 from awsrunbook import readahead as ra
 
 CONN = {"region": "eu-west-2"}
@@ -147,38 +148,39 @@ def test_a_state_not_in_the_run_has_no_batch():
 # --- the dispatcher ---------------------------------------------------------------------------
 
 
-def module(chunks, test=False, option=None, failhard=False):
-    """A state module's globals, as Salt injects them for a run."""
-    kind = ra.Kind("s3_bucket", lambda c: ra.peer(c["name"], ("s3_bucket", c["name"])), None)
+def module(test=False, option=None, failhard=False):
+    """A state module's globals, as Salt's loader packs them."""
     return {
         "__context__": {},
-        "__instance_id__": 7,
-        "__lowstate__": chunks,
         "__opts__": {"test": test, "failhard": failhard},
         "__salt__": {"config.option": lambda name, default: option},
         "__virtualname__": "s3_backup_bucket",
-        "READ_AHEAD": (kind,),
-        "ra": ra,
         "threading": threading,
     }
 
 
-def run(chunks, **options):
-    """Salt's run of ``chunks`` through a state function decorated as the modules are:
-    ``(results, [(name, thread, the id it saw as its __low__, its other arguments)])``."""
-    seen, state_globals = [], module(chunks, **options)
+KIND = ra.Kind("s3_bucket", lambda c: ra.peer(c["name"], ("s3_bucket", c["name"])), None)
 
-    def present(name, **kwargs):
-        low = ra.injected(state_globals).get("__low__")
-        seen.append((name, threading.current_thread().name, low["__id__"], kwargs))
+
+def run(chunks, adaptive=None, **options):
+    """Salt's run of ``chunks`` through a state function decorated as the modules are, Salt
+    injecting what it has for each call as it does: ``(results, [(name, thread, the id its
+    run's chunk has, its other arguments)])``; ``adaptive``: a dict that gets each state's
+    run's ``adaptive``."""
+    seen, state_globals, adaptive = [], module(**options), {} if adaptive is None else adaptive
+
+    def present(name, *, run, **kwargs):
+        seen.append((name, threading.current_thread().name, run.low["__id__"], kwargs))
+        adaptive[name] = run.adaptive
         return {"name": name, "result": True, "changes": {}, "comment": ""}
 
-    func = types.FunctionType(present.__code__, state_globals, "present", None, present.__closure__)
-    wrapped = batch.concurrent("s3")(func)
+    body = types.FunctionType(present.__code__, state_globals, "present", None, present.__closure__)
+    wrapped = engine.state(service="s3", reads=(KIND,))(body)
     results = {}
     for low in chunks:
-        state_globals.update({"__low__": low, "__running__": dict(results)})
-        results[batch.tag(low)] = wrapped(low["name"], **ra.conn_of(low))
+        per_call = {"__low__": low, "__running__": dict(results), "__instance_id__": 7}
+        with salt.utils.context.func_globals_inject(wrapped, __lowstate__=chunks, **per_call):
+            results[batch.tag(low)] = wrapped(low["name"], **ra.conn_of(low))
     return results, seen
 
 
@@ -186,12 +188,18 @@ def test_salt_gets_each_batched_states_answer_and_each_ran_once_as_itself():
     chunks = [chunk(f"b{i}") for i in range(4)]
     results, seen = run(chunks)
     assert sorted(name for name, _, _, _ in seen) == ["b0", "b1", "b2", "b3"]
-    assert all(name == sid for name, _, sid, _ in seen)  # each saw its own __low__
+    assert all(name == sid for name, _, sid, _ in seen)  # each had a run of its own chunk
     threads = {name: thread for name, thread, _, _ in seen}
     assert threads["b0"] == threading.current_thread().name
     assert all(threads[f"b{i}"].startswith("awsrunbook-batch-s3") for i in (1, 2, 3))
     assert all(r["result"] for r in results.values())
     assert all(kwargs == {"region": "eu-west-2"} for _, _, _, kwargs in seen)
+
+
+def test_the_states_of_a_batch_retry_adaptively_and_the_one_salt_runs_does_not():
+    adaptive = {}
+    run([chunk(f"b{i}") for i in range(3)], adaptive)
+    assert adaptive == {"b0": False, "b1": True, "b2": True}
 
 
 @pytest.mark.parametrize(

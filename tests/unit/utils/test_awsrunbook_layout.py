@@ -1,5 +1,7 @@
 """Where credentials go in a pillar file, and the checks that keep those places apart."""
 
+import types
+
 import pytest
 from awsrunbook import files, keys, layout, rds_connection
 from salt.exceptions import SaltInvocationError
@@ -199,10 +201,14 @@ def test_a_chunk_with_bad_input_is_left_to_its_own_state():
     assert layout.pillar_writers([broken, chunk("file", "x")], DECLARED, identity) == []
 
 
-def test_declaration_is_read_from_module_globals():
-    assert layout.declaration({"PILLAR_WRITES": rds_connection.WRITER}) is rds_connection.WRITER
-    assert layout.declaration({"PILLAR_WRITES": "nonsense"}) is None
-    assert layout.declaration({}) is None
+def test_declaration_is_read_from_the_state_functions_declaration():
+    def declared(pillar):
+        return types.SimpleNamespace(__aws_runbook__=types.SimpleNamespace(pillar=pillar))
+
+    assert layout.declaration(declared(rds_connection.WRITER)) is rds_connection.WRITER
+    assert layout.declaration(declared("nonsense")) is None
+    assert layout.declaration(declared(None)) is None
+    assert layout.declaration(lambda: None) is None
 
 
 def test_layout_merges_defaults_and_rejects_unknown_names():

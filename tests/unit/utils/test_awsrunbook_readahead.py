@@ -1,13 +1,15 @@
 """The run's read-ahead: peers, the bounded pool, the cache and its per-resource forgetting."""
 
 import concurrent.futures
+import dataclasses
 import threading
 import time
 import types
 
-import awsrunbook.client
 import pytest
+from awsrunbook import engine
 from awsrunbook import readahead as ra
+from awsrunbook import store as stores
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 CONN = {"region": "eu-west-2"}
@@ -44,26 +46,34 @@ class Reader:
         return {"read": key}
 
 
-def run_globals(lowstate, option=None, instance_id="run-1", context=None):
-    return {
-        "__lowstate__": lowstate,
-        "__instance_id__": instance_id,
-        "__context__": {} if context is None else context,
-        "__virtualname__": "s3_backup_bucket",
-        "__salt__": {
+def make_run(lowstate, option=None, instance_id="run-1", context=None, **fields):
+    """A bucket state's run, as the engine builds it from what Salt injected."""
+    context = {} if context is None else context
+    return engine.Run(
+        declaration=engine.Declaration("s3_backup_bucket.present"),
+        lowstate=lowstate,
+        id=instance_id,
+        store=stores.of_run(context, instance_id),
+        salt={
             "config.option": lambda name, default: option if name == ra.CONFIG_OPTION else default
         },
-    }
+        **fields,
+    )
 
 
-def read(state_globals, name, reader, sizes=None):
+def declaring(run, *kinds):
+    """``run`` of a state function that declares ``kinds`` as its reads."""
+    return dataclasses.replace(run, declaration=engine.Declaration(run.function, kinds))
+
+
+def read(run, name, reader, sizes=None):
     def build(_salt_funcs, _conn, _run, size):
         if sizes is not None:
             sizes.append(size)
         return reader
 
-    state_globals["READ_AHEAD"] = (ra.Kind("s3_bucket", bucket, build),)
-    return ra.read(state_globals, "s3_bucket", dict(CONN), bucket({"name": name}))
+    run = declaring(run, ra.Kind("s3_bucket", bucket, build))
+    return ra.read(run, "s3_bucket", dict(CONN), bucket({"name": name}))
 
 
 def settle(reader, count):
@@ -252,34 +262,34 @@ def test_a_kind_needing_the_account_also_waits_for_the_first_states_whole_read()
 
 def test_read_batches_reads_with_adaptive_retries():
     def mode(_key):
-        return awsrunbook.client._ADAPTIVE.get()
+        return engine.current().adaptive
 
     futures = futures_of(["a", "b"])
     ra.read_batches([("s3", mode, futures, False)], {"s3": 2})
     assert [future.result(timeout=5) for _, future in futures] == [True, True]
-    assert awsrunbook.client._ADAPTIVE.get() is False
+    assert engine.current() is None
 
 
 def test_the_first_state_reads_its_peers_and_each_plans_from_its_entry_once():
-    state_globals = run_globals([chunk("a"), chunk("b"), chunk("c")])
+    run = make_run([chunk("a"), chunk("b"), chunk("c")])
     reader = Reader()
-    assert read(state_globals, "a", reader) == {"read": "a"}
+    assert read(run, "a", reader) == {"read": "a"}
     assert sorted(settle(reader, 3)) == ["a", "b", "c"]
     assert reader.reads[0] == "a"  # its own read first, alone
-    assert read(state_globals, "b", reader) == {"read": "b"}
-    assert read(state_globals, "c", reader) == {"read": "c"}
+    assert read(run, "b", reader) == {"read": "b"}
+    assert read(run, "c", reader) == {"read": "c"}
     assert len(reader.reads) == 3
     # An entry serves one state: the same bucket declared again is read again.
-    assert read(state_globals, "b", reader) == {"read": "b"}
+    assert read(run, "b", reader) == {"read": "b"}
     assert len(reader.reads) == 4
 
 
 def test_a_reader_is_told_how_many_keys_it_will_read():
     """One for a state's own read, the batch's size for the rest: a reader may read a batch
     differently (the backup users list the account once)."""
-    state_globals, sizes = run_globals([chunk(name) for name in "abcd"]), []
+    run, sizes = make_run([chunk(name) for name in "abcd"]), []
     reader = Reader()
-    read(state_globals, "a", reader, sizes)
+    read(run, "a", reader, sizes)
     settle(reader, 4)
     assert sizes == [1, 3]
 
@@ -313,82 +323,80 @@ def test_once_computes_a_failure_once_too():
 
 
 def test_a_written_resource_is_read_again():
-    state_globals = run_globals([chunk("a"), chunk("b"), chunk("c")])
+    run = make_run([chunk("a"), chunk("b"), chunk("c")])
     reader = Reader()
-    read(state_globals, "a", reader)
-    ra.forget(state_globals["__context__"], [("s3_bucket", "b"), ("iam_user", "x")])
-    read(state_globals, "b", reader)
-    read(state_globals, "c", reader)
+    read(run, "a", reader)
+    run.store.forget([("s3_bucket", "b"), ("iam_user", "x")])
+    read(run, "b", reader)
+    read(run, "c", reader)
     settle(reader, 4)
     assert reader.reads.count("b") == 2 and reader.reads.count("c") == 1
 
 
 def test_an_entry_covering_several_resources_goes_with_any_of_them():
-    context = {}
-    state_globals = {**run_globals([], context=context), "__virtualname__": "iam_backup_user"}
-    state_globals["__lowstate__"] = [
-        chunk("u1", state="iam_backup_user"),
-        chunk("u2", state="iam_backup_user"),
-    ]
+    lowstate = [chunk("u1", state="iam_backup_user"), chunk("u2", state="iam_backup_user")]
+    run = dataclasses.replace(
+        make_run(lowstate), declaration=engine.Declaration("iam_backup_user.present")
+    )
 
     def user(chunk_args):
         name = chunk_args["name"]
         return ra.peer(name, ("iam_user", name), ("iam_policy", "shared"))
 
     reader = Reader()
-    state_globals["READ_AHEAD"] = (
-        ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run, size: reader),
+    run = declaring(
+        run, ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run_id, size: reader)
     )
-    ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u1"}))
-    ra.forget(context, [("iam_policy", "shared")])
-    ra.read(state_globals, "iam_backup_user", dict(CONN), user({"name": "u2"}))
+    ra.read(run, "iam_backup_user", dict(CONN), user({"name": "u1"}))
+    run.store.forget([("iam_policy", "shared")])
+    ra.read(run, "iam_backup_user", dict(CONN), user({"name": "u2"}))
     assert settle(reader, 3).count("u2") == 2
 
 
 def test_a_single_resource_costs_nothing_extra():
-    state_globals = run_globals([chunk("a")], option="not read")
+    run = make_run([chunk("a")], option="not read")
     reader = Reader()
-    assert read(state_globals, "a", reader) == {"read": "a"}
+    assert read(run, "a", reader) == {"read": "a"}
     assert reader.reads == ["a"]
 
 
 def test_outside_a_state_run_nothing_is_kept():
-    state_globals = run_globals([chunk("a"), chunk("b")], instance_id=None)
+    run = make_run([chunk("a"), chunk("b")], instance_id=None)
     reader = Reader()
-    read(state_globals, "a", reader)
-    read(state_globals, "b", reader)
+    read(run, "a", reader)
+    read(run, "b", reader)
     assert reader.reads == ["a", "b"]
 
 
 def test_a_peer_whose_read_failed_reads_again_and_gets_its_error():
-    state_globals = run_globals([chunk("a"), chunk("b")])
+    run = make_run([chunk("a"), chunk("b")])
     reader = Reader(fail={"b"})
-    read(state_globals, "a", reader)
+    read(run, "a", reader)
     with pytest.raises(CommandExecutionError, match="GetThing on b"):
-        read(state_globals, "b", reader)
+        read(run, "b", reader)
 
 
 def test_a_new_run_starts_afresh():
     context = {}
     reader = Reader()
-    read(run_globals([chunk("a"), chunk("b")], context=context), "a", reader)
-    read(run_globals([chunk("a"), chunk("b")], context=context, instance_id="run-2"), "b", reader)
+    read(make_run([chunk("a"), chunk("b")], context=context), "a", reader)
+    read(make_run([chunk("a"), chunk("b")], context=context, instance_id="run-2"), "b", reader)
     assert settle(reader, 3).count("b") == 2
 
 
 def test_the_configured_limit_applies():
     reader = Reader(delay=0.05)
     lowstate = [chunk(f"b{i}") for i in range(7)]
-    read(run_globals(lowstate, option={"s3": 2}), "b0", reader)
+    read(make_run(lowstate, option={"s3": 2}), "b0", reader)
     assert len(settle(reader, 7)) == 7 and reader.most == 2
 
 
 def test_a_state_waits_only_for_its_own_entry():
     reader = Reader(delay=0.2)
-    state_globals = run_globals([chunk(f"b{i}") for i in range(4)], option={"s3": 1})
+    run = make_run([chunk(f"b{i}") for i in range(4)], option={"s3": 1})
     start = time.monotonic()
-    read(state_globals, "b0", reader)
-    read(state_globals, "b1", reader)
+    read(run, "b0", reader)
+    read(run, "b1", reader)
     # b0 alone, then b1; b2 and b3 are still to come (one at a time).
     assert time.monotonic() - start < 0.6 and len(reader.reads) < 4
     assert len(settle(reader, 4)) == 4
@@ -400,24 +408,25 @@ def test_the_first_state_reads_ahead_for_every_kind_of_the_run_in_run_order():
     def user(chunk_args):
         return ra.peer(chunk_args["name"], ("iam_user", chunk_args["name"]))
 
-    def loaded(read_ahead):  # a state function as Salt's loader hands it out
-        return types.SimpleNamespace(__globals__={"READ_AHEAD": read_ahead})
+    def loaded(reads):  # a decorated state function as Salt's loader hands it out
+        declared = engine.Declaration("iam_backup_user.present", reads)
+        return types.SimpleNamespace(__aws_runbook__=declared)
 
     lowstate = [
         chunk("b1"),
         chunk("u1", state="iam_backup_user"),
         chunk("u2", state="iam_backup_user"),
-        chunk("f1", state="file"),  # not a read-ahead state: never loaded
+        chunk("f1", state="file"),  # declares no reads
         chunk("b2"),
     ]
-    state_globals = run_globals(lowstate)
-    state_globals["__states__"] = {
+    states = {
         "iam_backup_user.present": loaded(
             (ra.Kind("iam_backup_user", user, lambda salt_funcs, conn, run, size: users),)
         ),
-        "file.present": None,
+        "file.present": print,
     }
-    read(state_globals, "b1", buckets)
+    run = make_run(lowstate, states=states)
+    read(run, "b1", buckets)
     assert settle(users, 2) == ["u1", "u2"] and settle(buckets, 2) == ["b1", "b2"]
 
 

@@ -123,20 +123,29 @@ def test_secrets_mask_themselves():
         __import__("pickle").dumps(secret)
 
 
-def test_once_per_run_computes_once_per_run_and_connection():
-    computed = []
+def test_test_mode_refuses_a_step_calling_a_function_that_does_not_exist():
+    funcs, ret = Funcs(), st.new_ret("u")
+    plan = [plans.step("key_id", "OLD", "NEW", "aws.craete", user="u")]
+    with pytest.raises(CommandExecutionError, match=r"key_id: no execution function aws.craete"):
+        st.run_plan(ret, plan, funcs, {"region": "r"}, True, "user u")
+    assert funcs.calls == []
 
-    def count(lowstate):
-        computed.append(lowstate)
-        return len(lowstate)
 
-    run = {"__lowstate__": [{}, {}], "__instance_id__": "run-1", "__context__": {}}
-    assert [st.once_per_run(run, "count", count) for _ in range(3)] == [2, 2, 2]
-    assert st.once_per_run(run, "count", count, {"region": "eu-west-1"}) == 2
-    assert len(computed) == 2  # once without a connection, once for eu-west-1
-    st.once_per_run({**run, "__instance_id__": "run-2"}, "count", count)
-    assert len(computed) == 3  # a new run computes afresh
-    outside = {**run, "__instance_id__": None}
-    st.once_per_run(outside, "count", count)
-    st.once_per_run(outside, "count", count)
-    assert len(computed) == 5
+def test_test_mode_refuses_arguments_the_function_does_not_take():
+    def create(user, region=None):
+        return user
+
+    funcs, ret = {"aws.create": create, "aws.delete": lambda id: id}, st.new_ret("u")
+    with pytest.raises(CommandExecutionError, match=r"key_id: aws.create does not take"):
+        st.run_plan(
+            ret, [plans.step("key_id", None, "K", "aws.create", usr="u")], funcs, {}, True, "u"
+        )
+    # With the connection arguments a step that talks to AWS gets, and its undo step's.
+    fine = plans.step("key_id", None, "K", "aws.create", user="u")
+    assert st.run_plan(ret, [fine], funcs, {"region": "r"}, True, "user u")
+    with pytest.raises(CommandExecutionError, match=r"aws.create does not take"):
+        st.run_plan(ret, [fine], funcs, {"profile": "p"}, True, "user u")
+    undo = plans.step("undone", None, None, "aws.delete", key=plans.Ref("key"))
+    broken = plans.step("key_id", None, "K", "aws.create", save="key", undo=undo, user="u")
+    with pytest.raises(CommandExecutionError, match=r"undone: aws.delete does not take"):
+        st.run_plan(ret, [broken], funcs, {}, True, "user u")

@@ -1,36 +1,34 @@
-"""The run's pillar writers found from each state module's PILLAR_WRITES, through a loader."""
+"""The run's pillar writers found from each state function's declaration, through a loader."""
 
 import types
 
 import pytest
-from awsrunbook import layout, rds_connection, writers
+from awsrunbook import engine, layout, rds_connection, writers
+from awsrunbook import store as stores
 from salt.exceptions import SaltInvocationError
 
 
-class StateLoader(dict):
-    """What ``__states__`` answers: functions whose ``__globals__`` are their module's."""
+def function_of(declaration):
+    """A state function as ``__states__`` hands it out."""
+    return types.SimpleNamespace(__aws_runbook__=declaration)
 
 
-def function_of(module_globals):
-    return types.SimpleNamespace(__globals__=module_globals)
-
-
-def state_globals(tmp_path, lowstate, low):
-    loader = StateLoader(
-        {
-            "rds_postgres.present": function_of({"PILLAR_WRITES": rds_connection.WRITER}),
-            "file.managed": function_of({}),
-            "file.present": function_of({}),
-        }
-    )
-    return {
-        "__virtualname__": "rds_aurora_postgres",
-        "PILLAR_WRITES": rds_connection.WRITER,
-        "__states__": loader,
-        "__lowstate__": lowstate,
-        "__low__": low,
-        "__context__": {},
+def state_run(tmp_path, lowstate, low):
+    loader = {
+        "rds_postgres.present": function_of(
+            engine.Declaration("rds_postgres.present", pillar=rds_connection.WRITER)
+        ),
+        "file.managed": print,
+        "file.present": function_of(None),
     }
+    return engine.Run(
+        declaration=engine.Declaration("rds_aurora_postgres.present", pillar=rds_connection.WRITER),
+        states=loader,
+        lowstate=lowstate,
+        low=low,
+        id="run-1",
+        store=stores.Store("run-1"),
+    )
 
 
 def chunk(state, state_id, pillar_file):
@@ -39,9 +37,11 @@ def chunk(state, state_id, pillar_file):
 
 def test_declarations_are_read_from_the_modules_of_the_run(tmp_path):
     lowstate = [chunk("rds_postgres", "a", "/p"), chunk("file", "f", "/p")]
-    found = writers.declared(state_globals(tmp_path, lowstate, lowstate[0]))
-    writer = rds_connection.WRITER
-    assert found == {"rds_aurora_postgres": writer, "rds_postgres": writer}
+    found = writers.declared(state_run(tmp_path, lowstate, lowstate[0]))
+    assert found == {
+        "rds_aurora_postgres": rds_connection.WRITER,
+        "rds_postgres": rds_connection.WRITER,
+    }
 
 
 def test_two_databases_writing_one_file_by_two_spellings_are_refused(tmp_path):
@@ -53,8 +53,8 @@ def test_two_databases_writing_one_file_by_two_spellings_are_refused(tmp_path):
     ]
     mine = rds_connection.WRITER.writes(lowstate[0])
     with pytest.raises(SaltInvocationError, match="also written by rds_postgres reporting"):
-        writers.check_no_collision(state_globals(tmp_path, lowstate, lowstate[0]), mine)
+        writers.check_no_collision(state_run(tmp_path, lowstate, lowstate[0]), mine)
     lowstate[1]["pillar_file"] = str(tmp_path / "other.sls")
-    writers.check_no_collision(state_globals(tmp_path, lowstate, lowstate[0]), mine)
-    writers.check_no_collision(state_globals(tmp_path, lowstate, lowstate[0]), None)
+    writers.check_no_collision(state_run(tmp_path, lowstate, lowstate[0]), mine)
+    writers.check_no_collision(state_run(tmp_path, lowstate, lowstate[0]), None)
     assert isinstance(mine, layout.Writes)

@@ -264,7 +264,7 @@ def present(
     key_steps, notes = keys.plan_user_key(what, name, current_user, key, rotation, intent)
     # Only when the user or its key is made or changed: a converged run reads nothing more.
     if steps or key_steps:
-        notes += _bucket_warning(bucket, conn)
+        notes += _bucket_warning(bucket, conn, run)
     run.apply(ret, steps + key_steps, what, notes, writes=me.resources)
     return ret
 

@@ -25,11 +25,13 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "_utils" / "awsrunbook"
 NOT_PURE = {
     "batch": "the engine: runs states in threads",
     "client": "the engine: boto3 clients and AWS calls",
+    "engine": "the engine: the run each state call gets, batches and the read-ahead behind it",
     "files": "resolves pillar file paths on this machine",
     "gpg": "runs the gpg program (#23: encryption of pillar secrets)",
     "readahead": "the engine: reads AWS in threads",
     "regions": "botocore's endpoint data: regions, partitions, endpoints",
     "state": "the engine: runs plans",
+    "store": "the engine: what a run remembers, shared by threads (a lock)",
     "writers": "the engine: reads the run's low state",
 }
 

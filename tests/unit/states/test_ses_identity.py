@@ -1,7 +1,7 @@
 """ses_identity's planner: no Salt loader, no AWS."""
 
 import pytest
-from awsrunbook import receipt, ses, sns
+from awsrunbook import engine, receipt, regions, ses, sns
 from salt.exceptions import CommandExecutionError
 
 from _states import (
@@ -208,11 +208,12 @@ class Salt(dict):
 
 def verify(monkeypatch, salt, current=None, identity_steps=(), test=False, **settings):
     monkeypatch.setattr(ses_identity, "__salt__", salt, raising=False)
-    monkeypatch.setattr(ses_identity, "__opts__", {"test": test}, raising=False)
     ret = {"name": ADDRESS, "result": True, "changes": {}, "comment": ""}
     receiving = receipt.verify_settings(settings, ADDRESS, "EMAIL_ADDRESS")
     conn = {"region": REGION}
-    return ses_identity._verify(ret, list(identity_steps), current, receiving, conn, REGION, None)
+    declared = engine.Declaration("ses_identity.present", region=regions.ses_region)
+    run = engine.Run(declared, conn=conn, test=test, salt=salt, opts={"test": test})
+    return ses_identity._verify(ret, list(identity_steps), current, receiving, conn, run, ())
 
 
 def identity(status):

@@ -201,8 +201,15 @@ def _client_config(settings, retry=True):
             # total_max_attempts counts the first request (botocore's max_attempts does not).
             "total_max_attempts": max_attempts if retry else 1,
         },
+        max_pool_connections=MAX_POOL_CONNECTIONS,
         user_agent_extra="salt-aws-runbook",
     )
+
+
+# Connections one client keeps open: the read-ahead has 16 S3 bucket reads in flight, each
+# reading three settings at once; botocore's default of 10 made it discard and reopen TLS
+# connections ("Connection pool is full").
+MAX_POOL_CONNECTIONS = 64
 
 
 def _fresh(expires):

@@ -110,6 +110,14 @@ def test_clients_are_cached_per_service_region_and_credentials():
     assert adaptive.meta.config.retries["mode"] == "adaptive"
 
 
+def test_a_client_keeps_as_many_connections_as_the_read_ahead_has_in_flight():
+    # 16 bucket reads at once, three settings each: botocore's default pool (10) would drop
+    # and reopen connections.
+    s3 = aws.client("s3", {"region": "eu-west-2"})
+    assert s3.meta.config.max_pool_connections == aws.MAX_POOL_CONNECTIONS
+    assert aws.MAX_POOL_CONNECTIONS >= 3 * 16
+
+
 def test_role_arn_is_assumed():
     with moto.mock_aws():
         conn = {"region": "us-east-1", "role_arn": "arn:aws:iam::123456789012:role/deployer"}

@@ -23,8 +23,8 @@ from tests.integration.conftest import BIN
 from tests.support import secrets
 from tests.support.gnupg import Keyring
 
-# Salt 3008 masks pillar values in pillar.items' output unless unmask=True; 3006 and 3007
-# neither mask nor take the argument.
+# Salt 3008 masks pillar values in pillar.items' output unless unmask=True; 3007 does not
+# mask, and refuses the argument (3006 takes any keyword).
 UNMASK = (
     ["unmask=True"] if "unmask" in inspect.signature(salt.modules.pillar.items).parameters else []
 )

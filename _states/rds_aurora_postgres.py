@@ -265,13 +265,12 @@ def present(
     """
     args, shared = rds_arguments.split(locals())
     checked = _inputs(name, args)
-    run.check_no_collision(PILLAR_WRITES.writes(args))
+    writes = PILLAR_WRITES.writes(args)
+    run.check_no_collision(writes)
     name = checked.common.name
     ret, conn, _ = run.begin(args["name"], kwargs)
     # Encryption must work (and a plaintext secret be found) before RDS is asked anything.
-    encryption, plaintext = writers.encryption(
-        __salt__, PILLAR_WRITES.writes(args), shared.gpg_recipients
-    )
+    encryption, plaintext = writers.encryption(__salt__, writes, shared.gpg_recipients)
     common = checked.common
     db = rds_plans.Database(
         KIND, name, ENGINE, pillar_file, common.paths, common.length, encryption, (*plaintext,)

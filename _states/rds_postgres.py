@@ -224,13 +224,12 @@ def present(
     """
     args, shared = rds_arguments.split(locals())
     checked = _inputs(name, args)
-    run.check_no_collision(PILLAR_WRITES.writes(args))
+    writes = PILLAR_WRITES.writes(args)
+    run.check_no_collision(writes)
     name = checked.name
     ret, conn, _ = run.begin(args["name"], kwargs)
     # Encryption must work (and a plaintext secret be found) before RDS is asked anything.
-    encryption, plaintext = writers.encryption(
-        __salt__, PILLAR_WRITES.writes(args), shared.gpg_recipients
-    )
+    encryption, plaintext = writers.encryption(__salt__, writes, shared.gpg_recipients)
     db = rds_plans.Database(
         KIND, name, ENGINE, pillar_file, checked.paths, checked.length, encryption, (*plaintext,)
     )
